@@ -1,0 +1,16 @@
+//! The AWS adapters of the ports: DynamoDB for tickets and the catalog, S3 for photos, SNS for
+//! ticket events. The only module that imports AWS crates.
+
+pub mod dynamo;
+pub mod s3;
+pub mod sns;
+
+pub use dynamo::{DynamoCatalog, DynamoTickets, TableItem};
+pub use s3::S3Photos;
+pub use sns::SnsEvents;
+
+/// Loads the AWS SDK configuration from the environment (Lambda's role and region; locally,
+/// `AWS_ENDPOINT_URL` points every client at the emulator). Done once per cold start.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+}

@@ -1,0 +1,272 @@
+//! Who reported a request and how they want to hear back. Personal data: never logged, never
+//! returned by a public endpoint.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A plausible email address (one `@`, a dotted domain, no spaces), kept as given but trimmed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+/// A phone number in E.164 form (`+15551234567`); ten-digit numbers are read as North American.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+/// Why contact details were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    #[error("email is not a valid email address")]
+    Email,
+    #[error("phone is not a valid phone number")]
+    Phone,
+    #[error("{field} is too long (at most {max} characters)")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{0} notifications need a contact to send them to")]
+    NoAddressForChannel(NotifyBy),
+}
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, ContactError> {
+        let text = text.trim();
+        let (local, domain) = text.split_once('@').ok_or(ContactError::Email)?;
+        let valid = text.len() <= 254
+            && !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+        if valid { Ok(Self(text.to_owned())) } else { Err(ContactError::Email) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Phone {
+    pub fn parse(text: &str) -> Result<Self, ContactError> {
+        let text = text.trim();
+        let international = text.starts_with('+');
+        if !text
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || " -.()".contains(c) || (i == 0 && c == '+'))
+        {
+            return Err(ContactError::Phone);
+        }
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let e164 = match (international, digits.len()) {
+            (true, 8..=15) => format!("+{digits}"),
+            (false, 10) => format!("+1{digits}"),
+            (false, 11) if digits.starts_with('1') => format!("+{digits}"),
+            _ => return Err(ContactError::Phone),
+        };
+        Ok(Self(e164))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! personal_text {
+    ($t:ty) => {
+        impl TryFrom<String> for $t {
+            type Error = ContactError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> Self {
+                v.0
+            }
+        }
+        /// Redacted: personal data never reaches a log line through `{:?}`.
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($t), "(<redacted>)"))
+            }
+        }
+    };
+}
+personal_text!(Email);
+personal_text!(Phone);
+
+/// The channel a citizen prefers for updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyBy {
+    Email,
+    Sms,
+    None,
+}
+
+impl fmt::Display for NotifyBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Email => "email",
+            Self::Sms => "SMS",
+            Self::None => "no",
+        })
+    }
+}
+
+impl NotifyBy {
+    /// Reads the form value; an unknown word is refused rather than guessed.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "email" => Some(Self::Email),
+            "sms" | "text" | "phone" => Some(Self::Sms),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+const MAX_NAME: usize = 100;
+const MAX_ID: usize = 200;
+
+/// The reporter of a request, all optional: anonymous reports are welcome.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reporter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The channel for updates; `None` when the reporter gave no contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_by: Option<NotifyBy>,
+}
+
+/// The reporter fields as they arrive, before checking.
+#[derive(Debug, Default)]
+pub struct ReporterInput<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub device_id: Option<&'a str>,
+    pub account_id: Option<&'a str>,
+    pub notify_by: Option<NotifyBy>,
+}
+
+impl Reporter {
+    pub fn parse(input: ReporterInput<'_>) -> Result<Self, ContactError> {
+        let email = present(input.email).map(Email::parse).transpose()?;
+        let phone = present(input.phone).map(Phone::parse).transpose()?;
+        // Without an explicit choice, updates go to the email if there is one, else by SMS.
+        let notify_by = match input.notify_by {
+            Some(NotifyBy::Email) if email.is_none() => {
+                return Err(ContactError::NoAddressForChannel(NotifyBy::Email));
+            }
+            Some(NotifyBy::Sms) if phone.is_none() => {
+                return Err(ContactError::NoAddressForChannel(NotifyBy::Sms));
+            }
+            Some(choice) => Some(choice),
+            None if email.is_some() => Some(NotifyBy::Email),
+            None if phone.is_some() => Some(NotifyBy::Sms),
+            None => None,
+        };
+        Ok(Self {
+            first_name: bounded(input.first_name, "first_name", MAX_NAME)?,
+            last_name: bounded(input.last_name, "last_name", MAX_NAME)?,
+            email,
+            phone,
+            device_id: bounded(input.device_id, "device_id", MAX_ID)?,
+            account_id: bounded(input.account_id, "account_id", MAX_ID)?,
+            notify_by,
+        })
+    }
+}
+
+/// Redacted: a reporter never reaches a log line through `{:?}`.
+impl fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reporter").field("notify_by", &self.notify_by).finish_non_exhaustive()
+    }
+}
+
+fn present(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn bounded(
+    value: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, ContactError> {
+    match present(value) {
+        Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
+            Err(ContactError::TooLong { field, max })
+        }
+        Some(v) => Ok(Some(v.to_owned())),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_become_e164() {
+        assert_eq!(Phone::parse("(555) 123-4567").unwrap().as_str(), "+15551234567");
+        assert_eq!(Phone::parse("1 555 123 4567").unwrap().as_str(), "+15551234567");
+        assert_eq!(Phone::parse("+44 20 7946 0018").unwrap().as_str(), "+442079460018");
+        assert!(Phone::parse("12345").is_err());
+        assert!(Phone::parse("555-CALL-NOW").is_err());
+        assert!(Phone::parse("+1+5551234567").is_err());
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(Email::parse(" ana@example.org ").is_ok());
+        for bad in ["ana", "ana@", "@example.org", "ana@example", "a na@example.org", "a@b@c.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_channel_defaults_to_the_contact_given() {
+        let r = Reporter::parse(ReporterInput { phone: Some("5551234567"), ..Default::default() });
+        assert_eq!(r.unwrap().notify_by, Some(NotifyBy::Sms));
+        let r = Reporter::parse(ReporterInput { email: Some("a@b.org"), ..Default::default() });
+        assert_eq!(r.unwrap().notify_by, Some(NotifyBy::Email));
+        assert_eq!(Reporter::parse(ReporterInput::default()).unwrap().notify_by, None);
+    }
+
+    #[test]
+    fn a_chosen_channel_needs_its_address() {
+        let r = Reporter::parse(ReporterInput {
+            email: Some("a@b.org"),
+            notify_by: Some(NotifyBy::Sms),
+            ..Default::default()
+        });
+        assert_eq!(r, Err(ContactError::NoAddressForChannel(NotifyBy::Sms)));
+    }
+
+    #[test]
+    fn debug_output_hides_personal_data() {
+        let r = Reporter::parse(ReporterInput {
+            first_name: Some("Ana"),
+            email: Some("ana@example.org"),
+            phone: Some("5551234567"),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = format!("{r:?} {:?} {:?}", r.email, r.phone);
+        assert!(!shown.contains("Ana") && !shown.contains("ana@") && !shown.contains("555"));
+    }
+}

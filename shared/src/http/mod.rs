@@ -1,0 +1,158 @@
+//! The HTTP edge shared by the API functions: errors mapped to responses in one place,
+//! Open311 documents in either format, and reading what API Gateway hands a function.
+
+use crate::catalog::AnswerError;
+use crate::open311::Format;
+use crate::open311::form::FormError;
+use crate::open311::records::ErrorRecord;
+use crate::open311::xml;
+use crate::ports::StoreError;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+pub mod apigw;
+
+/// Why an API request did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the service is temporarily unavailable, please try again")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// The one mapping from error to HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<FormError> for ApiError {
+    fn from(e: FormError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<AnswerError> for ApiError {
+    fn from(e: AnswerError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt { .. } => Self::Internal(Box::new(e)),
+            other => Self::Unavailable(other),
+        }
+    }
+}
+
+/// Turns a handler's outcome into the response: an error becomes an Open311 error list in the
+/// requested format (JSON when the format is unknown), and server faults are logged with
+/// their causes, which callers never see.
+pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>) -> Response<Body> {
+    let error = match outcome {
+        Ok(response) => return response,
+        Err(error) => error,
+    };
+    let status = error.status();
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), error = %chain(&error), "request failed");
+    } else {
+        tracing::info!(status = status.as_u16(), reason = %error, "request refused");
+    }
+    let description = error.to_string();
+    let errors = [ErrorRecord { code: status.as_u16(), description: &description }];
+    let format = format.unwrap_or(Format::Json);
+    let body = match format {
+        Format::Json => serde_json::to_string(&errors),
+        Format::Xml => xml::document("errors", &errors),
+    };
+    // Serializing two plain fields cannot fail; the fallback keeps the promise of a list anyway.
+    let body = body.unwrap_or_else(|_| format!(r#"[{{"code":{},"description":"error"}}]"#, status.as_u16()));
+    with_body(status, format.content_type(), body)
+}
+
+/// An Open311 document: `root` names the XML root element (JSON has none).
+pub fn document(format: Format, root: &str, value: &impl Serialize) -> Result<Response<Body>, ApiError> {
+    let body = match format {
+        Format::Json => serde_json::to_string(value),
+        Format::Xml => xml::document(root, value),
+    }
+    .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(with_body(StatusCode::OK, format.content_type(), body))
+}
+
+fn with_body(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    if let Ok(value) = content_type.parse() {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// The error with its causes, for logs.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The API Gateway route key the request matched, e.g. `GET /open311/v2/{document}`.
+pub fn route_key(request: &Request) -> Option<&str> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.route_key.as_deref(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// A path parameter of the matched route.
+pub fn path_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.path_parameters_ref()?.first(name)
+}
+
+/// The Open311 format a request asks for, from its path's last segment.
+pub fn requested_format(request: &Request) -> Option<Format> {
+    let path = request.raw_http_path();
+    let last = path.rsplit('/').next().unwrap_or(path);
+    Format::split(last).map(|(_, format)| format)
+}
+
+/// The request body, refused when larger than `limit` bytes.
+pub fn body_within(request: &Request, limit: usize) -> Result<&[u8], ApiError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > limit { Err(ApiError::PayloadTooLarge { limit }) } else { Ok(body) }
+}
+
+/// The media type of the body, lower-cased, without parameters.
+pub fn media_type(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    (!media.is_empty()).then_some(media)
+}

@@ -1,0 +1,24 @@
+//! town311's shared library: the domain of citizen service requests, the Open311 codec,
+//! the ports the functions depend on and their AWS adapters.
+//!
+//! Domain modules (`ticket`, `catalog`, `status`, `location`, …) import no AWS crate;
+//! only `aws` does.
+
+pub mod aws;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod contact;
+pub mod description;
+pub mod events;
+pub mod http;
+pub mod id;
+pub mod location;
+pub mod open311;
+pub mod ports;
+pub mod status;
+pub mod telemetry;
+pub mod ticket;
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod memory;

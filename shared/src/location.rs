@@ -1,0 +1,161 @@
+//! Where a request is: a WGS84 point, a street address, a town address id, or several of them.
+
+use serde::{Deserialize, Serialize};
+
+/// A WGS84 position.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawPoint")]
+pub struct GeoPoint {
+    lat: f64,
+    long: f64,
+}
+
+#[derive(Deserialize)]
+struct RawPoint {
+    lat: f64,
+    long: f64,
+}
+
+/// Why a location was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LocationError {
+    #[error("lat must be a number between -90 and 90")]
+    Latitude,
+    #[error("long must be a number between -180 and 180")]
+    Longitude,
+    #[error("lat and long must be given together")]
+    HalfPoint,
+    #[error("a location is required: lat and long, address_string or address_id")]
+    Missing,
+    #[error("{field} is too long (at most {max} characters)")]
+    TooLong { field: &'static str, max: usize },
+}
+
+impl GeoPoint {
+    pub fn new(lat: f64, long: f64) -> Result<Self, LocationError> {
+        if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+            return Err(LocationError::Latitude);
+        }
+        if !long.is_finite() || !(-180.0..=180.0).contains(&long) {
+            return Err(LocationError::Longitude);
+        }
+        Ok(Self { lat, long })
+    }
+
+    /// Reads `lat`/`long` as given in a form; both or neither.
+    pub fn parse(lat: Option<&str>, long: Option<&str>) -> Result<Option<Self>, LocationError> {
+        match (lat, long) {
+            (None, None) => Ok(None),
+            (Some(lat), Some(long)) => {
+                let lat = lat.trim().parse::<f64>().map_err(|_| LocationError::Latitude)?;
+                let long = long.trim().parse::<f64>().map_err(|_| LocationError::Longitude)?;
+                Self::new(lat, long).map(Some)
+            }
+            _ => Err(LocationError::HalfPoint),
+        }
+    }
+
+    pub fn lat(&self) -> f64 {
+        self.lat
+    }
+
+    pub fn long(&self) -> f64 {
+        self.long
+    }
+}
+
+impl TryFrom<RawPoint> for GeoPoint {
+    type Error = LocationError;
+    fn try_from(raw: RawPoint) -> Result<Self, Self::Error> {
+        Self::new(raw.lat, raw.long)
+    }
+}
+
+const MAX_ADDRESS: usize = 500;
+const MAX_ADDRESS_ID: usize = 100;
+
+/// A request's location: at least one of point, address or address id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    point: Option<GeoPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address_id: Option<String>,
+}
+
+impl Location {
+    pub fn new(
+        point: Option<GeoPoint>,
+        address: Option<&str>,
+        address_id: Option<&str>,
+    ) -> Result<Self, LocationError> {
+        let address = non_empty(address, "address_string", MAX_ADDRESS)?;
+        let address_id = non_empty(address_id, "address_id", MAX_ADDRESS_ID)?;
+        if point.is_none() && address.is_none() && address_id.is_none() {
+            return Err(LocationError::Missing);
+        }
+        Ok(Self { point, address, address_id })
+    }
+
+    pub fn point(&self) -> Option<GeoPoint> {
+        self.point
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
+
+    pub fn address_id(&self) -> Option<&str> {
+        self.address_id.as_deref()
+    }
+}
+
+fn non_empty(
+    value: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, LocationError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => Err(LocationError::TooLong { field, max }),
+        Some(v) => Ok(Some(v.to_owned())),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_point_in_range() {
+        let p = GeoPoint::parse(Some("42.3601"), Some(" -71.0589")).unwrap().unwrap();
+        assert_eq!((p.lat(), p.long()), (42.3601, -71.0589));
+        assert_eq!(GeoPoint::parse(None, None), Ok(None));
+    }
+
+    #[test]
+    fn refuses_malformed_and_out_of_range_points() {
+        assert_eq!(GeoPoint::parse(Some("north"), Some("1")), Err(LocationError::Latitude));
+        assert_eq!(GeoPoint::parse(Some("90.0001"), Some("1")), Err(LocationError::Latitude));
+        assert_eq!(GeoPoint::parse(Some("NaN"), Some("1")), Err(LocationError::Latitude));
+        assert_eq!(GeoPoint::parse(Some("1"), Some("-180.5")), Err(LocationError::Longitude));
+        assert_eq!(GeoPoint::parse(Some("1"), Some("inf")), Err(LocationError::Longitude));
+        assert_eq!(GeoPoint::parse(Some("1"), None), Err(LocationError::HalfPoint));
+    }
+
+    #[test]
+    fn a_location_needs_something_to_go_on() {
+        assert_eq!(Location::new(None, Some("  "), None), Err(LocationError::Missing));
+        let l = Location::new(None, Some(" 12 Main St "), None).unwrap();
+        assert_eq!(l.address(), Some("12 Main St"));
+        assert!(Location::new(None, Some(&"x".repeat(501)), None).is_err());
+    }
+
+    #[test]
+    fn deserializing_checks_ranges_too() {
+        assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 91, "long": 0}"#).is_err());
+        assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 45, "long": 0}"#).is_ok());
+    }
+}

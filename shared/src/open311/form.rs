@@ -1,0 +1,220 @@
+//! Reading an Open311 POST body (form-urlencoded) into a checked `NewRequest`.
+
+use crate::catalog::Answers;
+use crate::contact::{ContactError, NotifyBy, Reporter, ReporterInput};
+use crate::description::{Description, DescriptionError};
+use crate::location::{GeoPoint, Location, LocationError};
+use crate::ticket::{Channel, NewRequest};
+
+/// The fields of a form, in order, repeated names kept.
+#[derive(Debug, Default)]
+pub struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+/// Why a submission's fields were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("the request body is not valid form-urlencoded UTF-8")]
+    Malformed,
+    #[error("service_code is required")]
+    MissingServiceCode,
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    #[error(transparent)]
+    Description(#[from] DescriptionError),
+    #[error(transparent)]
+    Contact(#[from] ContactError),
+    #[error("media_url must be an http or https URL of at most 2048 characters")]
+    MediaUrl,
+    #[error("at most {0} media_url values are accepted")]
+    TooManyMedia(usize),
+    #[error("notify_by must be email, sms or none")]
+    NotifyBy,
+}
+
+const MAX_MEDIA: usize = 5;
+const MAX_URL: usize = 2048;
+
+impl Form {
+    /// Parses an `application/x-www-form-urlencoded` body.
+    pub fn parse_urlencoded(body: &[u8]) -> Result<Self, FormError> {
+        let pairs = body
+            .split(|b| *b == b'&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let mut halves = pair.splitn(2, |b| *b == b'=');
+                let key = decode_component(halves.next().unwrap_or_default())?;
+                let value = decode_component(halves.next().unwrap_or_default())?;
+                Ok((key, value))
+            })
+            .collect::<Result<_, FormError>>()?;
+        Ok(Self { pairs })
+    }
+
+    /// The first non-empty value of a field: Open311 treats empty and absent alike.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.all(name).into_iter().next()
+    }
+
+    /// Every non-empty value of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// `attribute[CODE]=v` and `attribute[CODE][]=v` pairs, by code; empty values kept so the
+    /// catalog decides what an empty answer means.
+    pub fn answers(&self) -> Answers {
+        let mut answers = Answers::new();
+        for (key, value) in &self.pairs {
+            let Some(rest) = key.strip_prefix("attribute[") else { continue };
+            let code = rest.strip_suffix("][]").or_else(|| rest.strip_suffix(']'));
+            if let Some(code) = code.filter(|c| !c.is_empty() && !c.contains(['[', ']'])) {
+                answers.entry(code.to_owned()).or_default().push(value.clone());
+            }
+        }
+        answers
+    }
+
+    /// Checks every field of a new request except its answers, which need the service.
+    pub fn new_request(&self, channel: Channel) -> Result<NewRequest, FormError> {
+        let service_code =
+            self.get("service_code").map(str::trim).ok_or(FormError::MissingServiceCode)?;
+        let point = GeoPoint::parse(self.get("lat"), self.get("long"))?;
+        let location = Location::new(point, self.get("address_string"), self.get("address_id"))?;
+        let description = Description::parse(self.get("description").unwrap_or_default())?;
+        let media_urls = self.all("media_url");
+        if media_urls.len() > MAX_MEDIA {
+            return Err(FormError::TooManyMedia(MAX_MEDIA));
+        }
+        let media_urls = media_urls
+            .into_iter()
+            .map(|url| {
+                let url = url.trim();
+                let web = url.starts_with("https://") || url.starts_with("http://");
+                if web && url.len() <= MAX_URL && !url.chars().any(char::is_whitespace) {
+                    Ok(url.to_owned())
+                } else {
+                    Err(FormError::MediaUrl)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let notify_by =
+            self.get("notify_by").map(|v| NotifyBy::parse(v).ok_or(FormError::NotifyBy)).transpose()?;
+        let reporter = Reporter::parse(ReporterInput {
+            first_name: self.get("first_name"),
+            last_name: self.get("last_name"),
+            email: self.get("email"),
+            phone: self.get("phone"),
+            // FixMyStreet spells it `deviceid`.
+            device_id: self.get("device_id").or_else(|| self.get("deviceid")),
+            account_id: self.get("account_id"),
+            notify_by,
+        })?;
+        Ok(NewRequest {
+            service_code: service_code.to_owned(),
+            location,
+            description,
+            answers: self.answers(),
+            media_urls,
+            reporter,
+            channel,
+        })
+    }
+}
+
+/// Decodes one `+`/percent-encoded component, refusing bad escapes and invalid UTF-8 rather
+/// than storing replacement characters in place of what the citizen wrote.
+fn decode_component(raw: &[u8]) -> Result<String, FormError> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3).ok_or(FormError::Malformed)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| FormError::Malformed)?;
+                bytes.push(u8::from_str_radix(hex, 16).map_err(|_| FormError::Malformed)?);
+                i += 2;
+            }
+            b => bytes.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(bytes).map_err(|_| FormError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(body: &str) -> Form {
+        Form::parse_urlencoded(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn reads_a_fixmystreet_style_post() {
+        let f = form(
+            "service_code=POTHOLE&lat=42.123456&long=-71.5&first_name=Ana&last_name=\
+             &email=ana%40example.org&description=Deep%0D%0Ahole&attribute%5Buprn%5D=&\
+             attribute%5BSIZE%5D=large&media_url=https%3A%2F%2Fa.example%2F1.jpg&\
+             media_url=https%3A%2F%2Fa.example%2F2.jpg&deviceid=abc",
+        );
+        let r = f.new_request(Channel::Open311).unwrap();
+        assert_eq!(r.service_code, "POTHOLE");
+        assert_eq!(r.location.point().map(|p| p.lat()), Some(42.123456));
+        assert_eq!(r.description.unwrap().as_str(), "Deep\nhole");
+        assert_eq!(r.media_urls.len(), 2);
+        assert_eq!(r.reporter.last_name, None);
+        assert_eq!(r.reporter.device_id.as_deref(), Some("abc"));
+        assert_eq!(r.reporter.notify_by, Some(NotifyBy::Email));
+        assert_eq!(r.answers["SIZE"], vec!["large"]);
+        assert_eq!(r.answers["uprn"], vec![""]);
+    }
+
+    #[test]
+    fn reads_multi_value_attributes() {
+        let f = form("attribute%5BKINDS%5D%5B%5D=a&attribute%5BKINDS%5D%5B%5D=b&attribute%5B%5D=x");
+        let answers = f.answers();
+        assert_eq!(answers["KINDS"], vec!["a", "b"]);
+        assert_eq!(answers.len(), 1);
+    }
+
+    #[test]
+    fn empty_service_code_is_missing() {
+        let err = form("service_code=&lat=1&long=1").new_request(Channel::Web).unwrap_err();
+        assert!(matches!(err, FormError::MissingServiceCode));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let err = form("service_code=X&lat=abc&long=1").new_request(Channel::Web).unwrap_err();
+        assert_eq!(err.to_string(), "lat must be a number between -90 and 90");
+        let err = form("service_code=X&address_string=a&media_url=javascript:alert(1)")
+            .new_request(Channel::Web)
+            .unwrap_err();
+        assert!(matches!(err, FormError::MediaUrl));
+        let err = form("service_code=X&address_string=a&email=nope").new_request(Channel::Web);
+        assert!(matches!(err, Err(FormError::Contact(ContactError::Email))));
+    }
+
+    #[test]
+    fn malformed_utf8_is_refused() {
+        assert!(matches!(Form::parse_urlencoded(b"a=%FF%FE"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%4"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%zz"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=\xff"), Err(FormError::Malformed)));
+    }
+
+    #[test]
+    fn decodes_plus_percent_and_utf8() {
+        let f = Form::parse_urlencoded(b"d=caf%C3%A9+au+lait&&e&x=a%3Db").unwrap();
+        assert_eq!(f.get("d"), Some("caf\u{e9} au lait"));
+        assert_eq!(f.get("x"), Some("a=b"));
+        assert_eq!(f.get("e"), None);
+    }
+}

@@ -1,0 +1,153 @@
+//! Open311's public documents, built from domain types. Nothing here carries the reporter's
+//! name, email, phone, device or account.
+
+use super::datetime::w3c;
+use crate::catalog::{Department, Service, ServiceAttribute};
+use crate::id::TicketId;
+use crate::ticket::Ticket;
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// One entry of `services.{fmt}`.
+#[derive(Debug, Serialize)]
+pub struct ServiceRecord<'a> {
+    pub service_code: &'a str,
+    pub service_name: &'a str,
+    pub description: &'a str,
+    pub metadata: bool,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub keywords: String,
+    pub group: &'a str,
+}
+
+impl<'a> From<&'a Service> for ServiceRecord<'a> {
+    fn from(s: &'a Service) -> Self {
+        Self {
+            service_code: &s.code,
+            service_name: &s.name,
+            description: &s.description,
+            metadata: s.has_definition(),
+            kind: s.kind.as_str(),
+            keywords: s.keywords.join(","),
+            group: &s.group,
+        }
+    }
+}
+
+/// `services/{code}.{fmt}`: a service's questions.
+#[derive(Debug, Serialize)]
+pub struct ServiceDefinition<'a> {
+    pub service_code: &'a str,
+    pub attributes: Vec<AttributeRecord<'a>>,
+}
+
+/// One question of a service definition.
+#[derive(Debug, Serialize)]
+pub struct AttributeRecord<'a> {
+    pub variable: bool,
+    pub code: &'a str,
+    pub datatype: &'static str,
+    pub required: bool,
+    pub datatype_description: &'a str,
+    pub order: u32,
+    pub description: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueRecord<'a>>,
+}
+
+/// One allowed answer of a list question.
+#[derive(Debug, Serialize)]
+pub struct ValueRecord<'a> {
+    pub key: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> From<&'a Service> for ServiceDefinition<'a> {
+    fn from(s: &'a Service) -> Self {
+        let mut attributes: Vec<&ServiceAttribute> = s.attributes.iter().collect();
+        attributes.sort_by_key(|a| a.order);
+        Self {
+            service_code: &s.code,
+            attributes: attributes
+                .into_iter()
+                .map(|a| AttributeRecord {
+                    variable: a.variable,
+                    code: &a.code,
+                    datatype: a.datatype.as_str(),
+                    required: a.required,
+                    datatype_description: &a.datatype_description,
+                    order: a.order,
+                    description: &a.description,
+                    values: a
+                        .values
+                        .iter()
+                        .map(|v| ValueRecord { key: &v.key, name: &v.name })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The answer to a POST: the new ticket's number and what the citizen should know.
+#[derive(Debug, Serialize)]
+pub struct CreatedRecord<'a> {
+    pub service_request_id: &'a TicketId,
+    pub service_notice: String,
+    pub account_id: Option<&'a str>,
+}
+
+/// One service request as the public may see it.
+#[derive(Debug, Serialize)]
+pub struct ServiceRequestRecord<'a> {
+    pub service_request_id: &'a TicketId,
+    pub status: &'static str,
+    pub status_notes: Option<&'a str>,
+    pub service_name: &'a str,
+    pub service_code: &'a str,
+    pub description: Option<&'a str>,
+    pub agency_responsible: Option<&'a str>,
+    pub service_notice: Option<&'a str>,
+    pub requested_datetime: String,
+    pub updated_datetime: String,
+    pub expected_datetime: Option<String>,
+    pub address: Option<&'a str>,
+    pub address_id: Option<&'a str>,
+    pub zipcode: Option<&'a str>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub media_url: Option<&'a str>,
+}
+
+impl<'a> ServiceRequestRecord<'a> {
+    pub fn new(ticket: &'a Ticket, department: Option<&'a Department>, timezone: Tz) -> Self {
+        let point = ticket.location.point();
+        Self {
+            service_request_id: &ticket.id,
+            status: ticket.status.open311(),
+            status_notes: ticket.status_notes.as_deref(),
+            service_name: &ticket.service_name,
+            service_code: &ticket.service_code,
+            description: ticket.description.as_ref().map(|d| d.as_str()),
+            agency_responsible: department.map(|d| d.name.as_str()),
+            service_notice: None,
+            requested_datetime: w3c(ticket.requested_at, timezone),
+            updated_datetime: w3c(ticket.updated_at, timezone),
+            expected_datetime: ticket.expected_at.map(|at| w3c(at, timezone)),
+            address: ticket.location.address(),
+            address_id: ticket.location.address_id(),
+            zipcode: None,
+            lat: point.map(|p| p.lat()),
+            long: point.map(|p| p.long()),
+            media_url: ticket.media_urls.first().map(String::as_str),
+        }
+    }
+}
+
+/// One entry of an error list.
+#[derive(Debug, Serialize)]
+pub struct ErrorRecord<'a> {
+    pub code: u16,
+    pub description: &'a str,
+}

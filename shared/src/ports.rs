@@ -1,0 +1,75 @@
+//! The ports: what the functions need from storage and messaging, as traits. `aws` holds the
+//! DynamoDB, S3 and SNS adapters; `memory` holds in-memory ones for unit tests.
+
+use crate::catalog::{Department, Service};
+use crate::events::TicketEvent;
+use crate::id::TicketId;
+use crate::ticket::{HistoryEntry, Ticket};
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// A failure of a store or publisher. The cause is kept for the logs, never shown to callers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The ticket number is already taken (a new one should be drawn).
+    #[error("ticket number already taken")]
+    IdTaken,
+    /// A stored item could not be read back as the domain type.
+    #[error("stored item {key} is unreadable")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The backing service failed or could not be reached.
+    #[error("{operation} failed")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub fn unavailable(
+        operation: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable { operation, source: source.into() }
+    }
+}
+
+/// Tickets and their history.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Writes a new ticket together with its first history entry, or neither.
+    async fn create(&self, ticket: &Ticket, entry: &HistoryEntry) -> Result<(), StoreError>;
+    /// Reads one ticket by number.
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
+}
+
+/// The service catalog.
+#[async_trait]
+pub trait Catalog: Send + Sync {
+    /// Every service, ordered by group then name.
+    async fn services(&self) -> Result<Vec<Service>, StoreError>;
+    async fn service(&self, code: &str) -> Result<Option<Service>, StoreError>;
+    async fn department(&self, code: &str) -> Result<Option<Department>, StoreError>;
+    async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
+    async fn put_department(&self, department: &Department) -> Result<(), StoreError>;
+}
+
+/// Photos, kept privately and shown through short-lived links.
+#[async_trait]
+pub trait PhotoStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// A link that reads the photo for `valid_for`, without making the bucket public.
+    async fn presigned_get(&self, key: &str, valid_for: Duration) -> Result<String, StoreError>;
+}
+
+/// Where ticket events go (the SNS topic).
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    async fn publish(&self, event: &TicketEvent) -> Result<(), StoreError>;
+}

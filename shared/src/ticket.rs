@@ -1,0 +1,182 @@
+//! A ticket: one citizen service request, and the history of what happened to it.
+
+use crate::catalog::{Answers, Service};
+use crate::contact::Reporter;
+use crate::description::Description;
+use crate::id::TicketId;
+use crate::location::Location;
+use crate::status::Status;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a request reached the town.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Phone,
+    WalkIn,
+    Email,
+    Sms,
+    MobileApp,
+    Open311,
+}
+
+/// A service request and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub service_code: String,
+    pub service_name: String,
+    /// The code of the department responsible.
+    pub department: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Description>,
+    pub location: Location,
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub answers: Answers,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_urls: Vec<String>,
+    /// Personal data: staff only.
+    #[serde(default)]
+    pub reporter: Reporter,
+    pub channel: Channel,
+    pub requested_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_at: Option<DateTime<Utc>>,
+    /// The latest public note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_notes: Option<String>,
+    /// Increases with every change; writes name the version they saw.
+    pub version: u64,
+}
+
+/// A request as submitted, checked field by field but not yet against its service.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub service_code: String,
+    pub location: Location,
+    pub description: Option<Description>,
+    pub answers: Answers,
+    pub media_urls: Vec<String>,
+    pub reporter: Reporter,
+    pub channel: Channel,
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Actor {
+    /// The reporter, through the channel they used.
+    Reporter,
+    /// A staff member, by account name.
+    Staff(String),
+    /// town311 itself (routing, schedules).
+    System,
+}
+
+/// What changed, as kept in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    Submitted { channel: Channel, service_code: String, department: String },
+}
+
+/// One immutable line of a ticket's history, written in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub ticket_id: TicketId,
+    /// The ticket version this change produced; unique within the ticket.
+    pub version: u64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub status: Status,
+    pub change: Change,
+    /// Whether citizens may see this entry.
+    pub public: bool,
+}
+
+impl Ticket {
+    /// Opens a ticket for a request whose answers were checked against `service`.
+    pub fn open(
+        id: TicketId,
+        service: &Service,
+        request: NewRequest,
+        now: DateTime<Utc>,
+    ) -> (Self, HistoryEntry) {
+        let ticket = Self {
+            id,
+            service_code: service.code.clone(),
+            service_name: service.name.clone(),
+            department: service.department.clone(),
+            status: Status::Submitted,
+            description: request.description,
+            location: request.location,
+            answers: request.answers,
+            media_urls: request.media_urls,
+            reporter: request.reporter,
+            channel: request.channel,
+            requested_at: now,
+            updated_at: now,
+            expected_at: None,
+            status_notes: None,
+            version: 1,
+        };
+        let entry = HistoryEntry {
+            ticket_id: ticket.id.clone(),
+            version: ticket.version,
+            at: now,
+            actor: Actor::Reporter,
+            status: ticket.status,
+            change: Change::Submitted {
+                channel: ticket.channel,
+                service_code: ticket.service_code.clone(),
+                department: ticket.department.clone(),
+            },
+            public: true,
+        };
+        (ticket, entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ServiceType;
+    use crate::contact::{Reporter, ReporterInput};
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_new_ticket_starts_submitted_with_one_history_entry() {
+        let service = Service {
+            code: "POTHOLE".into(),
+            name: "Pothole".into(),
+            description: String::new(),
+            group: "Streets".into(),
+            keywords: vec![],
+            department: "DPW".into(),
+            kind: ServiceType::Realtime,
+            attributes: vec![],
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+        let request = NewRequest {
+            service_code: "POTHOLE".into(),
+            location: Location::new(None, Some("1 Main St"), None).unwrap(),
+            description: Description::parse("deep").unwrap(),
+            answers: Answers::new(),
+            media_urls: vec![],
+            reporter: Reporter::parse(ReporterInput::default()).unwrap(),
+            channel: Channel::Open311,
+        };
+        let id = TicketId::parse("K7QM-3XPR").unwrap();
+        let (ticket, entry) = Ticket::open(id.clone(), &service, request, now);
+        assert_eq!(ticket.status, Status::Submitted);
+        assert_eq!(ticket.department, "DPW");
+        assert_eq!((ticket.requested_at, ticket.updated_at, ticket.version), (now, now, 1));
+        assert_eq!(entry.ticket_id, id);
+        assert_eq!(entry.version, 1);
+        assert!(entry.public);
+    }
+}
