@@ -288,3 +288,94 @@ mod tests {
         assert!(service(vec![note]).check_answers(&answers(&[])).unwrap().is_empty());
     }
 }
+
+/// A catalog to load (the demo seed, or a town's own file).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSeed {
+    pub departments: Vec<Department>,
+    pub services: Vec<Service>,
+}
+
+/// A catalog that contradicts itself.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("catalog is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("service {service}: {problem}")]
+    Service { service: String, problem: String },
+}
+
+impl CatalogSeed {
+    /// Parses and checks a catalog file.
+    pub fn parse(json: &str) -> Result<Self, SeedError> {
+        let seed: Self = serde_json::from_str(json)?;
+        seed.check()?;
+        Ok(seed)
+    }
+
+    fn check(&self) -> Result<(), SeedError> {
+        let mut codes = std::collections::BTreeSet::new();
+        for service in &self.services {
+            let fail = |problem: String| SeedError::Service { service: service.code.clone(), problem };
+            if !codes.insert(service.code.as_str()) {
+                return Err(fail("appears twice".into()));
+            }
+            if !self.departments.iter().any(|d| d.code == service.department) {
+                return Err(fail(format!("department {} is not in the catalog", service.department)));
+            }
+            let mut orders = std::collections::BTreeSet::new();
+            for attribute in &service.attributes {
+                if attribute.order == 0 || !orders.insert(attribute.order) {
+                    return Err(fail(format!("attribute {} needs a unique order above 0", attribute.code)));
+                }
+                let is_list =
+                    matches!(attribute.datatype, Datatype::Singlevaluelist | Datatype::Multivaluelist);
+                if is_list == attribute.values.is_empty() {
+                    return Err(fail(format!(
+                        "attribute {}: list datatypes need values and only they may have them",
+                        attribute.code
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_catalog_is_consistent() {
+        let seed = CatalogSeed::parse(include_str!("../../infra/seed/catalog.json")).unwrap();
+        assert_eq!(seed.services.len(), 12);
+        let datatypes: std::collections::BTreeSet<&str> = seed
+            .services
+            .iter()
+            .flat_map(|s| &s.attributes)
+            .map(|a| a.datatype.as_str())
+            .collect();
+        assert_eq!(datatypes.len(), 6, "the demo shows every Open311 datatype: {datatypes:?}");
+    }
+
+    #[test]
+    fn refuses_a_service_of_an_unknown_department() {
+        let json = r#"{"departments": [], "services": [{"code": "A", "name": "A", "description": "",
+            "group": "G", "department": "NOPE"}]}"#;
+        assert!(CatalogSeed::parse(json).unwrap_err().to_string().contains("NOPE"));
+    }
+}
+
+impl CatalogSeed {
+    /// Writes every department and service into `catalog` (existing entries are replaced).
+    pub async fn store(&self, catalog: &dyn crate::ports::Catalog) -> Result<(), crate::ports::StoreError> {
+        for department in &self.departments {
+            catalog.put_department(department).await?;
+        }
+        for service in &self.services {
+            catalog.put_service(service).await?;
+        }
+        Ok(())
+    }
+}

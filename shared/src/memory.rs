@@ -110,3 +110,32 @@ impl EventPublisher for RecordingPublisher {
         Ok(())
     }
 }
+
+impl MemoryStore {
+    /// A store holding the demo catalog the local stack seeds.
+    pub async fn with_demo_catalog() -> Self {
+        let store = Self::default();
+        let seed = crate::catalog::CatalogSeed::parse(include_str!("../../infra/seed/catalog.json"))
+            .unwrap_or_else(|e| panic!("demo catalog: {e}"));
+        for d in &seed.departments {
+            lock(&store.departments).insert(d.code.clone(), d.clone());
+        }
+        for s in &seed.services {
+            lock(&store.services).insert(s.code.clone(), s.clone());
+        }
+        store
+    }
+}
+
+/// A configuration for unit tests: the demo town, optionally checking a jurisdiction.
+pub fn config(jurisdiction_id: Option<&str>) -> crate::config::Config {
+    crate::config::Config {
+        town_name: "Millbrook".into(),
+        timezone: chrono_tz::America::New_York,
+        jurisdiction_id: jurisdiction_id.map(str::to_owned),
+        table_name: "tickets".into(),
+        photo_bucket: "photos".into(),
+        events_topic_arn: "arn:aws:sns:us-east-1:000000000000:events".into(),
+        s3_force_path_style: false,
+    }
+}

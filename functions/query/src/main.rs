@@ -1,1 +1,10 @@
-fn main() {}
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    town311::telemetry::init();
+    let config = town311::config::Config::from_env()?;
+    let sdk = town311::aws::sdk_config().await;
+    let state = query::State::from_aws(config, &sdk);
+    run(service_fn(|request| query::handle(&state, request))).await
+}

@@ -9,6 +9,9 @@ pub use dynamo::{DynamoCatalog, DynamoTickets, TableItem};
 pub use s3::S3Photos;
 pub use sns::SnsEvents;
 
+/// The SDK configuration the adapters are built from.
+pub use aws_config::SdkConfig;
+
 /// Loads the AWS SDK configuration from the environment (Lambda's role and region; locally,
 /// `AWS_ENDPOINT_URL` points every client at the emulator). Done once per cold start.
 pub async fn sdk_config() -> aws_config::SdkConfig {

@@ -156,3 +156,18 @@ pub fn media_type(request: &Request) -> Option<String> {
     let media = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     (!media.is_empty()).then_some(media)
 }
+
+/// Open311's `jurisdiction_id`: optional, but when given it must be this deployment's.
+pub fn check_jurisdiction(expected: Option<&str>, given: Option<&str>) -> Result<(), ApiError> {
+    match (expected, given.map(str::trim).filter(|g| !g.is_empty())) {
+        (Some(expected), Some(given)) if !given.eq_ignore_ascii_case(expected) => {
+            Err(ApiError::NotFound(format!("jurisdiction_id '{given}' is not served here")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A query string parameter; empty counts as absent.
+pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.query_string_parameters_ref()?.first(name).filter(|v| !v.trim().is_empty())
+}

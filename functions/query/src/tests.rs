@@ -1,0 +1,134 @@
+use super::*;
+use chrono::{TimeZone, Utc};
+use serde_json::Value;
+use town311::catalog::Answers;
+use town311::contact::{Reporter, ReporterInput};
+use town311::description::Description;
+use town311::http::apigw::Invocation;
+use town311::location::{GeoPoint, Location};
+use town311::memory::MemoryStore;
+use town311::ticket::{Channel, NewRequest, Ticket};
+
+async fn state() -> (State, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::with_demo_catalog().await);
+    let config = town311::memory::config(None);
+    (State { config, tickets: store.clone(), catalog: store.clone() }, store)
+}
+
+fn get(route: &str, document: &str) -> Request {
+    let path = route.replace("{document}", document);
+    Invocation::new("GET", &format!("GET {route}"), &path)
+        .path_parameter("document", document)
+        .into_request()
+        .unwrap()
+}
+
+async fn call(state: &State, request: Request) -> (u16, String) {
+    let response = handle(state, request).await.unwrap();
+    let body = std::str::from_utf8(response.body().as_ref()).unwrap().to_owned();
+    (response.status().as_u16(), body)
+}
+
+async fn stored_ticket(store: &MemoryStore) -> Ticket {
+    let service = store.service("POTHOLE").await.unwrap().unwrap();
+    let reporter = Reporter::parse(ReporterInput {
+        first_name: Some("Ana"),
+        email: Some("ana@example.org"),
+        phone: Some("5551234567"),
+        device_id: Some("device-1"),
+        account_id: Some("acct-1"),
+        ..Default::default()
+    })
+    .unwrap();
+    let request = NewRequest {
+        service_code: "POTHOLE".into(),
+        location: Location::new(Some(GeoPoint::new(42.1, -72.5).unwrap()), Some("1 Main St"), None).unwrap(),
+        description: Description::parse("Deep hole").unwrap(),
+        answers: Answers::new(),
+        media_urls: vec![],
+        reporter,
+        channel: Channel::Web,
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at);
+    store.create(&ticket, &entry).await.unwrap();
+    ticket
+}
+
+#[tokio::test]
+async fn services_lists_the_catalog() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, get("/open311/v2/{document}", "services.json")).await;
+    assert_eq!(status, 200);
+    let services: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(services.as_array().unwrap().len(), 12);
+    let pothole = services.as_array().unwrap().iter().find(|s| s["service_code"] == "POTHOLE").unwrap();
+    assert_eq!(pothole["metadata"], true);
+    assert_eq!(pothole["type"], "realtime");
+    assert_eq!(pothole["group"], "Streets and Sidewalks");
+    assert_eq!(pothole["keywords"], "road,street,pavement,asphalt");
+}
+
+#[tokio::test]
+async fn a_service_definition_lists_its_questions_in_order() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, get("/open311/v2/services/{document}", "POTHOLE.json")).await;
+    assert_eq!(status, 200);
+    let definition: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(definition["service_code"], "POTHOLE");
+    let attributes = definition["attributes"].as_array().unwrap();
+    assert_eq!(attributes[0]["variable"], false);
+    assert_eq!(attributes[1]["code"], "SIZE");
+    assert_eq!(attributes[1]["values"][0]["key"], "small");
+    let (status, _) = call(&state, get("/open311/v2/services/{document}", "UFO.json")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn one_request_is_a_one_element_list_without_personal_data() {
+    let (state, store) = state().await;
+    stored_ticket(&store).await;
+    let (status, body) = call(&state, get("/open311/v2/requests/{document}", "k7qm-3xpr.json")).await;
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let record = &list.as_array().unwrap()[0];
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(record["service_request_id"], "K7QM-3XPR");
+    assert_eq!(record["status"], "open");
+    assert_eq!(record["agency_responsible"], "Public Works");
+    assert_eq!(record["requested_datetime"], "2026-11-22T09:30:00-05:00");
+    assert_eq!((record["lat"].as_f64(), record["long"].as_f64()), (Some(42.1), Some(-72.5)));
+    for secret in ["Ana", "ana@example.org", "5551234567", "device-1", "acct-1"] {
+        assert!(!body.contains(secret), "{secret} leaked: {body}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_requests_and_resources_are_404_lists() {
+    let (state, store) = state().await;
+    stored_ticket(&store).await;
+    for (route, document) in [
+        ("/open311/v2/requests/{document}", "ZZZZ-ZZZZ.json"),
+        ("/open311/v2/requests/{document}", "not-an-id.json"),
+        ("/open311/v2/requests/{document}", "K7QM-3XPR.html"),
+        ("/open311/v2/{document}", "nothing.json"),
+    ] {
+        let (status, body) = call(&state, get(route, document)).await;
+        assert_eq!(status, 404, "{document}");
+        let errors: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(errors[0]["code"], 404, "{document}");
+    }
+}
+
+#[tokio::test]
+async fn xml_documents_use_open311_roots() {
+    let (state, store) = state().await;
+    stored_ticket(&store).await;
+    let (_, body) = call(&state, get("/open311/v2/{document}", "services.xml")).await;
+    assert!(body.contains("<services><service><service_code>"), "{body}");
+    let (_, body) = call(&state, get("/open311/v2/requests/{document}", "K7QM-3XPR.xml")).await;
+    assert!(body.contains("<service_requests><request><service_request_id>K7QM-3XPR<"), "{body}");
+    let (status, body) = call(&state, get("/open311/v2/requests/{document}", "ZZZZ-ZZZZ.xml")).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("<errors><error><code>404</code>"), "{body}");
+}

@@ -1,0 +1,148 @@
+use super::*;
+use chrono::{TimeZone, Utc};
+use serde_json::Value;
+use town311::clock::FixedClock;
+use town311::http::apigw::Invocation;
+use town311::memory::MemoryStore;
+
+async fn state() -> (State, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::with_demo_catalog().await);
+    let config = town311::memory::config(Some("millbrook.example"));
+    let state = State {
+        config,
+        tickets: store.clone(),
+        catalog: store.clone(),
+        clock: Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap())),
+        ids: Arc::new(OsRandom),
+    };
+    (state, store)
+}
+
+fn post(document: &str, content_type: &str, body: &str) -> Request {
+    let path = format!("/open311/v2/{document}");
+    Invocation::new("POST", &format!("POST {path}"), &path)
+        .header("content-type", content_type)
+        .body(body)
+        .into_request()
+        .unwrap()
+}
+
+fn form(body: &str) -> Request {
+    post("requests.json", "application/x-www-form-urlencoded", body)
+}
+
+async fn call(state: &State, request: Request) -> (u16, String) {
+    let response = handle(state, request).await.unwrap();
+    let body = std::str::from_utf8(response.body().as_ref()).unwrap().to_owned();
+    (response.status().as_u16(), body)
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap()
+}
+
+const POTHOLE: &str = "service_code=POTHOLE&lat=42.1&long=-72.5&attribute%5BSIZE%5D=large&description=Deep+hole";
+
+#[tokio::test]
+async fn submit_creates_a_ticket_and_answers_with_its_number() {
+    let (state, store) = state().await;
+    let (status, body) = call(&state, form(POTHOLE)).await;
+    assert_eq!(status, 200, "{body}");
+    let answer = json(&body);
+    let id = answer[0]["service_request_id"].as_str().unwrap();
+    assert!(answer[0]["service_notice"].as_str().unwrap().contains("Public Works"));
+    assert!(answer[0].get("token").is_none());
+    let ticket = store.get(&TicketId::parse(id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.service_code, "POTHOLE");
+    assert_eq!(ticket.department, "DPW");
+    assert_eq!(ticket.answers["SIZE"], vec!["large"]);
+    assert_eq!(store.history().len(), 1);
+}
+
+#[tokio::test]
+async fn submit_answers_in_xml_when_asked() {
+    let (state, _) = state().await;
+    let response =
+        handle(&state, post("requests.xml", "application/x-www-form-urlencoded", POTHOLE)).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/xml; charset=utf-8");
+    let body = std::str::from_utf8(response.body().as_ref()).unwrap();
+    assert!(body.contains("<service_requests><request><service_request_id>"), "{body}");
+}
+
+#[tokio::test]
+async fn submit_returns_400_when_service_code_is_missing() {
+    let (state, store) = state().await;
+    let (status, body) = call(&state, form("lat=42.1&long=-72.5")).await;
+    assert_eq!(status, 400);
+    assert_eq!(json(&body), serde_json::json!([{"code": 400, "description": "service_code is required"}]));
+    assert!(store.history().is_empty());
+}
+
+#[tokio::test]
+async fn submit_returns_404_when_service_code_is_unknown() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, form("service_code=UFO&lat=42.1&long=-72.5")).await;
+    assert_eq!(status, 404);
+    assert_eq!(json(&body)[0]["code"], 404);
+}
+
+#[tokio::test]
+async fn submit_returns_400_for_malformed_or_out_of_range_coordinates() {
+    let (state, _) = state().await;
+    for body in [
+        "service_code=SIGN&lat=abc&long=-72.5",
+        "service_code=SIGN&lat=91&long=-72.5",
+        "service_code=SIGN&lat=42&long=-181",
+        "service_code=SIGN&lat=42",
+        "service_code=SIGN",
+    ] {
+        let (status, answer) = call(&state, form(body)).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(json(&answer)[0]["code"], 400, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn submit_returns_400_naming_the_attribute_that_is_wrong() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, form("service_code=POTHOLE&lat=42.1&long=-72.5")).await;
+    assert_eq!(status, 400);
+    assert!(json(&body)[0]["description"].as_str().unwrap().contains("attribute[SIZE]"));
+}
+
+#[tokio::test]
+async fn submit_returns_413_for_an_oversized_body() {
+    let (state, store) = state().await;
+    let big = format!("{POTHOLE}&x={}", "a".repeat(MAX_FORM_BYTES));
+    let (status, body) = call(&state, form(&big)).await;
+    assert_eq!(status, 413);
+    assert_eq!(json(&body)[0]["code"], 413);
+    assert!(store.history().is_empty());
+}
+
+#[tokio::test]
+async fn submit_returns_415_for_a_body_it_cannot_read() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, post("requests.json", "application/json", "{}")).await;
+    assert_eq!(status, 415);
+    assert_eq!(json(&body)[0]["code"], 415);
+}
+
+#[tokio::test]
+async fn submit_returns_404_for_another_jurisdiction() {
+    let (state, _) = state().await;
+    let (status, _) = call(&state, form(&format!("{POTHOLE}&jurisdiction_id=elsewhere.example"))).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&state, form(&format!("{POTHOLE}&jurisdiction_id=millbrook.example"))).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn submit_returns_503_without_losing_the_cause_when_the_store_is_down() {
+    let (state, store) = state().await;
+    *store.down.lock().unwrap() = true;
+    let (status, body) = call(&state, form(POTHOLE)).await;
+    assert_eq!(status, 503);
+    let description = json(&body)[0]["description"].as_str().unwrap().to_owned();
+    assert!(!description.contains("memory"), "internal causes stay in the logs: {description}");
+}
