@@ -8,6 +8,7 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
+use tracing::Instrument;
 use town311::aws::TableItem;
 use town311::events::{EventType, TicketEvent};
 use town311::ports::{EventPublisher, StoreError};
@@ -54,10 +55,9 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
     match TableItem::from_stream_image(record.change.new_image.clone())? {
         TableItem::Ticket(ticket) => {
             let span = tracing::info_span!("route", ticket_id = %ticket.id);
-            let _enter = span.enter();
             let event = TicketEvent::new(EventType::Created, &ticket);
-            state.events.publish(&event).await?;
-            tracing::info!(event_id = %event.event_id, "ticket event published");
+            state.events.publish(&event).instrument(span.clone()).await?;
+            span.in_scope(|| tracing::info!(event_id = %event.event_id, "ticket event published"));
             Ok(())
         }
         _ => Ok(()),

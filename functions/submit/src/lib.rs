@@ -3,6 +3,7 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
+use tracing::Instrument;
 use town311::catalog::Service;
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
@@ -81,19 +82,17 @@ async fn submit(
         let id = TicketId::generate(state.ids.as_ref()).map_err(|e| ApiError::Internal(Box::new(e)))?;
         let (ticket, entry) = Ticket::open(id, &service, new_request.clone(), now);
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
-        let _enter = span.enter();
-        match state.tickets.create(&ticket, &entry).await {
+        match state.tickets.create(&ticket, &entry).instrument(span.clone()).await {
             Ok(()) => {
-                tracing::info!(channel = ?ticket.channel, "ticket created");
-                let notice = service_notice(state, &service).await?;
+                span.in_scope(|| tracing::info!(channel = ?ticket.channel, "ticket created"));
                 let created = [CreatedRecord {
                     service_request_id: &ticket.id,
-                    service_notice: notice,
+                    service_notice: service_notice(state, &service).await?,
                     account_id: None,
                 }];
                 return http::document(format, "service_requests", &created);
             }
-            Err(StoreError::IdTaken) => tracing::warn!("ticket number taken, drawing another"),
+            Err(StoreError::IdTaken) => span.in_scope(|| tracing::warn!("ticket number taken, drawing another")),
             Err(other) => return Err(other.into()),
         }
     }

@@ -1,1 +1,213 @@
+//! The local stack: the AWS emulator provisioned from template.yaml, a dev server that mounts
+//! the function handlers on template.yaml's routes as API Gateway would, and the table's stream
+//! fed to the route handler as Lambda's event source mapping would.
 
+pub mod functions;
+pub mod gateway;
+pub mod provision;
+pub mod router;
+pub mod stream;
+pub mod template;
+
+use functions::{Functions, UnknownFunction};
+use gateway::Gateway;
+use provision::{Names, ProvisionError, Provisioned};
+use router::RouteTable;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use stream::StreamFeed;
+use template::{Template, TemplateError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use town311::catalog::CatalogSeed;
+use town311::config::Config;
+
+/// The template this checkout deploys.
+pub const TEMPLATE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+/// The demo catalog.
+pub const DEMO_CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/catalog.json");
+
+/// How to stand the local stack up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the dev server listens (port 0: any free port).
+    pub bind: SocketAddr,
+    /// The emulator's endpoint, e.g. `http://127.0.0.1:5311`.
+    pub emulator_url: String,
+    pub names: Names,
+    /// Template parameter values that replace the defaults (e.g. `TownName`).
+    pub parameters: BTreeMap<String, String>,
+    pub template_path: PathBuf,
+    /// The catalog to seed, if any.
+    pub catalog_path: Option<PathBuf>,
+}
+
+/// A setting or step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("{name} is invalid: {reason}")]
+    Setting { name: &'static str, reason: String },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("could not create the resources in the emulator at {emulator} (is it running?)")]
+    Provision {
+        emulator: String,
+        #[source]
+        source: ProvisionError,
+    },
+    #[error(transparent)]
+    Function(#[from] UnknownFunction),
+    #[error("cannot listen on {address}")]
+    Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot seed the catalog from {path}: {reason}")]
+    Seed { path: String, reason: String },
+}
+
+impl Settings {
+    /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
+    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`; defaults serve a demo.
+    pub fn from_env() -> Result<Self, LocalError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
+            var(name).map_or(Ok(default), |v| {
+                v.parse().map_err(|_| LocalError::Setting { name, reason: format!("'{v}' is not a port number") })
+            })
+        };
+        let emulator_url = match var("EMULATOR_URL") {
+            Some(url) => url,
+            None => format!("http://127.0.0.1:{}", port("EMULATOR_PORT", 5311)?),
+        };
+        let parameters = [
+            ("TOWN_NAME", "TownName"),
+            ("TOWN_TIMEZONE", "TownTimezone"),
+            ("JURISDICTION_ID", "JurisdictionId"),
+            ("WEB_ORIGIN", "WebOrigin"),
+        ]
+        .into_iter()
+        .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
+        .collect();
+        Ok(Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], port("PORT", 3311)?)),
+            emulator_url,
+            names: Names::with_prefix(&var("RESOURCE_PREFIX").unwrap_or_else(|| "town311".into())),
+            parameters,
+            template_path: PathBuf::from(TEMPLATE_PATH),
+            catalog_path: Some(PathBuf::from(var("CATALOG").unwrap_or_else(|| DEMO_CATALOG_PATH.into()))),
+        })
+    }
+}
+
+/// AWS SDK settings that point every client at the emulator.
+pub async fn emulator_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "town311-local",
+        ))
+        .load()
+        .await
+}
+
+/// A running local stack.
+pub struct Stack {
+    /// e.g. `http://127.0.0.1:3311`
+    pub base_url: String,
+    pub provisioned: Provisioned,
+    /// The configuration the functions run with.
+    pub config: Config,
+    pub sdk: aws_config::SdkConfig,
+    pub routes: RouteTable,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Stack {
+    /// Provisions the emulator from the template, seeds the catalog, and starts the dev server
+    /// and the stream feed.
+    pub async fn start(settings: Settings) -> Result<Self, LocalError> {
+        let template = Template::load(&settings.template_path)?;
+        let sdk = emulator_sdk_config(&settings.emulator_url).await;
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .map_err(|source| LocalError::Listen { address: settings.bind, source })?;
+        let address = listener.local_addr().map_err(|source| LocalError::Listen { address: settings.bind, source })?;
+        let base_url = format!("http://{address}");
+
+        let mut parameters = template.parameter_defaults();
+        parameters.insert("WebOrigin".into(), base_url.clone());
+        parameters.extend(settings.parameters.clone());
+        let provisioned = provision::provision(&template, &sdk, &settings.names, &parameters)
+            .await
+            .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
+        let config = function_config(&parameters, &provisioned)?;
+        let functions = Arc::new(Functions::build(&template.functions(), &config, &sdk)?);
+
+        if let Some(path) = &settings.catalog_path {
+            seed(path, &config, &sdk).await?;
+        }
+
+        let routes = RouteTable::new(template.routes()?);
+        let (shutdown, receiver) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let gateway = Arc::new(Gateway { routes: routes.clone(), functions: functions.clone() });
+        tasks.spawn(gateway.serve(listener, receiver.clone()));
+        let route_state = Arc::new(route::State::from_aws(&config, &sdk));
+        for source in template.stream_sources()? {
+            if source.function != "RouteFunction" {
+                return Err(UnknownFunction(source.function).into());
+            }
+            let feed = StreamFeed {
+                streams: aws_sdk_dynamodbstreams::Client::new(&sdk),
+                sqs: aws_sdk_sqs::Client::new(&sdk),
+                stream_arn: provisioned.stream_arn.clone(),
+                failure_queue_url: provisioned.failure_queue_url.clone(),
+                source,
+                route: route_state.clone(),
+            };
+            tasks.spawn(feed.run(receiver.clone()));
+        }
+        Ok(Self { base_url, provisioned, config, sdk, routes, shutdown, tasks })
+    }
+
+    /// Stops the dev server and the stream feed.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The functions' configuration: what template.yaml's Globals set from its parameters.
+fn function_config(parameters: &BTreeMap<String, String>, provisioned: &Provisioned) -> Result<Config, LocalError> {
+    let get = |name: &str| parameters.get(name).cloned().unwrap_or_default();
+    let timezone = get("TownTimezone")
+        .parse()
+        .map_err(|e: chrono_tz::ParseError| LocalError::Setting { name: "TOWN_TIMEZONE", reason: e.to_string() })?;
+    let jurisdiction = get("JurisdictionId");
+    Ok(Config {
+        town_name: get("TownName"),
+        timezone,
+        jurisdiction_id: (!jurisdiction.is_empty()).then_some(jurisdiction),
+        table_name: provisioned.table.clone(),
+        photo_bucket: provisioned.bucket.clone(),
+        events_topic_arn: provisioned.topic_arn.clone(),
+        s3_force_path_style: true,
+    })
+}
+
+async fn seed(path: &std::path::Path, config: &Config, sdk: &aws_config::SdkConfig) -> Result<(), LocalError> {
+    let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let catalog = CatalogSeed::parse(&text).map_err(|e| fail(e.to_string()))?;
+    let store = town311::aws::DynamoCatalog::new(sdk, config);
+    catalog.store(&store).await.map_err(|e| fail(town311::http::chain(&e)))?;
+    tracing::info!(services = catalog.services.len(), departments = catalog.departments.len(), "catalog seeded");
+    Ok(())
+}

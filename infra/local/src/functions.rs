@@ -1,0 +1,58 @@
+//! The function handlers the local stack runs, by the logical id template.yaml gives them.
+
+use lambda_http::{Body, Request, Response};
+use town311::config::Config;
+
+/// A function answering HTTP API routes.
+pub enum HttpFunction {
+    Submit(submit::State),
+    Query(query::State),
+    Update(update::State),
+}
+
+impl HttpFunction {
+    pub async fn call(&self, request: Request) -> Result<Response<Body>, lambda_http::Error> {
+        match self {
+            Self::Submit(state) => submit::handle(state, request).await,
+            Self::Query(state) => query::handle(state, request).await,
+            Self::Update(state) => update::handle(state, request).await,
+        }
+    }
+}
+
+/// Every function of the template, built as its `main` would build it in Lambda.
+pub struct Functions {
+    pub http: Vec<(String, HttpFunction)>,
+    pub route: route::State,
+}
+
+/// A function template.yaml declares that the local stack does not know how to run.
+#[derive(Debug, thiserror::Error)]
+#[error("template.yaml declares {0}, which the local stack cannot run; add it to infra/local/src/functions.rs")]
+pub struct UnknownFunction(pub String);
+
+impl Functions {
+    pub fn build(
+        declared: &[String],
+        config: &Config,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, UnknownFunction> {
+        let mut http = Vec::new();
+        for id in declared {
+            let function = match id.as_str() {
+                "SubmitFunction" => HttpFunction::Submit(submit::State::from_aws(config.clone(), sdk)),
+                "QueryFunction" => HttpFunction::Query(query::State::from_aws(config.clone(), sdk)),
+                "UpdateFunction" => HttpFunction::Update(update::State { config: config.clone() }),
+                "RouteFunction" => continue,
+                other => return Err(UnknownFunction(other.to_owned())),
+            };
+            http.push((id.clone(), function));
+        }
+        Ok(Self { http, route: route::State::from_aws(config, sdk) })
+    }
+
+    pub fn http(&self, id: &str) -> Option<&HttpFunction> {
+        self.http.iter().find(|(name, _)| name == id).map(|(_, f)| f)
+    }
+}
+

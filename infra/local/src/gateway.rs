@@ -1,0 +1,126 @@
+//! The local stand-in for API Gateway: matches a request to a route of template.yaml, builds
+//! the payload-2.0 event API Gateway would send, and calls the function's handler with it.
+
+use crate::functions::Functions;
+use crate::router::RouteTable;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use town311::http::apigw::Invocation;
+
+/// API Gateway's own limit on a request payload (HTTP APIs: 10 MB).
+pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// Routes and the functions behind them.
+pub struct Gateway {
+    pub routes: RouteTable,
+    pub functions: Arc<Functions>,
+}
+
+type HttpResponse = hyper::Response<Full<Bytes>>;
+
+/// API Gateway's own answers (not the function's), e.g. `{"message":"Not Found"}`.
+fn gateway_answer(status: u16, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
+}
+
+impl Gateway {
+    /// Serves until `shutdown` turns true.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(connection) => connection,
+                        Err(error) => {
+                            tracing::warn!(%error, "accept failed");
+                            continue;
+                        }
+                    };
+                    let gateway = self.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let gateway = gateway.clone();
+                            async move { Ok::<_, Infallible>(gateway.handle(request, peer).await) }
+                        });
+                        if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                            tracing::debug!(%error, "connection closed with an error");
+                        }
+                    });
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    async fn handle(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let started = Instant::now();
+        let method = request.method().as_str().to_owned();
+        let path = request.uri().path().to_owned();
+        let response = self.dispatch(request, peer).await;
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status = response.status().as_u16(),
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "http"
+        );
+        response
+    }
+
+    async fn dispatch(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let method = request.method().as_str().to_owned();
+        let path = request.uri().path().to_owned();
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let Some(matched) = self.routes.find(&method, &path) else {
+            return gateway_answer(404, "Not Found");
+        };
+        let Some(function) = self.functions.http(&matched.route.function) else {
+            return gateway_answer(500, "Internal Server Error");
+        };
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return gateway_answer(413, "Request Entity Too Large"),
+        };
+        let mut invocation = Invocation::new(&method, &matched.route.route_key(), &path).query(&query).body(body.to_vec());
+        invocation.source_ip = peer.ip().to_string();
+        invocation.path_parameters = matched.path_parameters.clone();
+        for (name, value) in &parts.headers {
+            if let Ok(value) = value.to_str() {
+                invocation.headers.push((name.as_str().to_owned(), value.to_owned()));
+            }
+        }
+        let lambda_request = match invocation.into_request() {
+            Ok(r) => r,
+            Err(error) => {
+                tracing::error!(%error, "could not build the API Gateway event");
+                return gateway_answer(500, "Internal Server Error");
+            }
+        };
+        match function.call(lambda_request).await {
+            Ok(response) => {
+                let (parts, body) = response.into_parts();
+                let bytes = Bytes::copy_from_slice(body.as_ref());
+                hyper::Response::from_parts(parts, Full::new(bytes))
+            }
+            Err(error) => {
+                // As in AWS: a function error reaches the client as API Gateway's 500.
+                tracing::error!(error = %error, function = %matched.route.function, "function failed");
+                gateway_answer(500, "Internal Server Error")
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Creating the emulator's table, bucket, topic and queue from template.yaml's own resource
+//! properties: no second, hand-written schema.
+
+use crate::template::{Template, TemplateError, resolve};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+};
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration,
+    LifecycleRule, LifecycleRuleFilter, PublicAccessBlockConfiguration,
+};
+use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
+
+/// The names the local resources get (in AWS, CloudFormation names them).
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub table: String,
+    pub bucket: String,
+    pub topic: String,
+    pub failure_queue: String,
+}
+
+impl Names {
+    /// Every name with the same prefix, e.g. `town311` or a test's own.
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            table: format!("{prefix}-tickets"),
+            bucket: format!("{prefix}-photos"),
+            topic: format!("{prefix}-events"),
+            failure_queue: format!("{prefix}-stream-failures"),
+        }
+    }
+}
+
+/// What was created.
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    pub table: String,
+    pub stream_arn: String,
+    pub bucket: String,
+    pub topic_arn: String,
+    pub failure_queue_url: String,
+}
+
+/// A resource that could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("{resource}: {source}")]
+    Aws {
+        resource: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+fn aws(resource: &str) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> ProvisionError + '_ {
+    move |source| ProvisionError::Aws { resource: resource.to_owned(), source }
+}
+
+fn shape(what: String) -> ProvisionError {
+    ProvisionError::Template(TemplateError::Shape(what))
+}
+
+fn field<'a>(map: &'a Mapping, name: &str) -> Option<&'a Value> {
+    map.get(Value::String(name.to_owned()))
+}
+
+fn text(map: &Mapping, name: &str, context: &str) -> Result<String, ProvisionError> {
+    field(map, name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| shape(format!("{context}: {name} is missing")))
+}
+
+fn list<'a>(map: &'a Mapping, name: &str) -> impl Iterator<Item = &'a Mapping> {
+    field(map, name).and_then(Value::as_sequence).into_iter().flatten().filter_map(Value::as_mapping)
+}
+
+fn strings(map: &Mapping, name: &str) -> Vec<String> {
+    field(map, name)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn key_schema(map: &Mapping, context: &str) -> Result<Vec<KeySchemaElement>, ProvisionError> {
+    list(map, "KeySchema")
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(text(k, "AttributeName", context)?)
+                .key_type(KeyType::from(text(k, "KeyType", context)?.as_str()))
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))
+        })
+        .collect()
+}
+
+/// Creates every resource the functions use; resources that already exist are kept.
+pub async fn provision(
+    template: &Template,
+    sdk: &aws_config::SdkConfig,
+    names: &Names,
+    parameters: &BTreeMap<String, String>,
+) -> Result<Provisioned, ProvisionError> {
+    let (table_id, table) = template.single("AWS::DynamoDB::Table")?;
+    let stream_arn = create_table(sdk, &names.table, &resolve_map(&table, parameters)?, &table_id).await?;
+    let (bucket_id, bucket) = template.single("AWS::S3::Bucket")?;
+    create_bucket(sdk, &names.bucket, &resolve_map(&bucket, parameters)?, &bucket_id).await?;
+    template.single("AWS::SNS::Topic")?;
+    let topic_arn = aws_sdk_sns::Client::new(sdk)
+        .create_topic()
+        .name(&names.topic)
+        .send()
+        .await
+        .map_err(|e| aws(&names.topic)(Box::new(e)))?
+        .topic_arn
+        .ok_or_else(|| shape("CreateTopic returned no ARN".into()))?;
+    let (_, queue) = template.single("AWS::SQS::Queue")?;
+    let mut create_queue = aws_sdk_sqs::Client::new(sdk).create_queue().queue_name(&names.failure_queue);
+    if let Some(retention) = field(&queue, "MessageRetentionPeriod").and_then(Value::as_i64) {
+        create_queue = create_queue
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod, retention.to_string());
+    }
+    let failure_queue_url = create_queue
+        .send()
+        .await
+        .map_err(|e| aws(&names.failure_queue)(Box::new(e)))?
+        .queue_url
+        .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
+    Ok(Provisioned { table: names.table.clone(), stream_arn, bucket: names.bucket.clone(), topic_arn, failure_queue_url })
+}
+
+fn resolve_map(map: &Mapping, parameters: &BTreeMap<String, String>) -> Result<Mapping, ProvisionError> {
+    match resolve(&Value::Mapping(map.clone()), parameters)? {
+        Value::Mapping(m) => Ok(m),
+        _ => Err(shape("properties are not a mapping".into())),
+    }
+}
+
+async fn create_table(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    props: &Mapping,
+    context: &str,
+) -> Result<String, ProvisionError> {
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let mut request = client.create_table().table_name(name);
+    for attribute in list(props, "AttributeDefinitions") {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(text(attribute, "AttributeName", context)?)
+                .attribute_type(ScalarAttributeType::from(text(attribute, "AttributeType", context)?.as_str()))
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))?,
+        );
+    }
+    request = request.set_key_schema(Some(key_schema(props, context)?));
+    for index in list(props, "GlobalSecondaryIndexes") {
+        let projection = field(index, "Projection").and_then(Value::as_mapping).cloned().unwrap_or_default();
+        let projection = Projection::builder()
+            .set_projection_type(
+                field(&projection, "ProjectionType").and_then(Value::as_str).map(ProjectionType::from),
+            )
+            .set_non_key_attributes(Some(strings(&projection, "NonKeyAttributes")).filter(|v| !v.is_empty()))
+            .build();
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(text(index, "IndexName", context)?)
+                .set_key_schema(Some(key_schema(index, context)?))
+                .projection(projection)
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))?,
+        );
+    }
+    if let Some(mode) = field(props, "BillingMode").and_then(Value::as_str) {
+        request = request.billing_mode(BillingMode::from(mode));
+    }
+    if let Some(stream) = field(props, "StreamSpecification").and_then(Value::as_mapping) {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(text(stream, "StreamViewType", context)?.as_str()))
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))?,
+        );
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|se| se.is_resource_in_use_exception()) => {}
+        Err(e) => return Err(aws(name)(Box::new(e))),
+    }
+    let described = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| aws(name)(Box::new(e)))?;
+    described
+        .table
+        .and_then(|t| t.latest_stream_arn)
+        .ok_or_else(|| shape(format!("{context}: the table has no stream")))
+}
+
+async fn create_bucket(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    props: &Mapping,
+    context: &str,
+) -> Result<(), ProvisionError> {
+    let client = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
+    match client.create_bucket().bucket(name).send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error().is_some_and(|se| {
+                se.is_bucket_already_owned_by_you() || se.is_bucket_already_exists()
+            }) => {}
+        Err(e) => return Err(aws(name)(Box::new(e))),
+    }
+    if let Some(block) = field(props, "PublicAccessBlockConfiguration").and_then(Value::as_mapping) {
+        let flag = |n: &str| field(block, n).and_then(Value::as_bool);
+        client
+            .put_public_access_block()
+            .bucket(name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .set_block_public_acls(flag("BlockPublicAcls"))
+                    .set_block_public_policy(flag("BlockPublicPolicy"))
+                    .set_ignore_public_acls(flag("IgnorePublicAcls"))
+                    .set_restrict_public_buckets(flag("RestrictPublicBuckets"))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| aws(name)(Box::new(e)))?;
+    }
+    let cors = field(props, "CorsConfiguration").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    let rules = list(&cors, "CorsRules")
+        .map(|rule| {
+            CorsRule::builder()
+                .set_allowed_origins(Some(strings(rule, "AllowedOrigins")))
+                .set_allowed_methods(Some(strings(rule, "AllowedMethods")))
+                .set_allowed_headers(Some(strings(rule, "AllowedHeaders")))
+                .set_max_age_seconds(field(rule, "MaxAge").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()))
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !rules.is_empty() {
+        client
+            .put_bucket_cors()
+            .bucket(name)
+            .cors_configuration(CorsConfiguration::builder().set_cors_rules(Some(rules)).build().map_err(|e| aws(context)(Box::new(e)))?)
+            .send()
+            .await
+            .map_err(|e| aws(name)(Box::new(e)))?;
+    }
+    let lifecycle = field(props, "LifecycleConfiguration").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    let rules = list(&lifecycle, "Rules")
+        .map(|rule| {
+            let enabled = field(rule, "Status").and_then(Value::as_str) == Some("Enabled");
+            LifecycleRule::builder()
+                .set_id(field(rule, "Id").and_then(Value::as_str).map(str::to_owned))
+                .status(if enabled { ExpirationStatus::Enabled } else { ExpirationStatus::Disabled })
+                .filter(
+                    LifecycleRuleFilter::builder()
+                        .prefix(field(rule, "Prefix").and_then(Value::as_str).unwrap_or_default())
+                        .build(),
+                )
+                .set_expiration(
+                    field(rule, "ExpirationInDays")
+                        .and_then(Value::as_i64)
+                        .and_then(|d| i32::try_from(d).ok())
+                        .map(|days| LifecycleExpiration::builder().days(days).build()),
+                )
+                .build()
+                .map_err(|e| aws(context)(Box::new(e)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !rules.is_empty() {
+        client
+            .put_bucket_lifecycle_configuration()
+            .bucket(name)
+            .lifecycle_configuration(
+                BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build().map_err(|e| aws(context)(Box::new(e)))?,
+            )
+            .send()
+            .await
+            .map_err(|e| aws(name)(Box::new(e)))?;
+    }
+    Ok(())
+}

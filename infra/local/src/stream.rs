@@ -1,0 +1,222 @@
+//! The local stand-in for Lambda's DynamoDB stream event source mapping: polls the table's
+//! stream, hands batches to the route handler, retries from a reported failure, and sends
+//! batches that exhaust their retries to the failure queue.
+
+use crate::template::StreamSource;
+use aws_lambda_events::event::dynamodb::Event;
+use aws_sdk_dynamodbstreams::Client;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use base64::Engine as _;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One stream feeding the route function.
+pub struct StreamFeed {
+    pub streams: Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub stream_arn: String,
+    pub failure_queue_url: String,
+    pub source: StreamSource,
+    pub route: Arc<route::State>,
+}
+
+#[derive(Default)]
+struct Shard {
+    iterator: Option<String>,
+    attempts: u32,
+}
+
+enum Delivery {
+    Done,
+    /// Retry from this sequence number.
+    Failed(String),
+}
+
+impl StreamFeed {
+    /// Polls until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut shards: BTreeMap<String, Shard> = BTreeMap::new();
+        loop {
+            if let Err(error) = self.poll(&mut shards).await {
+                tracing::warn!(error = %town311::http::chain(error.as_ref()), "stream poll failed; retrying");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    async fn poll(&self, shards: &mut BTreeMap<String, Shard>) -> Result<(), BoxError> {
+        if shards.is_empty() {
+            let description = self.streams.describe_stream().stream_arn(&self.stream_arn).send().await?;
+            for shard in description.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default() {
+                if let Some(id) = shard.shard_id {
+                    shards.entry(id).or_default();
+                }
+            }
+        }
+        for (shard_id, shard) in shards.iter_mut() {
+            let iterator = match shard.iterator.take() {
+                Some(iterator) => iterator,
+                None => self.iterator(shard_id, ShardIteratorType::TrimHorizon, None).await?,
+            };
+            let output = match self.streams.get_records().shard_iterator(&iterator).limit(self.source.batch_size).send().await {
+                Ok(output) => output,
+                Err(error) => {
+                    shard.iterator = Some(iterator);
+                    return Err(error.into());
+                }
+            };
+            let records = output.records.unwrap_or_default();
+            let next = output.next_shard_iterator;
+            if records.is_empty() {
+                shard.iterator = next;
+                continue;
+            }
+            match self.deliver(&records).await {
+                Delivery::Done => {
+                    shard.attempts = 0;
+                    shard.iterator = next;
+                }
+                Delivery::Failed(sequence) => {
+                    shard.attempts += 1;
+                    if shard.attempts > self.source.maximum_retry_attempts {
+                        self.give_up(shard_id, &records, &sequence).await?;
+                        shard.attempts = 0;
+                        shard.iterator =
+                            Some(self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence)).await?);
+                    } else {
+                        shard.iterator =
+                            Some(self.iterator(shard_id, ShardIteratorType::AtSequenceNumber, Some(&sequence)).await?);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn iterator(
+        &self,
+        shard_id: &str,
+        kind: ShardIteratorType,
+        sequence: Option<&str>,
+    ) -> Result<String, BoxError> {
+        let output = self
+            .streams
+            .get_shard_iterator()
+            .stream_arn(&self.stream_arn)
+            .shard_id(shard_id)
+            .shard_iterator_type(kind)
+            .set_sequence_number(sequence.map(str::to_owned))
+            .send()
+            .await?;
+        output.shard_iterator.ok_or_else(|| "GetShardIterator returned no iterator".into())
+    }
+
+    async fn deliver(&self, records: &[Record]) -> Delivery {
+        let first = records.first().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
+        let payload = json!({ "Records": records.iter().map(|r| self.lambda_record(r)).collect::<Vec<_>>() });
+        let event: Event = match serde_json::from_value(payload) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::error!(%error, "stream records do not form a Lambda event");
+                return Delivery::Failed(first);
+            }
+        };
+        match route::handle(&self.route, LambdaEvent::new(event, Context::default())).await {
+            Ok(response) => match response.batch_item_failures.into_iter().next() {
+                Some(failure) if self.source.report_batch_item_failures => {
+                    Delivery::Failed(failure.item_identifier.unwrap_or(first))
+                }
+                Some(_) => Delivery::Failed(first),
+                None => Delivery::Done,
+            },
+            Err(error) => {
+                tracing::error!(%error, "route function failed; retrying the whole batch");
+                Delivery::Failed(first)
+            }
+        }
+    }
+
+    /// What Lambda sends to the on-failure destination when a batch exhausts its retries.
+    async fn give_up(&self, shard_id: &str, records: &[Record], sequence: &str) -> Result<(), BoxError> {
+        let last = records.last().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
+        let message = json!({
+            "requestContext": { "condition": "RetryAttemptsExhausted", "functionArn": self.source.function },
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": sequence,
+                "endSequenceNumber": last,
+                "batchSize": records.len(),
+                "streamArn": self.stream_arn,
+            }
+        });
+        self.sqs.send_message().queue_url(&self.failure_queue_url).message_body(message.to_string()).send().await?;
+        tracing::error!(shard_id, sequence, "stream batch exhausted its retries; sent to the failure queue");
+        Ok(())
+    }
+
+    fn lambda_record(&self, record: &Record) -> Value {
+        let change = record.dynamodb.as_ref();
+        let image = |item: Option<&std::collections::HashMap<String, AttributeValue>>| {
+            Value::Object(item.into_iter().flatten().map(|(k, v)| (k.clone(), attribute_json(v))).collect())
+        };
+        let mut dynamodb = Map::new();
+        if let Some(change) = change {
+            if let Some(at) = change.approximate_creation_date_time {
+                dynamodb.insert("ApproximateCreationDateTime".into(), json!(at.secs()));
+            }
+            dynamodb.insert("Keys".into(), image(change.keys.as_ref()));
+            if change.new_image.is_some() {
+                dynamodb.insert("NewImage".into(), image(change.new_image.as_ref()));
+            }
+            if change.old_image.is_some() {
+                dynamodb.insert("OldImage".into(), image(change.old_image.as_ref()));
+            }
+            dynamodb.insert("SequenceNumber".into(), json!(change.sequence_number));
+            dynamodb.insert("SizeBytes".into(), json!(change.size_bytes.unwrap_or_default()));
+            dynamodb.insert(
+                "StreamViewType".into(),
+                json!(change.stream_view_type.as_ref().map(|v| v.as_str().to_owned())),
+            );
+        }
+        json!({
+            "eventID": record.event_id,
+            "eventName": record.event_name.as_ref().map(|n| n.as_str().to_owned()),
+            "eventVersion": record.event_version,
+            "eventSource": "aws:dynamodb",
+            "awsRegion": record.aws_region,
+            "dynamodb": dynamodb,
+            "eventSourceARN": self.stream_arn,
+        })
+    }
+}
+
+/// An attribute in DynamoDB's JSON form (`{"S": "…"}`), as Lambda events carry it.
+fn attribute_json(value: &AttributeValue) -> Value {
+    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::B(b) => json!({ "B": b64(b) }),
+        AttributeValue::Ss(v) => json!({ "SS": v }),
+        AttributeValue::Ns(v) => json!({ "NS": v }),
+        AttributeValue::Bs(v) => json!({ "BS": v.iter().map(b64).collect::<Vec<_>>() }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(n) => json!({ "NULL": n }),
+        AttributeValue::L(items) => json!({ "L": items.iter().map(attribute_json).collect::<Vec<_>>() }),
+        AttributeValue::M(map) => {
+            json!({ "M": map.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<Map<_, _>>() })
+        }
+        _ => json!({ "NULL": true }),
+    }
+}

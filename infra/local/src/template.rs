@@ -1,0 +1,259 @@
+//! Reading template.yaml: the routes, stream sources and resource definitions the local stack
+//! stands up, so the template stays the one source of truth.
+
+use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// template.yaml, parsed.
+#[derive(Debug, Clone)]
+pub struct Template {
+    resources: Mapping,
+    parameters: Mapping,
+}
+
+/// A problem with the template as the local stack reads it.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+/// An HTTP API route, as an `HttpApi` event of a function declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRoute {
+    pub function: String,
+    pub method: String,
+    pub path: String,
+}
+
+impl HttpRoute {
+    /// API Gateway's route key, e.g. `GET /open311/v2/{document}`.
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A DynamoDB stream feeding a function, as a `DynamoDB` event declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSource {
+    pub function: String,
+    /// The logical id of the table whose stream it reads.
+    pub table: String,
+    pub batch_size: i32,
+    pub maximum_retry_attempts: u32,
+    pub report_batch_item_failures: bool,
+}
+
+fn key(name: &str) -> Value {
+    Value::String(name.to_owned())
+}
+
+fn tag_name(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => {
+            Some((tagged.tag.to_string().trim_start_matches('!').to_owned(), &tagged.value))
+        }
+        _ => None,
+    }
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let root: Value = serde_yaml::from_str(text)?;
+        let section = |name: &str| root.get(name).and_then(Value::as_mapping).cloned().unwrap_or_default();
+        let resources = section("Resources");
+        if resources.is_empty() {
+            return Err(TemplateError::Shape("no Resources".into()));
+        }
+        Ok(Self { resources, parameters: section("Parameters") })
+    }
+
+    /// Every parameter's default value.
+    pub fn parameter_defaults(&self) -> BTreeMap<String, String> {
+        self.parameters
+            .iter()
+            .filter_map(|(name, spec)| {
+                let default = spec.get("Default")?;
+                let value = match default {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((name.as_str()?.to_owned(), value))
+            })
+            .collect()
+    }
+
+    /// `(logical id, properties)` of every resource of `kind`, in template order.
+    pub fn resources_of_type(&self, kind: &str) -> Vec<(String, Mapping)> {
+        self.resources
+            .iter()
+            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+            .filter_map(|(id, r)| {
+                let properties = r.get("Properties").and_then(Value::as_mapping).cloned().unwrap_or_default();
+                Some((id.as_str()?.to_owned(), properties))
+            })
+            .collect()
+    }
+
+    /// The one resource of `kind` (the local stack stands up one of each).
+    pub fn single(&self, kind: &str) -> Result<(String, Mapping), TemplateError> {
+        let mut found = self.resources_of_type(kind);
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            n => Err(TemplateError::Shape(format!("expected one {kind}, found {n}"))),
+        }
+    }
+
+    fn function_events(&self) -> Vec<(String, String, Mapping)> {
+        self.resources_of_type("AWS::Serverless::Function")
+            .into_iter()
+            .flat_map(|(function, properties)| {
+                let events = properties.get(key("Events")).and_then(Value::as_mapping).cloned().unwrap_or_default();
+                events
+                    .into_iter()
+                    .filter_map(|(_, event)| {
+                        let kind = event.get("Type")?.as_str()?.to_owned();
+                        let props = event.get("Properties")?.as_mapping()?.clone();
+                        Some((function.clone(), kind, props))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The logical ids of every function.
+    pub fn functions(&self) -> Vec<String> {
+        self.resources_of_type("AWS::Serverless::Function").into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// Every HTTP API route.
+    pub fn routes(&self) -> Result<Vec<HttpRoute>, TemplateError> {
+        self.function_events()
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "HttpApi")
+            .map(|(function, _, props)| {
+                let field = |name: &str| {
+                    props.get(key(name)).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+                        TemplateError::Shape(format!("{function}: an HttpApi event needs a {name}"))
+                    })
+                };
+                Ok(HttpRoute { method: field("Method")?.to_ascii_uppercase(), path: field("Path")?, function })
+            })
+            .collect()
+    }
+
+    /// Every DynamoDB stream event source.
+    pub fn stream_sources(&self) -> Result<Vec<StreamSource>, TemplateError> {
+        self.function_events()
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "DynamoDB")
+            .map(|(function, _, props)| {
+                let stream = props.get(key("Stream")).ok_or_else(|| {
+                    TemplateError::Shape(format!("{function}: a DynamoDB event needs a Stream"))
+                })?;
+                let table = match tag_name(stream) {
+                    Some((tag, Value::String(target))) if tag == "GetAtt" => {
+                        target.split('.').next().unwrap_or_default().to_owned()
+                    }
+                    _ => {
+                        return Err(TemplateError::Shape(format!(
+                            "{function}: Stream must be !GetAtt <Table>.StreamArn"
+                        )));
+                    }
+                };
+                let number = |name: &str, default: i64| {
+                    props.get(key(name)).and_then(Value::as_i64).unwrap_or(default)
+                };
+                let report = props
+                    .get(key("FunctionResponseTypes"))
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+                Ok(StreamSource {
+                    function,
+                    table,
+                    batch_size: i32::try_from(number("BatchSize", 100)).unwrap_or(100),
+                    // -1 means "retry until the record expires"; locally that is bounded.
+                    maximum_retry_attempts: u32::try_from(number("MaximumRetryAttempts", 10)).unwrap_or(10),
+                    report_batch_item_failures: report,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Resolves the intrinsic functions the local stack needs in resource properties: `!Ref` to a
+/// parameter. Anything else is an error, so nothing is silently half-provisioned.
+pub fn resolve(value: &Value, parameters: &BTreeMap<String, String>) -> Result<Value, TemplateError> {
+    if let Some((tag, inner)) = tag_name(value) {
+        return match (tag.as_str(), inner) {
+            ("Ref", Value::String(name)) => parameters
+                .get(name)
+                .map(|v| Value::String(v.clone()))
+                .ok_or_else(|| TemplateError::Shape(format!("!Ref {name} is not a parameter"))),
+            (other, _) => Err(TemplateError::Shape(format!("!{other} is not supported locally here"))),
+        };
+    }
+    Ok(match value {
+        Value::Sequence(items) => {
+            Value::Sequence(items.iter().map(|v| resolve(v, parameters)).collect::<Result<_, _>>()?)
+        }
+        Value::Mapping(map) => Value::Mapping(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, parameters)?)))
+                .collect::<Result<_, TemplateError>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template() -> Template {
+        Template::load(Path::new(crate::TEMPLATE_PATH)).unwrap()
+    }
+
+    #[test]
+    fn reads_the_routes_template_yaml_declares() {
+        let routes = template().routes().unwrap();
+        let submit = HttpRoute {
+            function: "SubmitFunction".into(),
+            method: "POST".into(),
+            path: "/open311/v2/requests.json".into(),
+        };
+        assert!(routes.contains(&submit), "{routes:?}");
+        assert!(routes.iter().any(|r| r.route_key() == "GET /open311/v2/requests/{document}"));
+    }
+
+    #[test]
+    fn reads_the_stream_source_of_route() {
+        let sources = template().stream_sources().unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].function, "RouteFunction");
+        assert_eq!(sources[0].table, "TicketsTable");
+        assert!(sources[0].report_batch_item_failures);
+    }
+
+    #[test]
+    fn resolves_parameters_and_refuses_what_it_cannot() {
+        let params: BTreeMap<String, String> = [("WebOrigin".to_owned(), "http://x".to_owned())].into();
+        let v: Value = serde_yaml::from_str("a: [!Ref WebOrigin]").unwrap();
+        assert_eq!(resolve(&v, &params).unwrap(), serde_yaml::from_str::<Value>("a: [http://x]").unwrap());
+        let v: Value = serde_yaml::from_str("a: !GetAtt T.Arn").unwrap();
+        assert!(resolve(&v, &params).is_err());
+    }
+}
