@@ -234,10 +234,7 @@ mod tests {
     fn required_answers_must_be_present_and_non_empty() {
         let s = service(vec![attribute("SIZE", Datatype::Singlevaluelist, true)]);
         assert_eq!(s.check_answers(&answers(&[])), Err(AnswerError::Missing("SIZE".into())));
-        assert_eq!(
-            s.check_answers(&answers(&[("SIZE", &[" "])])),
-            Err(AnswerError::Missing("SIZE".into()))
-        );
+        assert_eq!(s.check_answers(&answers(&[("SIZE", &[" "])])), Err(AnswerError::Missing("SIZE".into())));
     }
 
     #[test]
@@ -350,12 +347,8 @@ mod seed_tests {
     fn the_demo_catalog_is_consistent() {
         let seed = CatalogSeed::parse(include_str!("../../infra/seed/catalog.json")).unwrap();
         assert_eq!(seed.services.len(), 12);
-        let datatypes: std::collections::BTreeSet<&str> = seed
-            .services
-            .iter()
-            .flat_map(|s| &s.attributes)
-            .map(|a| a.datatype.as_str())
-            .collect();
+        let datatypes: std::collections::BTreeSet<&str> =
+            seed.services.iter().flat_map(|s| &s.attributes).map(|a| a.datatype.as_str()).collect();
         assert_eq!(datatypes.len(), 6, "the demo shows every Open311 datatype: {datatypes:?}");
     }
 

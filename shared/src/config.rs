@@ -40,10 +40,9 @@ impl Config {
             lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
         };
         let timezone = get("TOWN_TIMEZONE")?;
-        let timezone = timezone.parse::<Tz>().map_err(|e| ConfigError::Invalid {
-            name: "TOWN_TIMEZONE",
-            reason: e.to_string(),
-        })?;
+        let timezone = timezone
+            .parse::<Tz>()
+            .map_err(|e| ConfigError::Invalid { name: "TOWN_TIMEZONE", reason: e.to_string() })?;
         let s3_force_path_style = match lookup("S3_FORCE_PATH_STYLE").as_deref() {
             None | Some("" | "false" | "0") => false,
             Some("true" | "1") => true,
@@ -72,8 +71,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
         move |k| map.get(k).cloned()
     }
 

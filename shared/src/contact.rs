@@ -202,11 +202,7 @@ fn present(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn bounded(
-    value: Option<&str>,
-    field: &'static str,
-    max: usize,
-) -> Result<Option<String>, ContactError> {
+fn bounded(value: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>, ContactError> {
     match present(value) {
         Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
             Err(ContactError::TooLong { field, max })

@@ -41,10 +41,8 @@ impl TicketId {
         let mut bytes = [0u8; 5];
         source.fill(&mut bytes)?;
         let bits = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-        let symbols: String = (0..SYMBOLS)
-            .rev()
-            .map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize]))
-            .collect();
+        let symbols: String =
+            (0..SYMBOLS).rev().map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize])).collect();
         Ok(Self(format!("{}-{}", &symbols[..4], &symbols[4..])))
     }
 

@@ -112,11 +112,7 @@ impl Location {
     }
 }
 
-fn non_empty(
-    value: Option<&str>,
-    field: &'static str,
-    max: usize,
-) -> Result<Option<String>, LocationError> {
+fn non_empty(value: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>, LocationError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) if v.chars().count() > max => Err(LocationError::TooLong { field, max }),
         Some(v) => Ok(Some(v.to_owned())),

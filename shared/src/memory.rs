@@ -30,11 +30,7 @@ impl MemoryStore {
     }
 
     fn check_up(&self) -> Result<(), StoreError> {
-        if *lock(&self.down) {
-            Err(StoreError::unavailable("memory", "store is down"))
-        } else {
-            Ok(())
-        }
+        if *lock(&self.down) { Err(StoreError::unavailable("memory", "store is down")) } else { Ok(()) }
     }
 }
 

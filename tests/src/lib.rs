@@ -1,1 +1,94 @@
+//! Helpers for the cross-function tests: each test gets its own local stack (own table, bucket,
+//! topic and queue in the shared emulator, own dev server port), started through the same code
+//! as `make run`.
 
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use town311_local::provision::Names;
+use town311_local::{DEMO_CATALOG_PATH, Settings, Stack, TEMPLATE_PATH};
+
+/// A running local stack with an HTTP client.
+pub struct TestStack {
+    pub stack: Stack,
+    pub client: reqwest::Client,
+}
+
+/// An HTTP answer: status, `Content-Type`, body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn unique_prefix() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("t{}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
+}
+
+/// Starts a fresh stack against the emulator `make test` runs (`EMULATOR_URL`).
+pub async fn spawn() -> TestStack {
+    spawn_with(&[]).await
+}
+
+/// Like `spawn`, with template parameters set (e.g. `JurisdictionId`).
+pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
+    let emulator_url = std::env::var("EMULATOR_URL")
+        .expect("EMULATOR_URL is not set: run these tests with `make test`, which starts the emulator");
+    let settings = Settings {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        emulator_url,
+        names: Names::with_prefix(&format!("town311-{}", unique_prefix())),
+        parameters: parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        template_path: PathBuf::from(TEMPLATE_PATH),
+        catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
+    };
+    let stack = Stack::start(settings).await.expect("the local stack starts");
+    TestStack { stack, client: reqwest::Client::new() }
+}
+
+impl TestStack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.stack.base_url)
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.text().await.expect("a readable body");
+        Answer { status, content_type, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        Self::answer(self.client.get(self.url(path)).send().await.expect("GET is answered")).await
+    }
+
+    /// POSTs form fields, urlencoded.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        Self::answer(self.client.post(self.url(path)).form(fields).send().await.expect("POST is answered"))
+            .await
+    }
+
+    /// POSTs a raw body with a content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        Self::answer(request.send().await.expect("POST is answered")).await
+    }
+}

@@ -8,10 +8,10 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
-use tracing::Instrument;
 use town311::aws::TableItem;
 use town311::events::{EventType, TicketEvent};
 use town311::ports::{EventPublisher, StoreError};
+use tracing::Instrument;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
@@ -26,10 +26,7 @@ impl State {
 }
 
 /// Handles one batch of stream records.
-pub async fn handle(
-    state: &State,
-    event: LambdaEvent<Event>,
-) -> Result<DynamoDbEventResponse, Error> {
+pub async fn handle(state: &State, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
     let mut response = DynamoDbEventResponse::default();
     for record in event.payload.records {
         if let Err(error) = process(state, &record).await {

@@ -35,7 +35,8 @@ fn batch(records: Vec<serde_json::Value>) -> LambdaEvent<Event> {
 async fn a_new_ticket_publishes_a_created_event() {
     let publisher = Arc::new(RecordingPublisher::default());
     let state = State { events: publisher.clone() };
-    let response = handle(&state, batch(vec![record("1", "INSERT", ticket_image("K7QM-3XPR"))])).await.unwrap();
+    let response =
+        handle(&state, batch(vec![record("1", "INSERT", ticket_image("K7QM-3XPR"))])).await.unwrap();
     assert!(response.batch_item_failures.is_empty());
     let events = publisher.events();
     assert_eq!(events.len(), 1);
@@ -69,7 +70,10 @@ async fn a_failure_reports_its_record_and_stops_the_batch() {
     let publisher = Arc::new(RecordingPublisher::default());
     *publisher.down.lock().unwrap() = true;
     let state = State { events: publisher.clone() };
-    let records = vec![record("7", "INSERT", ticket_image("K7QM-3XPR")), record("8", "INSERT", ticket_image("AAAA-BBBB"))];
+    let records = vec![
+        record("7", "INSERT", ticket_image("K7QM-3XPR")),
+        record("8", "INSERT", ticket_image("AAAA-BBBB")),
+    ];
     let response = handle(&state, batch(records)).await.unwrap();
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, vec![Some("7".to_owned())]);

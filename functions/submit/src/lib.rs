@@ -3,7 +3,6 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
-use tracing::Instrument;
 use town311::catalog::Service;
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
@@ -14,6 +13,7 @@ use town311::open311::form::Form;
 use town311::open311::records::CreatedRecord;
 use town311::ports::{Catalog, StoreError, TicketStore};
 use town311::ticket::{Channel, Ticket};
+use tracing::Instrument;
 
 /// The largest form body accepted: a full description and answers fit many times over.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
@@ -70,11 +70,9 @@ async fn submit(
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
 
     let mut new_request = form.new_request(Channel::Open311)?;
-    let service = state
-        .catalog
-        .service(&new_request.service_code)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service_code '{}' is not offered", new_request.service_code)))?;
+    let service = state.catalog.service(&new_request.service_code).await?.ok_or_else(|| {
+        ApiError::NotFound(format!("service_code '{}' is not offered", new_request.service_code))
+    })?;
     new_request.answers = service.check_answers(&new_request.answers)?;
 
     let now = state.clock.now();
@@ -92,7 +90,9 @@ async fn submit(
                 }];
                 return http::document(format, "service_requests", &created);
             }
-            Err(StoreError::IdTaken) => span.in_scope(|| tracing::warn!("ticket number taken, drawing another")),
+            Err(StoreError::IdTaken) => {
+                span.in_scope(|| tracing::warn!("ticket number taken, drawing another"))
+            }
             Err(other) => return Err(other.into()),
         }
     }

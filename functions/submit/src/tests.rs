@@ -41,7 +41,8 @@ fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap()
 }
 
-const POTHOLE: &str = "service_code=POTHOLE&lat=42.1&long=-72.5&attribute%5BSIZE%5D=large&description=Deep+hole";
+const POTHOLE: &str =
+    "service_code=POTHOLE&lat=42.1&long=-72.5&attribute%5BSIZE%5D=large&description=Deep+hole";
 
 #[tokio::test]
 async fn submit_creates_a_ticket_and_answers_with_its_number() {

@@ -28,7 +28,9 @@ pub struct Functions {
 
 /// A function template.yaml declares that the local stack does not know how to run.
 #[derive(Debug, thiserror::Error)]
-#[error("template.yaml declares {0}, which the local stack cannot run; add it to infra/local/src/functions.rs")]
+#[error(
+    "template.yaml declares {0}, which the local stack cannot run; add it to infra/local/src/functions.rs"
+)]
 pub struct UnknownFunction(pub String);
 
 impl Functions {
@@ -55,4 +57,3 @@ impl Functions {
         self.http.iter().find(|(name, _)| name == id).map(|(_, f)| f)
     }
 }
-

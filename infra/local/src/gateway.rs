@@ -31,8 +31,11 @@ type HttpResponse = hyper::Response<Full<Bytes>>;
 fn gateway_answer(status: u16, message: &str) -> HttpResponse {
     let body = serde_json::json!({ "message": message }).to_string();
     let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
     response
 }
 
@@ -95,7 +98,8 @@ impl Gateway {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return gateway_answer(413, "Request Entity Too Large"),
         };
-        let mut invocation = Invocation::new(&method, &matched.route.route_key(), &path).query(&query).body(body.to_vec());
+        let mut invocation =
+            Invocation::new(&method, &matched.route.route_key(), &path).query(&query).body(body.to_vec());
         invocation.source_ip = peer.ip().to_string();
         invocation.path_parameters = matched.path_parameters.clone();
         for (name, value) in &parts.headers {

@@ -77,7 +77,8 @@ impl Settings {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
             var(name).map_or(Ok(default), |v| {
-                v.parse().map_err(|_| LocalError::Setting { name, reason: format!("'{v}' is not a port number") })
+                v.parse()
+                    .map_err(|_| LocalError::Setting { name, reason: format!("'{v}' is not a port number") })
             })
         };
         let emulator_url = match var("EMULATOR_URL") {
@@ -110,7 +111,11 @@ pub async fn emulator_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "town311-local",
+            "testing",
+            "testing",
+            None,
+            None,
+            "town311-local",
         ))
         .load()
         .await
@@ -138,7 +143,8 @@ impl Stack {
         let listener = TcpListener::bind(settings.bind)
             .await
             .map_err(|source| LocalError::Listen { address: settings.bind, source })?;
-        let address = listener.local_addr().map_err(|source| LocalError::Listen { address: settings.bind, source })?;
+        let address =
+            listener.local_addr().map_err(|source| LocalError::Listen { address: settings.bind, source })?;
         let base_url = format!("http://{address}");
 
         let mut parameters = template.parameter_defaults();
@@ -185,11 +191,15 @@ impl Stack {
 }
 
 /// The functions' configuration: what template.yaml's Globals set from its parameters.
-fn function_config(parameters: &BTreeMap<String, String>, provisioned: &Provisioned) -> Result<Config, LocalError> {
+fn function_config(
+    parameters: &BTreeMap<String, String>,
+    provisioned: &Provisioned,
+) -> Result<Config, LocalError> {
     let get = |name: &str| parameters.get(name).cloned().unwrap_or_default();
-    let timezone = get("TownTimezone")
-        .parse()
-        .map_err(|e: chrono_tz::ParseError| LocalError::Setting { name: "TOWN_TIMEZONE", reason: e.to_string() })?;
+    let timezone = get("TownTimezone").parse().map_err(|e: chrono_tz::ParseError| LocalError::Setting {
+        name: "TOWN_TIMEZONE",
+        reason: e.to_string(),
+    })?;
     let jurisdiction = get("JurisdictionId");
     Ok(Config {
         town_name: get("TownName"),
@@ -202,12 +212,20 @@ fn function_config(parameters: &BTreeMap<String, String>, provisioned: &Provisio
     })
 }
 
-async fn seed(path: &std::path::Path, config: &Config, sdk: &aws_config::SdkConfig) -> Result<(), LocalError> {
+async fn seed(
+    path: &std::path::Path,
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<(), LocalError> {
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let catalog = CatalogSeed::parse(&text).map_err(|e| fail(e.to_string()))?;
     let store = town311::aws::DynamoCatalog::new(sdk, config);
     catalog.store(&store).await.map_err(|e| fail(town311::http::chain(&e)))?;
-    tracing::info!(services = catalog.services.len(), departments = catalog.departments.len(), "catalog seeded");
+    tracing::info!(
+        services = catalog.services.len(),
+        departments = catalog.departments.len(),
+        "catalog seeded"
+    );
     Ok(())
 }

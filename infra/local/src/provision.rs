@@ -124,8 +124,10 @@ pub async fn provision(
     let (_, queue) = template.single("AWS::SQS::Queue")?;
     let mut create_queue = aws_sdk_sqs::Client::new(sdk).create_queue().queue_name(&names.failure_queue);
     if let Some(retention) = field(&queue, "MessageRetentionPeriod").and_then(Value::as_i64) {
-        create_queue = create_queue
-            .attributes(aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod, retention.to_string());
+        create_queue = create_queue.attributes(
+            aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod,
+            retention.to_string(),
+        );
     }
     let failure_queue_url = create_queue
         .send()
@@ -133,7 +135,13 @@ pub async fn provision(
         .map_err(|e| aws(&names.failure_queue)(Box::new(e)))?
         .queue_url
         .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
-    Ok(Provisioned { table: names.table.clone(), stream_arn, bucket: names.bucket.clone(), topic_arn, failure_queue_url })
+    Ok(Provisioned {
+        table: names.table.clone(),
+        stream_arn,
+        bucket: names.bucket.clone(),
+        topic_arn,
+        failure_queue_url,
+    })
 }
 
 fn resolve_map(map: &Mapping, parameters: &BTreeMap<String, String>) -> Result<Mapping, ProvisionError> {
@@ -155,7 +163,9 @@ async fn create_table(
         request = request.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(text(attribute, "AttributeName", context)?)
-                .attribute_type(ScalarAttributeType::from(text(attribute, "AttributeType", context)?.as_str()))
+                .attribute_type(ScalarAttributeType::from(
+                    text(attribute, "AttributeType", context)?.as_str(),
+                ))
                 .build()
                 .map_err(|e| aws(context)(Box::new(e)))?,
         );
@@ -195,12 +205,8 @@ async fn create_table(
         Err(e) if e.as_service_error().is_some_and(|se| se.is_resource_in_use_exception()) => {}
         Err(e) => return Err(aws(name)(Box::new(e))),
     }
-    let described = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .map_err(|e| aws(name)(Box::new(e)))?;
+    let described =
+        client.describe_table().table_name(name).send().await.map_err(|e| aws(name)(Box::new(e)))?;
     described
         .table
         .and_then(|t| t.latest_stream_arn)
@@ -213,13 +219,13 @@ async fn create_bucket(
     props: &Mapping,
     context: &str,
 ) -> Result<(), ProvisionError> {
-    let client = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
+    let client =
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
     match client.create_bucket().bucket(name).send().await {
         Ok(_) => {}
         Err(e)
-            if e.as_service_error().is_some_and(|se| {
-                se.is_bucket_already_owned_by_you() || se.is_bucket_already_exists()
-            }) => {}
+            if e.as_service_error()
+                .is_some_and(|se| se.is_bucket_already_owned_by_you() || se.is_bucket_already_exists()) => {}
         Err(e) => return Err(aws(name)(Box::new(e))),
     }
     if let Some(block) = field(props, "PublicAccessBlockConfiguration").and_then(Value::as_mapping) {
@@ -246,7 +252,9 @@ async fn create_bucket(
                 .set_allowed_origins(Some(strings(rule, "AllowedOrigins")))
                 .set_allowed_methods(Some(strings(rule, "AllowedMethods")))
                 .set_allowed_headers(Some(strings(rule, "AllowedHeaders")))
-                .set_max_age_seconds(field(rule, "MaxAge").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()))
+                .set_max_age_seconds(
+                    field(rule, "MaxAge").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()),
+                )
                 .build()
                 .map_err(|e| aws(context)(Box::new(e)))
         })
@@ -255,12 +263,18 @@ async fn create_bucket(
         client
             .put_bucket_cors()
             .bucket(name)
-            .cors_configuration(CorsConfiguration::builder().set_cors_rules(Some(rules)).build().map_err(|e| aws(context)(Box::new(e)))?)
+            .cors_configuration(
+                CorsConfiguration::builder()
+                    .set_cors_rules(Some(rules))
+                    .build()
+                    .map_err(|e| aws(context)(Box::new(e)))?,
+            )
             .send()
             .await
             .map_err(|e| aws(name)(Box::new(e)))?;
     }
-    let lifecycle = field(props, "LifecycleConfiguration").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    let lifecycle =
+        field(props, "LifecycleConfiguration").and_then(Value::as_mapping).cloned().unwrap_or_default();
     let rules = list(&lifecycle, "Rules")
         .map(|rule| {
             let enabled = field(rule, "Status").and_then(Value::as_str) == Some("Enabled");
@@ -287,7 +301,10 @@ async fn create_bucket(
             .put_bucket_lifecycle_configuration()
             .bucket(name)
             .lifecycle_configuration(
-                BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build().map_err(|e| aws(context)(Box::new(e)))?,
+                BucketLifecycleConfiguration::builder()
+                    .set_rules(Some(rules))
+                    .build()
+                    .map_err(|e| aws(context)(Box::new(e)))?,
             )
             .send()
             .await

@@ -58,7 +58,9 @@ impl StreamFeed {
     async fn poll(&self, shards: &mut BTreeMap<String, Shard>) -> Result<(), BoxError> {
         if shards.is_empty() {
             let description = self.streams.describe_stream().stream_arn(&self.stream_arn).send().await?;
-            for shard in description.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default() {
+            for shard in
+                description.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default()
+            {
                 if let Some(id) = shard.shard_id {
                     shards.entry(id).or_default();
                 }
@@ -69,7 +71,14 @@ impl StreamFeed {
                 Some(iterator) => iterator,
                 None => self.iterator(shard_id, ShardIteratorType::TrimHorizon, None).await?,
             };
-            let output = match self.streams.get_records().shard_iterator(&iterator).limit(self.source.batch_size).send().await {
+            let output = match self
+                .streams
+                .get_records()
+                .shard_iterator(&iterator)
+                .limit(self.source.batch_size)
+                .send()
+                .await
+            {
                 Ok(output) => output,
                 Err(error) => {
                     shard.iterator = Some(iterator);
@@ -92,11 +101,15 @@ impl StreamFeed {
                     if shard.attempts > self.source.maximum_retry_attempts {
                         self.give_up(shard_id, &records, &sequence).await?;
                         shard.attempts = 0;
-                        shard.iterator =
-                            Some(self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence)).await?);
+                        shard.iterator = Some(
+                            self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence))
+                                .await?,
+                        );
                     } else {
-                        shard.iterator =
-                            Some(self.iterator(shard_id, ShardIteratorType::AtSequenceNumber, Some(&sequence)).await?);
+                        shard.iterator = Some(
+                            self.iterator(shard_id, ShardIteratorType::AtSequenceNumber, Some(&sequence))
+                                .await?,
+                        );
                     }
                 }
             }
@@ -123,7 +136,8 @@ impl StreamFeed {
     }
 
     async fn deliver(&self, records: &[Record]) -> Delivery {
-        let first = records.first().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
+        let first =
+            records.first().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
         let payload = json!({ "Records": records.iter().map(|r| self.lambda_record(r)).collect::<Vec<_>>() });
         let event: Event = match serde_json::from_value(payload) {
             Ok(event) => event,
@@ -149,7 +163,8 @@ impl StreamFeed {
 
     /// What Lambda sends to the on-failure destination when a batch exhausts its retries.
     async fn give_up(&self, shard_id: &str, records: &[Record], sequence: &str) -> Result<(), BoxError> {
-        let last = records.last().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
+        let last =
+            records.last().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
         let message = json!({
             "requestContext": { "condition": "RetryAttemptsExhausted", "functionArn": self.source.function },
             "DDBStreamBatchInfo": {
@@ -160,7 +175,12 @@ impl StreamFeed {
                 "streamArn": self.stream_arn,
             }
         });
-        self.sqs.send_message().queue_url(&self.failure_queue_url).message_body(message.to_string()).send().await?;
+        self.sqs
+            .send_message()
+            .queue_url(&self.failure_queue_url)
+            .message_body(message.to_string())
+            .send()
+            .await?;
         tracing::error!(shard_id, sequence, "stream batch exhausted its retries; sent to the failure queue");
         Ok(())
     }
@@ -203,7 +223,9 @@ impl StreamFeed {
 
 /// An attribute in DynamoDB's JSON form (`{"S": "…"}`), as Lambda events carry it.
 fn attribute_json(value: &AttributeValue) -> Value {
-    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| base64::engine::general_purpose::STANDARD.encode(b.as_ref());
+    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| {
+        base64::engine::general_purpose::STANDARD.encode(b.as_ref())
+    };
     match value {
         AttributeValue::S(s) => json!({ "S": s }),
         AttributeValue::N(n) => json!({ "N": n }),

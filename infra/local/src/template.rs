@@ -121,7 +121,8 @@ impl Template {
         self.resources_of_type("AWS::Serverless::Function")
             .into_iter()
             .flat_map(|(function, properties)| {
-                let events = properties.get(key("Events")).and_then(Value::as_mapping).cloned().unwrap_or_default();
+                let events =
+                    properties.get(key("Events")).and_then(Value::as_mapping).cloned().unwrap_or_default();
                 events
                     .into_iter()
                     .filter_map(|(_, event)| {
@@ -150,7 +151,11 @@ impl Template {
                         TemplateError::Shape(format!("{function}: an HttpApi event needs a {name}"))
                     })
                 };
-                Ok(HttpRoute { method: field("Method")?.to_ascii_uppercase(), path: field("Path")?, function })
+                Ok(HttpRoute {
+                    method: field("Method")?.to_ascii_uppercase(),
+                    path: field("Path")?,
+                    function,
+                })
             })
             .collect()
     }

@@ -18,6 +18,7 @@ use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
@@ -113,10 +114,7 @@ impl TableItem {
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
             other => {
-                return Err(StoreError::Corrupt {
-                    key,
-                    source: format!("unknown entity '{other}'").into(),
-                });
+                return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
         };
         Ok(item)
@@ -129,10 +127,8 @@ fn decode<T: DeserializeOwned>(item: impl Into<serde_dynamo::Item>, key: &str) -
 }
 
 fn encode(value: &impl Serialize) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt {
-        key: "(new item)".to_owned(),
-        source: Box::new(e),
-    })
+    serde_dynamo::to_item(value)
+        .map_err(|e| StoreError::Corrupt { key: "(new item)".to_owned(), source: Box::new(e) })
 }
 
 fn unavailable<E>(operation: &'static str) -> impl FnOnce(SdkError<E>) -> StoreError
@@ -188,10 +184,16 @@ impl TicketStore for DynamoTickets {
         match result {
             Ok(_) => Ok(()),
             Err(e) => {
-                let taken = e.as_service_error().is_some_and(|se| {
-                    se.is_transaction_canceled_exception()
-                        && se.meta().message().unwrap_or_default().contains("ConditionalCheckFailed")
-                });
+                // Only the ticket's condition can fail on a fresh number: a clash, not an outage.
+                let taken = match e.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                        let reasons = cancelled.cancellation_reasons();
+                        reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+                            || (reasons.is_empty()
+                                && cancelled.message().unwrap_or_default().contains("ConditionalCheckFailed"))
+                    }
+                    _ => false,
+                };
                 if taken {
                     Err(StoreError::IdTaken)
                 } else {

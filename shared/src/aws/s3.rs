@@ -47,11 +47,7 @@ impl PhotoStore for S3Photos {
             Err(e) if e.as_service_error().is_some_and(|se| se.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(StoreError::unavailable("GetObject", e)),
         };
-        let bytes = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::unavailable("GetObject body", e))?;
+        let bytes = output.body.collect().await.map_err(|e| StoreError::unavailable("GetObject body", e))?;
         Ok(Some(bytes.to_vec()))
     }
 

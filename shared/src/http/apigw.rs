@@ -164,10 +164,14 @@ mod tests {
 
     #[test]
     fn path_parameters_arrive() {
-        let request = Invocation::new("GET", "GET /open311/v2/requests/{document}", "/open311/v2/requests/K7QM-3XPR.xml")
-            .path_parameter("document", "K7QM-3XPR.xml")
-            .into_request()
-            .unwrap();
+        let request = Invocation::new(
+            "GET",
+            "GET /open311/v2/requests/{document}",
+            "/open311/v2/requests/K7QM-3XPR.xml",
+        )
+        .path_parameter("document", "K7QM-3XPR.xml")
+        .into_request()
+        .unwrap();
         assert_eq!(path_parameter(&request, "document"), Some("K7QM-3XPR.xml"));
         assert_eq!(requested_format(&request), Some(Format::Xml));
     }

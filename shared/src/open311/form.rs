@@ -82,8 +82,7 @@ impl Form {
 
     /// Checks every field of a new request except its answers, which need the service.
     pub fn new_request(&self, channel: Channel) -> Result<NewRequest, FormError> {
-        let service_code =
-            self.get("service_code").map(str::trim).ok_or(FormError::MissingServiceCode)?;
+        let service_code = self.get("service_code").map(str::trim).ok_or(FormError::MissingServiceCode)?;
         let point = GeoPoint::parse(self.get("lat"), self.get("long"))?;
         let location = Location::new(point, self.get("address_string"), self.get("address_id"))?;
         let description = Description::parse(self.get("description").unwrap_or_default())?;

@@ -79,11 +79,7 @@ impl<'a> From<&'a Service> for ServiceDefinition<'a> {
                     datatype_description: &a.datatype_description,
                     order: a.order,
                     description: &a.description,
-                    values: a
-                        .values
-                        .iter()
-                        .map(|v| ValueRecord { key: &v.key, name: &v.name })
-                        .collect(),
+                    values: a.values.iter().map(|v| ValueRecord { key: &v.key, name: &v.name }).collect(),
                 })
                 .collect(),
         }

@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn nested_lists_and_nulls() {
-        let doc = json!({"service_code": "A", "attributes": [{"code": "X", "values": [{"key": "k"}]}], "x": null});
+        let doc =
+            json!({"service_code": "A", "attributes": [{"code": "X", "values": [{"key": "k"}]}], "x": null});
         let xml = document("service_definition", &doc).unwrap();
         assert!(xml.contains("<attributes><attribute><code>X</code><values><value><key>k</key></value></values></attribute></attributes>"));
         assert!(xml.contains("<x/>"));

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make run`: the whole product on 127.0.0.1 — the emulator, provisioned from template.yaml and
+# seeded with the demo catalog, and the dev server in front of the function handlers.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export PORT=${PORT:-3311} EMULATOR_PORT=${EMULATOR_PORT:-5311}
+target=${CARGO_TARGET_DIR:-$root/target}
+
+command -v cargo > /dev/null || { echo "make run: cargo (Rust) is needed: https://rustup.rs" >&2; exit 1; }
+infra/local/venv.sh emulator
+echo "Building the dev server (a first build compiles the AWS SDK and takes several minutes)"
+cargo build --locked --quiet -p town311-local --bin devserver
+
+mkdir -p .run
+devserver_pid=""
+cleanup() {
+  if [ -n "$devserver_pid" ] && kill -0 "$devserver_pid" 2> /dev/null; then
+    kill "$devserver_pid" 2> /dev/null || true
+    wait "$devserver_pid" 2> /dev/null || true
+  fi
+  rm -f .run/devserver.pid
+  infra/local/emulator.sh stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+infra/local/emulator.sh start
+"$target/debug/devserver" &
+devserver_pid=$!
+echo "$devserver_pid" > .run/devserver.pid
+wait "$devserver_pid"

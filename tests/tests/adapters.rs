@@ -1,0 +1,132 @@
+//! The AWS adapters against the emulator: conditional writes, photos, and the outbox from the
+//! table's stream through the route function to the SNS topic.
+
+use chrono::Utc;
+use std::time::Duration;
+use town311::aws::{DynamoTickets, S3Photos};
+use town311::catalog::Answers;
+use town311::contact::Reporter;
+use town311::id::TicketId;
+use town311::location::Location;
+use town311::ports::{Catalog, PhotoStore, StoreError, TicketStore};
+use town311::ticket::{Channel, NewRequest, Ticket};
+use town311_tests::spawn;
+
+#[tokio::test]
+async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
+    let stack = spawn().await;
+    let store = DynamoTickets::new(&stack.stack.sdk, &stack.stack.config);
+    let catalog = town311::aws::DynamoCatalog::new(&stack.stack.sdk, &stack.stack.config);
+    let service = catalog.service("SIGN").await.unwrap().expect("seeded");
+    let request = |address: &str| NewRequest {
+        service_code: "SIGN".into(),
+        location: Location::new(None, Some(address), None).unwrap(),
+        description: None,
+        answers: Answers::new(),
+        media_urls: vec![],
+        reporter: Reporter::default(),
+        channel: Channel::Phone,
+    };
+    let id = TicketId::parse("AAAA-0001").unwrap();
+    let (first, entry) = Ticket::open(id.clone(), &service, request("1 Main St"), Utc::now());
+    store.create(&first, &entry).await.unwrap();
+    let (second, entry) = Ticket::open(id.clone(), &service, request("2 Elm St"), Utc::now());
+    assert!(matches!(store.create(&second, &entry).await, Err(StoreError::IdTaken)));
+    let stored = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(stored, first);
+    assert_eq!(store.get(&TicketId::parse("AAAA-0002").unwrap()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn photos_are_stored_privately_and_read_through_presigned_links() {
+    let stack = spawn().await;
+    let photos = S3Photos::new(&stack.stack.sdk, &stack.stack.config);
+    let bytes = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
+    photos.put("processed/AAAA-0001/1.jpg", bytes.clone(), "image/jpeg").await.unwrap();
+    assert_eq!(photos.get("processed/AAAA-0001/1.jpg").await.unwrap(), Some(bytes.clone()));
+    assert_eq!(photos.get("processed/none.jpg").await.unwrap(), None);
+    let link = photos.presigned_get("processed/AAAA-0001/1.jpg", Duration::from_secs(60)).await.unwrap();
+    assert!(link.contains("X-Amz-Signature="), "{link}");
+    let fetched = reqwest::get(&link).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), bytes);
+}
+
+#[tokio::test]
+async fn a_new_ticket_reaches_topic_subscribers_through_the_stream() {
+    let stack = spawn().await;
+    let sqs = aws_sdk_sqs::Client::new(&stack.stack.sdk);
+    let sns = aws_sdk_sns::Client::new(&stack.stack.sdk);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{}-subscriber", stack.stack.provisioned.table))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .unwrap();
+    sns.subscribe()
+        .topic_arn(&stack.stack.provisioned.topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .unwrap();
+
+    let answer = stack
+        .post_form(
+            "/open311/v2/requests.json",
+            &[
+                ("service_code", "GRAFFITI"),
+                ("attribute[SURFACE]", "bridge"),
+                ("address_string", "Mill St bridge"),
+                ("email", "ana@example.org"),
+                ("description", "Tags on the north wall"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let id = answer.json()[0]["service_request_id"].as_str().unwrap().to_owned();
+
+    let mut received = Vec::new();
+    for _ in 0..20 {
+        let output = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .wait_time_seconds(1)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let empty = output.messages.as_ref().is_none_or(Vec::is_empty);
+        received.extend(output.messages.unwrap_or_default());
+        // Keep listening for one empty second after the first message: a duplicate would show.
+        if !received.is_empty() && empty {
+            break;
+        }
+    }
+    assert_eq!(received.len(), 1, "exactly one event for one new ticket");
+    let envelope: serde_json::Value = serde_json::from_str(received[0].body().unwrap()).unwrap();
+    let message = envelope["Message"].as_str().unwrap();
+    let event: serde_json::Value = serde_json::from_str(message).unwrap();
+    assert_eq!(event["event_type"], "created");
+    assert_eq!(event["ticket_id"], id.as_str());
+    assert_eq!(event["department"], "CODE");
+    assert_eq!(event["service_code"], "GRAFFITI");
+    assert_eq!(envelope["MessageAttributes"]["event_type"]["Value"], "created");
+    assert_eq!(envelope["MessageAttributes"]["department"]["Value"], "CODE");
+    assert!(
+        !message.contains("ana@example.org") && !message.contains("north wall"),
+        "no personal data: {message}"
+    );
+}
