@@ -1,6 +1,7 @@
 //! The one configuration loader: every function reads the same environment, set by
 //! template.yaml in AWS and by the dev server locally.
 
+use crate::api_key::KeyPolicy;
 use chrono_tz::Tz;
 
 /// A deployment's settings.
@@ -17,6 +18,10 @@ pub struct Config {
     pub events_topic_arn: String,
     /// Path-style S3 addressing, for emulators on localhost.
     pub s3_force_path_style: bool,
+    /// When submissions need an API key.
+    pub api_key_policy: KeyPolicy,
+    /// The town website's origin (its own web form may post without a key).
+    pub web_origin: Option<String>,
 }
 
 /// A missing or invalid setting.
@@ -53,7 +58,16 @@ impl Config {
                 });
             }
         };
+        let api_key_policy = match lookup("API_KEY_POLICY").filter(|v| !v.trim().is_empty()) {
+            None => KeyPolicy::Open,
+            Some(text) => KeyPolicy::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                name: "API_KEY_POLICY",
+                reason: format!("expected open, required or required-except-web-form, got {text}"),
+            })?,
+        };
         Ok(Self {
+            api_key_policy,
+            web_origin: get("WEB_ORIGIN").ok(),
             town_name: get("TOWN_NAME")?,
             timezone,
             jurisdiction_id: get("JURISDICTION_ID").ok(),
@@ -89,6 +103,7 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::America::New_York);
         assert_eq!(c.jurisdiction_id, None);
         assert!(!c.s3_force_path_style);
+        assert_eq!(c.api_key_policy, KeyPolicy::Open);
     }
 
     #[test]
@@ -98,5 +113,8 @@ mod tests {
         let mut bad = BASE.to_vec();
         bad[1] = ("TOWN_TIMEZONE", "Mars/Olympus");
         assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("TOWN_TIMEZONE"));
+        let mut bad = BASE.to_vec();
+        bad.push(("API_KEY_POLICY", "sometimes"));
+        assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("API_KEY_POLICY"));
     }
 }

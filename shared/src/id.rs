@@ -20,9 +20,9 @@ pub struct TicketId(String);
 #[error("'{0}' is not a ticket number (expected 8 letters and digits, like K7QM-3XPR)")]
 pub struct InvalidTicketId(String);
 
-/// Where ticket numbers get their randomness; tests supply fixed bytes.
+/// Where ticket numbers, tokens and object keys get their randomness; tests supply fixed bytes.
 pub trait IdSource: Send + Sync {
-    fn fill(&self, bytes: &mut [u8; 5]) -> Result<(), getrandom::Error>;
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), getrandom::Error>;
 }
 
 /// The operating system's secure random source.
@@ -30,9 +30,16 @@ pub trait IdSource: Send + Sync {
 pub struct OsRandom;
 
 impl IdSource for OsRandom {
-    fn fill(&self, bytes: &mut [u8; 5]) -> Result<(), getrandom::Error> {
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), getrandom::Error> {
         getrandom::fill(bytes)
     }
+}
+
+/// A random token of 16 bytes, hex: for submission tokens and object keys.
+pub fn random_token(source: &dyn IdSource) -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    source.fill(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl TicketId {
@@ -96,8 +103,8 @@ mod tests {
 
     struct Fixed([u8; 5]);
     impl IdSource for Fixed {
-        fn fill(&self, bytes: &mut [u8; 5]) -> Result<(), getrandom::Error> {
-            *bytes = self.0;
+        fn fill(&self, bytes: &mut [u8]) -> Result<(), getrandom::Error> {
+            bytes.copy_from_slice(&self.0);
             Ok(())
         }
     }

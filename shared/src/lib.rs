@@ -4,6 +4,7 @@
 //! Domain modules (`ticket`, `catalog`, `status`, `location`, …) import no AWS crate;
 //! only `aws` does.
 
+pub mod api_key;
 pub mod aws;
 pub mod catalog;
 pub mod clock;
@@ -13,8 +14,10 @@ pub mod description;
 pub mod events;
 pub mod http;
 pub mod id;
+pub mod listing;
 pub mod location;
 pub mod open311;
+pub mod photo;
 pub mod ports;
 pub mod status;
 pub mod telemetry;

@@ -1,9 +1,11 @@
 //! In-memory adapters of the ports, for unit tests of handlers (feature `test-util`).
 
+use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
 use crate::id::TicketId;
-use crate::ports::{Catalog, EventPublisher, StoreError, TicketStore};
+use crate::listing::{Indexed, TicketFilter, Window};
+use crate::ports::{ApiKeys, Catalog, EventPublisher, StoreError, TicketStore};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -20,6 +22,8 @@ pub struct MemoryStore {
     history: Mutex<Vec<HistoryEntry>>,
     services: Mutex<BTreeMap<String, Service>>,
     departments: Mutex<BTreeMap<String, Department>>,
+    tokens: Mutex<BTreeMap<String, TicketId>>,
+    keys: Mutex<BTreeMap<String, ApiKey>>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
 }
@@ -36,7 +40,12 @@ impl MemoryStore {
 
 #[async_trait]
 impl TicketStore for MemoryStore {
-    async fn create(&self, ticket: &Ticket, entry: &HistoryEntry) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        entry: &HistoryEntry,
+        token: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.check_up()?;
         let mut tickets = lock(&self.tickets);
         if tickets.contains_key(&ticket.id) {
@@ -44,12 +53,60 @@ impl TicketStore for MemoryStore {
         }
         tickets.insert(ticket.id.clone(), ticket.clone());
         lock(&self.history).push(entry.clone());
+        if let Some(token) = token {
+            lock(&self.tokens).insert(token.to_owned(), ticket.id.clone());
+        }
         Ok(())
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.tickets).get(id).cloned())
+    }
+
+    async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
+        self.check_up()?;
+        let tickets = lock(&self.tickets);
+        let mut found: Vec<Ticket> = Vec::new();
+        for id in ids {
+            if let Some(t) = tickets.get(id).filter(|t| !found.iter().any(|f| f.id == t.id)) {
+                found.push(t.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        self.check_up()?;
+        let mut found: Vec<Ticket> =
+            lock(&self.tickets).values().filter(|t| filter.matches(t)).cloned().collect();
+        found.sort_by_key(|t| {
+            std::cmp::Reverse(match filter.index {
+                Indexed::Requested(_) => t.requested_at,
+                Indexed::Updated(_) => t.updated_at,
+            })
+        });
+        found.truncate(filter.limit);
+        Ok(found)
+    }
+
+    async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.history).iter().filter(|e| &e.ticket_id == id).cloned().collect())
+    }
+
+    async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.check_up()?;
+        let mut found: Vec<HistoryEntry> =
+            lock(&self.history).iter().filter(|e| e.public && window.contains(e.at)).cloned().collect();
+        found.sort_by_key(|e| std::cmp::Reverse(e.at));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.tokens).get(token).cloned())
     }
 }
 
@@ -79,6 +136,35 @@ impl Catalog for MemoryStore {
 
     async fn put_department(&self, department: &Department) -> Result<(), StoreError> {
         lock(&self.departments).insert(department.code.clone(), department.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApiKeys for MemoryStore {
+    async fn key(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.keys).get(hash).cloned())
+    }
+
+    async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        self.check_up()?;
+        let mut keys: Vec<ApiKey> = lock(&self.keys).values().cloned().collect();
+        keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
+        Ok(keys)
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.keys).insert(key.hash.clone(), key.clone());
+        Ok(())
+    }
+
+    async fn record_use(&self, hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        self.check_up()?;
+        if let Some(key) = lock(&self.keys).get_mut(hash) {
+            key.last_used_at = Some(at);
+        }
         Ok(())
     }
 }
@@ -133,5 +219,36 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::config::Config {
         photo_bucket: "photos".into(),
         events_topic_arn: "arn:aws:sns:us-east-1:000000000000:events".into(),
         s3_force_path_style: false,
+        api_key_policy: crate::api_key::KeyPolicy::Open,
+        web_origin: Some("https://www.millbrook.example".into()),
+    }
+}
+
+/// Photos in memory.
+#[derive(Debug, Default)]
+pub struct MemoryPhotos {
+    objects: Mutex<BTreeMap<String, (Vec<u8>, String)>>,
+}
+
+impl MemoryPhotos {
+    /// Every stored key with its content type.
+    pub fn stored(&self) -> Vec<(String, String)> {
+        lock(&self.objects).iter().map(|(k, (_, t))| (k.clone(), t.clone())).collect()
+    }
+}
+
+#[async_trait]
+impl crate::ports::PhotoStore for MemoryPhotos {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        lock(&self.objects).insert(key.to_owned(), (bytes, content_type.to_owned()));
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(lock(&self.objects).get(key).map(|(b, _)| b.clone()))
+    }
+
+    async fn presigned_get(&self, key: &str, _valid_for: std::time::Duration) -> Result<String, StoreError> {
+        Ok(format!("memory://{key}"))
     }
 }

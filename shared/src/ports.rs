@@ -1,11 +1,14 @@
 //! The ports: what the functions need from storage and messaging, as traits. `aws` holds the
 //! DynamoDB, S3 and SNS adapters; `memory` holds in-memory ones for unit tests.
 
+use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
 use crate::id::TicketId;
+use crate::listing::{TicketFilter, Window};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// A failure of a store or publisher. The cause is kept for the logs, never shown to callers.
@@ -42,10 +45,26 @@ impl StoreError {
 /// Tickets and their history.
 #[async_trait]
 pub trait TicketStore: Send + Sync {
-    /// Writes a new ticket together with its first history entry, or neither.
-    async fn create(&self, ticket: &Ticket, entry: &HistoryEntry) -> Result<(), StoreError>;
+    /// Writes a new ticket together with its first history entry (and, for batch services, the
+    /// token that will lead to it), or nothing at all.
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        entry: &HistoryEntry,
+        token: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// Reads one ticket by number.
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// Reads several tickets by number; unknown numbers are left out.
+    async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError>;
+    /// Lists tickets through a time index, newest first.
+    async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
+    /// A ticket's history, oldest first.
+    async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// Public history entries of every ticket within `window`, newest first.
+    async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// The ticket a submission token stands for.
+    async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError>;
 }
 
 /// The service catalog.
@@ -57,6 +76,17 @@ pub trait Catalog: Send + Sync {
     async fn department(&self, code: &str) -> Result<Option<Department>, StoreError>;
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_department(&self, department: &Department) -> Result<(), StoreError>;
+}
+
+/// API keys of third-party apps.
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    /// The key with this hash, active or revoked.
+    async fn key(&self, hash: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// Every key, newest first.
+    async fn keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    async fn record_use(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// Photos, kept privately and shown through short-lived links.

@@ -24,6 +24,18 @@ impl Status {
     pub fn is_open(self) -> bool {
         self != Self::Closed
     }
+
+    /// mySociety's richer status, as FixMyStreet reads it from `servicerequestupdates`.
+    pub fn extended(self) -> &'static str {
+        match self {
+            Self::Submitted => "OPEN",
+            Self::Acknowledged | Self::Assigned => "INVESTIGATING",
+            Self::Scheduled => "ACTION_SCHEDULED",
+            Self::InProgress => "IN_PROGRESS",
+            Self::Reopened => "REOPEN",
+            Self::Closed => "CLOSED",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,12 @@ pub struct Ticket {
     /// The latest public note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_notes: Option<String>,
+    /// The request this one was merged into as a duplicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TicketId>,
+    /// Photos received with the request, waiting to be processed (never shown as they are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<String>,
     /// Increases with every change; writes name the version they saw.
     pub version: u64,
 }
@@ -63,6 +69,8 @@ pub struct NewRequest {
     pub media_urls: Vec<String>,
     pub reporter: Reporter,
     pub channel: Channel,
+    /// Object keys of photos uploaded with the request.
+    pub uploads: Vec<String>,
 }
 
 /// Who made a change.
@@ -98,6 +106,43 @@ pub struct HistoryEntry {
     pub public: bool,
 }
 
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Phone => "phone",
+            Self::WalkIn => "walk_in",
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::MobileApp => "mobile_app",
+            Self::Open311 => "open311",
+        }
+    }
+}
+
+impl Change {
+    /// The change's kind, as Open311 notes name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Submitted { .. } => "submitted",
+        }
+    }
+
+    /// A one-line public summary.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Self::Submitted { .. } => "Request submitted",
+        }
+    }
+
+    /// The public note this change carries, if any.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Self::Submitted { .. } => None,
+        }
+    }
+}
+
 impl Ticket {
     /// Opens a ticket for a request whose answers were checked against `service`.
     pub fn open(
@@ -122,6 +167,8 @@ impl Ticket {
             updated_at: now,
             expected_at: None,
             status_notes: None,
+            parent: None,
+            uploads: request.uploads,
             version: 1,
         };
         let entry = HistoryEntry {
@@ -169,6 +216,7 @@ mod tests {
             media_urls: vec![],
             reporter: Reporter::parse(ReporterInput::default()).unwrap(),
             channel: Channel::Open311,
+            uploads: vec![],
         };
         let id = TicketId::parse("K7QM-3XPR").unwrap();
         let (ticket, entry) = Ticket::open(id.clone(), &service, request, now);

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use std::time::Duration;
-use town311::aws::{DynamoTickets, S3Photos};
+use town311::aws::{DynamoTable, S3Photos};
 use town311::catalog::Answers;
 use town311::contact::Reporter;
 use town311::id::TicketId;
@@ -15,8 +15,8 @@ use town311_tests::spawn;
 #[tokio::test]
 async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
     let stack = spawn().await;
-    let store = DynamoTickets::new(&stack.stack.sdk, &stack.stack.config);
-    let catalog = town311::aws::DynamoCatalog::new(&stack.stack.sdk, &stack.stack.config);
+    let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
+    let catalog = store.clone();
     let service = catalog.service("SIGN").await.unwrap().expect("seeded");
     let request = |address: &str| NewRequest {
         service_code: "SIGN".into(),
@@ -26,12 +26,13 @@ async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
         media_urls: vec![],
         reporter: Reporter::default(),
         channel: Channel::Phone,
+        uploads: vec![],
     };
     let id = TicketId::parse("AAAA-0001").unwrap();
     let (first, entry) = Ticket::open(id.clone(), &service, request("1 Main St"), Utc::now());
-    store.create(&first, &entry).await.unwrap();
+    store.create(&first, &entry, None).await.unwrap();
     let (second, entry) = Ticket::open(id.clone(), &service, request("2 Elm St"), Utc::now());
-    assert!(matches!(store.create(&second, &entry).await, Err(StoreError::IdTaken)));
+    assert!(matches!(store.create(&second, &entry, None).await, Err(StoreError::IdTaken)));
     let stored = store.get(&id).await.unwrap().unwrap();
     assert_eq!(stored, first);
     assert_eq!(store.get(&TicketId::parse("AAAA-0002").unwrap()).await.unwrap(), None);

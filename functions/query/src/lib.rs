@@ -1,29 +1,41 @@
-//! The query function: the public, read-only Open311 resources (the catalog and requests).
+//! The query function: the public, read-only Open311 resources — discovery, the catalog,
+//! requests (one, by ids, or listed through the time indexes), tokens, mySociety's
+//! `servicerequestupdates`, and the OpenAPI description of it all.
 
 use lambda_http::{Body, Error, Request, Response};
+use std::collections::HashMap;
 use std::sync::Arc;
+use town311::catalog::Department;
+use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
 use town311::http::{self, ApiError};
 use town311::id::TicketId;
-use town311::open311::Format;
-use town311::open311::records::{ServiceDefinition, ServiceRecord, ServiceRequestRecord};
+use town311::listing::{MAX_RESULTS, Window};
+use town311::open311::params::{self, Selection};
+use town311::open311::records::{
+    Discovery, DiscoveryEndpoint, ExtendedAttributes, ServiceDefinition, ServiceRecord, ServiceRequestRecord,
+    TokenRecord, UpdateRecord,
+};
+use town311::open311::{CHANGESET, Format};
 use town311::ports::{Catalog, TicketStore};
+use town311::ticket::Ticket;
+
+/// The OpenAPI 3.1 description of the public API.
+pub const OPENAPI: &str = include_str!("../../../shared/openapi.json");
 
 /// What the handler needs, built once per cold start.
 pub struct State {
     pub config: Config,
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl State {
-    /// The production wiring: DynamoDB.
+    /// The production wiring: DynamoDB and the system clock.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
-        Self {
-            tickets: Arc::new(town311::aws::DynamoTickets::new(sdk, &config)),
-            catalog: Arc::new(town311::aws::DynamoCatalog::new(sdk, &config)),
-            config,
-        }
+        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
+        Self { tickets: table.clone(), catalog: table, clock: Arc::new(SystemClock), config }
     }
 }
 
@@ -47,11 +59,52 @@ async fn dispatch(
     let document = http::path_parameter(request, "document").unwrap_or_default();
     let (stem, _) = Format::split(document).ok_or_else(unknown)?;
     match (http::route_key(request).unwrap_or_default(), stem) {
+        ("GET /open311/v2/{document}", "discovery") => discovery(state, request, format),
         ("GET /open311/v2/{document}", "services") => services(state, format).await,
+        ("GET /open311/v2/{document}", "requests") => requests(state, request, format).await,
+        ("GET /open311/v2/{document}", "servicerequestupdates") => updates(state, request, format).await,
+        ("GET /open311/v2/{document}", "openapi") if format == Format::Json => Ok(openapi()),
         ("GET /open311/v2/services/{document}", code) => definition(state, format, code).await,
-        ("GET /open311/v2/requests/{document}", id) => one_request(state, format, id).await,
+        ("GET /open311/v2/requests/{document}", id) => one_request(state, request, format, id).await,
+        ("GET /open311/v2/tokens/{document}", token) => token_lookup(state, format, token).await,
         _ => Err(unknown()),
     }
+}
+
+/// A query parameter reader for the listing parsers (empty counts as absent).
+fn query(request: &Request) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name| http::query_parameter(request, name).map(str::to_owned)
+}
+
+fn discovery(state: &State, request: &Request, format: Format) -> Result<Response<Body>, ApiError> {
+    let headers = request.headers();
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    let key_service = match state.config.api_key_policy {
+        town311::api_key::KeyPolicy::Open => "No API key is needed to submit requests.".to_owned(),
+        _ => format!("Apps need an API key to submit requests: ask {} for one.", state.config.town_name),
+    };
+    let discovery = Discovery {
+        changeset: CHANGESET.to_owned(),
+        contact: format!("{} 311 service requests", state.config.town_name),
+        key_service,
+        endpoints: vec![DiscoveryEndpoint {
+            specification: "http://wiki.open311.org/GeoReport_v2",
+            url: format!("{scheme}://{host}/open311/v2/"),
+            changeset: CHANGESET.to_owned(),
+            kind: "production",
+            formats: ["text/xml", "application/json"],
+        }],
+    };
+    http::document(format, "discovery", &discovery)
+}
+
+fn openapi() -> Response<Body> {
+    let mut response = Response::new(Body::Text(OPENAPI.to_owned()));
+    if let Ok(value) = "application/json; charset=utf-8".parse() {
+        response.headers_mut().insert("content-type", value);
+    }
+    response
 }
 
 async fn services(state: &State, format: Format) -> Result<Response<Body>, ApiError> {
@@ -69,14 +122,85 @@ async fn definition(state: &State, format: Format, code: &str) -> Result<Respons
     http::document(format, "service_definition", &ServiceDefinition::from(&service))
 }
 
-#[tracing::instrument(skip(state, format))]
-async fn one_request(state: &State, format: Format, id: &str) -> Result<Response<Body>, ApiError> {
+#[tracing::instrument(skip(state, request, format))]
+async fn one_request(
+    state: &State,
+    request: &Request,
+    format: Format,
+    id: &str,
+) -> Result<Response<Body>, ApiError> {
     let not_found = || ApiError::NotFound(format!("service request '{id}' was not found"));
+    let extensions = params::extensions(http::query_parameter(request, "extensions"))?;
     let id = TicketId::parse(id).map_err(|_| not_found())?;
     let ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
-    let department = state.catalog.department(&ticket.department).await?;
-    let record = ServiceRequestRecord::new(&ticket, department.as_ref(), state.config.timezone);
-    http::document(format, "service_requests", &[record])
+    public_records(state, format, &[ticket], extensions).await
+}
+
+async fn requests(state: &State, request: &Request, format: Format) -> Result<Response<Body>, ApiError> {
+    let listing = params::requests_listing(&query(request), state.clock.now(), state.config.timezone)?;
+    let found = match &listing.selection {
+        Selection::Ids(ids) => state.tickets.get_many(ids).await?,
+        Selection::Filtered(filter) => state.tickets.list(filter).await?,
+    };
+    let page: Vec<Ticket> =
+        found.into_iter().skip((listing.page - 1) * listing.page_size).take(listing.page_size).collect();
+    public_records(state, format, &page, listing.extensions).await
+}
+
+/// Tickets as the public may see them, with their departments' names and, when asked, their
+/// public history.
+async fn public_records(
+    state: &State,
+    format: Format,
+    tickets: &[Ticket],
+    extensions: bool,
+) -> Result<Response<Body>, ApiError> {
+    let mut departments: HashMap<&str, Option<Department>> = HashMap::new();
+    for ticket in tickets {
+        if !departments.contains_key(ticket.department.as_str()) {
+            let department = state.catalog.department(&ticket.department).await?;
+            departments.insert(&ticket.department, department);
+        }
+    }
+    let mut histories = Vec::new();
+    if extensions {
+        for ticket in tickets {
+            histories.push(state.tickets.history(&ticket.id).await?);
+        }
+    }
+    let timezone = state.config.timezone;
+    let records: Vec<ServiceRequestRecord<'_>> = tickets
+        .iter()
+        .enumerate()
+        .map(|(i, ticket)| {
+            let department = departments.get(ticket.department.as_str()).and_then(Option::as_ref);
+            let mut record = ServiceRequestRecord::new(ticket, department, timezone);
+            if let Some(history) = histories.get(i) {
+                record.extended_attributes = Some(ExtendedAttributes::new(ticket, history, timezone));
+            }
+            record
+        })
+        .collect();
+    http::document(format, "service_requests", &records)
+}
+
+async fn token_lookup(state: &State, format: Format, token: &str) -> Result<Response<Body>, ApiError> {
+    let id = state
+        .tickets
+        .ticket_for_token(token)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("token '{token}' was not found")))?;
+    http::document(format, "service_requests", &[TokenRecord { service_request_id: &id, token }])
+}
+
+async fn updates(state: &State, request: &Request, format: Format) -> Result<Response<Body>, ApiError> {
+    let now = state.clock.now();
+    let window = params::window(&query(request), ("start_date", "end_date"), now, state.config.timezone)?
+        .unwrap_or_else(|| Window::last_90_days(now));
+    let entries = state.tickets.public_updates(window, MAX_RESULTS).await?;
+    let records: Vec<UpdateRecord<'_>> =
+        entries.iter().map(|e| UpdateRecord::new(e, state.config.timezone)).collect();
+    http::document(format, "service_request_updates", &records)
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use town311::ticket::{Channel, NewRequest, Ticket};
 async fn state() -> (State, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
     let config = town311::memory::config(None);
-    (State { config, tickets: store.clone(), catalog: store.clone() }, store)
+    let clock =
+        Arc::new(town311::clock::FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()));
+    (State { config, tickets: store.clone(), catalog: store.clone(), clock }, store)
 }
 
 fn get(route: &str, document: &str) -> Request {
@@ -48,10 +50,11 @@ async fn stored_ticket(store: &MemoryStore) -> Ticket {
         media_urls: vec![],
         reporter,
         channel: Channel::Web,
+        uploads: vec![],
     };
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
     let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at);
-    store.create(&ticket, &entry).await.unwrap();
+    store.create(&ticket, &entry, None).await.unwrap();
     ticket
 }
 

@@ -1,22 +1,30 @@
-//! The submit function: a citizen's new service request (Open311 `POST requests.{fmt}`)
-//! becomes a ticket, written with its first history entry.
+//! The submit function: a citizen's new service request (Open311 `POST requests.{fmt}`, as a
+//! form or multipart with photos) becomes a ticket, written with its first history entry.
 
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
-use town311::catalog::Service;
+use town311::api_key::{self, KeyPolicy};
+use town311::catalog::{Service, ServiceType};
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
 use town311::http::{self, ApiError};
-use town311::id::{IdSource, OsRandom, TicketId};
+use town311::id::{IdSource, OsRandom, TicketId, random_token};
 use town311::open311::Format;
 use town311::open311::form::Form;
+use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
-use town311::ports::{Catalog, StoreError, TicketStore};
+use town311::photo::{ImageKind, MAX_PHOTOS};
+use town311::ports::{ApiKeys, Catalog, PhotoStore, StoreError, TicketStore};
 use town311::ticket::{Channel, Ticket};
 use tracing::Instrument;
 
 /// The largest form body accepted: a full description and answers fit many times over.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest multipart body accepted: Lambda takes at most 6 MB of (base64) event, so larger
+/// photos go straight to S3 instead.
+pub const MAX_MULTIPART_BYTES: usize = 4 * 1024 * 1024;
+/// Parts a multipart body may have: every Open311 field, answers and photos.
+const MAX_PARTS: usize = 200;
 
 /// Tries at drawing a free ticket number before giving up (a clash is a one in a million event).
 const ID_ATTEMPTS: usize = 3;
@@ -26,21 +34,33 @@ pub struct State {
     pub config: Config,
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
+    pub keys: Arc<dyn ApiKeys>,
+    pub photos: Arc<dyn PhotoStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
 
 impl State {
-    /// The production wiring: DynamoDB, the system clock, the OS random source.
+    /// The production wiring: DynamoDB, S3, the system clock, the OS random source.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
+        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self {
-            tickets: Arc::new(town311::aws::DynamoTickets::new(sdk, &config)),
-            catalog: Arc::new(town311::aws::DynamoCatalog::new(sdk, &config)),
+            tickets: table.clone(),
+            catalog: table.clone(),
+            keys: table,
+            photos: Arc::new(town311::aws::S3Photos::new(sdk, &config)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(OsRandom),
             config,
         }
     }
+}
+
+/// A photo sent inside the request.
+struct Photo<'a> {
+    field: String,
+    kind: ImageKind,
+    data: &'a [u8],
 }
 
 /// Handles `POST /open311/v2/requests.{json,xml}`.
@@ -55,40 +75,44 @@ async fn submit(
     format: Option<Format>,
 ) -> Result<Response<Body>, ApiError> {
     let format = format.ok_or_else(|| ApiError::NotFound("unknown resource".into()))?;
-    let body = http::body_within(request, MAX_FORM_BYTES)?;
-    match http::media_type(request).as_deref() {
-        None | Some("application/x-www-form-urlencoded") => {}
-        Some(other) => {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "requests are posted as application/x-www-form-urlencoded, not {other}"
-            )));
-        }
-    }
-    let form = Form::parse_urlencoded(body)?;
+    let (form, photos) = read_body(request)?;
     let jurisdiction =
         form.get("jurisdiction_id").or_else(|| http::query_parameter(request, "jurisdiction_id"));
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
+    let web_form = from_web_form(&state.config, request);
+    let key = authorize(state, request, &form, web_form).await?;
 
-    let mut new_request = form.new_request(Channel::Open311)?;
+    let channel = if web_form { Channel::Web } else { Channel::Open311 };
+    let mut new_request = form.new_request(channel)?;
     let service = state.catalog.service(&new_request.service_code).await?.ok_or_else(|| {
         ApiError::NotFound(format!("service_code '{}' is not offered", new_request.service_code))
     })?;
     new_request.answers = service.check_answers(&new_request.answers)?;
+    new_request.uploads = store_photos(state, &photos).await?;
 
+    let token = match service.kind {
+        ServiceType::Realtime => None,
+        ServiceType::Batch | ServiceType::Blackbox => {
+            Some(random_token(state.ids.as_ref()).map_err(internal)?)
+        }
+    };
     let now = state.clock.now();
     for _ in 0..ID_ATTEMPTS {
-        let id = TicketId::generate(state.ids.as_ref()).map_err(|e| ApiError::Internal(Box::new(e)))?;
+        let id = TicketId::generate(state.ids.as_ref()).map_err(internal)?;
         let (ticket, entry) = Ticket::open(id, &service, new_request.clone(), now);
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
-        match state.tickets.create(&ticket, &entry).instrument(span.clone()).await {
+        match state.tickets.create(&ticket, &entry, token.as_deref()).instrument(span.clone()).await {
             Ok(()) => {
-                span.in_scope(|| tracing::info!(channel = ?ticket.channel, "ticket created"));
-                let created = [CreatedRecord {
-                    service_request_id: &ticket.id,
-                    service_notice: service_notice(state, &service).await?,
-                    account_id: None,
-                }];
-                return http::document(format, "service_requests", &created);
+                span.in_scope(|| {
+                    tracing::info!(channel = ticket.channel.as_str(), photos = photos.len(), "ticket created")
+                });
+                if let Some(hash) = &key {
+                    // The ticket is written; a failed bookkeeping write must not fail the citizen.
+                    if let Err(e) = state.keys.record_use(hash, now).await {
+                        tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
+                    }
+                }
+                return answer(state, format, &service, &ticket, token.as_deref()).await;
             }
             Err(StoreError::IdTaken) => {
                 span.in_scope(|| tracing::warn!("ticket number taken, drawing another"))
@@ -97,6 +121,113 @@ async fn submit(
         }
     }
     Err(ApiError::Internal("no free ticket number after several draws".into()))
+}
+
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::Internal(Box::new(e))
+}
+
+/// The form fields and any photos, from a urlencoded or multipart body.
+fn read_body(request: &Request) -> Result<(Form, Vec<Photo<'_>>), ApiError> {
+    let media_type = http::media_type(request);
+    match media_type.as_deref() {
+        None | Some("application/x-www-form-urlencoded") => {
+            Ok((Form::parse_urlencoded(http::body_within(request, MAX_FORM_BYTES)?)?, Vec::new()))
+        }
+        Some("multipart/form-data") => {
+            let body = http::body_within(request, MAX_MULTIPART_BYTES)?;
+            let header =
+                request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let boundary = multipart::boundary(header)
+                .ok_or_else(|| ApiError::BadRequest("the multipart body has no boundary parameter".into()))?;
+            let parts = multipart::parse(body, &boundary, MAX_PARTS)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let mut fields = Vec::new();
+            let mut photos = Vec::new();
+            for part in parts {
+                if part.filename.is_none() {
+                    let value = String::from_utf8(part.data.to_vec())
+                        .map_err(|_| ApiError::BadRequest(format!("{} is not UTF-8 text", part.name)))?;
+                    fields.push((part.name, value));
+                } else if !part.data.is_empty() {
+                    // An image is recognised by its content; its name and declared type prove nothing.
+                    let kind = ImageKind::sniff(part.data).ok_or_else(|| {
+                        ApiError::BadRequest(format!("{} is not a JPEG, PNG, WebP or HEIC image", part.name))
+                    })?;
+                    photos.push(Photo { field: part.name, kind, data: part.data });
+                }
+            }
+            if photos.len() > MAX_PHOTOS {
+                return Err(ApiError::BadRequest(format!("at most {MAX_PHOTOS} photos may be sent")));
+            }
+            Ok((Form::from_pairs(fields), photos))
+        }
+        Some(other) => Err(ApiError::UnsupportedMediaType(format!(
+            "requests are posted as application/x-www-form-urlencoded or multipart/form-data, not {other}"
+        ))),
+    }
+}
+
+/// Whether the request comes from the town's own web form (its `Origin`).
+fn from_web_form(config: &Config, request: &Request) -> bool {
+    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok());
+    matches!((origin, config.web_origin.as_deref()), (Some(o), Some(w)) if o.eq_ignore_ascii_case(w))
+}
+
+/// Checks the `api_key` the deployment's policy asks for; gives the key's hash to record its use.
+async fn authorize(
+    state: &State,
+    request: &Request,
+    form: &Form,
+    web_form: bool,
+) -> Result<Option<String>, ApiError> {
+    match state.config.api_key_policy {
+        KeyPolicy::Open => return Ok(None),
+        KeyPolicy::RequiredExceptWebForm if web_form => return Ok(None),
+        KeyPolicy::Required | KeyPolicy::RequiredExceptWebForm => {}
+    }
+    let given = form
+        .get("api_key")
+        .or_else(|| http::query_parameter(request, "api_key"))
+        .ok_or_else(|| ApiError::Forbidden("api_key is required".into()))?;
+    let hash = api_key::hash(given);
+    match state.keys.key(&hash).await? {
+        Some(key) if key.is_active() => Ok(Some(hash)),
+        _ => Err(ApiError::Forbidden("api_key is not valid".into())),
+    }
+}
+
+/// Keeps each photo as an upload awaiting processing; unattached uploads expire on their own.
+async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>, ApiError> {
+    if photos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let batch = random_token(state.ids.as_ref()).map_err(internal)?;
+    let mut keys = Vec::with_capacity(photos.len());
+    for (n, photo) in photos.iter().enumerate() {
+        let key = format!("uploads/{batch}/{}.{}", n + 1, photo.kind.extension());
+        state.photos.put(&key, photo.data.to_vec(), photo.kind.content_type()).await?;
+        tracing::debug!(field = %photo.field, key = %key, "photo received");
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+async fn answer(
+    state: &State,
+    format: Format,
+    service: &Service,
+    ticket: &Ticket,
+    token: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    let created = [CreatedRecord {
+        // Open311: a token or a number, never both.
+        service_request_id: token.is_none().then_some(&ticket.id),
+        token,
+        service_notice: service_notice(state, service).await?,
+        account_id: None,
+    }];
+    http::document(format, "service_requests", &created)
 }
 
 /// What the citizen is told at once: who handles the request and how to reach them.

@@ -1,21 +1,31 @@
 use super::*;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
+use town311::api_key::{ApiKey, KeyPolicy};
 use town311::clock::FixedClock;
 use town311::http::apigw::Invocation;
-use town311::memory::MemoryStore;
+use town311::memory::{MemoryPhotos, MemoryStore};
+use town311::ports::ApiKeys;
 
 async fn state() -> (State, Arc<MemoryStore>) {
+    let (state, store, _) = state_with_photos().await;
+    (state, store)
+}
+
+async fn state_with_photos() -> (State, Arc<MemoryStore>, Arc<MemoryPhotos>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
     let config = town311::memory::config(Some("millbrook.example"));
+    let photos = Arc::new(MemoryPhotos::default());
     let state = State {
         config,
         tickets: store.clone(),
         catalog: store.clone(),
+        keys: store.clone(),
+        photos: photos.clone(),
         clock: Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap())),
         ids: Arc::new(OsRandom),
     };
-    (state, store)
+    (state, store, photos)
 }
 
 fn post(document: &str, content_type: &str, body: &str) -> Request {
@@ -146,4 +156,111 @@ async fn submit_returns_503_without_losing_the_cause_when_the_store_is_down() {
     assert_eq!(status, 503);
     let description = json(&body)[0]["description"].as_str().unwrap().to_owned();
     assert!(!description.contains("memory"), "internal causes stay in the logs: {description}");
+}
+
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Request {
+    let mut body = Vec::new();
+    for (name, filename, data) in parts {
+        body.extend_from_slice(b"--XyZ\r\n");
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--XyZ--\r\n");
+    Invocation::new("POST", "POST /open311/v2/requests.json", "/open311/v2/requests.json")
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(body)
+        .into_request()
+        .unwrap()
+}
+
+const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\r\n--Xy-not-the-boundary\xFF\xD9";
+
+#[tokio::test]
+async fn multipart_submissions_keep_their_photos_as_uploads() {
+    let (state, store, photos) = state_with_photos().await;
+    let request = multipart(&[
+        ("service_code", None, b"SIGN"),
+        ("address_string", None, b"1 Main St"),
+        ("photo1", Some("a.jpg"), JPEG),
+        ("media", Some("b.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+    ]);
+    let (status, body) = call(&state, request).await;
+    assert_eq!(status, 200, "{body}");
+    let id = json(&body)[0]["service_request_id"].as_str().unwrap().to_owned();
+    let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.uploads.len(), 2);
+    let stored = photos.stored();
+    assert!(stored.iter().any(|(k, t)| k.ends_with("/1.jpg") && t == "image/jpeg"), "{stored:?}");
+    assert!(stored.iter().any(|(k, t)| k.ends_with("/2.png") && t == "image/png"), "{stored:?}");
+    assert!(ticket.uploads.iter().all(|k| k.starts_with("uploads/")));
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_an_image_is_refused_by_content() {
+    let (state, store, photos) = state_with_photos().await;
+    let request = multipart(&[
+        ("service_code", None, b"SIGN"),
+        ("address_string", None, b"x"),
+        ("photo1", Some("a.jpg"), b"just text"),
+    ]);
+    let (status, body) = call(&state, request).await;
+    assert_eq!(status, 400);
+    assert!(json(&body)[0]["description"].as_str().unwrap().contains("photo1"));
+    assert!(store.history().is_empty() && photos.stored().is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_service_answers_with_a_token_only() {
+    let (state, _) = state().await;
+    let (status, body) =
+        call(&state, form("service_code=BULK_PICKUP&address_string=1+Main+St&attribute%5BITEMS%5D=sofa"))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let answer = json(&body);
+    assert!(answer[0]["token"].as_str().is_some_and(|t| t.len() == 32));
+    assert!(answer[0].get("service_request_id").is_none());
+    let token = answer[0]["token"].as_str().unwrap();
+    assert!(state.tickets.ticket_for_token(token).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_required_api_key_must_be_given_and_active() {
+    let (mut state, store) = state().await;
+    state.config.api_key_policy = KeyPolicy::Required;
+    let (secret, key) = ApiKey::issue("FixMyStreet", [9; 32], Utc::now());
+    store.put_key(&key).await.unwrap();
+    let (status, body) = call(&state, form(POTHOLE)).await;
+    assert_eq!((status, json(&body)[0]["code"].as_u64()), (403, Some(403)));
+    let (status, _) = call(&state, form(&format!("{POTHOLE}&api_key=t311_wrong"))).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&state, form(&format!("{POTHOLE}&api_key={secret}"))).await;
+    assert_eq!(status, 200);
+    assert!(store.key(&key.hash).await.unwrap().unwrap().last_used_at.is_some());
+    let mut revoked = key.clone();
+    revoked.revoked_at = Some(Utc::now());
+    store.put_key(&revoked).await.unwrap();
+    let (status, _) = call(&state, form(&format!("{POTHOLE}&api_key={secret}"))).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_towns_own_web_form_may_post_without_a_key_when_allowed() {
+    let (mut state, _) = state().await;
+    state.config.api_key_policy = KeyPolicy::RequiredExceptWebForm;
+    let from = |origin: &str| {
+        Invocation::new("POST", "POST /open311/v2/requests.json", "/open311/v2/requests.json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", origin)
+            .body(POTHOLE)
+            .into_request()
+            .unwrap()
+    };
+    assert_eq!(call(&state, from("https://www.millbrook.example")).await.0, 200);
+    assert_eq!(call(&state, from("https://elsewhere.example")).await.0, 403);
 }

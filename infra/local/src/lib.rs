@@ -72,7 +72,7 @@ pub enum LocalError {
 
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
-    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`; defaults serve a demo.
+    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`; defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -90,6 +90,7 @@ impl Settings {
             ("TOWN_TIMEZONE", "TownTimezone"),
             ("JURISDICTION_ID", "JurisdictionId"),
             ("WEB_ORIGIN", "WebOrigin"),
+            ("API_KEY_POLICY", "ApiKeyPolicy"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -209,6 +210,13 @@ fn function_config(
         photo_bucket: provisioned.bucket.clone(),
         events_topic_arn: provisioned.topic_arn.clone(),
         s3_force_path_style: true,
+        api_key_policy: town311::api_key::KeyPolicy::parse(&get("ApiKeyPolicy")).ok_or_else(|| {
+            LocalError::Setting {
+                name: "API_KEY_POLICY",
+                reason: "expected open, required or required-except-web-form".into(),
+            }
+        })?,
+        web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
     })
 }
 
@@ -220,7 +228,7 @@ async fn seed(
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let catalog = CatalogSeed::parse(&text).map_err(|e| fail(e.to_string()))?;
-    let store = town311::aws::DynamoCatalog::new(sdk, config);
+    let store = town311::aws::DynamoTable::new(sdk, config);
     catalog.store(&store).await.map_err(|e| fail(town311::http::chain(&e)))?;
     tracing::info!(
         services = catalog.services.len(),

@@ -1,30 +1,38 @@
-//! The DynamoDB adapter: one table holds tickets, their history and the catalog.
+//! The DynamoDB adapter: one table holds tickets, their history, submission tokens, API keys
+//! and the catalog.
 //!
-//! | item        | pk                 | sk                     | gsi1pk (requests by month) | gsi1sk              |
-//! |-------------|--------------------|------------------------|----------------------------|---------------------|
-//! | ticket      | `TICKET#<id>`      | `TICKET`               | `REQUESTED#<yyyy-mm>`      | `<requested_at>#<id>` |
-//! | history     | `TICKET#<id>`      | `HISTORY#<version:010>`| –                          | –                   |
-//! | service     | `CATALOG`          | `SERVICE#<code>`       | –                          | –                   |
-//! | department  | `CATALOG`          | `DEPARTMENT#<code>`    | –                          | –                   |
+//! | item       | pk              | sk                      | gsi1pk / gsi1sk                         | gsi2pk / gsi2sk                      |
+//! |------------|-----------------|-------------------------|-----------------------------------------|--------------------------------------|
+//! | ticket     | `TICKET#<id>`   | `TICKET`                | `REQUESTED#<yyyy-mm>` / `<requested>#<id>` | `UPDATED#<yyyy-mm>` / `<updated>#<id>` |
+//! | history    | `TICKET#<id>`   | `HISTORY#<version:010>` | public ones: `UPDATE#<yyyy-mm>` / `<at>#<id>#<version>` | –                   |
+//! | token      | `TOKEN#<token>` | `TOKEN`                 | –                                       | –                                    |
+//! | API key    | `APIKEY#<hash>` | `APIKEY`                | `APIKEYS` / `<created>#<id>`            | –                                    |
+//! | service    | `CATALOG`       | `SERVICE#<code>`        | –                                       | –                                    |
+//! | department | `CATALOG`       | `DEPARTMENT#<code>`     | –                                       | –                                    |
 //!
-//! Every access is a key lookup or a Query on a key; nothing scans. template.yaml declares the
-//! same keys and index.
+//! Month partitions are UTC. Every access is a key lookup or a Query on a key; nothing scans.
+//! template.yaml declares the same keys and indexes.
 
+use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::config::Config;
 use crate::id::TicketId;
-use crate::ports::{Catalog, StoreError, TicketStore};
+use crate::listing::{Indexed, StatusFilter, TicketFilter, Window};
+use crate::ports::{ApiKeys, Catalog, StoreError, TicketStore};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
 
 const CATALOG_PK: &str = "CATALOG";
 const TICKET_SK: &str = "TICKET";
+/// BatchGetItem's limit on keys per call.
+const BATCH_GET_MAX: usize = 100;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -33,8 +41,15 @@ struct TicketItem {
     pk: String,
     sk: String,
     entity: String,
+    // Index keys are derived on every write; reading never needs them.
+    #[serde(default)]
     gsi1pk: String,
+    #[serde(default)]
     gsi1sk: String,
+    #[serde(default)]
+    gsi2pk: String,
+    #[serde(default)]
+    gsi2sk: String,
     #[serde(flatten)]
     ticket: Ticket,
 }
@@ -44,8 +59,31 @@ struct HistoryItem {
     pk: String,
     sk: String,
     entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
     #[serde(flatten)]
     entry: HistoryEntry,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    ticket_id: TicketId,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ApiKeyItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    #[serde(flatten)]
+    key: ApiKey,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -80,16 +118,42 @@ fn ticket_pk(id: &TicketId) -> String {
     format!("TICKET#{id}")
 }
 
+/// A sortable, fixed-width timestamp for sort keys.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 impl TicketItem {
     fn new(ticket: &Ticket) -> Self {
-        let requested = ticket.requested_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         Self {
             pk: ticket_pk(&ticket.id),
             sk: TICKET_SK.to_owned(),
             entity: "ticket".to_owned(),
             gsi1pk: format!("REQUESTED#{}", ticket.requested_at.format("%Y-%m")),
-            gsi1sk: format!("{requested}#{}", ticket.id),
+            gsi1sk: format!("{}#{}", stamp(ticket.requested_at), ticket.id),
+            gsi2pk: format!("UPDATED#{}", ticket.updated_at.format("%Y-%m")),
+            gsi2sk: format!("{}#{}", stamp(ticket.updated_at), ticket.id),
             ticket: ticket.clone(),
+        }
+    }
+}
+
+impl HistoryItem {
+    fn new(entry: &HistoryEntry) -> Self {
+        let public = entry.public.then(|| {
+            (
+                format!("UPDATE#{}", entry.at.format("%Y-%m")),
+                format!("{}#{}#{:010}", stamp(entry.at), entry.ticket_id, entry.version),
+            )
+        });
+        let (gsi1pk, gsi1sk) = public.unzip();
+        Self {
+            pk: ticket_pk(&entry.ticket_id),
+            sk: format!("HISTORY#{:010}", entry.version),
+            entity: "history".to_owned(),
+            gsi1pk,
+            gsi1sk,
+            entry: entry.clone(),
         }
     }
 }
@@ -101,6 +165,8 @@ pub enum TableItem {
     History(HistoryEntry),
     Service(Service),
     Department(Department),
+    /// Tokens and API keys: bookkeeping no subscriber hears about.
+    Other,
 }
 
 impl TableItem {
@@ -113,6 +179,7 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
+            "token" | "api_key" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -138,14 +205,18 @@ where
     move |e| StoreError::unavailable(operation, e)
 }
 
-/// Tickets in DynamoDB.
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// The town311 table in DynamoDB: tickets, catalog and API keys.
 #[derive(Debug, Clone)]
-pub struct DynamoTickets {
+pub struct DynamoTable {
     client: Client,
     table: String,
 }
 
-impl DynamoTickets {
+impl DynamoTable {
     pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Self {
         Self::with_client(Client::new(sdk), &config.table_name)
     }
@@ -153,18 +224,118 @@ impl DynamoTickets {
     pub fn with_client(client: Client, table: &str) -> Self {
         Self { client, table: table.to_owned() }
     }
+
+    async fn get_item<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk.clone()))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map_err(unavailable("GetItem"))?;
+        output.item.map(|item| decode(item, &format!("{pk}/{sk}"))).transpose()
+    }
+
+    async fn put_item(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(unavailable("PutItem"))?;
+        Ok(())
+    }
+
+    /// Reads a time-index partition (`index`, `pk`) between two stamps, newest first, decoding
+    /// each item and keeping those `keep` accepts, until `limit`.
+    async fn query_window<T: DeserializeOwned>(
+        &self,
+        index: &str,
+        partition: &str,
+        window: Window,
+        filter: Option<(String, HashMap<String, String>, Item)>,
+        limit: usize,
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<Vec<T>, StoreError> {
+        let (pk_name, sk_name) = (format!("{index}pk"), format!("{index}sk"));
+        let mut found = Vec::new();
+        for month in window.months() {
+            let pk = format!("{partition}#{month}");
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", &pk_name)
+                .expression_attribute_names("#sk", &sk_name)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":from", s(stamp(window.from())))
+                // `~` sorts after every character of an id, so the window's last instant counts.
+                .expression_attribute_values(":to", s(format!("{}~", stamp(window.to()))))
+                .scan_index_forward(false);
+            if let Some((expression, names, values)) = &filter {
+                query = query.filter_expression(expression);
+                for (k, v) in names {
+                    query = query.expression_attribute_names(k, v);
+                }
+                for (k, v) in values {
+                    query = query.expression_attribute_values(k, v.clone());
+                }
+            }
+            let mut pages = query.into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                let item = item.map_err(unavailable("Query"))?;
+                let value: T = decode(item, &format!("{index}/{pk}"))?;
+                if keep(&value) {
+                    found.push(value);
+                    if found.len() >= limit {
+                        return Ok(found);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The DynamoDB filter for a listing's service codes and statuses, if it has any.
+fn listing_filter(filter: &TicketFilter) -> Option<(String, HashMap<String, String>, Item)> {
+    let mut conditions = Vec::new();
+    let mut names = HashMap::new();
+    let mut values = Item::new();
+    if !filter.service_codes.is_empty() {
+        let placeholders: Vec<String> = (0..filter.service_codes.len()).map(|i| format!(":svc{i}")).collect();
+        for (placeholder, code) in placeholders.iter().zip(&filter.service_codes) {
+            values.insert(placeholder.clone(), s(code.clone()));
+        }
+        conditions.push(format!("service_code IN ({})", placeholders.join(", ")));
+    }
+    let wants_open = filter.statuses.contains(&StatusFilter::Open);
+    let wants_closed = filter.statuses.contains(&StatusFilter::Closed);
+    if wants_open != wants_closed {
+        names.insert("#status".to_owned(), "status".to_owned());
+        values.insert(":closed".to_owned(), s("closed"));
+        conditions.push(if wants_open { "#status <> :closed" } else { "#status = :closed" }.to_owned());
+    }
+    if conditions.is_empty() {
+        return None;
+    }
+    Some((conditions.join(" AND "), names, values))
 }
 
 #[async_trait]
-impl TicketStore for DynamoTickets {
+impl TicketStore for DynamoTable {
     #[tracing::instrument(skip_all, fields(ticket_id = %ticket.id))]
-    async fn create(&self, ticket: &Ticket, entry: &HistoryEntry) -> Result<(), StoreError> {
-        let history = HistoryItem {
-            pk: ticket_pk(&ticket.id),
-            sk: format!("HISTORY#{:010}", entry.version),
-            entity: "history".to_owned(),
-            entry: entry.clone(),
-        };
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        entry: &HistoryEntry,
+        token: Option<&str>,
+    ) -> Result<(), StoreError> {
         let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
             let put = Put::builder()
                 .table_name(&self.table)
@@ -174,14 +345,21 @@ impl TicketStore for DynamoTickets {
                 .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
             Ok(TransactWriteItem::builder().put(put).build())
         };
-        let result = self
+        let mut transaction = self
             .client
             .transact_write_items()
             .transact_items(put(encode(&TicketItem::new(ticket))?)?)
-            .transact_items(put(encode(&history)?)?)
-            .send()
-            .await;
-        match result {
+            .transact_items(put(encode(&HistoryItem::new(entry))?)?);
+        if let Some(token) = token {
+            let item = TokenItem {
+                pk: format!("TOKEN#{token}"),
+                sk: "TOKEN".to_owned(),
+                entity: "token".to_owned(),
+                ticket_id: ticket.id.clone(),
+            };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        match transaction.send().await {
             Ok(_) => Ok(()),
             Err(e) => {
                 // Only the ticket's condition can fail on a fresh number: a clash, not an outage.
@@ -205,63 +383,103 @@ impl TicketStore for DynamoTickets {
 
     #[tracing::instrument(skip_all, fields(ticket_id = %id))]
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(self.get_item::<TicketItem>(ticket_pk(id), TICKET_SK).await?.map(|i| i.ticket))
+    }
+
+    async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
+        let mut found: HashMap<TicketId, Ticket> = HashMap::new();
+        let mut unique: Vec<&TicketId> = ids.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for chunk in unique.chunks(BATCH_GET_MAX) {
+            let mut keys = KeysAndAttributes::builder();
+            for id in chunk {
+                keys = keys.keys(HashMap::from([
+                    ("pk".to_owned(), s(ticket_pk(id))),
+                    ("sk".to_owned(), s(TICKET_SK)),
+                ]));
+            }
+            let mut request = Some(keys.build().map_err(|e| StoreError::unavailable("BatchGetItem", e))?);
+            // Unprocessed keys are retried a few times with a short pause, as AWS advises.
+            for attempt in 0..5u32 {
+                let Some(keys) = request.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(unavailable("BatchGetItem"))?;
+                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    let ticket = decode::<TicketItem>(item, "BatchGetItem")?.ticket;
+                    found.insert(ticket.id.clone(), ticket);
+                }
+                request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+                if request.is_some() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+            }
+            if request.is_some() {
+                return Err(StoreError::unavailable("BatchGetItem", "keys left unprocessed after retries"));
+            }
+        }
+        // In the order asked for; a repeated number comes back once.
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        let (index, partition, window) = match filter.index {
+            Indexed::Requested(window) => ("gsi1", "REQUESTED", window),
+            Indexed::Updated(window) => ("gsi2", "UPDATED", window),
+        };
+        let items = self
+            .query_window::<TicketItem>(
+                index,
+                partition,
+                window,
+                listing_filter(filter),
+                filter.limit,
+                |item| filter.matches(&item.ticket),
+            )
+            .await?;
+        Ok(items.into_iter().map(|i| i.ticket).collect())
+    }
+
+    async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
         let pk = ticket_pk(id);
-        let output = self
+        let mut pages = self
             .client
-            .get_item()
+            .query()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(pk.clone()))
-            .key("sk", AttributeValue::S(TICKET_SK.to_owned()))
-            .send()
-            .await
-            .map_err(unavailable("GetItem"))?;
-        output.item.map(|item| decode::<TicketItem>(item, &pk).map(|i| i.ticket)).transpose()
-    }
-}
-
-/// The service catalog in DynamoDB, under one partition (it is small and read-mostly).
-#[derive(Debug, Clone)]
-pub struct DynamoCatalog {
-    client: Client,
-    table: String,
-}
-
-impl DynamoCatalog {
-    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Self {
-        Self::with_client(Client::new(sdk), &config.table_name)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":prefix", s("HISTORY#"))
+            .into_paginator()
+            .items()
+            .send();
+        let mut entries = Vec::new();
+        while let Some(item) = pages.next().await {
+            entries.push(decode::<HistoryItem>(item.map_err(unavailable("Query"))?, &pk)?.entry);
+        }
+        Ok(entries)
     }
 
-    pub fn with_client(client: Client, table: &str) -> Self {
-        Self { client, table: table.to_owned() }
+    async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        let items = self
+            .query_window::<HistoryItem>("gsi1", "UPDATE", window, None, limit, |i| {
+                window.contains(i.entry.at)
+            })
+            .await?;
+        Ok(items.into_iter().map(|i| i.entry).collect())
     }
 
-    async fn get<T: DeserializeOwned>(&self, sk: String) -> Result<Option<T>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(CATALOG_PK.to_owned()))
-            .key("sk", AttributeValue::S(sk.clone()))
-            .send()
-            .await
-            .map_err(unavailable("GetItem"))?;
-        output.item.map(|item| decode(item, &sk)).transpose()
-    }
-
-    async fn put(&self, item: Item) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(unavailable("PutItem"))?;
-        Ok(())
+    async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
+        Ok(self.get_item::<TokenItem>(format!("TOKEN#{token}"), "TOKEN").await?.map(|i| i.ticket_id))
     }
 }
 
 #[async_trait]
-impl Catalog for DynamoCatalog {
+impl Catalog for DynamoTable {
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
         let mut services = Vec::new();
         let mut pages = self
@@ -269,8 +487,8 @@ impl Catalog for DynamoCatalog {
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(CATALOG_PK.to_owned()))
-            .expression_attribute_values(":prefix", AttributeValue::S("SERVICE#".to_owned()))
+            .expression_attribute_values(":pk", s(CATALOG_PK))
+            .expression_attribute_values(":prefix", s("SERVICE#"))
             .into_paginator()
             .items()
             .send();
@@ -283,15 +501,20 @@ impl Catalog for DynamoCatalog {
     }
 
     async fn service(&self, code: &str) -> Result<Option<Service>, StoreError> {
-        Ok(self.get::<ServiceItem>(format!("SERVICE#{code}")).await?.map(|i| i.service))
+        Ok(self
+            .get_item::<ServiceItem>(CATALOG_PK.to_owned(), &format!("SERVICE#{code}"))
+            .await?
+            .map(|i| i.service))
     }
 
     async fn department(&self, code: &str) -> Result<Option<Department>, StoreError> {
-        Ok(self.get::<DepartmentItem>(format!("DEPARTMENT#{code}")).await?.map(|i| i.department))
+        let item =
+            self.get_item::<DepartmentItem>(CATALOG_PK.to_owned(), &format!("DEPARTMENT#{code}")).await?;
+        Ok(item.map(|i| i.department))
     }
 
     async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
-        self.put(encode(&ServiceItem {
+        self.put_item(encode(&ServiceItem {
             pk: CATALOG_PK.to_owned(),
             sk: format!("SERVICE#{}", service.code),
             entity: "service".to_owned(),
@@ -301,12 +524,65 @@ impl Catalog for DynamoCatalog {
     }
 
     async fn put_department(&self, department: &Department) -> Result<(), StoreError> {
-        self.put(encode(&DepartmentItem {
+        self.put_item(encode(&DepartmentItem {
             pk: CATALOG_PK.to_owned(),
             sk: format!("DEPARTMENT#{}", department.code),
             entity: "department".to_owned(),
             department: department.clone(),
         })?)
         .await
+    }
+}
+
+#[async_trait]
+impl ApiKeys for DynamoTable {
+    async fn key(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        Ok(self.get_item::<ApiKeyItem>(format!("APIKEY#{hash}"), "APIKEY").await?.map(|i| i.key))
+    }
+
+    async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s("APIKEYS"))
+            .scan_index_forward(false)
+            .into_paginator()
+            .items()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(item) = pages.next().await {
+            keys.push(decode::<ApiKeyItem>(item.map_err(unavailable("Query"))?, "gsi1/APIKEYS")?.key);
+        }
+        Ok(keys)
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.put_item(encode(&ApiKeyItem {
+            pk: format!("APIKEY#{}", key.hash),
+            sk: "APIKEY".to_owned(),
+            entity: "api_key".to_owned(),
+            gsi1pk: "APIKEYS".to_owned(),
+            gsi1sk: format!("{}#{}", stamp(key.created_at), key.id),
+            key: key.clone(),
+        })?)
+        .await
+    }
+
+    async fn record_use(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("APIKEY#{hash}")))
+            .key("sk", s("APIKEY"))
+            .update_expression("SET last_used_at = :at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":at", s(at.to_rfc3339_opts(SecondsFormat::Secs, true)))
+            .send()
+            .await
+            .map_err(unavailable("UpdateItem"))?;
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ pub mod dynamo;
 pub mod s3;
 pub mod sns;
 
-pub use dynamo::{DynamoCatalog, DynamoTickets, TableItem};
+pub use dynamo::{DynamoTable, TableItem};
 pub use s3::S3Photos;
 pub use sns::SnsEvents;
 

@@ -20,6 +20,8 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -36,6 +38,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -53,6 +56,12 @@ impl From<FormError> for ApiError {
 
 impl From<AnswerError> for ApiError {
     fn from(e: AnswerError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::open311::params::ParamError> for ApiError {
+    fn from(e: crate::open311::params::ParamError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }

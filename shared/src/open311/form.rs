@@ -52,6 +52,11 @@ impl Form {
         Ok(Self { pairs })
     }
 
+    /// A form from fields already decoded (e.g. the text parts of a multipart body).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self { pairs }
+    }
+
     /// The first non-empty value of a field: Open311 treats empty and absent alike.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.all(name).into_iter().next()
@@ -122,6 +127,7 @@ impl Form {
             media_urls,
             reporter,
             channel,
+            uploads: vec![],
         })
     }
 }

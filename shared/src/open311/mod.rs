@@ -2,8 +2,13 @@
 
 pub mod datetime;
 pub mod form;
+pub mod multipart;
+pub mod params;
 pub mod records;
 pub mod xml;
+
+/// When the public API last changed (discovery's `changeset`).
+pub const CHANGESET: &str = "2026-11-22T00:00:00Z";
 
 /// The format a document is asked for in, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

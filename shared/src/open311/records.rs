@@ -4,7 +4,7 @@
 use super::datetime::w3c;
 use crate::catalog::{Department, Service, ServiceAttribute};
 use crate::id::TicketId;
-use crate::ticket::Ticket;
+use crate::ticket::{HistoryEntry, Ticket};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -86,12 +86,112 @@ impl<'a> From<&'a Service> for ServiceDefinition<'a> {
     }
 }
 
-/// The answer to a POST: the new ticket's number and what the citizen should know.
+/// The answer to a POST: the new ticket's number (realtime services) or a token to look it up
+/// by (batch services), never both, and what the citizen should know.
 #[derive(Debug, Serialize)]
 pub struct CreatedRecord<'a> {
-    pub service_request_id: &'a TicketId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_request_id: Option<&'a TicketId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<&'a str>,
     pub service_notice: String,
     pub account_id: Option<&'a str>,
+}
+
+/// `tokens/{token}.{fmt}`: the ticket a token stands for.
+#[derive(Debug, Serialize)]
+pub struct TokenRecord<'a> {
+    pub service_request_id: &'a TicketId,
+    pub token: &'a str,
+}
+
+/// `discovery.{fmt}`.
+#[derive(Debug, Serialize)]
+pub struct Discovery {
+    pub changeset: String,
+    pub contact: String,
+    pub key_service: String,
+    pub endpoints: Vec<DiscoveryEndpoint>,
+}
+
+/// One endpoint of the discovery document.
+#[derive(Debug, Serialize)]
+pub struct DiscoveryEndpoint {
+    pub specification: &'static str,
+    pub url: String,
+    pub changeset: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub formats: [&'static str; 2],
+}
+
+/// One entry of mySociety's `servicerequestupdates.{fmt}`.
+#[derive(Debug, Serialize)]
+pub struct UpdateRecord<'a> {
+    pub update_id: String,
+    pub service_request_id: &'a TicketId,
+    pub status: &'static str,
+    pub updated_datetime: String,
+    pub description: &'a str,
+    pub media_url: Option<&'a str>,
+}
+
+impl<'a> UpdateRecord<'a> {
+    pub fn new(entry: &'a HistoryEntry, timezone: Tz) -> Self {
+        Self {
+            update_id: format!("{}-{}", entry.ticket_id, entry.version),
+            service_request_id: &entry.ticket_id,
+            status: entry.status.extended(),
+            updated_datetime: w3c(entry.at, timezone),
+            description: entry.change.note().unwrap_or_else(|| entry.change.summary()),
+            media_url: None,
+        }
+    }
+}
+
+/// `extensions=true`: what a request carries beyond the standard.
+#[derive(Debug, Serialize)]
+pub struct ExtendedAttributes<'a> {
+    pub channel: &'static str,
+    pub duplicate: bool,
+    pub parent_service_request_id: Option<&'a TicketId>,
+    /// The public history, oldest first.
+    pub notes: Vec<NoteRecord<'a>>,
+    /// Processed photos (none are published before processing).
+    pub photos: Vec<String>,
+}
+
+/// One public history entry.
+#[derive(Debug, Serialize)]
+pub struct NoteRecord<'a> {
+    pub datetime: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub summary: &'static str,
+    pub description: Option<&'a str>,
+}
+
+impl<'a> ExtendedAttributes<'a> {
+    pub fn new(ticket: &'a Ticket, history: &'a [HistoryEntry], timezone: Tz) -> Self {
+        Self {
+            channel: ticket.channel.as_str(),
+            duplicate: ticket.parent.is_some(),
+            parent_service_request_id: ticket.parent.as_ref(),
+            notes: history
+                .iter()
+                .filter(|e| e.public)
+                .map(|e| NoteRecord {
+                    datetime: w3c(e.at, timezone),
+                    kind: e.change.kind(),
+                    status: e.status.open311(),
+                    summary: e.change.summary(),
+                    description: e.change.note(),
+                })
+                .collect(),
+            photos: Vec::new(),
+        }
+    }
 }
 
 /// One service request as the public may see it.
@@ -114,6 +214,8 @@ pub struct ServiceRequestRecord<'a> {
     pub lat: Option<f64>,
     pub long: Option<f64>,
     pub media_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended_attributes: Option<ExtendedAttributes<'a>>,
 }
 
 impl<'a> ServiceRequestRecord<'a> {
@@ -137,6 +239,7 @@ impl<'a> ServiceRequestRecord<'a> {
             lat: point.map(|p| p.lat()),
             long: point.map(|p| p.long()),
             media_url: ticket.media_urls.first().map(String::as_str),
+            extended_attributes: None,
         }
     }
 }

@@ -1,0 +1,232 @@
+//! Reading the query parameters of Open311 listings (`GET requests`, `servicerequestupdates`)
+//! into bounded, index-backed listings.
+
+use crate::id::TicketId;
+use crate::listing::{Indexed, MAX_RESULTS, StatusFilter, TicketFilter, Window, WindowError};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The most tickets one page may hold when `extensions=true` (each needs its history).
+pub const MAX_EXTENDED_PAGE: usize = 100;
+/// How deep offset paging may reach.
+pub const MAX_DEPTH: usize = 10_000;
+const MAX_CODES: usize = 100;
+
+/// Why a listing's parameters were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    #[error("{0} must be a date and time like 2026-11-22T09:30:00-05:00")]
+    Datetime(&'static str),
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    #[error("status must be open, closed or both, comma-separated")]
+    Status,
+    #[error("{name} must be a whole number from 1 to {max}")]
+    Number { name: &'static str, max: usize },
+    #[error("at most {max} {name} values may be given")]
+    TooMany { name: &'static str, max: usize },
+    #[error("page and page_size reach past the first {0} results; narrow the dates instead")]
+    TooDeep(usize),
+    #[error("extensions must be true or false")]
+    Extensions,
+}
+
+/// What `GET requests` asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    /// Named tickets (`service_request_id`), which override every other filter.
+    Ids(Vec<TicketId>),
+    Filtered(TicketFilter),
+}
+
+/// A parsed `GET requests` listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestsListing {
+    pub selection: Selection,
+    pub page: usize,
+    pub page_size: usize,
+    pub extensions: bool,
+}
+
+/// Reads a W3C datetime; one without an offset (or a bare date) is in the town's time. A `+`
+/// left unencoded in a query string arrives as a space and is read as `+`.
+pub fn datetime(text: &str, timezone: Tz) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let repaired = text.replace(' ', "+");
+    for candidate in [text, repaired.as_str()] {
+        if let Ok(at) = DateTime::parse_from_rfc3339(candidate) {
+            return Some(at.with_timezone(&Utc));
+        }
+    }
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))?;
+    timezone.from_local_datetime(&local).earliest().map(|at| at.with_timezone(&Utc))
+}
+
+/// A comma list, trimmed, empty items dropped.
+fn list(value: Option<&str>) -> Vec<String> {
+    value
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn number(value: Option<&str>, name: &'static str, default: usize, max: usize) -> Result<usize, ParamError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => {
+            v.parse::<usize>().ok().filter(|n| (1..=max).contains(n)).ok_or(ParamError::Number { name, max })
+        }
+    }
+}
+
+/// Whether `extensions` asks for the extended records (`true`/`false` in any case).
+pub fn extensions(value: Option<&str>) -> Result<bool, ParamError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(_) => Err(ParamError::Extensions),
+    }
+}
+
+/// A window from a pair of optional bounds: missing `to` is now, missing `from` is 90 days
+/// before `to`.
+pub fn window(
+    get: &dyn Fn(&str) -> Option<String>,
+    names: (&'static str, &'static str),
+    now: DateTime<Utc>,
+    timezone: Tz,
+) -> Result<Option<Window>, ParamError> {
+    let read = |name: &'static str| -> Result<Option<DateTime<Utc>>, ParamError> {
+        match get(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(None),
+            Some(text) => datetime(&text, timezone).map(Some).ok_or(ParamError::Datetime(name)),
+        }
+    };
+    let (from, to) = (read(names.0)?, read(names.1)?);
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to - Duration::days(crate::listing::MAX_SPAN_DAYS));
+    Ok(Some(Window::new(from, to, names)?))
+}
+
+/// Reads `GET requests` parameters through `get` (query parameters, empty meaning absent).
+pub fn requests_listing(
+    get: &dyn Fn(&str) -> Option<String>,
+    now: DateTime<Utc>,
+    timezone: Tz,
+) -> Result<RequestsListing, ParamError> {
+    let extensions = extensions(get("extensions").as_deref())?;
+    let max_page = if extensions { MAX_EXTENDED_PAGE } else { MAX_RESULTS };
+    let page_size = number(get("page_size").as_deref(), "page_size", max_page, max_page)?;
+    let page = number(get("page").as_deref(), "page", 1, MAX_DEPTH)?;
+    if page * page_size > MAX_DEPTH {
+        return Err(ParamError::TooDeep(MAX_DEPTH));
+    }
+    let ids = list(get("service_request_id").as_deref());
+    if !ids.is_empty() {
+        if ids.len() > MAX_RESULTS {
+            return Err(ParamError::TooMany { name: "service_request_id", max: MAX_RESULTS });
+        }
+        // A malformed number names no ticket: it is simply not found.
+        let ids = ids.iter().filter_map(|id| TicketId::parse(id).ok()).collect();
+        return Ok(RequestsListing { selection: Selection::Ids(ids), page, page_size, extensions });
+    }
+    let service_codes = list(get("service_code").as_deref());
+    if service_codes.len() > MAX_CODES {
+        return Err(ParamError::TooMany { name: "service_code", max: MAX_CODES });
+    }
+    let statuses = list(get("status").as_deref())
+        .iter()
+        .map(|s| match s.to_ascii_lowercase().as_str() {
+            "open" => Ok(StatusFilter::Open),
+            "closed" => Ok(StatusFilter::Closed),
+            _ => Err(ParamError::Status),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let requested = window(get, ("start_date", "end_date"), now, timezone)?;
+    let updated = window(get, ("updated_after", "updated_before"), now, timezone)?;
+    let (index, also_updated) = match (requested, updated) {
+        (Some(r), updated) => (Indexed::Requested(r), updated),
+        (None, Some(u)) => (Indexed::Updated(u), None),
+        (None, None) => (Indexed::Requested(Window::last_90_days(now)), None),
+    };
+    let filter = TicketFilter { index, also_updated, service_codes, statuses, limit: page * page_size };
+    Ok(RequestsListing { selection: Selection::Filtered(filter), page, page_size, extensions })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TZ: Tz = chrono_tz::America::New_York;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
+    }
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<RequestsListing, ParamError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        requests_listing(&move |k| map.get(k).cloned(), now(), TZ)
+    }
+
+    #[test]
+    fn datetimes_in_every_form_clients_send() {
+        let expected = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+        assert_eq!(datetime("2026-11-22T09:30:00-05:00", TZ), Some(expected));
+        assert_eq!(datetime("2026-11-22T14:30:00Z", TZ), Some(expected));
+        assert_eq!(datetime("2026-11-22T15:30:00 01:00", TZ), Some(expected));
+        assert_eq!(datetime("2026-11-22T09:30:00", TZ), Some(expected));
+        assert_eq!(datetime("2026-11-22", TZ), Some(Utc.with_ymd_and_hms(2026, 11, 22, 5, 0, 0).unwrap()));
+        assert_eq!(datetime("yesterday", TZ), None);
+    }
+
+    #[test]
+    fn the_default_is_the_last_90_days_and_1000_requests() {
+        let listing = parse(&[]).unwrap();
+        let Selection::Filtered(filter) = listing.selection else { panic!("filtered") };
+        assert_eq!(filter.index, Indexed::Requested(Window::last_90_days(now())));
+        assert_eq!(filter.limit, 1000);
+        assert_eq!((listing.page, listing.page_size), (1, 1000));
+    }
+
+    #[test]
+    fn ids_override_every_other_filter() {
+        let listing = parse(&[("service_request_id", "K7QM-3XPR, bad-id,AAAA0001"), ("status", "nonsense")]);
+        let Selection::Ids(ids) = listing.unwrap().selection else { panic!("ids") };
+        assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn updated_windows_read_the_updated_index() {
+        let listing = parse(&[("updated_after", "2026-11-01T00:00:00Z")]).unwrap();
+        let Selection::Filtered(filter) = listing.selection else { panic!("filtered") };
+        assert!(matches!(filter.index, Indexed::Updated(_)));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        assert_eq!(parse(&[("start_date", "soon")]), Err(ParamError::Datetime("start_date")));
+        assert!(matches!(
+            parse(&[("start_date", "2026-01-01T00:00:00Z"), ("end_date", "2026-06-01T00:00:00Z")]),
+            Err(ParamError::Window(WindowError::TooLong { .. }))
+        ));
+        assert_eq!(parse(&[("status", "open,pending")]), Err(ParamError::Status));
+        assert!(matches!(parse(&[("page_size", "0")]), Err(ParamError::Number { name: "page_size", .. })));
+        assert!(matches!(parse(&[("page", "-1")]), Err(ParamError::Number { name: "page", .. })));
+        assert_eq!(parse(&[("page", "11")]), Err(ParamError::TooDeep(10_000)));
+        assert!(matches!(
+            parse(&[("extensions", "true"), ("page_size", "500")]),
+            Err(ParamError::Number { name: "page_size", max: 100 })
+        ));
+        assert_eq!(parse(&[("extensions", "maybe")]), Err(ParamError::Extensions));
+    }
+}
