@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build
+.PHONY: run stop test template-check lambda-build api-key
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -25,3 +25,9 @@ template-check:
 ## Only the deployable build (cargo lambda build --release --arm64).
 lambda-build:
 	@infra/local/venv.sh all && tests/lambda-build.sh
+
+## Manage API keys of the running local stack: make api-key ARGS="issue --name FixMyStreet" | ARGS=list | ARGS="revoke ID"
+api-key:
+	@AWS_ENDPOINT_URL=http://127.0.0.1:$(EMULATOR_PORT) AWS_REGION=us-east-1 \
+	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing TABLE_NAME=town311-tickets \
+	  cargo run --quiet --locked -p town311-ops --bin town311-admin -- api-key $(ARGS)

@@ -92,3 +92,44 @@ impl TestStack {
         Self::answer(request.send().await.expect("POST is answered")).await
     }
 }
+
+/// One part of a hand-built multipart body: a field, or a file with its name and type.
+pub enum Part<'a> {
+    Field(&'a str, &'a str),
+    File { name: &'a str, filename: &'a str, content_type: &'a str, data: &'a [u8] },
+}
+
+/// The boundary `multipart` uses.
+pub const BOUNDARY: &str = "town311-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body, written out byte by byte as clients send it.
+pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Field(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                );
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File { name, filename, content_type, data } => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+                         Content-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(data);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// A small JPEG-looking file (its first bytes are JPEG's) with CR, LF and dashes inside.
+pub const JPEG_BYTES: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\r\n--\r\n\x00\xFF\xD9";

@@ -1,0 +1,55 @@
+//! `town311-admin`: operator commands against a deployment's table.
+//!
+//! ```text
+//! TABLE_NAME=<the stack's TicketsTableName> town311-admin api-key issue --name "FixMyStreet"
+//! town311-admin api-key list
+//! town311-admin api-key revoke <id>
+//! ```
+//! AWS credentials and region come from the usual environment; `make api-key` points it at the
+//! local emulator.
+
+use std::process::ExitCode;
+use town311::aws::DynamoTable;
+use town311::id::OsRandom;
+use town311_ops::OpsError;
+
+const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("town311-admin: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Vec<String>) -> Result<(), OpsError> {
+    let table = std::env::var("TABLE_NAME")
+        .map_err(|_| OpsError::Usage("set TABLE_NAME to the stack's table".into()))?;
+    let sdk = town311::aws::sdk_config().await;
+    let keys = DynamoTable::with_client(aws_sdk_dynamodb::Client::new(&sdk), &table);
+    let now = chrono::Utc::now();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["api-key", "issue", "--name", name] => {
+            let (secret, key) = town311_ops::issue(&keys, &OsRandom, name, now).await?;
+            println!("Issued API key {} for {}.", key.id, key.name);
+            println!("Give this secret to them now; it is not stored and cannot be shown again:");
+            println!("{secret}");
+        }
+        ["api-key", "list"] => {
+            for line in town311_ops::list(&keys).await? {
+                println!("{line}");
+            }
+        }
+        ["api-key", "revoke", id] => {
+            let key = town311_ops::revoke(&keys, id, now).await?;
+            println!("Revoked API key {} ({}).", key.id, key.name);
+        }
+        _ => return Err(OpsError::Usage(USAGE.into())),
+    }
+    Ok(())
+}
