@@ -141,7 +141,7 @@ async fn fixmystreet_posts_and_pulls_back_in_xml() {
     assert!(xml_text(&listed.body, "service_request_id").contains(&id.as_str()), "{}", listed.body);
     let updates = stack.get(&format!("/open311/v2/servicerequestupdates.xml?{window}")).await;
     assert_eq!(updates.status, 200);
-    assert!(updates.body.contains("<service_request_updates><request_update>"), "{}", updates.body);
+    assert!(updates.body.contains("<service_requests_updates><request_update>"), "{}", updates.body);
     assert!(xml_text(&updates.body, "service_request_id").contains(&id.as_str()));
     assert!(xml_text(&updates.body, "status").contains(&"OPEN"));
 }

@@ -200,7 +200,7 @@ async fn updates(state: &State, request: &Request, format: Format) -> Result<Res
     let entries = state.tickets.public_updates(window, MAX_RESULTS).await?;
     let records: Vec<UpdateRecord<'_>> =
         entries.iter().map(|e| UpdateRecord::new(e, state.config.timezone)).collect();
-    http::document(format, "service_request_updates", &records)
+    http::document(format, "service_requests_updates", &records)
 }
 
 #[cfg(test)]

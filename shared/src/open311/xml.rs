@@ -46,7 +46,7 @@ fn element(out: &mut String, name: &str, value: &Value) {
 fn singular(list: &str) -> &str {
     match list {
         "service_requests" => "request",
-        "service_request_updates" => "request_update",
+        "service_requests_updates" => "request_update",
         "values" => "value",
         "attributes" => "attribute",
         other => other.strip_suffix('s').unwrap_or(other),
