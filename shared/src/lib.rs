@@ -14,6 +14,7 @@ pub mod description;
 pub mod events;
 pub mod http;
 pub mod id;
+pub mod lifecycle;
 pub mod listing;
 pub mod location;
 pub mod open311;

@@ -25,6 +25,47 @@ impl Status {
         self != Self::Closed
     }
 
+    /// Whether the lifecycle allows going from this status to `next`. Any open ticket may be
+    /// closed; a closed one only reopens; work moves forward but may step back (a schedule
+    /// falls through, a crew hands back).
+    pub fn allows(self, next: Self) -> bool {
+        use Status::*;
+        match (self, next) {
+            (Closed, Reopened) => true,
+            (Closed, _) | (_, Submitted) | (_, Reopened) => false,
+            (from, to) if from == to => false,
+            (_, Closed) => true,
+            (Submitted | Reopened, Acknowledged | Assigned | Scheduled | InProgress) => true,
+            (Acknowledged, Assigned | Scheduled | InProgress) => true,
+            (Assigned, Acknowledged | Scheduled | InProgress) => true,
+            (Scheduled, Assigned | InProgress) => true,
+            (InProgress, Assigned | Scheduled) => true,
+            _ => false,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Acknowledged => "acknowledged",
+            Self::Assigned => "assigned",
+            Self::Scheduled => "scheduled",
+            Self::InProgress => "in_progress",
+            Self::Reopened => "reopened",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub const ALL: [Self; 7] = [
+        Self::Submitted,
+        Self::Acknowledged,
+        Self::Assigned,
+        Self::Scheduled,
+        Self::InProgress,
+        Self::Reopened,
+        Self::Closed,
+    ];
+
     /// mySociety's richer status, as FixMyStreet reads it from `servicerequestupdates`.
     pub fn extended(self) -> &'static str {
         match self {
@@ -38,6 +79,45 @@ impl Status {
     }
 }
 
+/// How a closed ticket ended, told to the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    Fixed,
+    /// Merged into another request (the parent), which carries on.
+    Duplicate,
+    /// Another body handles it; the referral text says which.
+    NotOurResponsibility,
+    NoActionNeeded,
+    CannotLocate,
+    Cancelled,
+}
+
+impl Resolution {
+    /// mySociety's status for a ticket closed this way.
+    pub fn extended(self) -> &'static str {
+        match self {
+            Self::Fixed => "FIXED",
+            Self::Duplicate => "DUPLICATE",
+            Self::NotOurResponsibility => "NOT_COUNCILS_RESPONSIBILITY",
+            Self::NoActionNeeded | Self::CannotLocate => "NO_FURTHER_ACTION",
+            Self::Cancelled => "CLOSED",
+        }
+    }
+
+    /// A plain-language phrase for citizens.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Duplicate => "closed as a duplicate of another request",
+            Self::NotOurResponsibility => "referred: the town is not responsible",
+            Self::NoActionNeeded => "closed: no action needed",
+            Self::CannotLocate => "closed: the problem could not be found",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +127,49 @@ mod tests {
         assert_eq!(Status::Submitted.open311(), "open");
         assert_eq!(Status::Reopened.open311(), "open");
         assert_eq!(Status::Closed.open311(), "closed");
+    }
+
+    #[test]
+    fn every_allowed_transition() {
+        use Status::*;
+        let allowed = [
+            (Submitted, Acknowledged),
+            (Submitted, Assigned),
+            (Submitted, Scheduled),
+            (Submitted, InProgress),
+            (Submitted, Closed),
+            (Acknowledged, Assigned),
+            (Acknowledged, Scheduled),
+            (Acknowledged, InProgress),
+            (Acknowledged, Closed),
+            (Assigned, Acknowledged),
+            (Assigned, Scheduled),
+            (Assigned, InProgress),
+            (Assigned, Closed),
+            (Scheduled, Assigned),
+            (Scheduled, InProgress),
+            (Scheduled, Closed),
+            (InProgress, Assigned),
+            (InProgress, Scheduled),
+            (InProgress, Closed),
+            (Reopened, Acknowledged),
+            (Reopened, Assigned),
+            (Reopened, Scheduled),
+            (Reopened, InProgress),
+            (Reopened, Closed),
+            (Closed, Reopened),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                assert_eq!(from.allows(to), allowed.contains(&(from, to)), "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn resolutions_map_to_mysociety_statuses() {
+        assert_eq!(Resolution::NotOurResponsibility.extended(), "NOT_COUNCILS_RESPONSIBILITY");
+        assert_eq!(Resolution::Duplicate.extended(), "DUPLICATE");
     }
 
     #[test]

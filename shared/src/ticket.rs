@@ -5,7 +5,7 @@ use crate::contact::Reporter;
 use crate::description::Description;
 use crate::id::TicketId;
 use crate::location::Location;
-use crate::status::Status;
+use crate::status::{Resolution, Status};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,18 @@ pub struct Ticket {
     /// The latest public note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_notes: Option<String>,
+    /// How a closed ticket ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// Who handles it now (a staff account); internal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// When the work is scheduled for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// When it was last closed (the reporter may reopen it for a while after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
     /// The request this one was merged into as a duplicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<TicketId>,
@@ -89,7 +101,46 @@ pub enum Actor {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
-    Submitted { channel: Channel, service_code: String, department: String },
+    Submitted {
+        channel: Channel,
+        service_code: String,
+        department: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<Resolution>,
+        /// Where the citizen should turn instead (not our responsibility).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        referral: Option<String>,
+    },
+    Assigned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+    },
+    Moved {
+        from: String,
+        to: String,
+    },
+    Scheduled {
+        at: DateTime<Utc>,
+    },
+    Recategorized {
+        from: String,
+        to: String,
+    },
+    Noted {
+        text: String,
+    },
+    /// This ticket was merged into `parent` as a duplicate.
+    MergedInto {
+        parent: TicketId,
+    },
+    /// `child` was merged into this ticket.
+    Absorbed {
+        child: TicketId,
+    },
 }
 
 /// One immutable line of a ticket's history, written in the same transaction as the change.
@@ -125,20 +176,57 @@ impl Change {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Submitted { .. } => "submitted",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::Assigned { .. } => "assigned",
+            Self::Moved { .. } => "department_changed",
+            Self::Scheduled { .. } => "scheduled",
+            Self::Recategorized { .. } => "category_changed",
+            Self::Noted { .. } => "note",
+            Self::MergedInto { .. } => "merged",
+            Self::Absorbed { .. } => "duplicate_merged",
         }
     }
 
-    /// A one-line public summary.
-    pub fn summary(&self) -> &'static str {
+    /// A one-line public summary, free of staff names and internal detail.
+    pub fn summary(&self) -> String {
         match self {
-            Self::Submitted { .. } => "Request submitted",
+            Self::Submitted { .. } => "Request submitted".into(),
+            Self::StatusChanged { to: Status::Closed, resolution: Some(r), .. } => {
+                let mut text = r.describe().to_owned();
+                if let Some(first) = text.get(..1) {
+                    text = first.to_uppercase() + text.get(1..).unwrap_or_default();
+                }
+                text
+            }
+            Self::StatusChanged { to, .. } => format!("Status: {}", to.as_str().replace('_', " ")),
+            Self::Assigned { assignee: Some(_) } => "Assigned to a crew".into(),
+            Self::Assigned { assignee: None } => "Back in the department's queue".into(),
+            Self::Moved { .. } => "Passed to another department".into(),
+            Self::Scheduled { .. } => "Work scheduled".into(),
+            Self::Recategorized { .. } => "Request category corrected".into(),
+            Self::Noted { .. } => "Note".into(),
+            Self::MergedInto { parent } => format!("Merged into request {parent}, which carries on"),
+            Self::Absorbed { child } => format!("Request {child} was merged into this one"),
         }
     }
 
-    /// The public note this change carries, if any.
+    /// The note text this change carries, if any.
     pub fn note(&self) -> Option<&str> {
         match self {
-            Self::Submitted { .. } => None,
+            Self::Noted { text } => Some(text),
+            Self::StatusChanged { referral, .. } => referral.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl HistoryEntry {
+    /// mySociety's status after this change (a closing change tells how it closed).
+    pub fn extended_status(&self) -> &'static str {
+        match &self.change {
+            Change::StatusChanged { to: Status::Closed, resolution: Some(r), .. } => r.extended(),
+            Change::MergedInto { .. } => Resolution::Duplicate.extended(),
+            _ => self.status.extended(),
         }
     }
 }
@@ -167,6 +255,10 @@ impl Ticket {
             updated_at: now,
             expected_at: None,
             status_notes: None,
+            resolution: None,
+            assignee: None,
+            scheduled_for: None,
+            closed_at: None,
             parent: None,
             uploads: request.uploads,
             version: 1,

@@ -132,7 +132,7 @@ pub struct UpdateRecord<'a> {
     pub service_request_id: &'a TicketId,
     pub status: &'static str,
     pub updated_datetime: String,
-    pub description: &'a str,
+    pub description: String,
     pub media_url: Option<&'a str>,
 }
 
@@ -141,9 +141,9 @@ impl<'a> UpdateRecord<'a> {
         Self {
             update_id: format!("{}-{}", entry.ticket_id, entry.version),
             service_request_id: &entry.ticket_id,
-            status: entry.status.extended(),
+            status: entry.extended_status(),
             updated_datetime: w3c(entry.at, timezone),
-            description: entry.change.note().unwrap_or_else(|| entry.change.summary()),
+            description: entry.change.note().map_or_else(|| entry.change.summary(), str::to_owned),
             media_url: None,
         }
     }
@@ -168,7 +168,7 @@ pub struct NoteRecord<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub status: &'static str,
-    pub summary: &'static str,
+    pub summary: String,
     pub description: Option<&'a str>,
 }
 
