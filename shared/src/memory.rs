@@ -59,6 +59,20 @@ impl TicketStore for MemoryStore {
         Ok(())
     }
 
+    async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut tickets = lock(&self.tickets);
+        let current = |t: &Ticket| tickets.get(&t.id).map(|stored| stored.version);
+        if changes.iter().any(|(t, _)| current(t) != Some(t.version.saturating_sub(1))) {
+            return Err(StoreError::Conflict);
+        }
+        for (ticket, entry) in changes {
+            tickets.insert(ticket.id.clone(), ticket.clone());
+            lock(&self.history).push(entry.clone());
+        }
+        Ok(())
+    }
+
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.tickets).get(id).cloned())

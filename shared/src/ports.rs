@@ -17,6 +17,9 @@ pub enum StoreError {
     /// The ticket number is already taken (a new one should be drawn).
     #[error("ticket number already taken")]
     IdTaken,
+    /// The ticket changed since the version the writer saw; nothing was written.
+    #[error("the ticket was changed by someone else")]
+    Conflict,
     /// A stored item could not be read back as the domain type.
     #[error("stored item {key} is unreadable")]
     Corrupt {
@@ -53,6 +56,9 @@ pub trait TicketStore: Send + Sync {
         entry: &HistoryEntry,
         token: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Writes changed tickets with their history entries, all or nothing; each ticket is written
+    /// only if the stored one is still the version before it (`ticket.version - 1`).
+    async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError>;
     /// Reads one ticket by number.
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
     /// Reads several tickets by number; unknown numbers are left out.

@@ -131,3 +131,49 @@ async fn a_new_ticket_reaches_topic_subscribers_through_the_stream() {
         "no personal data: {message}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_writers_of_one_version_one_wins_and_history_holds_one_entry() {
+    use town311::lifecycle::{Action, Targets};
+    use town311::ticket::Actor;
+    let stack = spawn().await;
+    let store = std::sync::Arc::new(DynamoTable::new(&stack.stack.sdk, &stack.stack.config));
+    let service = store.service("SIGN").await.unwrap().expect("seeded");
+    let request = NewRequest {
+        service_code: "SIGN".into(),
+        location: Location::new(None, Some("1 Main St"), None).unwrap(),
+        description: None,
+        answers: Answers::new(),
+        media_urls: vec![],
+        reporter: Reporter::default(),
+        channel: Channel::Phone,
+        uploads: vec![],
+    };
+    let (ticket, entry) = Ticket::open(TicketId::parse("CCCC-0001").unwrap(), &service, request, Utc::now());
+    store.create(&ticket, &entry, None).await.unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|n| {
+            let store = store.clone();
+            let ticket = ticket.clone();
+            tokio::spawn(async move {
+                let action = Action::Assign { assignee: Some(format!("crew-{n}")) };
+                let change = ticket
+                    .apply(&action, Actor::Staff(format!("clerk-{n}")), Utc::now(), Targets::default())
+                    .unwrap();
+                store.apply(&[change]).await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for writer in writers {
+        match writer.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::Conflict) => {}
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one writer of version 2");
+    let history = store.history(&ticket.id).await.unwrap();
+    assert_eq!(history.iter().filter(|e| e.version == 2).count(), 1);
+    assert_eq!(store.get(&ticket.id).await.unwrap().unwrap().version, 2);
+}

@@ -1,17 +1,160 @@
-//! The update function: staff changes to tickets. Its routes arrive with the ticket
-//! lifecycle; until then every request it receives is answered as an unknown resource.
+//! The update function: staff change tickets — status with a resolution, assignment,
+//! department, schedule, category, notes, merging a duplicate. Each change names the version it
+//! saw; a stale one gets 412 and changes nothing.
 
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
+use serde::Serialize;
+use std::sync::Arc;
+use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
 use town311::http::{self, ApiError};
+use town311::id::TicketId;
+use town311::lifecycle::{Action, Targets};
+use town311::ports::{Catalog, StoreError, TicketStore};
+use town311::staff::Caller;
+use town311::ticket::{Actor, HistoryEntry, Ticket};
+use tracing::Instrument;
+
+/// The largest action body accepted.
+pub const MAX_ACTION_BYTES: usize = 16 * 1024;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
     pub config: Config,
+    pub tickets: Arc<dyn TicketStore>,
+    pub catalog: Arc<dyn Catalog>,
+    pub clock: Arc<dyn Clock>,
 }
 
-/// Handles the routes template.yaml gives this function (none yet).
-pub async fn handle(_state: &State, request: Request) -> Result<Response<Body>, Error> {
-    let format = http::requested_format(&request);
-    Ok(http::respond(format, Err(ApiError::NotFound("unknown resource".into()))))
+impl State {
+    /// The production wiring: DynamoDB and the system clock.
+    pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
+        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
+        Self { tickets: table.clone(), catalog: table, clock: Arc::new(SystemClock), config }
+    }
 }
+
+/// A ticket as staff see it: everything, with its whole history.
+#[derive(Debug, Serialize)]
+pub struct StaffTicket<'a> {
+    pub ticket: &'a Ticket,
+    pub history: &'a [HistoryEntry],
+}
+
+/// The answer staff get for a ticket, with its version as the ETag for the next write.
+pub fn staff_ticket(ticket: &Ticket, history: &[HistoryEntry]) -> Result<Response<Body>, ApiError> {
+    let mut response = http::json(StatusCode::OK, &StaffTicket { ticket, history })?;
+    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
+        response.headers_mut().insert("etag", etag);
+    }
+    Ok(response)
+}
+
+/// Handles `POST /staff/v1/tickets/{id}/actions`.
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
+    Ok(http::respond(None, act(state, &request).await))
+}
+
+async fn act(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = http::caller(request)?;
+    if http::route_key(request) != Some("POST /staff/v1/tickets/{id}/actions") {
+        return Err(ApiError::NotFound("unknown resource".into()));
+    }
+    let not_found = || ApiError::NotFound("no such ticket".into());
+    let id =
+        http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
+    let body = http::body_within(request, MAX_ACTION_BYTES)?;
+    let fields: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let action: Action = serde_json::from_value(fields.clone())
+        .map_err(|e| ApiError::BadRequest(format!("not an action this API knows: {e}")))?;
+    let seen = seen_version(request, &fields)?;
+    let span = tracing::info_span!("act", ticket_id = %id, user = %caller.user);
+    change(state, &caller, &id, &action, seen).instrument(span).await
+}
+
+async fn change(
+    state: &State,
+    caller: &Caller,
+    id: &TicketId,
+    action: &Action,
+    seen: u64,
+) -> Result<Response<Body>, ApiError> {
+    let not_found = || ApiError::NotFound("no such ticket".into());
+    let ticket = state.tickets.get(id).await?.ok_or_else(not_found)?;
+    allowed(caller, &ticket)?;
+    if ticket.version != seen {
+        return Err(ApiError::Stale { seen });
+    }
+    let now = state.clock.now();
+    let actor = Actor::Staff(caller.user.clone());
+    let mut changes = Vec::with_capacity(2);
+    match action {
+        Action::Recategorize { service_code } => {
+            let service =
+                state.catalog.service(service_code).await?.ok_or_else(|| {
+                    ApiError::NotFound(format!("service_code '{service_code}' is not offered"))
+                })?;
+            changes.push(ticket.apply(action, actor, now, Targets { service: Some(&service) })?);
+        }
+        Action::Move { department } => {
+            if state.catalog.department(department).await?.is_none() {
+                return Err(ApiError::NotFound(format!("department '{department}' does not exist")));
+            }
+            changes.push(ticket.apply(action, actor, now, Targets::default())?);
+        }
+        Action::Merge { parent } => {
+            let parent = state
+                .tickets
+                .get(parent)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no ticket {parent} to merge into")))?;
+            allowed(caller, &parent)?;
+            changes.push(ticket.apply(action, actor.clone(), now, Targets::default())?);
+            changes.push(parent.absorb(&ticket.id, actor, now)?);
+        }
+        _ => changes.push(ticket.apply(action, actor, now, Targets::default())?),
+    }
+    match state.tickets.apply(&changes).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(ApiError::Stale { seen }),
+        Err(other) => return Err(other.into()),
+    }
+    let (changed, entry) = &changes[0];
+    tracing::info!(change = entry.change.kind(), version = changed.version, "ticket changed");
+    let history = state.tickets.history(&changed.id).await?;
+    staff_ticket(changed, &history)
+}
+
+/// Staff act only on their departments' tickets; viewers act on none.
+fn allowed(caller: &Caller, ticket: &Ticket) -> Result<(), ApiError> {
+    if caller.can_write(&ticket.department) {
+        Ok(())
+    } else if caller.can_read(&ticket.department) {
+        Err(ApiError::Forbidden("your role may read this ticket but not change it".into()))
+    } else {
+        Err(ApiError::Forbidden(format!("ticket {} belongs to a department you do not work", ticket.id)))
+    }
+}
+
+/// The version the writer saw: `If-Match: "7"` or `"version": 7` in the body.
+fn seen_version(request: &Request, fields: &serde_json::Value) -> Result<u64, ApiError> {
+    let header = request.headers().get("if-match").and_then(|v| v.to_str().ok());
+    let from_header = header.map(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>());
+    match (from_header, fields.get("version")) {
+        (Some(Ok(version)), _) => Ok(version),
+        (Some(Err(_)), _) => {
+            Err(ApiError::BadRequest("If-Match must be the ticket's ETag, like \"3\"".into()))
+        }
+        (None, Some(version)) => {
+            version.as_u64().ok_or_else(|| ApiError::BadRequest("version must be a whole number".into()))
+        }
+        (None, None) => Err(ApiError::BadRequest(
+            "name the version you saw: an If-Match header with the ticket's ETag, or a version field".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@ use lambda_http::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     town311::telemetry::init();
     let config = town311::config::Config::from_env()?;
-    let state = update::State { config };
+    let sdk = town311::aws::sdk_config().await;
+    let state = update::State::from_aws(config, &sdk);
     run(service_fn(|request| update::handle(&state, request))).await
 }

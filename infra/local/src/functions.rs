@@ -44,7 +44,7 @@ impl Functions {
             let function = match id.as_str() {
                 "SubmitFunction" => HttpFunction::Submit(submit::State::from_aws(config.clone(), sdk)),
                 "QueryFunction" => HttpFunction::Query(query::State::from_aws(config.clone(), sdk)),
-                "UpdateFunction" => HttpFunction::Update(update::State { config: config.clone() }),
+                "UpdateFunction" => HttpFunction::Update(update::State::from_aws(config.clone(), sdk)),
                 "RouteFunction" => continue,
                 other => return Err(UnknownFunction(other.to_owned())),
             };

@@ -205,6 +205,19 @@ where
     move |e| StoreError::unavailable(operation, e)
 }
 
+/// Whether a transaction was cancelled because a condition did not hold.
+fn condition_failed<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            let reasons = cancelled.cancellation_reasons();
+            reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+                || (reasons.is_empty()
+                    && cancelled.message().unwrap_or_default().contains("ConditionalCheckFailed"))
+        }
+        _ => false,
+    }
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -361,23 +374,37 @@ impl TicketStore for DynamoTable {
         }
         match transaction.send().await {
             Ok(_) => Ok(()),
-            Err(e) => {
-                // Only the ticket's condition can fail on a fresh number: a clash, not an outage.
-                let taken = match e.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                        let reasons = cancelled.cancellation_reasons();
-                        reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-                            || (reasons.is_empty()
-                                && cancelled.message().unwrap_or_default().contains("ConditionalCheckFailed"))
-                    }
-                    _ => false,
-                };
-                if taken {
-                    Err(StoreError::IdTaken)
-                } else {
-                    Err(StoreError::unavailable("TransactWriteItems", e))
-                }
-            }
+            // Only the ticket's condition can fail on a fresh number: a clash, not an outage.
+            Err(e) if condition_failed(&e) => Err(StoreError::IdTaken),
+            Err(e) => Err(StoreError::unavailable("TransactWriteItems", e)),
+        }
+    }
+
+    async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
+        let mut transaction = self.client.transact_write_items();
+        for (ticket, entry) in changes {
+            let seen = ticket.version.saturating_sub(1);
+            let ticket_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&TicketItem::new(ticket))?))
+                .condition_expression("version = :seen")
+                .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            let history_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&HistoryItem::new(entry))?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction
+                .transact_items(TransactWriteItem::builder().put(ticket_put).build())
+                .transact_items(TransactWriteItem::builder().put(history_put).build());
+        }
+        match transaction.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(StoreError::unavailable("TransactWriteItems", e)),
         }
     }
 

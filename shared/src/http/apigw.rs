@@ -20,6 +20,8 @@ pub struct Invocation {
     pub path_parameters: BTreeMap<String, String>,
     pub body: Vec<u8>,
     pub source_ip: String,
+    /// The claims of a JWT authorizer that let the request through.
+    pub claims: Option<BTreeMap<String, String>>,
 }
 
 impl Invocation {
@@ -41,6 +43,12 @@ impl Invocation {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Claims a JWT authorizer vouched for, as API Gateway passes them.
+    pub fn claims(mut self, claims: &[(&str, &str)]) -> Self {
+        self.claims = Some(claims.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect());
         self
     }
 
@@ -109,6 +117,9 @@ impl Invocation {
             },
             "isBase64Encoded": !self.body.is_empty(),
         });
+        if let Some(claims) = &self.claims {
+            event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
         if !cookies.is_empty() {
             event["cookies"] = json!(cookies);
         }

@@ -19,8 +19,14 @@ pub mod apigw;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("sign in first")]
+    Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    #[error("the ticket was changed by someone else since version {seen}; reload it and try again")]
+    Stale { seen: u64 },
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     NotFound(String),
     #[error("the request body is larger than {limit} bytes")]
@@ -38,7 +44,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -66,10 +75,19 @@ impl From<crate::open311::params::ParamError> for ApiError {
     }
 }
 
+impl From<crate::lifecycle::LifecycleError> for ApiError {
+    fn from(e: crate::lifecycle::LifecycleError) -> Self {
+        Self::Conflict(e.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Corrupt { .. } => Self::Internal(Box::new(e)),
+            StoreError::Conflict => {
+                Self::Conflict("the ticket was changed by someone else; reload it and try again".into())
+            }
             other => Self::Unavailable(other),
         }
     }
@@ -179,4 +197,22 @@ pub fn check_jurisdiction(expected: Option<&str>, given: Option<&str>) -> Result
 /// A query string parameter; empty counts as absent.
 pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.query_string_parameters_ref()?.first(name).filter(|v| !v.trim().is_empty())
+}
+
+/// The signed-in staff member API Gateway's JWT authorizer vouched for.
+pub fn caller(request: &Request) -> Result<crate::staff::Caller, ApiError> {
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
+        }
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    claims.and_then(crate::staff::Caller::from_claims).ok_or(ApiError::Unauthorized)
+}
+
+/// A JSON answer of the staff API.
+pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(with_body(status, "application/json; charset=utf-8", body))
 }

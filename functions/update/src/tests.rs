@@ -1,0 +1,188 @@
+use super::*;
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+use town311::catalog::Answers;
+use town311::clock::FixedClock;
+use town311::contact::Reporter;
+use town311::http::apigw::Invocation;
+use town311::location::Location;
+use town311::memory::MemoryStore;
+use town311::ticket::{Channel, NewRequest};
+
+async fn state() -> (State, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::with_demo_catalog().await);
+    let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap()));
+    let state = State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        clock,
+    };
+    (state, store)
+}
+
+async fn ticket(store: &MemoryStore, id: &str, service_code: &str) -> TicketId {
+    let service = store.service(service_code).await.unwrap().unwrap();
+    let request = NewRequest {
+        service_code: service_code.into(),
+        location: Location::new(None, Some("1 Main St"), None).unwrap(),
+        description: None,
+        answers: Answers::new(),
+        media_urls: vec![],
+        reporter: Reporter::default(),
+        channel: Channel::Phone,
+        uploads: vec![],
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
+    let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at);
+    store.create(&ticket, &entry, None).await.unwrap();
+    ticket.id
+}
+
+const DPW_CLERK: &[(&str, &str)] = &[("username", "bo"), ("cognito:groups", "[dept-DPW]")];
+
+fn act(id: &TicketId, claims: Option<&[(&str, &str)]>, if_match: Option<&str>, body: Value) -> Request {
+    let path = format!("/staff/v1/tickets/{id}/actions");
+    let mut invocation = Invocation::new("POST", "POST /staff/v1/tickets/{id}/actions", &path)
+        .path_parameter("id", id.as_str())
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(claims) = claims {
+        invocation = invocation.claims(claims);
+    }
+    if let Some(etag) = if_match {
+        invocation = invocation.header("if-match", etag);
+    }
+    invocation.into_request().unwrap()
+}
+
+async fn call(state: &State, request: Request) -> (u16, Value, Option<String>) {
+    let response = handle(state, request).await.unwrap();
+    let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body, etag)
+}
+
+#[tokio::test]
+async fn a_clerk_moves_a_ticket_along_and_every_step_is_history() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let (status, body, etag) = call(
+        &state,
+        act(&id, Some(DPW_CLERK), Some("\"1\""), json!({"action": "assign", "assignee": "crew-7"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    assert_eq!(body["ticket"]["status"], "assigned");
+    assert_eq!(body["history"].as_array().map(Vec::len), Some(2));
+    assert_eq!(body["history"][1]["actor"], json!({"kind": "staff", "name": "bo"}));
+    let (status, body, _) = call(
+        &state,
+        act(
+            &id,
+            Some(DPW_CLERK),
+            None,
+            json!({"version": 2, "action": "set_status", "status": "closed", "resolution": "fixed"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["ticket"]["status"].as_str(), body["ticket"]["resolution"].as_str()),
+        (Some("closed"), Some("fixed"))
+    );
+    assert_eq!(store.history().len(), 3);
+}
+
+#[tokio::test]
+async fn a_stale_write_gets_412_and_changes_nothing() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let note = json!({"action": "note", "text": "called back", "public": false});
+    assert_eq!(call(&state, act(&id, Some(DPW_CLERK), Some("\"1\""), note.clone())).await.0, 200);
+    let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), Some("\"1\""), note)).await;
+    assert_eq!(status, 412);
+    assert_eq!(body[0]["code"], 412);
+    assert_eq!(store.get(&id).await.unwrap().unwrap().version, 2);
+    assert_eq!(store.history().len(), 2);
+}
+
+#[tokio::test]
+async fn a_second_writer_holding_an_old_version_loses() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let first = act(&id, Some(DPW_CLERK), Some("\"1\""), json!({"action": "assign", "assignee": "crew-1"}));
+    let second = act(&id, Some(DPW_CLERK), Some("\"1\""), json!({"action": "assign", "assignee": "crew-2"}));
+    let (a, b) = tokio::join!(call(&state, first), call(&state, second));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
+    let entries: Vec<_> = store.history().into_iter().filter(|e| e.version == 2).collect();
+    assert_eq!(entries.len(), 1, "exactly one history entry for version 2");
+}
+
+#[tokio::test]
+async fn who_may_do_what() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let cases: [(Option<&[(&str, &str)]>, u16); 5] = [
+        (None, 401),
+        (Some(&[("cognito:groups", "[admin]")]), 401),
+        (Some(&[("username", "sa"), ("cognito:groups", "[dept-SAN]")]), 403),
+        (Some(&[("username", "vi"), ("cognito:groups", "[viewer]")]), 403),
+        (Some(&[("username", "ad"), ("cognito:groups", "[admin]")]), 200),
+    ];
+    for (claims, expected) in cases {
+        let before = store.get(&id).await.unwrap().unwrap().version;
+        let (status, body, _) =
+            call(&state, act(&id, claims, None, json!({"version": before, "action": "note", "text": "x"})))
+                .await;
+        assert_eq!(status, expected, "{claims:?}: {body}");
+        if expected != 200 {
+            assert_eq!(
+                store.get(&id).await.unwrap().unwrap().version,
+                before,
+                "nothing changed for {claims:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn refused_transitions_and_bad_actions_are_explained() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let cases = [
+        (json!({"version": 1, "action": "set_status", "status": "reopened"}), 409),
+        (json!({"version": 1, "action": "set_status", "status": "closed"}), 409),
+        (json!({"version": 1, "action": "explode"}), 400),
+        (json!({"action": "note", "text": "no version"}), 400),
+        (json!({"version": 1, "action": "move", "department": "NOPE"}), 404),
+        (json!({"version": 1, "action": "recategorize", "service_code": "NOPE"}), 404),
+        (json!({"version": 1, "action": "merge", "parent": "ZZZZ-ZZZZ"}), 404),
+    ];
+    for (body, expected) in cases {
+        let (status, answer, _) = call(&state, act(&id, Some(DPW_CLERK), None, body.clone())).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+        assert!(answer[0]["description"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    assert_eq!(store.history().len(), 1);
+}
+
+#[tokio::test]
+async fn merging_writes_both_tickets_or_neither() {
+    let (state, store) = state().await;
+    let child = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let parent = ticket(&store, "AAAA-0002", "POTHOLE").await;
+    let other = ticket(&store, "AAAA-0003", "GRAFFITI").await;
+    let merge = |parent: &TicketId| json!({"version": 1, "action": "merge", "parent": parent.as_str()});
+    let (status, _, _) = call(&state, act(&child, Some(DPW_CLERK), None, merge(&other))).await;
+    assert_eq!(status, 403, "the parent is another department's");
+    let (status, body, _) = call(&state, act(&child, Some(DPW_CLERK), None, merge(&parent))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ticket"]["resolution"], "duplicate");
+    assert_eq!(body["ticket"]["parent"], parent.as_str());
+    let parent_history = store.history().into_iter().filter(|e| e.ticket_id == parent).count();
+    assert_eq!(parent_history, 2);
+}
