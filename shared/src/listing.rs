@@ -134,6 +134,41 @@ impl TicketFilter {
     }
 }
 
+/// A staff work queue, read through its own index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Queue {
+    /// A department's open (or closed) tickets, most recently updated first.
+    Department { department: String, open: bool },
+    /// The open tickets assigned to a person, most recently updated first.
+    Assignee { user: String },
+    /// A department's open tickets past their expected date, most overdue first.
+    Overdue { department: String, now: DateTime<Utc> },
+}
+
+/// One page of a queue; `next` continues it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuePage {
+    pub tickets: Vec<Ticket>,
+    pub next: Option<String>,
+}
+
+impl Queue {
+    /// Whether a ticket belongs in this queue.
+    pub fn contains(&self, ticket: &Ticket) -> bool {
+        match self {
+            Self::Department { department, open } => {
+                &ticket.department == department && ticket.status.is_open() == *open
+            }
+            Self::Assignee { user } => ticket.status.is_open() && ticket.assignee.as_ref() == Some(user),
+            Self::Overdue { department, now } => {
+                &ticket.department == department
+                    && ticket.status.is_open()
+                    && ticket.expected_at.is_some_and(|due| due < *now)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

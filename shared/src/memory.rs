@@ -4,8 +4,8 @@ use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
 use crate::id::TicketId;
-use crate::listing::{Indexed, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, EventPublisher, StoreError, TicketStore};
+use crate::listing::{Indexed, Queue, QueuePage, TicketFilter, Window};
+use crate::ports::{ApiKeys, Catalog, EventPublisher, Idempotency, Replay, StoreError, TicketStore};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -23,6 +23,7 @@ pub struct MemoryStore {
     services: Mutex<BTreeMap<String, Service>>,
     departments: Mutex<BTreeMap<String, Department>>,
     tokens: Mutex<BTreeMap<String, TicketId>>,
+    replays: Mutex<BTreeMap<String, Replay>>,
     keys: Mutex<BTreeMap<String, ApiKey>>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
@@ -45,11 +46,20 @@ impl TicketStore for MemoryStore {
         ticket: &Ticket,
         entry: &HistoryEntry,
         token: Option<&str>,
+        idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError> {
         self.check_up()?;
         let mut tickets = lock(&self.tickets);
+        let mut replays = lock(&self.replays);
+        if idempotency.is_some_and(|i| replays.contains_key(&i.key_hash)) {
+            return Err(StoreError::Replayed);
+        }
         if tickets.contains_key(&ticket.id) {
             return Err(StoreError::IdTaken);
+        }
+        if let Some(idempotency) = idempotency {
+            let replay = Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) };
+            replays.insert(idempotency.key_hash.clone(), replay);
         }
         tickets.insert(ticket.id.clone(), ticket.clone());
         lock(&self.history).push(entry.clone());
@@ -121,6 +131,36 @@ impl TicketStore for MemoryStore {
     async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.tokens).get(token).cloned())
+    }
+
+    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.replays).get(key_hash).cloned())
+    }
+
+    async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
+        self.check_up()?;
+        let mut found: Vec<Ticket> =
+            lock(&self.tickets).values().filter(|t| queue.contains(t)).cloned().collect();
+        let key = |t: &Ticket| match queue {
+            Queue::Overdue { .. } => {
+                format!("{}#{}", t.expected_at.map(|d| d.to_rfc3339()).unwrap_or_default(), t.id)
+            }
+            _ => format!("{}#{}", t.updated_at.to_rfc3339(), t.id),
+        };
+        found.sort_by_key(|t| key(t));
+        if !matches!(queue, Queue::Overdue { .. }) {
+            found.reverse();
+        }
+        if let Some(after) = after {
+            found.retain(|t| match queue {
+                Queue::Overdue { .. } => key(t).as_str() > after,
+                _ => key(t).as_str() < after,
+            });
+        }
+        let next = (found.len() > limit).then(|| found.get(limit - 1).map(key)).flatten();
+        found.truncate(limit);
+        Ok(QueuePage { tickets: found, next })
     }
 }
 

@@ -5,7 +5,7 @@ use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
 use crate::id::TicketId;
-use crate::listing::{TicketFilter, Window};
+use crate::listing::{Queue, QueuePage, TicketFilter, Window};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,6 +17,9 @@ pub enum StoreError {
     /// The ticket number is already taken (a new one should be drawn).
     #[error("ticket number already taken")]
     IdTaken,
+    /// The idempotency key was used by an earlier submission; nothing was written.
+    #[error("this submission was already received")]
+    Replayed,
     /// The ticket changed since the version the writer saw; nothing was written.
     #[error("the ticket was changed by someone else")]
     Conflict,
@@ -45,6 +48,22 @@ impl StoreError {
     }
 }
 
+/// A submission's idempotency key (hashed), kept for a while so a retried POST finds the
+/// ticket its first attempt created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a first submission left for its retries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Replay {
+    pub ticket_id: TicketId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
 /// Tickets and their history.
 #[async_trait]
 pub trait TicketStore: Send + Sync {
@@ -55,7 +74,12 @@ pub trait TicketStore: Send + Sync {
         ticket: &Ticket,
         entry: &HistoryEntry,
         token: Option<&str>,
+        idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError>;
+    /// What the first submission with this idempotency key created, while the key lives.
+    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError>;
+    /// One page of a staff queue.
+    async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError>;
     /// Writes changed tickets with their history entries, all or nothing; each ticket is written
     /// only if the stored one is still the version before it (`ticket.version - 1`).
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError>;

@@ -30,9 +30,9 @@ async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
     };
     let id = TicketId::parse("AAAA-0001").unwrap();
     let (first, entry) = Ticket::open(id.clone(), &service, request("1 Main St"), Utc::now());
-    store.create(&first, &entry, None).await.unwrap();
+    store.create(&first, &entry, None, None).await.unwrap();
     let (second, entry) = Ticket::open(id.clone(), &service, request("2 Elm St"), Utc::now());
-    assert!(matches!(store.create(&second, &entry, None).await, Err(StoreError::IdTaken)));
+    assert!(matches!(store.create(&second, &entry, None, None).await, Err(StoreError::IdTaken)));
     let stored = store.get(&id).await.unwrap().unwrap();
     assert_eq!(stored, first);
     assert_eq!(store.get(&TicketId::parse("AAAA-0002").unwrap()).await.unwrap(), None);
@@ -150,7 +150,7 @@ async fn concurrent_writers_of_one_version_one_wins_and_history_holds_one_entry(
         uploads: vec![],
     };
     let (ticket, entry) = Ticket::open(TicketId::parse("CCCC-0001").unwrap(), &service, request, Utc::now());
-    store.create(&ticket, &entry, None).await.unwrap();
+    store.create(&ticket, &entry, None, None).await.unwrap();
     let writers: Vec<_> = (0..4)
         .map(|n| {
             let store = store.clone();

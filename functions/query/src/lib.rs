@@ -39,8 +39,13 @@ impl State {
     }
 }
 
-/// Handles the `GET /open311/v2/…` routes template.yaml gives this function.
+pub mod staff;
+
+/// Handles the `GET /open311/v2/…` and `GET /staff/v1/…` routes template.yaml gives this function.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
+    if http::route_key(&request).is_some_and(|key| key.starts_with("GET /staff/")) {
+        return Ok(http::respond(None, staff::dispatch(state, &request).await));
+    }
     let format = http::requested_format(&request);
     Ok(http::respond(format, dispatch(state, &request, format).await))
 }

@@ -54,7 +54,7 @@ async fn stored_ticket(store: &MemoryStore) -> Ticket {
     };
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
     let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at);
-    store.create(&ticket, &entry, None).await.unwrap();
+    store.create(&ticket, &entry, None, None).await.unwrap();
     ticket
 }
 

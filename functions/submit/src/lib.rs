@@ -1,6 +1,8 @@
 //! The submit function: a citizen's new service request (Open311 `POST requests.{fmt}`, as a
 //! form or multipart with photos) becomes a ticket, written with its first history entry.
 
+use chrono::Duration;
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::api_key::{self, KeyPolicy};
@@ -14,8 +16,8 @@ use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
 use town311::photo::{ImageKind, MAX_PHOTOS};
-use town311::ports::{ApiKeys, Catalog, PhotoStore, StoreError, TicketStore};
-use town311::ticket::{Channel, Ticket};
+use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoStore, StoreError, TicketStore};
+use town311::ticket::{Channel, NewRequest, Ticket};
 use tracing::Instrument;
 
 /// The largest form body accepted: a full description and answers fit many times over.
@@ -63,10 +65,24 @@ struct Photo<'a> {
     data: &'a [u8],
 }
 
-/// Handles `POST /open311/v2/requests.{json,xml}`.
+/// Handles `POST /open311/v2/requests.{json,xml}` and staff's `POST /staff/v1/tickets`.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
+    if http::route_key(&request) == Some(STAFF_ROUTE) {
+        return Ok(http::respond(None, staff_submit(state, &request).await));
+    }
     let format = http::requested_format(&request);
     Ok(http::respond(format, submit(state, &request, format).await))
+}
+
+/// The route staff enter requests on, for callers on the phone, at the counter or by email.
+pub const STAFF_ROUTE: &str = "POST /staff/v1/tickets";
+/// How long a retried POST with the same `Idempotency-Key` finds its first ticket.
+const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// A new ticket, or the first one of an earlier attempt with the same idempotency key.
+enum Outcome {
+    Created(Box<Ticket>, Option<String>),
+    Replayed(Box<Ticket>, Option<String>),
 }
 
 async fn submit(
@@ -81,15 +97,101 @@ async fn submit(
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
     let web_form = from_web_form(&state.config, request);
     let key = authorize(state, request, &form, web_form).await?;
+    let idempotency = idempotency_key(request)?;
+    if let Some(outcome) = replayed(state, idempotency.as_deref()).await? {
+        return answer(state, format, &outcome).await;
+    }
 
     let channel = if web_form { Channel::Web } else { Channel::Open311 };
     let mut new_request = form.new_request(channel)?;
-    let service = state.catalog.service(&new_request.service_code).await?.ok_or_else(|| {
-        ApiError::NotFound(format!("service_code '{}' is not offered", new_request.service_code))
-    })?;
+    let service = offered(state, &new_request.service_code).await?;
     new_request.answers = service.check_answers(&new_request.answers)?;
     new_request.uploads = store_photos(state, &photos).await?;
+    let outcome = open_ticket(state, &service, new_request, idempotency.as_deref()).await?;
+    if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {
+        // The ticket is written; a failed bookkeeping write must not fail the citizen.
+        if let Err(e) = state.keys.record_use(hash, state.clock.now()).await {
+            tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
+        }
+    }
+    answer(state, format, &outcome).await
+}
 
+/// A request staff enter on a caller's behalf: JSON with the Open311 fields, `attributes` as an
+/// object and the `channel` it came by. Same ticket, same promises as any other.
+async fn staff_submit(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = http::caller(request)?;
+    let body = http::body_within(request, MAX_FORM_BYTES)?;
+    let fields: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let channel =
+        fields.get("channel").cloned().and_then(|c| serde_json::from_value::<Channel>(c).ok()).ok_or_else(
+            || {
+                ApiError::BadRequest(
+                    "channel must be one of web, phone, walk_in, email, sms, mobile_app, open311".into(),
+                )
+            },
+        )?;
+    let mut new_request = Form::from_json(&fields)?.new_request(channel)?;
+    let service = offered(state, &new_request.service_code).await?;
+    if !caller.can_write(&service.department) {
+        return Err(ApiError::Forbidden(format!(
+            "{} requests go to a department you do not work",
+            service.code
+        )));
+    }
+    new_request.answers = service.check_answers(&new_request.answers)?;
+    let idempotency = idempotency_key(request)?;
+    let outcome = match replayed(state, idempotency.as_deref()).await? {
+        Some(outcome) => outcome,
+        None => open_ticket(state, &service, new_request, idempotency.as_deref()).await?,
+    };
+    let (Outcome::Created(ticket, _) | Outcome::Replayed(ticket, _)) = &outcome;
+    tracing::info!(ticket_id = %ticket.id, user = %caller.user, channel = ticket.channel.as_str(), "entered by staff");
+    let history = state.tickets.history(&ticket.id).await?;
+    let status = if matches!(outcome, Outcome::Created(..)) { StatusCode::CREATED } else { StatusCode::OK };
+    let mut response = http::json(status, &serde_json::json!({ "ticket": ticket, "history": history }))?;
+    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
+        response.headers_mut().insert("etag", etag);
+    }
+    Ok(response)
+}
+
+async fn offered(state: &State, code: &str) -> Result<Service, ApiError> {
+    state
+        .catalog
+        .service(code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("service_code '{code}' is not offered")))
+}
+
+/// The `Idempotency-Key` header, hashed: a client's retry of the same POST carries the same one.
+fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible characters".into()));
+    }
+    Ok(Some(town311::api_key::hash(key)))
+}
+
+/// The outcome of an earlier attempt with this key, if there was one.
+async fn replayed(state: &State, key_hash: Option<&str>) -> Result<Option<Outcome>, ApiError> {
+    let Some(key_hash) = key_hash else { return Ok(None) };
+    let Some(replay) = state.tickets.replay(key_hash).await? else { return Ok(None) };
+    let ticket = state.tickets.get(&replay.ticket_id).await?.ok_or_else(|| {
+        ApiError::Internal(format!("idempotency key points at missing ticket {}", replay.ticket_id).into())
+    })?;
+    Ok(Some(Outcome::Replayed(Box::new(ticket), replay.token)))
+}
+
+/// Writes the ticket, its first history entry, its token and idempotency record together.
+async fn open_ticket(
+    state: &State,
+    service: &Service,
+    new_request: NewRequest,
+    key_hash: Option<&str>,
+) -> Result<Outcome, ApiError> {
     let token = match service.kind {
         ServiceType::Realtime => None,
         ServiceType::Batch | ServiceType::Blackbox => {
@@ -97,25 +199,38 @@ async fn submit(
         }
     };
     let now = state.clock.now();
+    let idempotency = key_hash.map(|h| Idempotency {
+        key_hash: h.to_owned(),
+        expires_at: now + Duration::hours(IDEMPOTENCY_HOURS),
+    });
     for _ in 0..ID_ATTEMPTS {
         let id = TicketId::generate(state.ids.as_ref()).map_err(internal)?;
-        let (ticket, entry) = Ticket::open(id, &service, new_request.clone(), now);
+        let (ticket, entry) = Ticket::open(id, service, new_request.clone(), now);
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
-        match state.tickets.create(&ticket, &entry, token.as_deref()).instrument(span.clone()).await {
+        match state
+            .tickets
+            .create(&ticket, &entry, token.as_deref(), idempotency.as_ref())
+            .instrument(span.clone())
+            .await
+        {
             Ok(()) => {
                 span.in_scope(|| {
-                    tracing::info!(channel = ticket.channel.as_str(), photos = photos.len(), "ticket created")
+                    tracing::info!(
+                        channel = ticket.channel.as_str(),
+                        photos = ticket.uploads.len(),
+                        "ticket created"
+                    )
                 });
-                if let Some(hash) = &key {
-                    // The ticket is written; a failed bookkeeping write must not fail the citizen.
-                    if let Err(e) = state.keys.record_use(hash, now).await {
-                        tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
-                    }
-                }
-                return answer(state, format, &service, &ticket, token.as_deref()).await;
+                return Ok(Outcome::Created(Box::new(ticket), token));
             }
             Err(StoreError::IdTaken) => {
                 span.in_scope(|| tracing::warn!("ticket number taken, drawing another"))
+            }
+            Err(StoreError::Replayed) => {
+                // A concurrent retry won the race: answer with its ticket.
+                return replayed(state, key_hash)
+                    .await?
+                    .ok_or_else(|| ApiError::Internal("a replayed submission left no record".into()));
             }
             Err(other) => return Err(other.into()),
         }
@@ -213,18 +328,14 @@ async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>
     Ok(keys)
 }
 
-async fn answer(
-    state: &State,
-    format: Format,
-    service: &Service,
-    ticket: &Ticket,
-    token: Option<&str>,
-) -> Result<Response<Body>, ApiError> {
+async fn answer(state: &State, format: Format, outcome: &Outcome) -> Result<Response<Body>, ApiError> {
+    let (Outcome::Created(ticket, token) | Outcome::Replayed(ticket, token)) = outcome;
+    let service = offered(state, &ticket.service_code).await?;
     let created = [CreatedRecord {
         // Open311: a token or a number, never both.
         service_request_id: token.is_none().then_some(&ticket.id),
-        token,
-        service_notice: service_notice(state, service).await?,
+        token: token.as_deref(),
+        service_notice: service_notice(state, &service).await?,
         account_id: None,
     }];
     http::document(format, "service_requests", &created)

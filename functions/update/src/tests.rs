@@ -35,7 +35,7 @@ async fn ticket(store: &MemoryStore, id: &str, service_code: &str) -> TicketId {
     };
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
     let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at);
-    store.create(&ticket, &entry, None).await.unwrap();
+    store.create(&ticket, &entry, None, None).await.unwrap();
     ticket.id
 }
 

@@ -1,6 +1,7 @@
 //! The local stand-in for API Gateway: matches a request to a route of template.yaml, builds
 //! the payload-2.0 event API Gateway would send, and calls the function's handler with it.
 
+use crate::auth::DevAuthority;
 use crate::functions::Functions;
 use crate::router::RouteTable;
 use bytes::Bytes;
@@ -23,7 +24,11 @@ pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub struct Gateway {
     pub routes: RouteTable,
     pub functions: Arc<Functions>,
+    pub authority: DevAuthority,
 }
+
+/// How long a dev sign-in lasts, like Cognito's one-hour ID tokens stretched to a working day.
+const DEV_TOKEN_SECONDS: i64 = 8 * 3600;
 
 type HttpResponse = hyper::Response<Full<Bytes>>;
 
@@ -40,6 +45,37 @@ fn gateway_answer(status: u16, message: &str) -> HttpResponse {
 }
 
 impl Gateway {
+    /// `POST /dev/sign-in` with `{"username": "ana", "groups": ["dept-DPW"]}`: a staff token, as
+    /// Cognito would issue after a password sign-in. Local only.
+    async fn sign_in(&self, request: hyper::Request<Incoming>) -> HttpResponse {
+        let Ok(body) = Limited::new(request.into_body(), 16 * 1024).collect().await else {
+            return gateway_answer(413, "Request Entity Too Large");
+        };
+        let asked: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap_or_default();
+        let username = asked["username"].as_str().map(str::trim).unwrap_or_default();
+        if username.is_empty() {
+            return gateway_answer(
+                400,
+                "give a username and groups, e.g. {\"username\": \"ana\", \"groups\": [\"dept-DPW\"]}",
+            );
+        }
+        let groups: Vec<String> = asked["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.as_str().map(str::to_owned))
+            .collect();
+        let token =
+            self.authority.token(username, &groups, chrono::Utc::now().timestamp() + DEV_TOKEN_SECONDS);
+        let body =
+            serde_json::json!({ "token": token, "token_type": "Bearer", "expires_in": DEV_TOKEN_SECONDS });
+        let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// Serves until `shutdown` turns true.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
         loop {
@@ -87,8 +123,25 @@ impl Gateway {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         let query = request.uri().query().unwrap_or_default().to_owned();
+        if method == "POST" && path == "/dev/sign-in" {
+            return self.sign_in(request).await;
+        }
         let Some(matched) = self.routes.find(&method, &path) else {
             return gateway_answer(404, "Not Found");
+        };
+        let claims = match &matched.route.authorizer {
+            None => None,
+            Some(_) => {
+                let header =
+                    request.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+                match self.authority.verify(header, chrono::Utc::now().timestamp()) {
+                    Ok(claims) => Some(claims),
+                    Err(reason) => {
+                        tracing::info!(%reason, "token refused");
+                        return gateway_answer(401, "Unauthorized");
+                    }
+                }
+            }
         };
         let Some(function) = self.functions.http(&matched.route.function) else {
             return gateway_answer(500, "Internal Server Error");
@@ -102,6 +155,7 @@ impl Gateway {
             Invocation::new(&method, &matched.route.route_key(), &path).query(&query).body(body.to_vec());
         invocation.source_ip = peer.ip().to_string();
         invocation.path_parameters = matched.path_parameters.clone();
+        invocation.claims = claims;
         for (name, value) in &parts.headers {
             if let Ok(value) = value.to_str() {
                 invocation.headers.push((name.as_str().to_owned(), value.to_owned()));

@@ -2,6 +2,7 @@
 //! the function handlers on template.yaml's routes as API Gateway would, and the table's stream
 //! fed to the route handler as Lambda's event source mapping would.
 
+pub mod auth;
 pub mod functions;
 pub mod gateway;
 pub mod provision;
@@ -131,6 +132,8 @@ pub struct Stack {
     pub config: Config,
     pub sdk: aws_config::SdkConfig,
     pub routes: RouteTable,
+    /// Signs the local staff tokens the dev server accepts.
+    pub authority: auth::DevAuthority,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -164,7 +167,15 @@ impl Stack {
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let gateway = Arc::new(Gateway { routes: routes.clone(), functions: functions.clone() });
+        let mut key = [0u8; 32];
+        town311::id::IdSource::fill(&town311::id::OsRandom, &mut key)
+            .map_err(|e| LocalError::Setting { name: "random source", reason: e.to_string() })?;
+        let authority = auth::DevAuthority::new(key);
+        let gateway = Arc::new(Gateway {
+            routes: routes.clone(),
+            functions: functions.clone(),
+            authority: authority.clone(),
+        });
         tasks.spawn(gateway.serve(listener, receiver.clone()));
         let route_state = Arc::new(route::State::from_aws(&config, &sdk));
         for source in template.stream_sources()? {
@@ -181,7 +192,7 @@ impl Stack {
             };
             tasks.spawn(feed.run(receiver.clone()));
         }
-        Ok(Self { base_url, provisioned, config, sdk, routes, shutdown, tasks })
+        Ok(Self { base_url, provisioned, config, sdk, routes, authority, shutdown, tasks })
     }
 
     /// Stops the dev server and the stream feed.

@@ -127,6 +127,7 @@ mod tests {
             function: function.into(),
             method: method.into(),
             path: path.into(),
+            authorizer: None,
         };
         RouteTable::new(vec![
             route("GET", "/open311/v2/{document}", "Query"),

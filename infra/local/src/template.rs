@@ -29,6 +29,8 @@ pub struct HttpRoute {
     pub function: String,
     pub method: String,
     pub path: String,
+    /// The authorizer guarding the route (`Auth: Authorizer:`), if any.
+    pub authorizer: Option<String>,
 }
 
 impl HttpRoute {
@@ -151,10 +153,17 @@ impl Template {
                         TemplateError::Shape(format!("{function}: an HttpApi event needs a {name}"))
                     })
                 };
+                let authorizer = props
+                    .get(key("Auth"))
+                    .and_then(|auth| auth.get("Authorizer"))
+                    .and_then(Value::as_str)
+                    .filter(|name| *name != "NONE")
+                    .map(str::to_owned);
                 Ok(HttpRoute {
                     method: field("Method")?.to_ascii_uppercase(),
                     path: field("Path")?,
                     function,
+                    authorizer,
                 })
             })
             .collect()
@@ -239,8 +248,11 @@ mod tests {
             function: "SubmitFunction".into(),
             method: "POST".into(),
             path: "/open311/v2/requests.json".into(),
+            authorizer: None,
         };
         assert!(routes.contains(&submit), "{routes:?}");
+        let staff = routes.iter().find(|r| r.path == "/staff/v1/tickets/{id}/actions").unwrap();
+        assert_eq!(staff.authorizer.as_deref(), Some("StaffAuthorizer"));
         assert!(routes.iter().any(|r| r.route_key() == "GET /open311/v2/requests/{document}"));
     }
 

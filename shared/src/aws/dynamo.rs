@@ -17,8 +17,8 @@ use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::config::Config;
 use crate::id::TicketId;
-use crate::listing::{Indexed, StatusFilter, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, StoreError, TicketStore};
+use crate::listing::{Indexed, Queue, QueuePage, StatusFilter, TicketFilter, Window};
+use crate::ports::{ApiKeys, Catalog, Idempotency, Replay, StoreError, TicketStore};
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -50,8 +50,31 @@ struct TicketItem {
     gsi2pk: String,
     #[serde(default)]
     gsi2sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi3sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi4pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi4sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi5pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi5sk: Option<String>,
     #[serde(flatten)]
     ticket: Ticket,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReplayItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    /// Seconds since the epoch: DynamoDB's TTL deletes the item after it.
+    expires_at: i64,
+    #[serde(flatten)]
+    replay: Replay,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -133,6 +156,30 @@ impl TicketItem {
             gsi1sk: format!("{}#{}", stamp(ticket.requested_at), ticket.id),
             gsi2pk: format!("UPDATED#{}", ticket.updated_at.format("%Y-%m")),
             gsi2sk: format!("{}#{}", stamp(ticket.updated_at), ticket.id),
+            gsi3pk: Some(format!(
+                "QUEUE#{}#{}",
+                ticket.department,
+                if ticket.status.is_open() { "open" } else { "closed" }
+            )),
+            gsi3sk: Some(format!("{}#{}", stamp(ticket.updated_at), ticket.id)),
+            gsi4pk: ticket
+                .assignee
+                .as_ref()
+                .filter(|_| ticket.status.is_open())
+                .map(|a| format!("ASSIGNEE#{a}")),
+            gsi4sk: ticket
+                .assignee
+                .as_ref()
+                .filter(|_| ticket.status.is_open())
+                .map(|_| format!("{}#{}", stamp(ticket.updated_at), ticket.id)),
+            gsi5pk: ticket
+                .expected_at
+                .filter(|_| ticket.status.is_open())
+                .map(|_| format!("DUE#{}", ticket.department)),
+            gsi5sk: ticket
+                .expected_at
+                .filter(|_| ticket.status.is_open())
+                .map(|due| format!("{}#{}", stamp(due), ticket.id)),
             ticket: ticket.clone(),
         }
     }
@@ -179,7 +226,7 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
-            "token" | "api_key" => Self::Other,
+            "token" | "api_key" | "replay" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -203,6 +250,19 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     move |e| StoreError::unavailable(operation, e)
+}
+
+/// For each item of a cancelled transaction, whether its condition failed (empty if the
+/// service did not say).
+fn failed_conditions<R>(e: &SdkError<TransactWriteItemsError, R>) -> Vec<bool> {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether a transaction was cancelled because a condition did not hold.
@@ -348,6 +408,7 @@ impl TicketStore for DynamoTable {
         ticket: &Ticket,
         entry: &HistoryEntry,
         token: Option<&str>,
+        idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError> {
         let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
             let put = Put::builder()
@@ -372,9 +433,23 @@ impl TicketStore for DynamoTable {
             };
             transaction = transaction.transact_items(put(encode(&item)?)?);
         }
+        if let Some(idempotency) = idempotency {
+            let item = ReplayItem {
+                pk: format!("IDEMPOTENCY#{}", idempotency.key_hash),
+                sk: "IDEMPOTENCY".to_owned(),
+                entity: "replay".to_owned(),
+                expires_at: idempotency.expires_at.timestamp(),
+                replay: Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) },
+            };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
         match transaction.send().await {
             Ok(_) => Ok(()),
-            // Only the ticket's condition can fail on a fresh number: a clash, not an outage.
+            // The idempotency item is written last: its failure means a retry of an earlier POST.
+            Err(e) if idempotency.is_some() && failed_conditions(&e).last() == Some(&true) => {
+                Err(StoreError::Replayed)
+            }
+            // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
             Err(e) if condition_failed(&e) => Err(StoreError::IdTaken),
             Err(e) => Err(StoreError::unavailable("TransactWriteItems", e)),
         }
@@ -502,6 +577,69 @@ impl TicketStore for DynamoTable {
 
     async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
         Ok(self.get_item::<TokenItem>(format!("TOKEN#{token}"), "TOKEN").await?.map(|i| i.ticket_id))
+    }
+
+    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
+        let item = self.get_item::<ReplayItem>(format!("IDEMPOTENCY#{key_hash}"), "IDEMPOTENCY").await?;
+        // TTL deletion lags expiry by up to days; an expired key counts as gone.
+        let now = chrono::Utc::now().timestamp();
+        Ok(item.filter(|i| i.expires_at > now).map(|i| i.replay))
+    }
+
+    async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
+        let (index, pk, forward, bound) = match queue {
+            Queue::Department { department, open } => {
+                ("gsi3", format!("QUEUE#{department}#{}", if *open { "open" } else { "closed" }), false, None)
+            }
+            Queue::Assignee { user } => ("gsi4", format!("ASSIGNEE#{user}"), false, None),
+            Queue::Overdue { department, now } => {
+                ("gsi5", format!("DUE#{department}"), true, Some(stamp(*now)))
+            }
+        };
+        let mut condition = format!("{index}pk = :pk");
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .scan_index_forward(forward)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        match (forward, after, bound) {
+            (true, Some(after), Some(now)) if format!("{after}~") >= now => {
+                return Ok(QueuePage { tickets: Vec::new(), next: None });
+            }
+            // Overdue: due before now, after the last one shown.
+            (true, Some(after), Some(now)) => {
+                condition.push_str(&format!(" AND {index}sk BETWEEN :after AND :now"));
+                query = query
+                    .expression_attribute_values(":after", s(format!("{after}~")))
+                    .expression_attribute_values(":now", s(now));
+            }
+            (true, None, Some(now)) => {
+                condition.push_str(&format!(" AND {index}sk < :now"));
+                query = query.expression_attribute_values(":now", s(now));
+            }
+            (_, Some(after), _) => {
+                condition.push_str(&format!(" AND {index}sk < :after"));
+                query = query.expression_attribute_values(":after", s(after));
+            }
+            _ => {}
+        }
+        let output = query.key_condition_expression(condition).send().await.map_err(unavailable("Query"))?;
+        let mut tickets = Vec::new();
+        let mut last_key = None;
+        for item in output.items.unwrap_or_default() {
+            let item = decode::<TicketItem>(item, &format!("{index}/{pk}"))?;
+            last_key = match index {
+                "gsi3" => item.gsi3sk,
+                "gsi4" => item.gsi4sk,
+                _ => item.gsi5sk,
+            };
+            tickets.push(item.ticket);
+        }
+        let next = output.last_evaluated_key.and(last_key);
+        Ok(QueuePage { tickets, next })
     }
 }
 

@@ -57,6 +57,39 @@ impl Form {
         Self { pairs }
     }
 
+    /// A form from a JSON object of the same fields (staff entry): strings, numbers and booleans
+    /// as text, `attributes` as an object of codes to a value or a list of values.
+    pub fn from_json(fields: &serde_json::Value) -> Result<Self, FormError> {
+        use serde_json::Value;
+        let text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let Value::Object(map) = fields else { return Err(FormError::Malformed) };
+        let mut pairs = Vec::new();
+        for (name, value) in map {
+            match (name.as_str(), value) {
+                ("attributes", Value::Object(answers)) => {
+                    for (code, answer) in answers {
+                        let values = match answer {
+                            Value::Array(items) => items.iter().filter_map(text).collect(),
+                            single => text(single).into_iter().collect::<Vec<_>>(),
+                        };
+                        pairs.extend(values.into_iter().map(|v| (format!("attribute[{code}]"), v)));
+                    }
+                }
+                (_, Value::Array(items)) => {
+                    pairs.extend(items.iter().filter_map(text).map(|v| (name.clone(), v)))
+                }
+                (_, Value::Null) => {}
+                (_, other) => pairs.extend(text(other).map(|v| (name.clone(), v))),
+            }
+        }
+        Ok(Self { pairs })
+    }
+
     /// The first non-empty value of a field: Open311 treats empty and absent alike.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.all(name).into_iter().next()

@@ -1,0 +1,212 @@
+//! The staff half of the query function: a ticket with everything, work queues, and a CSV
+//! export. Every answer is limited to the departments the caller may read.
+
+use crate::State;
+use chrono::{Duration, SecondsFormat};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use town311::http::{self, ApiError};
+use town311::id::TicketId;
+use town311::listing::{Indexed, Queue, TicketFilter, Window};
+use town311::open311::params;
+use town311::staff::Caller;
+use town311::ticket::{HistoryEntry, Ticket};
+
+/// The largest queue page.
+pub const MAX_PAGE: usize = 200;
+const DEFAULT_PAGE: usize = 50;
+/// The most rows one export holds (a 90-day window of a small town fits many times over).
+pub const MAX_EXPORT_ROWS: usize = 10_000;
+
+/// Routes `GET /staff/v1/…`.
+pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = http::caller(request)?;
+    match http::route_key(request).unwrap_or_default() {
+        "GET /staff/v1/tickets/{id}" => ticket(state, request, &caller).await,
+        "GET /staff/v1/tickets" => queue(state, request, &caller).await,
+        "GET /staff/v1/export.csv" => export(state, request, &caller).await,
+        _ => Err(ApiError::NotFound("unknown resource".into())),
+    }
+}
+
+#[derive(Serialize)]
+struct StaffTicket<'a> {
+    ticket: &'a Ticket,
+    history: &'a [HistoryEntry],
+}
+
+async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let not_found = || ApiError::NotFound("no such ticket".into());
+    let id =
+        http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
+    let ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
+    if !caller.can_read(&ticket.department) {
+        return Err(ApiError::Forbidden(format!("ticket {id} belongs to a department you do not work")));
+    }
+    let history = state.tickets.history(&id).await?;
+    let mut response = http::json(StatusCode::OK, &StaffTicket { ticket: &ticket, history: &history })?;
+    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
+        response.headers_mut().insert("etag", etag);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct QueueAnswer<'a> {
+    tickets: &'a [Ticket],
+    /// Pass as `after` for the next page; absent on the last one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+}
+
+/// The department a request names, or the caller's only one; checked against what they may read.
+fn department(request: &Request, caller: &Caller) -> Result<String, ApiError> {
+    let department = match http::query_parameter(request, "department") {
+        Some(d) => d.trim().to_owned(),
+        None if caller.departments.len() == 1 => {
+            caller.departments.iter().next().cloned().unwrap_or_default()
+        }
+        None => return Err(ApiError::BadRequest("name the department: department=<code>".into())),
+    };
+    if caller.can_read(&department) {
+        Ok(department)
+    } else {
+        Err(ApiError::Forbidden(format!("you do not work department {department}")))
+    }
+}
+
+async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let limit = match http::query_parameter(request, "limit") {
+        None => DEFAULT_PAGE,
+        Some(v) => {
+            v.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}"))
+            })?
+        }
+    };
+    let now = state.clock.now();
+    if let Some(since) = http::query_parameter(request, "updated_since") {
+        // Recently updated, across the departments the caller reads (or the one named).
+        let from = params::datetime(since, state.config.timezone)
+            .ok_or_else(|| ApiError::BadRequest("updated_since must be a date and time".into()))?;
+        let window = Window::new(from, now, ("updated_since", "now"))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let named =
+            http::query_parameter(request, "department").map(|_| department(request, caller)).transpose()?;
+        let filter = TicketFilter {
+            index: Indexed::Updated(window),
+            also_updated: None,
+            service_codes: Vec::new(),
+            statuses: Vec::new(),
+            limit: MAX_EXPORT_ROWS,
+        };
+        let tickets: Vec<Ticket> = state
+            .tickets
+            .list(&filter)
+            .await?
+            .into_iter()
+            .filter(|t| caller.can_read(&t.department) && named.as_ref().is_none_or(|d| &t.department == d))
+            .take(limit)
+            .collect();
+        return http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: None });
+    }
+    let queue = if let Some(user) = http::query_parameter(request, "assignee") {
+        Queue::Assignee { user: user.trim().to_owned() }
+    } else if params::extensions(http::query_parameter(request, "overdue"))
+        .map_err(|_| ApiError::BadRequest("overdue must be true or false".into()))?
+    {
+        Queue::Overdue { department: department(request, caller)?, now }
+    } else {
+        let open = match http::query_parameter(request, "state").map(str::trim) {
+            None | Some("open") => true,
+            Some("closed") => false,
+            Some(_) => return Err(ApiError::BadRequest("state must be open or closed".into())),
+        };
+        Queue::Department { department: department(request, caller)?, open }
+    };
+    let page = state.tickets.queue(&queue, limit, http::query_parameter(request, "after")).await?;
+    // An assignee's queue may span departments; show only what the caller may read.
+    let tickets: Vec<Ticket> = page.tickets.into_iter().filter(|t| caller.can_read(&t.department)).collect();
+    http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: page.next })
+}
+
+/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+fn cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let now = state.clock.now();
+    let get = |name: &str| http::query_parameter(request, name).map(str::to_owned);
+    let window = params::window(&get, ("start_date", "end_date"), now, state.config.timezone)?.unwrap_or(
+        Window::new(now - Duration::days(30), now, ("start_date", "end_date"))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+    );
+    let filter = TicketFilter {
+        index: Indexed::Requested(window),
+        also_updated: None,
+        service_codes: Vec::new(),
+        statuses: Vec::new(),
+        limit: MAX_EXPORT_ROWS,
+    };
+    let tickets = state.tickets.list(&filter).await?;
+    let mut csv = String::from(
+        "ticket,requested,updated,status,resolution,service_code,service,department,assignee,channel,expected,address,lat,long,description\r\n",
+    );
+    let time = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&state.config.timezone).to_rfc3339_opts(SecondsFormat::Secs, false)
+    };
+    for t in tickets.iter().filter(|t| caller.can_read(&t.department)) {
+        let point = t.location.point();
+        let row = [
+            t.id.to_string(),
+            time(t.requested_at),
+            time(t.updated_at),
+            t.status.as_str().to_owned(),
+            t.resolution.map(|r| format!("{r:?}")).unwrap_or_default(),
+            t.service_code.clone(),
+            t.service_name.clone(),
+            t.department.clone(),
+            t.assignee.clone().unwrap_or_default(),
+            t.channel.as_str().to_owned(),
+            t.expected_at.map(time).unwrap_or_default(),
+            t.location.address().unwrap_or_default().to_owned(),
+            point.map(|p| p.lat().to_string()).unwrap_or_default(),
+            point.map(|p| p.long().to_string()).unwrap_or_default(),
+            t.description.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default(),
+        ];
+        csv.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    let mut response = Response::new(Body::Text(csv));
+    let headers = response.headers_mut();
+    if let Ok(v) = "text/csv; charset=utf-8".parse() {
+        headers.insert("content-type", v);
+    }
+    if let Ok(v) =
+        format!("attachment; filename=\"tickets-{}.csv\"", window.from().format("%Y-%m-%d")).parse()
+    {
+        headers.insert("content-disposition", v);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-72.5"), "'-72.5");
+    }
+}

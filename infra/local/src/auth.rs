@@ -1,0 +1,174 @@
+//! The local stand-in for API Gateway's JWT authorizer and Cognito's sign-in: the dev server
+//! signs staff tokens itself (HS256 with a key made at start-up) and checks them on the routes
+//! template.yaml puts behind `StaffAuthorizer`, passing the claims as API Gateway does. It
+//! exists only in the local stack; in AWS, Cognito signs and API Gateway checks.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Who the local tokens say issued them, and for whom.
+pub const ISSUER: &str = "town311-local";
+pub const AUDIENCE: &str = "town311-local-staff";
+
+/// Signs and checks local staff tokens.
+#[derive(Clone)]
+pub struct DevAuthority {
+    key: [u8; 32],
+}
+
+/// Why a token was refused (API Gateway answers 401 for each).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("malformed token")]
+    Malformed,
+    #[error("bad signature")]
+    Signature,
+    #[error("expired")]
+    Expired,
+    #[error("wrong issuer or audience")]
+    Audience,
+}
+
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    let mut padded = [0u8; 64];
+    padded[..32].copy_from_slice(key);
+    let inner: Vec<u8> = padded.iter().map(|b| b ^ 0x36).chain(message.iter().copied()).collect();
+    let inner = Sha256::digest(&inner);
+    let outer: Vec<u8> = padded.iter().map(|b| b ^ 0x5c).chain(inner.iter().copied()).collect();
+    Sha256::digest(&outer).into()
+}
+
+impl DevAuthority {
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
+    }
+
+    /// A token carrying `claims` as they are.
+    pub fn sign(&self, claims: &Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let signed = format!("{header}.{payload}");
+        let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(&self.key, signed.as_bytes()));
+        format!("{signed}.{signature}")
+    }
+
+    /// A staff token like Cognito's ID token, valid until `expires` (seconds since the epoch).
+    pub fn token(&self, username: &str, groups: &[String], expires: i64) -> String {
+        self.sign(&json!({
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": username,
+            "cognito:username": username,
+            "cognito:groups": groups,
+            "token_use": "id",
+            "iat": chrono::Utc::now().timestamp(),
+            "exp": expires,
+        }))
+    }
+
+    /// Checks an `Authorization` header's bearer token; gives its claims as API Gateway passes
+    /// them to a function (every value a string, arrays as `[a b]`).
+    pub fn verify(
+        &self,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<BTreeMap<String, String>, TokenError> {
+        let token = authorization
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(TokenError::Missing)?;
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let expected = hmac_sha256(&self.key, format!("{header}.{payload}").as_bytes());
+        let given = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
+        // Compare in constant time: the signature is a secret-derived value.
+        if given.len() != expected.len()
+            || given.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0
+        {
+            return Err(TokenError::Signature);
+        }
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?)
+                .map_err(|_| TokenError::Malformed)?;
+        if header["alg"] != "HS256" {
+            return Err(TokenError::Malformed);
+        }
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?)
+                .map_err(|_| TokenError::Malformed)?;
+        if claims["iss"] != ISSUER || claims["aud"] != AUDIENCE {
+            return Err(TokenError::Audience);
+        }
+        if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+            return Err(TokenError::Expired);
+        }
+        let Value::Object(claims) = claims else { return Err(TokenError::Malformed) };
+        Ok(claims
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s,
+                    Value::Array(items) => format!(
+                        "[{}]",
+                        items
+                            .iter()
+                            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    other => other.to_string(),
+                };
+                (k, text)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_an_independent_implementation() {
+        // Expected value from Python's hmac module: hmac.new(b"\x0b" * 32, b"Hi There", sha256).
+        let mac = hmac_sha256(&[0x0b; 32], b"Hi There");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7");
+    }
+
+    #[test]
+    fn a_signed_token_verifies_and_renders_claims_as_api_gateway_does() {
+        let authority = DevAuthority::new([7; 32]);
+        let token = authority.token("ana", &["dept-DPW".into(), "viewer".into()], 2_000_000_000);
+        let claims = authority.verify(Some(&format!("Bearer {token}")), 1_900_000_000).unwrap();
+        assert_eq!(claims["cognito:username"], "ana");
+        assert_eq!(claims["cognito:groups"], "[dept-DPW viewer]");
+    }
+
+    #[test]
+    fn forged_expired_and_foreign_tokens_are_refused() {
+        let authority = DevAuthority::new([7; 32]);
+        let forger = DevAuthority::new([8; 32]);
+        let forged = forger.token("ana", &["admin".into()], 2_000_000_000);
+        assert_eq!(authority.verify(Some(&format!("Bearer {forged}")), 0), Err(TokenError::Signature));
+        let expired = authority.token("ana", &[], 100);
+        assert_eq!(authority.verify(Some(&format!("Bearer {expired}")), 100), Err(TokenError::Expired));
+        let foreign = authority.sign(&json!({"iss": "elsewhere", "aud": AUDIENCE, "exp": 2_000_000_000}));
+        assert_eq!(authority.verify(Some(&format!("Bearer {foreign}")), 0), Err(TokenError::Audience));
+        assert_eq!(authority.verify(None, 0), Err(TokenError::Missing));
+        assert_eq!(authority.verify(Some("Bearer a.b"), 0), Err(TokenError::Malformed));
+        let valid = authority.token("ana", &[], 2_000_000_000);
+        let mut tampered = valid.clone();
+        tampered.insert_str(valid.find('.').unwrap_or(0) + 1, "x");
+        assert!(authority.verify(Some(&format!("Bearer {tampered}")), 0).is_err());
+    }
+}
