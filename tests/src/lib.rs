@@ -133,3 +133,33 @@ pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 
 /// A small JPEG-looking file (its first bytes are JPEG's) with CR, LF and dashes inside.
 pub const JPEG_BYTES: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\r\n--\r\n\x00\xFF\xD9";
+
+impl TestStack {
+    /// A staff token the local authorizer accepts, valid for an hour.
+    pub fn token(&self, user: &str, groups: &[&str]) -> String {
+        let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
+        self.stack.authority.token(user, &groups, chrono::Utc::now().timestamp() + 3600)
+    }
+
+    /// A staff request with a bearer token (or none).
+    pub async fn staff(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        Self::answer(request.send().await.expect("answered")).await
+    }
+}
