@@ -144,6 +144,20 @@ async fn a_ticket_lives_its_life_and_the_public_sees_only_what_is_public() {
         format!("/open311/v2/servicerequestupdates.json?{window}"),
         format!("/open311/v2/servicerequestupdates.xml?{window}"),
     ];
+    let reopen = format!("/citizen/v1/requests/{id}/reopen");
+    let stranger = stack.post_form(&reopen, &[("contact", "someone@example.org")]).await;
+    assert_eq!(stranger.status, 403, "{}", stranger.body);
+    assert_eq!(stack.post_form(&reopen, &[]).await.status, 403);
+    let reopened = stack.post_form(&reopen, &[("contact", "(555) 010-7777")]).await;
+    assert_eq!(reopened.status, 200, "the reporter's phone, however written: {}", reopened.body);
+    assert_eq!(reopened.json()["status"], "open");
+    assert_eq!(
+        stack.post_form(&reopen, &[("contact", "REPORTER@example.org")]).await.status,
+        409,
+        "already reopened"
+    );
+    let queue = stack.staff(Method::GET, "/staff/v1/tickets", Some(&clerk), &[], None).await;
+    assert!(queue.body.contains(&id), "back in the department's queue");
     for path in &public_paths {
         let answer = stack.get(path).await;
         assert_eq!(answer.status, 200, "{path}");

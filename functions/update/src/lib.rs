@@ -51,16 +51,49 @@ pub fn staff_ticket(ticket: &Ticket, history: &[HistoryEntry]) -> Result<Respons
     Ok(response)
 }
 
-/// Handles `POST /staff/v1/tickets/{id}/actions`.
+/// Handles `POST /staff/v1/tickets/{id}/actions` and the reporter's
+/// `POST /citizen/v1/requests/{id}/reopen`.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
-    Ok(http::respond(None, act(state, &request).await))
+    let outcome = match http::route_key(&request) {
+        Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
+        Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
+        _ => Err(ApiError::NotFound("unknown resource".into())),
+    };
+    Ok(http::respond(None, outcome))
+}
+
+/// "Still broken": the reporter reopens their closed request within the reopen window, proving
+/// who they are with the email or phone number they gave.
+async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let not_found = || ApiError::NotFound("no such request".into());
+    let id =
+        http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
+    let form = town311::open311::form::Form::parse_urlencoded(http::body_within(request, MAX_ACTION_BYTES)?)?;
+    let contact = form.get("contact").map(str::trim).unwrap_or_default();
+    let ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
+    let reporter = &ticket.reporter;
+    let by_email = reporter.email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(contact));
+    let by_phone = town311::contact::Phone::parse(contact).is_ok_and(|p| reporter.phone.as_ref() == Some(&p));
+    if contact.is_empty() || !(by_email || by_phone) {
+        return Err(ApiError::Forbidden("give the email or phone number you gave with the request".into()));
+    }
+    let action =
+        Action::SetStatus { status: town311::status::Status::Reopened, resolution: None, referral: None };
+    let change = ticket.apply(&action, Actor::Reporter, state.clock.now(), Targets::default())?;
+    match state.tickets.apply(std::slice::from_ref(&change)).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(ApiError::Stale { seen: ticket.version }),
+        Err(other) => return Err(other.into()),
+    }
+    tracing::info!(ticket_id = %id, "reopened by the reporter");
+    http::json(
+        StatusCode::OK,
+        &serde_json::json!({ "service_request_id": id, "status": change.0.status.open311() }),
+    )
 }
 
 async fn act(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
     let caller = http::caller(request)?;
-    if http::route_key(request) != Some("POST /staff/v1/tickets/{id}/actions") {
-        return Err(ApiError::NotFound("unknown resource".into()));
-    }
     let not_found = || ApiError::NotFound("no such ticket".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
