@@ -32,7 +32,7 @@ case "${1:-}" in
     fi
     "$root/infra/local/venv.sh" emulator
     # Its own session, so a Ctrl-C meant for the dev server reaches it only through `stop`.
-    setsid "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$log" 2>&1 < /dev/null &
+    setsid "$root/.venv/bin/python" "$root/infra/local/emulator.py" -H 127.0.0.1 -p "$port" > "$log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
     for _ in $(seq 1 100); do
       if answering; then

@@ -177,3 +177,45 @@ async fn concurrent_writers_of_one_version_one_wins_and_history_holds_one_entry(
     assert_eq!(history.iter().filter(|e| e.version == 2).count(), 1);
     assert_eq!(store.get(&ticket.id).await.unwrap().unwrap().version, 2);
 }
+
+#[tokio::test]
+async fn the_admin_command_creates_staff_users_in_their_groups() {
+    let stack = spawn().await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&stack.stack.sdk);
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(format!("{}-staff", stack.stack.provisioned.table))
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|p| p.id)
+        .unwrap();
+    town311_ops::create_user(
+        &cognito,
+        &pool,
+        "clerk@millbrook.example",
+        &["admin".into(), "dept-DPW".into()],
+    )
+    .await
+    .unwrap();
+    let groups = cognito
+        .admin_list_groups_for_user()
+        .user_pool_id(&pool)
+        .username("clerk@millbrook.example")
+        .send()
+        .await
+        .unwrap()
+        .groups
+        .unwrap_or_default();
+    let mut names: Vec<String> = groups.into_iter().filter_map(|g| g.group_name).collect();
+    names.sort();
+    assert_eq!(names, vec!["admin", "dept-DPW"]);
+    for bad in [vec![], vec!["superuser".to_owned()], vec!["dept-".to_owned()]] {
+        assert!(
+            town311_ops::create_user(&cognito, &pool, "x@millbrook.example", &bad).await.is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(town311_ops::create_user(&cognito, &pool, "not-an-email", &["admin".into()]).await.is_err());
+}

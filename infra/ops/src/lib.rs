@@ -1,5 +1,5 @@
 //! Operator commands for a deployment: issuing, listing and revoking the API keys third-party
-//! Open311 apps submit with.
+//! Open311 apps submit with, and creating staff users (the first admin among them).
 
 use chrono::{DateTime, Utc};
 use town311::api_key::ApiKey;
@@ -12,6 +12,7 @@ pub enum OpsError {
     Usage(String),
     Store(StoreError),
     Random(String),
+    Cognito(String),
 }
 
 impl std::fmt::Display for OpsError {
@@ -20,6 +21,7 @@ impl std::fmt::Display for OpsError {
             Self::Usage(text) => f.write_str(text),
             Self::Store(e) => write!(f, "{}", town311::http::chain(e)),
             Self::Random(e) => write!(f, "no randomness available: {e}"),
+            Self::Cognito(e) => write!(f, "the user pool refused: {e}"),
         }
     }
 }
@@ -82,4 +84,58 @@ pub async fn list(keys: &dyn ApiKeys) -> Result<Vec<String>, OpsError> {
             )
         })
         .collect())
+}
+
+/// The groups a staff user may be put in: `admin`, `viewer` or `dept-<CODE>`.
+pub fn valid_group(group: &str) -> bool {
+    group == "admin"
+        || group == "viewer"
+        || group.strip_prefix(town311::staff::DEPARTMENT_GROUP_PREFIX).is_some_and(|code| {
+            !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// Creates a staff user in the pool (Cognito emails them a temporary password) and puts them in
+/// `groups`, creating department groups as needed.
+pub async fn create_user(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    email: &str,
+    groups: &[String],
+) -> Result<(), OpsError> {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
+    let email = town311::contact::Email::parse(email)
+        .map_err(|_| OpsError::Usage(format!("{email} is not an email address")))?;
+    if groups.is_empty() || !groups.iter().all(|g| valid_group(g)) {
+        return Err(OpsError::Usage("give at least one --group: admin, viewer or dept-<CODE>".into()));
+    }
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder().name(name).value(value).build().map_err(|e| OpsError::Cognito(e.to_string()))
+    };
+    cognito
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(email.as_str())
+        .user_attributes(attribute("email", email.as_str())?)
+        .user_attributes(attribute("email_verified", "true")?)
+        .desired_delivery_mediums(DeliveryMediumType::Email)
+        .send()
+        .await
+        .map_err(|e| OpsError::Cognito(town311::http::chain(&e)))?;
+    for group in groups {
+        match cognito.create_group().user_pool_id(pool).group_name(group).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_group_exists_exception()) => {}
+            Err(e) => return Err(OpsError::Cognito(town311::http::chain(&e))),
+        }
+        cognito
+            .admin_add_user_to_group()
+            .user_pool_id(pool)
+            .username(email.as_str())
+            .group_name(group)
+            .send()
+            .await
+            .map_err(|e| OpsError::Cognito(town311::http::chain(&e)))?;
+    }
+    Ok(())
 }

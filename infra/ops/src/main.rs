@@ -4,6 +4,7 @@
 //! TABLE_NAME=<the stack's TicketsTableName> town311-admin api-key issue --name "FixMyStreet"
 //! town311-admin api-key list
 //! town311-admin api-key revoke <id>
+//! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
 //! local emulator.
@@ -13,7 +14,8 @@ use town311::aws::DynamoTable;
 use town311::id::OsRandom;
 use town311_ops::OpsError;
 
-const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID";
+const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
+                     user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -27,6 +29,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Vec<String>) -> Result<(), OpsError> {
+    if args.first().map(String::as_str) == Some("user") {
+        return user(&args[1..]).await;
+    }
     let table = std::env::var("TABLE_NAME")
         .map_err(|_| OpsError::Usage("set TABLE_NAME to the stack's table".into()))?;
     let sdk = town311::aws::sdk_config().await;
@@ -51,5 +56,29 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
         }
         _ => return Err(OpsError::Usage(USAGE.into())),
     }
+    Ok(())
+}
+
+async fn user(args: &[String]) -> Result<(), OpsError> {
+    let ["create", rest @ ..] = args.iter().map(String::as_str).collect::<Vec<_>>()[..] else {
+        return Err(OpsError::Usage(USAGE.into()));
+    };
+    let mut email = None;
+    let mut groups = Vec::new();
+    let mut rest = rest.iter();
+    while let Some(flag) = rest.next() {
+        match (*flag, rest.next()) {
+            ("--email", Some(value)) => email = Some((*value).to_owned()),
+            ("--group", Some(value)) => groups.push((*value).to_owned()),
+            _ => return Err(OpsError::Usage(USAGE.into())),
+        }
+    }
+    let email = email.ok_or_else(|| OpsError::Usage(USAGE.into()))?;
+    let pool = std::env::var("USER_POOL_ID")
+        .map_err(|_| OpsError::Usage("set USER_POOL_ID to the stack's StaffUserPoolId".into()))?;
+    let sdk = town311::aws::sdk_config().await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    town311_ops::create_user(&cognito, &pool, &email, &groups).await?;
+    println!("Created {email} in {}; Cognito emails them a temporary password.", groups.join(", "));
     Ok(())
 }
