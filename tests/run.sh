@@ -23,7 +23,12 @@ infra/local/emulator.sh start
 export EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 
 step "Unit, handler and integration tests"
-cargo test --workspace --locked
+mkdir -p target
+cargo test --workspace --locked --lib --bins --tests 2>&1 | tee target/test-output.log
 
 step "Deployable artefacts"
 tests/lambda-build.sh
+
+# One closing line for the whole run: every cargo test binary's results added up.
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' \
+  target/test-output.log

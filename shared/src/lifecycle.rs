@@ -235,18 +235,7 @@ impl Ticket {
                 (Change::MergedInto { parent: parent.clone() }, true)
             }
         };
-        next.version = self.version + 1;
-        next.updated_at = now;
-        let entry = HistoryEntry {
-            ticket_id: self.id.clone(),
-            version: next.version,
-            at: now,
-            actor,
-            status: next.status,
-            change,
-            public,
-        };
-        Ok((next, entry))
+        Ok(next.recorded(self.version, change, public, actor, now))
     }
 
     /// The parent's side of a merge: one history entry, the ticket otherwise unchanged.
@@ -259,19 +248,30 @@ impl Ticket {
         if !self.status.is_open() {
             return Err(LifecycleError::Closed);
         }
-        let mut next = self.clone();
-        next.version = self.version + 1;
-        next.updated_at = now;
+        Ok(self.clone().recorded(self.version, Change::Absorbed { child: child.clone() }, true, actor, now))
+    }
+
+    /// This changed ticket as the version after `seen`, with the history entry recording it.
+    fn recorded(
+        mut self,
+        seen: u64,
+        change: Change,
+        public: bool,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> (Ticket, HistoryEntry) {
+        self.version = seen + 1;
+        self.updated_at = now;
         let entry = HistoryEntry {
             ticket_id: self.id.clone(),
-            version: next.version,
+            version: self.version,
             at: now,
             actor,
-            status: next.status,
-            change: Change::Absorbed { child: child.clone() },
-            public: true,
+            status: self.status,
+            change,
+            public,
         };
-        Ok((next, entry))
+        (self, entry)
     }
 }
 

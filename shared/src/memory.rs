@@ -306,3 +306,18 @@ impl crate::ports::PhotoStore for MemoryPhotos {
         Ok(format!("memory://{key}"))
     }
 }
+
+/// A request as a clerk would take it on the phone: a service and an address, nothing else.
+pub fn phone_request(service_code: &str, address: &str) -> crate::ticket::NewRequest {
+    crate::ticket::NewRequest {
+        service_code: service_code.to_owned(),
+        location: crate::location::Location::new(None, Some(address), None)
+            .unwrap_or_else(|e| panic!("test address: {e}")),
+        description: None,
+        answers: crate::catalog::Answers::new(),
+        media_urls: Vec::new(),
+        reporter: crate::contact::Reporter::default(),
+        channel: crate::ticket::Channel::Phone,
+        uploads: Vec::new(),
+    }
+}

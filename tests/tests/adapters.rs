@@ -4,12 +4,9 @@
 use chrono::Utc;
 use std::time::Duration;
 use town311::aws::{DynamoTable, S3Photos};
-use town311::catalog::Answers;
-use town311::contact::Reporter;
 use town311::id::TicketId;
-use town311::location::Location;
 use town311::ports::{Catalog, PhotoStore, StoreError, TicketStore};
-use town311::ticket::{Channel, NewRequest, Ticket};
+use town311::ticket::Ticket;
 use town311_tests::spawn;
 
 #[tokio::test]
@@ -18,16 +15,7 @@ async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
     let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
     let catalog = store.clone();
     let service = catalog.service("SIGN").await.unwrap().expect("seeded");
-    let request = |address: &str| NewRequest {
-        service_code: "SIGN".into(),
-        location: Location::new(None, Some(address), None).unwrap(),
-        description: None,
-        answers: Answers::new(),
-        media_urls: vec![],
-        reporter: Reporter::default(),
-        channel: Channel::Phone,
-        uploads: vec![],
-    };
+    let request = |address: &str| town311::memory::phone_request("SIGN", address);
     let id = TicketId::parse("AAAA-0001").unwrap();
     let (first, entry) = Ticket::open(id.clone(), &service, request("1 Main St"), Utc::now());
     store.create(&first, &entry, None, None).await.unwrap();
@@ -139,16 +127,7 @@ async fn concurrent_writers_of_one_version_one_wins_and_history_holds_one_entry(
     let stack = spawn().await;
     let store = std::sync::Arc::new(DynamoTable::new(&stack.stack.sdk, &stack.stack.config));
     let service = store.service("SIGN").await.unwrap().expect("seeded");
-    let request = NewRequest {
-        service_code: "SIGN".into(),
-        location: Location::new(None, Some("1 Main St"), None).unwrap(),
-        description: None,
-        answers: Answers::new(),
-        media_urls: vec![],
-        reporter: Reporter::default(),
-        channel: Channel::Phone,
-        uploads: vec![],
-    };
+    let request = town311::memory::phone_request("SIGN", "1 Main St");
     let (ticket, entry) = Ticket::open(TicketId::parse("CCCC-0001").unwrap(), &service, request, Utc::now());
     store.create(&ticket, &entry, None, None).await.unwrap();
     let writers: Vec<_> = (0..4)

@@ -1,13 +1,9 @@
 use super::*;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
-use town311::catalog::Answers;
 use town311::clock::FixedClock;
-use town311::contact::Reporter;
 use town311::http::apigw::Invocation;
-use town311::location::Location;
 use town311::memory::MemoryStore;
-use town311::ticket::{Channel, NewRequest};
 
 async fn state() -> (State, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
@@ -23,16 +19,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
 
 async fn ticket(store: &MemoryStore, id: &str, service_code: &str) -> TicketId {
     let service = store.service(service_code).await.unwrap().unwrap();
-    let request = NewRequest {
-        service_code: service_code.into(),
-        location: Location::new(None, Some("1 Main St"), None).unwrap(),
-        description: None,
-        answers: Answers::new(),
-        media_urls: vec![],
-        reporter: Reporter::default(),
-        channel: Channel::Phone,
-        uploads: vec![],
-    };
+    let request = town311::memory::phone_request(service_code, "1 Main St");
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
     let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at);
     store.create(&ticket, &entry, None, None).await.unwrap();

@@ -60,7 +60,8 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
 }
 
 async fn user(args: &[String]) -> Result<(), OpsError> {
-    let ["create", rest @ ..] = args.iter().map(String::as_str).collect::<Vec<_>>()[..] else {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ["create", rest @ ..] = args.as_slice() else {
         return Err(OpsError::Usage(USAGE.into()));
     };
     let mut email = None;

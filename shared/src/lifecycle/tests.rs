@@ -1,8 +1,5 @@
 use super::*;
-use crate::catalog::{Answers, ServiceType};
-use crate::contact::Reporter;
-use crate::location::Location;
-use crate::ticket::{Channel, NewRequest};
+use crate::catalog::ServiceType;
 use chrono::TimeZone;
 
 fn service(code: &str, department: &str) -> Service {
@@ -23,16 +20,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn ticket() -> Ticket {
-    let request = NewRequest {
-        service_code: "POTHOLE".into(),
-        location: Location::new(None, Some("1 Main St"), None).unwrap(),
-        description: None,
-        answers: Answers::new(),
-        media_urls: vec![],
-        reporter: Reporter::default(),
-        channel: Channel::Phone,
-        uploads: vec![],
-    };
+    let request = crate::memory::phone_request("POTHOLE", "1 Main St");
     Ticket::open(TicketId::parse("AAAA-0001").unwrap(), &service("POTHOLE", "DPW"), request, t0()).0
 }
 
