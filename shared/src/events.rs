@@ -1,8 +1,9 @@
 //! Ticket events: what subscribers (citizen notifications, departments, integrations) hear.
+//! One event per history entry, published from the table's stream (the outbox).
 
 use crate::id::TicketId;
 use crate::status::Status;
-use crate::ticket::Ticket;
+use crate::ticket::{Change, HistoryEntry};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,18 +12,59 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum EventType {
     Created,
+    /// The department or category changed: someone else is now responsible.
+    Routed,
+    Assigned,
+    Scheduled,
+    StatusChanged,
+    PublicNote,
+    /// Staff-only note; the event carries no text.
+    InternalNote,
+    /// This ticket was merged into another as a duplicate.
+    Merged,
+    /// Another ticket was merged into this one.
+    DuplicateMerged,
+    Closed,
+    Reopened,
 }
 
 impl EventType {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
+            Self::Routed => "routed",
+            Self::Assigned => "assigned",
+            Self::Scheduled => "scheduled",
+            Self::StatusChanged => "status_changed",
+            Self::PublicNote => "public_note",
+            Self::InternalNote => "internal_note",
+            Self::Merged => "merged",
+            Self::DuplicateMerged => "duplicate_merged",
+            Self::Closed => "closed",
+            Self::Reopened => "reopened",
+        }
+    }
+
+    /// The event a history entry makes.
+    pub fn of(entry: &HistoryEntry) -> Self {
+        match &entry.change {
+            Change::Submitted { .. } => Self::Created,
+            Change::StatusChanged { to: Status::Closed, .. } => Self::Closed,
+            Change::StatusChanged { to: Status::Reopened, .. } => Self::Reopened,
+            Change::StatusChanged { .. } => Self::StatusChanged,
+            Change::Assigned { .. } => Self::Assigned,
+            Change::Moved { .. } | Change::Recategorized { .. } => Self::Routed,
+            Change::Scheduled { .. } => Self::Scheduled,
+            Change::Noted { .. } if entry.public => Self::PublicNote,
+            Change::Noted { .. } => Self::InternalNote,
+            Change::MergedInto { .. } => Self::Merged,
+            Change::Absorbed { .. } => Self::DuplicateMerged,
         }
     }
 }
 
-/// One ticket event. It carries ids and codes, never the reporter's personal data: subscribers
-/// that need a contact read the ticket.
+/// One ticket event. It carries ids and codes, never the reporter's personal data nor any note
+/// text: subscribers that need more read the ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketEvent {
     /// Unique per change, so a replayed event can be recognised: `<ticket>/<version>/<type>`.
@@ -33,20 +75,24 @@ pub struct TicketEvent {
     pub service_code: String,
     pub department: String,
     pub status: Status,
+    /// Whether citizens may hear about it.
+    pub public: bool,
     pub at: DateTime<Utc>,
 }
 
 impl TicketEvent {
-    pub fn new(event_type: EventType, ticket: &Ticket) -> Self {
+    pub fn new(entry: &HistoryEntry) -> Self {
+        let event_type = EventType::of(entry);
         Self {
-            event_id: format!("{}/{}/{}", ticket.id, ticket.version, event_type.as_str()),
+            event_id: format!("{}/{}/{}", entry.ticket_id, entry.version, event_type.as_str()),
             event_type,
-            ticket_id: ticket.id.clone(),
-            ticket_version: ticket.version,
-            service_code: ticket.service_code.clone(),
-            department: ticket.department.clone(),
-            status: ticket.status,
-            at: ticket.updated_at,
+            ticket_id: entry.ticket_id.clone(),
+            ticket_version: entry.version,
+            service_code: entry.service_code.clone(),
+            department: entry.department.clone(),
+            status: entry.status,
+            public: entry.public,
+            at: entry.at,
         }
     }
 }

@@ -268,6 +268,8 @@ impl Ticket {
             at: now,
             actor,
             status: self.status,
+            service_code: self.service_code.clone(),
+            department: self.department.clone(),
             change,
             public,
         };

@@ -152,6 +152,11 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor: Actor,
     pub status: Status,
+    /// The service and department after the change, so subscribers can filter its event.
+    #[serde(default)]
+    pub service_code: String,
+    #[serde(default)]
+    pub department: String,
     pub change: Change,
     /// Whether citizens may see this entry.
     pub public: bool,
@@ -269,6 +274,8 @@ impl Ticket {
             at: now,
             actor: Actor::Reporter,
             status: ticket.status,
+            service_code: ticket.service_code.clone(),
+            department: ticket.department.clone(),
             change: Change::Submitted {
                 channel: ticket.channel,
                 service_code: ticket.service_code.clone(),

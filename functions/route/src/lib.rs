@@ -1,5 +1,5 @@
-//! The route function: consumes the table's stream and publishes every ticket event to the
-//! SNS topic (the outbox), so an event goes out exactly for a change that was written.
+//! The route function: consumes the table's stream and publishes one event per history entry
+//! to the SNS topic (the outbox), so an event goes out exactly for a change that was written.
 //!
 //! Records are handled in order; on the first failure the batch stops and reports that record,
 //! so Lambda retries from it (partial batch response) and nothing after it is skipped.
@@ -9,7 +9,7 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::aws::TableItem;
-use town311::events::{EventType, TicketEvent};
+use town311::events::TicketEvent;
 use town311::ports::{EventPublisher, StoreError};
 use tracing::Instrument;
 
@@ -50,9 +50,9 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
         return Ok(());
     }
     match TableItem::from_stream_image(record.change.new_image.clone())? {
-        TableItem::Ticket(ticket) => {
-            let span = tracing::info_span!("route", ticket_id = %ticket.id);
-            let event = TicketEvent::new(EventType::Created, &ticket);
+        TableItem::History(entry) => {
+            let span = tracing::info_span!("route", ticket_id = %entry.ticket_id);
+            let event = TicketEvent::new(&entry);
             state.events.publish(&event).instrument(span.clone()).await?;
             span.in_scope(|| tracing::info!(event_id = %event.event_id, "ticket event published"));
             Ok(())

@@ -44,6 +44,7 @@ impl EventPublisher for SnsEvents {
             .message_attributes("event_type", attribute(event.event_type.as_str())?)
             .message_attributes("department", attribute(&event.department)?)
             .message_attributes("service", attribute(&event.service_code)?)
+            .message_attributes("public", attribute(if event.public { "true" } else { "false" })?)
             .send()
             .await
             .map_err(|e| StoreError::unavailable("Publish", e))?;
