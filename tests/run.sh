@@ -26,6 +26,25 @@ step "Unit, handler and integration tests"
 mkdir -p target
 cargo test --workspace --locked --lib --bins --tests 2>&1 | tee target/test-output.log
 
+step "Contract checks against a running stack: Schemathesis from the OpenAPI document, third-party clients"
+contract_port=${CONTRACT_PORT:-3312}
+contract_emulator=${CONTRACT_EMULATOR_PORT:-5313}
+cargo build --locked --quiet -p town311-local --bin devserver
+PORT=$contract_port EMULATOR_PORT=$contract_emulator RESOURCE_PREFIX=town311-contract \
+  infra/local/run.sh > target/contract-stack.log 2>&1 &
+stack_pid=$!
+trap 'kill "$stack_pid" 2> /dev/null; wait "$stack_pid" 2> /dev/null; infra/local/emulator.sh stop' EXIT
+contract_url="http://127.0.0.1:$contract_port"
+for _ in $(seq 1 150); do
+  curl -fsS -o /dev/null "$contract_url/open311/v2/discovery.json" 2> /dev/null && break
+  kill -0 "$stack_pid" 2> /dev/null || { cat target/contract-stack.log; exit 1; }
+  sleep 0.2
+done
+tests/contract/schemathesis.sh "$contract_url"
+.venv/bin/python tests/contract/third_party_client.py "$contract_url"
+kill "$stack_pid"
+wait "$stack_pid" 2> /dev/null || true
+
 step "Deployable artefacts"
 tests/lambda-build.sh
 

@@ -94,8 +94,7 @@ pub fn extensions(value: Option<&str>) -> Result<bool, ParamError> {
     }
 }
 
-/// A window from a pair of optional bounds: missing `to` is now, missing `from` is 90 days
-/// before `to`.
+/// A window from a pair of optional bounds.
 pub fn window(
     get: &dyn Fn(&str) -> Option<String>,
     names: (&'static str, &'static str),
@@ -112,8 +111,11 @@ pub fn window(
     if from.is_none() && to.is_none() {
         return Ok(None);
     }
-    let to = to.unwrap_or(now);
-    let from = from.unwrap_or(to - Duration::days(crate::listing::MAX_SPAN_DAYS));
+    let span = Duration::days(crate::listing::MAX_SPAN_DAYS);
+    // A start alone reads forward from it (90 days at most, not past now); an end alone, or
+    // none, reads back 90 days.
+    let to = to.unwrap_or_else(|| from.map_or(now, |from| (from + span).min(now)));
+    let from = from.unwrap_or(to - span);
     Ok(Some(Window::new(from, to, names)?))
 }
 
@@ -196,6 +198,22 @@ mod tests {
         assert_eq!(filter.index, Indexed::Requested(Window::last_90_days(now())));
         assert_eq!(filter.limit, 1000);
         assert_eq!((listing.page, listing.page_size), (1, 1000));
+    }
+
+    #[test]
+    fn a_start_alone_reads_forward_at_most_90_days() {
+        let listing = parse(&[("start_date", "2026-01-01T00:00:00Z")]).unwrap();
+        let Selection::Filtered(filter) = listing.selection else { panic!("filtered") };
+        let Indexed::Requested(window) = filter.index else { panic!("requested") };
+        assert_eq!(window.to(), Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
+        let recent = parse(&[("start_date", "2026-11-20T00:00:00Z")]).unwrap();
+        let Selection::Filtered(filter) = recent.selection else { panic!("filtered") };
+        assert_eq!(
+            filter.index,
+            Indexed::Requested(
+                Window::new(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(), now(), ("a", "b")).unwrap()
+            )
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn text(out: &mut String, name: &str, s: &str) {
             '\'' => out.push_str("&apos;"),
             // Characters XML 1.0 cannot carry at all are dropped rather than breaking the document.
             c if c.is_control() && !matches!(c, '\n' | '\r' | '\t') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -107,7 +108,7 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        let xml = document("errors", &json!([{"description": "<b>&\"x\u{1}"}])).unwrap();
-        assert!(xml.contains("<description>&lt;b&gt;&amp;&quot;x</description>"));
+        let xml = document("errors", &json!([{"description": "<b>&\"x\u{1}\u{FFFE}\u{FFFF}y"}])).unwrap();
+        assert!(xml.contains("<description>&lt;b&gt;&amp;&quot;xy</description>"), "{xml}");
     }
 }
