@@ -36,7 +36,8 @@ stack_pid=$!
 trap 'kill "$stack_pid" 2> /dev/null; wait "$stack_pid" 2> /dev/null; infra/local/emulator.sh stop' EXIT
 contract_url="http://127.0.0.1:$contract_port"
 for _ in $(seq 1 150); do
-  curl -fsS -o /dev/null "$contract_url/open311/v2/discovery.json" 2> /dev/null && break
+  .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "$contract_url/open311/v2/discovery.json" 2> /dev/null && break
   kill -0 "$stack_pid" 2> /dev/null || { cat target/contract-stack.log; exit 1; }
   sleep 0.2
 done
