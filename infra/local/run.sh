@@ -13,13 +13,14 @@ echo "Building the dev server (a first build compiles the AWS SDK and takes seve
 cargo build --locked --quiet -p town311-local --bin devserver
 
 mkdir -p .run
+pidfile=".run/devserver-$PORT.pid"
 devserver_pid=""
 cleanup() {
   if [ -n "$devserver_pid" ] && kill -0 "$devserver_pid" 2> /dev/null; then
     kill "$devserver_pid" 2> /dev/null || true
     wait "$devserver_pid" 2> /dev/null || true
   fi
-  rm -f .run/devserver.pid
+  rm -f "$pidfile"
   infra/local/emulator.sh stop
 }
 trap cleanup EXIT
@@ -28,5 +29,5 @@ trap 'exit 130' INT TERM
 infra/local/emulator.sh start
 "$target/debug/devserver" &
 devserver_pid=$!
-echo "$devserver_pid" > .run/devserver.pid
+echo "$devserver_pid" > "$pidfile"
 wait "$devserver_pid"

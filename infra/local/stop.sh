@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# `make stop`: ends the dev server and every emulator the local scripts started.
+# `make stop`: ends what `make run` started: the dev server on $PORT and the emulator on
+# $EMULATOR_PORT (give the same PORT / EMULATOR_PORT as to `make run`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-if [ -f .run/devserver.pid ]; then
-  pid=$(cat .run/devserver.pid)
+export PORT=${PORT:-3311} EMULATOR_PORT=${EMULATOR_PORT:-5311}
+pidfile=".run/devserver-$PORT.pid"
+if [ -f "$pidfile" ]; then
+  pid=$(cat "$pidfile")
   if kill -0 "$pid" 2> /dev/null; then
     kill "$pid"
     for _ in $(seq 1 50); do
       kill -0 "$pid" 2> /dev/null || break
       sleep 0.1
     done
-    echo "Dev server stopped"
+    echo "Dev server on port $PORT stopped"
   fi
-  rm -f .run/devserver.pid
+  rm -f "$pidfile"
 fi
-for pidfile in .run/emulator-*.pid; do
-  [ -e "$pidfile" ] || continue
-  port=${pidfile#.run/emulator-}
-  EMULATOR_PORT=${port%.pid} infra/local/emulator.sh stop
-done
+infra/local/emulator.sh stop
