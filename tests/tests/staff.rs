@@ -219,6 +219,8 @@ async fn queues_find_work_by_department_assignee_and_due_date() {
     assert_eq!(ids(&rest), vec![first.clone()]);
     assert_eq!(ids(&queue("/staff/v1/tickets?assignee=crew-7").await), vec![first.clone()]);
     assert!(ids(&queue("/staff/v1/tickets?state=closed").await).is_empty());
+    assert_eq!(ids(&queue("/staff/v1/tickets?status=scheduled").await), vec![second.clone()]);
+    assert_eq!(ids(&queue("/staff/v1/tickets?status=assigned").await), vec![first.clone()]);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(ids(&queue("/staff/v1/tickets?overdue=true").await), vec![second.clone()]);
     let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();

@@ -11,6 +11,7 @@ use town311::id::TicketId;
 use town311::listing::{Indexed, Queue, TicketFilter, Window};
 use town311::open311::params;
 use town311::staff::Caller;
+use town311::status::Status;
 use town311::ticket::{HistoryEntry, Ticket};
 
 /// The largest queue page.
@@ -111,6 +112,16 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
             .collect();
         return http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: None });
     }
+    // One exact status (e.g. `scheduled`) narrows a queue; the index holds open and closed apart.
+    let status = http::query_parameter(request, "status")
+        .map(|name| {
+            serde_json::from_value::<Status>(serde_json::Value::String(name.trim().to_owned())).map_err(|_| {
+                ApiError::BadRequest(
+                    "status must be submitted, acknowledged, assigned, scheduled, in_progress, reopened or closed".into(),
+                )
+            })
+        })
+        .transpose()?;
     let queue = if let Some(user) = http::query_parameter(request, "assignee") {
         Queue::Assignee { user: user.trim().to_owned() }
     } else if params::extensions(http::query_parameter(request, "overdue"))
@@ -118,16 +129,21 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
     {
         Queue::Overdue { department: department(request, caller)?, now }
     } else {
-        let open = match http::query_parameter(request, "state").map(str::trim) {
-            None | Some("open") => true,
-            Some("closed") => false,
-            Some(_) => return Err(ApiError::BadRequest("state must be open or closed".into())),
+        let open = match (http::query_parameter(request, "state").map(str::trim), status) {
+            (_, Some(status)) => status.is_open(),
+            (None | Some("open"), None) => true,
+            (Some("closed"), None) => false,
+            _ => return Err(ApiError::BadRequest("state must be open or closed".into())),
         };
         Queue::Department { department: department(request, caller)?, open }
     };
     let page = state.tickets.queue(&queue, limit, http::query_parameter(request, "after")).await?;
     // An assignee's queue may span departments; show only what the caller may read.
-    let tickets: Vec<Ticket> = page.tickets.into_iter().filter(|t| caller.can_read(&t.department)).collect();
+    let tickets: Vec<Ticket> = page
+        .tickets
+        .into_iter()
+        .filter(|t| caller.can_read(&t.department) && status.is_none_or(|s| t.status == s))
+        .collect();
     http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: page.next })
 }
 
