@@ -33,7 +33,8 @@ cargo build --locked --quiet -p town311-local --bin devserver
 PORT=$contract_port EMULATOR_PORT=$contract_emulator RESOURCE_PREFIX=town311-contract \
   infra/local/run.sh > target/contract-stack.log 2>&1 &
 stack_pid=$!
-trap 'kill "$stack_pid" 2> /dev/null; wait "$stack_pid" 2> /dev/null; infra/local/emulator.sh stop' EXIT
+# The stack may be gone already: the trap must still reach the emulator's stop.
+trap 'kill "$stack_pid" 2> /dev/null || true; wait "$stack_pid" 2> /dev/null || true; infra/local/emulator.sh stop' EXIT
 contract_url="http://127.0.0.1:$contract_port"
 for _ in $(seq 1 150); do
   .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \

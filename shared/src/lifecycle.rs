@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 /// How long after closing a reporter may reopen a ticket ("still broken").
 pub const REOPEN_WINDOW_DAYS: i64 = 30;
+/// How far ahead work may be scheduled.
+pub const MAX_SCHEDULE_DAYS: i64 = 2 * 366;
 /// The longest note or referral text.
 pub const MAX_NOTE_CHARS: usize = 4000;
 
@@ -75,6 +77,8 @@ pub enum LifecycleError {
     SelfMerge,
     #[error("the schedule must be in the future")]
     PastSchedule,
+    #[error("work can be scheduled at most {MAX_SCHEDULE_DAYS} days ahead")]
+    FarSchedule,
     #[error("the reopen window of {REOPEN_WINDOW_DAYS} days has passed")]
     ReopenWindow,
 }
@@ -190,6 +194,9 @@ impl Ticket {
                 open_only()?;
                 if *at <= now {
                     return Err(LifecycleError::PastSchedule);
+                }
+                if *at - now > Duration::days(MAX_SCHEDULE_DAYS) {
+                    return Err(LifecycleError::FarSchedule);
                 }
                 if self.status != Status::Scheduled && !self.status.allows(Status::Scheduled) {
                     return Err(LifecycleError::Transition { from: self.status.as_str(), to: "scheduled" });

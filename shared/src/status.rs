@@ -94,6 +94,18 @@ pub enum Resolution {
 }
 
 impl Resolution {
+    /// The name the API uses (`not_our_responsibility`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Duplicate => "duplicate",
+            Self::NotOurResponsibility => "not_our_responsibility",
+            Self::NoActionNeeded => "no_action_needed",
+            Self::CannotLocate => "cannot_locate",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
     /// mySociety's status for a ticket closed this way.
     pub fn extended(self) -> &'static str {
         match self {
@@ -163,6 +175,20 @@ mod tests {
             for to in Status::ALL {
                 assert_eq!(from.allows(to), allowed.contains(&(from, to)), "{from:?} -> {to:?}");
             }
+        }
+    }
+
+    #[test]
+    fn resolution_names_match_their_stored_form() {
+        for r in [
+            Resolution::Fixed,
+            Resolution::Duplicate,
+            Resolution::NotOurResponsibility,
+            Resolution::NoActionNeeded,
+            Resolution::CannotLocate,
+            Resolution::Cancelled,
+        ] {
+            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.as_str()));
         }
     }
 

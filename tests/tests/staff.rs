@@ -309,4 +309,29 @@ async fn a_retried_submission_returns_the_first_ticket() {
         .unwrap();
     let other: Value = other.json().await.unwrap();
     assert_ne!(other[0]["service_request_id"], first[0]["service_request_id"]);
+    // Someone else's retry key leads nowhere near the first submitter's ticket.
+    let clerk = stack.token(CLERK.0, CLERK.1);
+    let entry = json!({"service_code": "SIGN", "address_string": "5 Elm St", "channel": "phone"});
+    let staff = stack
+        .staff(
+            Method::POST,
+            "/staff/v1/tickets",
+            Some(&clerk),
+            &[("idempotency-key", "7d3c1f0e-retry")],
+            Some(entry.clone()),
+        )
+        .await;
+    assert_eq!(staff.status, 201, "a new ticket, not the citizen's: {}", staff.body);
+    assert_ne!(staff.json()["ticket"]["id"], first[0]["service_request_id"]);
+    let again = stack
+        .staff(
+            Method::POST,
+            "/staff/v1/tickets",
+            Some(&clerk),
+            &[("idempotency-key", "7d3c1f0e-retry")],
+            Some(entry),
+        )
+        .await;
+    assert_eq!(again.status, 200, "the clerk's own retry replays");
+    assert_eq!(again.json()["ticket"]["id"], staff.json()["ticket"]["id"]);
 }

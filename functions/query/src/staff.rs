@@ -185,7 +185,7 @@ async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Res
             time(t.requested_at),
             time(t.updated_at),
             t.status.as_str().to_owned(),
-            t.resolution.map(|r| format!("{r:?}")).unwrap_or_default(),
+            t.resolution.map(|r| r.as_str().to_owned()).unwrap_or_default(),
             t.service_code.clone(),
             t.service_name.clone(),
             t.department.clone(),

@@ -97,7 +97,9 @@ async fn submit(
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
     let web_form = from_web_form(&state.config, request);
     let key = authorize(state, request, &form, web_form).await?;
-    let idempotency = idempotency_key(request)?;
+    // Public retries are told apart by the app's key where there is one.
+    let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
+    let idempotency = idempotency_key(request, &scope)?;
     if let Some(outcome) = replayed(state, idempotency.as_deref()).await? {
         return answer(state, format, &outcome).await;
     }
@@ -141,7 +143,7 @@ async fn staff_submit(state: &State, request: &Request) -> Result<Response<Body>
         )));
     }
     new_request.answers = service.check_answers(&new_request.answers)?;
-    let idempotency = idempotency_key(request)?;
+    let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user))?;
     let outcome = match replayed(state, idempotency.as_deref()).await? {
         Some(outcome) => outcome,
         None => open_ticket(state, &service, new_request, idempotency.as_deref()).await?,
@@ -165,14 +167,15 @@ async fn offered(state: &State, code: &str) -> Result<Service, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("service_code '{code}' is not offered")))
 }
 
-/// The `Idempotency-Key` header, hashed: a client's retry of the same POST carries the same one.
-fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` header, hashed within `scope` (who is submitting): a client's retry of
+/// the same POST carries the same key, and nobody else's key can lead to their ticket.
+fn idempotency_key(request: &Request, scope: &str) -> Result<Option<String>, ApiError> {
     let Some(value) = request.headers().get("idempotency-key") else { return Ok(None) };
     let key = value.to_str().map(str::trim).unwrap_or_default();
     if key.is_empty() || key.len() > 255 {
         return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible characters".into()));
     }
-    Ok(Some(town311::api_key::hash(key)))
+    Ok(Some(town311::api_key::hash(&format!("{scope}\u{0}{key}"))))
 }
 
 /// The outcome of an earlier attempt with this key, if there was one.

@@ -172,6 +172,11 @@ fn scheduling_sets_the_date_and_refuses_the_past() {
         t.apply(&Action::Schedule { at: at(0) }, staff(), at(3), Targets::default()),
         Err(LifecycleError::PastSchedule)
     );
+    let far = at(60 * 24 * (MAX_SCHEDULE_DAYS + 1));
+    assert_eq!(
+        t.apply(&Action::Schedule { at: far }, staff(), at(3), Targets::default()),
+        Err(LifecycleError::FarSchedule)
+    );
 }
 
 #[test]
