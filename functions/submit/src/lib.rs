@@ -101,7 +101,7 @@ async fn submit(
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
     let idempotency = idempotency_key(request, &scope)?;
     if let Some(outcome) = replayed(state, idempotency.as_deref()).await? {
-        return answer(state, format, &outcome).await;
+        return answer(state, format, &outcome, None).await;
     }
 
     let channel = if web_form { Channel::Web } else { Channel::Open311 };
@@ -116,7 +116,7 @@ async fn submit(
             tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
         }
     }
-    answer(state, format, &outcome).await
+    answer(state, format, &outcome, Some(&service)).await
 }
 
 /// A request staff enter on a caller's behalf: JSON with the Open311 fields, `attributes` as an
@@ -331,9 +331,18 @@ async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>
     Ok(keys)
 }
 
-async fn answer(state: &State, format: Format, outcome: &Outcome) -> Result<Response<Body>, ApiError> {
+/// The Open311 answer; `service` is the ticket's, when the caller has it at hand already.
+async fn answer(
+    state: &State,
+    format: Format,
+    outcome: &Outcome,
+    service: Option<&Service>,
+) -> Result<Response<Body>, ApiError> {
     let (Outcome::Created(ticket, token) | Outcome::Replayed(ticket, token)) = outcome;
-    let service = offered(state, &ticket.service_code).await?;
+    let service = match service {
+        Some(service) if service.code == ticket.service_code => service.clone(),
+        _ => offered(state, &ticket.service_code).await?,
+    };
     let created = [CreatedRecord {
         // Open311: a token or a number, never both.
         service_request_id: token.is_none().then_some(&ticket.id),
