@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub const REOPEN_WINDOW_DAYS: i64 = 30;
 /// How far ahead work may be scheduled.
 pub const MAX_SCHEDULE_DAYS: i64 = 2 * 366;
+/// The longest account name an assignee may have (it keys the assignee queue).
+pub const MAX_ASSIGNEE_CHARS: usize = 128;
 /// The longest note or referral text.
 pub const MAX_NOTE_CHARS: usize = 4000;
 
@@ -164,6 +166,12 @@ impl Ticket {
             Action::Assign { assignee } => {
                 open_only()?;
                 let assignee = assignee.as_deref().map(|a| text(a, "assignee")).transpose()?;
+                if assignee
+                    .as_ref()
+                    .is_some_and(|a| a.chars().count() > MAX_ASSIGNEE_CHARS || a.contains('\n'))
+                {
+                    return Err(LifecycleError::Text("assignee"));
+                }
                 if assignee == self.assignee {
                     return Err(LifecycleError::Unchanged(if assignee.is_some() {
                         "assigned to them"

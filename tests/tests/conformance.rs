@@ -382,6 +382,13 @@ async fn xml_errors_and_unknown_resources() {
         let answer = stack.get(path).await;
         assert_eq!((answer.status, answer.content_type.as_str()), (404, XML), "{path}");
     }
+    let long = "Z".repeat(3000);
+    for path in [format!("/open311/v2/tokens/{long}.json"), format!("/open311/v2/services/{long}.json")] {
+        let answer = stack.get(&path).await;
+        assert_eq!(answer.status, 404, "a name longer than any key names nothing");
+    }
+    let fields = [("service_code", long.as_str()), ("address_string", "x")];
+    assert_eq!(stack.post_form("/open311/v2/requests.json", &fields).await.status, 404);
     let too_big = vec![b'a'; 5 * 1024 * 1024];
     let answer = stack
         .post_raw("/open311/v2/requests.json", &format!("multipart/form-data; boundary={BOUNDARY}"), too_big)

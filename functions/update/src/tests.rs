@@ -142,7 +142,9 @@ async fn refused_transitions_and_bad_actions_are_explained() {
     let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
     let cases = [
         (json!({"version": 1, "action": "set_status", "status": "reopened"}), 409),
-        (json!({"version": 1, "action": "set_status", "status": "closed"}), 409),
+        (json!({"version": 1, "action": "set_status", "status": "closed"}), 400),
+        (json!({"version": 1, "action": "assign", "assignee": "x".repeat(129)}), 400),
+        (json!({"version": 1, "action": "note", "text": "y".repeat(4001)}), 400),
         (json!({"version": 1, "action": "explode"}), 400),
         (json!({"action": "note", "text": "no version"}), 400),
         (json!({"version": 1, "action": "move", "department": "NOPE"}), 404),

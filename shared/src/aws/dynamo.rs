@@ -30,6 +30,10 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
 
 const CATALOG_PK: &str = "CATALOG";
+/// DynamoDB's limits on key values, in bytes: a longer one names no item, and asking for it
+/// would only be refused.
+const MAX_PARTITION_KEY: usize = 2048;
+const MAX_SORT_KEY: usize = 1024;
 const TICKET_SK: &str = "TICKET";
 /// BatchGetItem's limit on keys per call.
 const BATCH_GET_MAX: usize = 100;
@@ -299,6 +303,9 @@ impl DynamoTable {
     }
 
     async fn get_item<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        if pk.len() > MAX_PARTITION_KEY || sk.len() > MAX_SORT_KEY {
+            return Ok(None);
+        }
         let output = self
             .client
             .get_item()

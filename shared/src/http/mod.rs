@@ -76,8 +76,23 @@ impl From<crate::open311::params::ParamError> for ApiError {
 }
 
 impl From<crate::lifecycle::LifecycleError> for ApiError {
+    /// What the ticket's state forbids is a conflict (409); what the request itself gets wrong
+    /// is a bad request (400).
     fn from(e: crate::lifecycle::LifecycleError) -> Self {
-        Self::Conflict(e.to_string())
+        use crate::lifecycle::LifecycleError as L;
+        match e {
+            L::Transition { .. } | L::Unchanged(_) | L::Closed | L::ReopenWindow => {
+                Self::Conflict(e.to_string())
+            }
+            L::NoResolution
+            | L::ResolutionWhileOpen
+            | L::DuplicateWithoutParent
+            | L::NoReferral
+            | L::Text(_)
+            | L::SelfMerge
+            | L::PastSchedule
+            | L::FarSchedule => Self::BadRequest(e.to_string()),
+        }
     }
 }
 
