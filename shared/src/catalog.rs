@@ -50,6 +50,9 @@ pub struct Service {
     pub kind: ServiceType,
     #[serde(default)]
     pub attributes: Vec<ServiceAttribute>,
+    /// The response the town promises, if it promises one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::sla::ResponseTarget>,
 }
 
 /// Open311 attribute datatypes.
@@ -223,6 +226,7 @@ mod tests {
             department: "DPW".into(),
             kind: ServiceType::Realtime,
             attributes,
+            target: None,
         }
     }
 
@@ -291,6 +295,9 @@ mod tests {
 pub struct CatalogSeed {
     pub departments: Vec<Department>,
     pub services: Vec<Service>,
+    /// The town's working hours and holidays, for response promises.
+    #[serde(default)]
+    pub calendar: Option<crate::sla::BusinessCalendar>,
 }
 
 /// A catalog that contradicts itself.
@@ -368,6 +375,9 @@ impl CatalogSeed {
         }
         for service in &self.services {
             catalog.put_service(service).await?;
+        }
+        if let Some(calendar) = &self.calendar {
+            catalog.put_calendar(calendar).await?;
         }
         Ok(())
     }

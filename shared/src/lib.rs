@@ -20,6 +20,7 @@ pub mod location;
 pub mod open311;
 pub mod photo;
 pub mod ports;
+pub mod sla;
 pub mod staff;
 pub mod status;
 pub mod telemetry;

@@ -23,6 +23,7 @@ pub struct MemoryStore {
     services: Mutex<BTreeMap<String, Service>>,
     departments: Mutex<BTreeMap<String, Department>>,
     tokens: Mutex<BTreeMap<String, TicketId>>,
+    calendar: Mutex<Option<crate::sla::BusinessCalendar>>,
     replays: Mutex<BTreeMap<String, Replay>>,
     keys: Mutex<BTreeMap<String, ApiKey>>,
     /// When set, every call fails as if the backing service were down.
@@ -192,6 +193,16 @@ impl Catalog for MemoryStore {
         lock(&self.departments).insert(department.code.clone(), department.clone());
         Ok(())
     }
+
+    async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.calendar).clone())
+    }
+
+    async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError> {
+        *lock(&self.calendar) = Some(calendar.clone());
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -259,6 +270,7 @@ impl MemoryStore {
         for s in &seed.services {
             lock(&store.services).insert(s.code.clone(), s.clone());
         }
+        *lock(&store.calendar) = seed.calendar.clone();
         store
     }
 }

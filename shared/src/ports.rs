@@ -106,6 +106,9 @@ pub trait Catalog: Send + Sync {
     async fn department(&self, code: &str) -> Result<Option<Department>, StoreError>;
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_department(&self, department: &Department) -> Result<(), StoreError>;
+    /// The town's business calendar, if one was set.
+    async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError>;
+    async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError>;
 }
 
 /// API keys of third-party apps.

@@ -305,6 +305,7 @@ mod tests {
             department: "DPW".into(),
             kind: ServiceType::Realtime,
             attributes: vec![],
+            target: None,
         };
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
         let request = NewRequest {

@@ -73,6 +73,10 @@ async fn a_submitted_request_reads_back_with_what_was_sent() {
     let requested = request["requested_datetime"].as_str().unwrap_or_default();
     assert!(chrono::DateTime::parse_from_rfc3339(requested).is_ok(), "{requested}");
     assert!(requested.ends_with("-05:00") || requested.ends_with("-04:00"), "town offset: {requested}");
+    let expected = request["expected_datetime"].as_str().expect("a promised date (POTHOLE: 3 business days)");
+    let expected = chrono::DateTime::parse_from_rfc3339(expected).expect("a W3C datetime");
+    assert!(expected > chrono::DateTime::parse_from_rfc3339(requested).unwrap());
+    assert_eq!(expected.format("%H:%M").to_string(), "17:00", "at the close of a business day");
     for personal in ["Ana", "ana@example.org", "555", "first_name", "email", "phone"] {
         assert!(!answer.body.contains(personal), "{personal} leaked: {}", answer.body);
     }

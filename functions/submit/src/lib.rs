@@ -1,7 +1,7 @@
 //! The submit function: a citizen's new service request (Open311 `POST requests.{fmt}`, as a
 //! form or multipart with photos) becomes a ticket, written with its first history entry.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
@@ -202,13 +202,15 @@ async fn open_ticket(
         }
     };
     let now = state.clock.now();
+    let expected_at = promise(state, service, now).await?;
     let idempotency = key_hash.map(|h| Idempotency {
         key_hash: h.to_owned(),
         expires_at: now + Duration::hours(IDEMPOTENCY_HOURS),
     });
     for _ in 0..ID_ATTEMPTS {
         let id = TicketId::generate(state.ids.as_ref()).map_err(internal)?;
-        let (ticket, entry) = Ticket::open(id, service, new_request.clone(), now);
+        let (mut ticket, entry) = Ticket::open(id, service, new_request.clone(), now);
+        ticket.expected_at = expected_at;
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
         match state
             .tickets
@@ -347,17 +349,37 @@ async fn answer(
         // Open311: a token or a number, never both.
         service_request_id: token.is_none().then_some(&ticket.id),
         token: token.as_deref(),
-        service_notice: service_notice(state, &service).await?,
+        service_notice: service_notice(state, &service, ticket).await?,
         account_id: None,
     }];
     http::document(format, "service_requests", &created)
 }
 
-/// What the citizen is told at once: who handles the request and how to reach them.
-async fn service_notice(state: &State, service: &Service) -> Result<String, ApiError> {
+/// When the town promises a response: the service's target on the town's business calendar.
+async fn promise(
+    state: &State,
+    service: &Service,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(target) = service.target else { return Ok(None) };
+    let Some(calendar) = state.catalog.calendar().await? else { return Ok(None) };
+    Ok(calendar.due(now, target, state.config.timezone))
+}
+
+/// What the citizen is told at once: who handles the request, by when, and how to reach them.
+async fn service_notice(state: &State, service: &Service, ticket: &Ticket) -> Result<String, ApiError> {
+    let by = ticket
+        .expected_at
+        .map(|at| {
+            format!(
+                " Expected by {}.",
+                at.with_timezone(&state.config.timezone).format("%a %b %-d, %-I:%M %p")
+            )
+        })
+        .unwrap_or_default();
     Ok(match state.catalog.department(&service.department).await? {
-        Some(d) => format!("{} handles this request. Questions: {}, {}.", d.name, d.phone, d.email),
-        None => format!("{} has received this request.", state.config.town_name),
+        Some(d) => format!("{} handles this request.{by} Questions: {}, {}.", d.name, d.phone, d.email),
+        None => format!("{} has received this request.{by}", state.config.town_name),
     })
 }
 

@@ -61,13 +61,20 @@ async fn submit_creates_a_ticket_and_answers_with_its_number() {
     assert_eq!(status, 200, "{body}");
     let answer = json(&body);
     let id = answer[0]["service_request_id"].as_str().unwrap();
-    assert!(answer[0]["service_notice"].as_str().unwrap().contains("Public Works"));
+    // Sunday Nov 22 09:30 in Millbrook; POTHOLE promises 3 business days: Mon, Tue, Wed
+    // (Thanksgiving falls after), so by Wednesday Nov 25 at 17:00.
+    let notice = answer[0]["service_notice"].as_str().unwrap();
+    assert!(
+        notice.contains("Public Works") && notice.contains("Expected by Wed Nov 25, 5:00 PM"),
+        "{notice}"
+    );
     assert!(answer[0].get("token").is_none());
     let ticket = store.get(&TicketId::parse(id).unwrap()).await.unwrap().unwrap();
     assert_eq!(ticket.service_code, "POTHOLE");
     assert_eq!(ticket.department, "DPW");
     assert_eq!(ticket.answers["SIZE"], vec!["large"]);
     assert_eq!(store.history().len(), 1);
+    assert_eq!(ticket.expected_at, Some(Utc.with_ymd_and_hms(2026, 11, 25, 22, 0, 0).unwrap()));
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 //! | API key    | `APIKEY#<hash>` | `APIKEY`                | `APIKEYS` / `<created>#<id>`            | –                                    |
 //! | service    | `CATALOG`       | `SERVICE#<code>`        | –                                       | –                                    |
 //! | department | `CATALOG`       | `DEPARTMENT#<code>`     | –                                       | –                                    |
+//! | calendar   | `CATALOG`       | `CALENDAR`              | –                                       | –                                    |
 //!
 //! Month partitions are UTC. Every access is a key lookup or a Query on a key; nothing scans.
 //! template.yaml declares the same keys and indexes.
@@ -131,6 +132,15 @@ struct DepartmentItem {
     department: Department,
 }
 
+#[derive(Serialize, Deserialize)]
+struct CalendarItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    calendar: crate::sla::BusinessCalendar,
+}
+
 #[derive(Deserialize)]
 struct Entity {
     #[serde(default)]
@@ -230,7 +240,7 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
-            "token" | "api_key" | "replay" => Self::Other,
+            "token" | "api_key" | "replay" | "calendar" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -691,6 +701,20 @@ impl Catalog for DynamoTable {
             sk: format!("SERVICE#{}", service.code),
             entity: "service".to_owned(),
             service: service.clone(),
+        })?)
+        .await
+    }
+
+    async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError> {
+        Ok(self.get_item::<CalendarItem>(CATALOG_PK.to_owned(), "CALENDAR").await?.map(|i| i.calendar))
+    }
+
+    async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError> {
+        self.put_item(encode(&CalendarItem {
+            pk: CATALOG_PK.to_owned(),
+            sk: "CALENDAR".to_owned(),
+            entity: "calendar".to_owned(),
+            calendar: calendar.clone(),
         })?)
         .await
     }

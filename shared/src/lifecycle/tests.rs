@@ -12,6 +12,7 @@ fn service(code: &str, department: &str) -> Service {
         department: department.into(),
         kind: ServiceType::Realtime,
         attributes: vec![],
+        target: None,
     }
 }
 
