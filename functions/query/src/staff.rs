@@ -12,7 +12,7 @@ use town311::listing::{Indexed, Queue, TicketFilter, Window};
 use town311::open311::params;
 use town311::staff::Caller;
 use town311::status::Status;
-use town311::ticket::{HistoryEntry, Ticket};
+use town311::ticket::Ticket;
 
 /// The largest queue page.
 pub const MAX_PAGE: usize = 200;
@@ -31,12 +31,6 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
     }
 }
 
-#[derive(Serialize)]
-struct StaffTicket<'a> {
-    ticket: &'a Ticket,
-    history: &'a [HistoryEntry],
-}
-
 async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
     let not_found = || ApiError::NotFound("no such ticket".into());
     let id =
@@ -46,11 +40,7 @@ async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Res
         return Err(ApiError::Forbidden(format!("ticket {id} belongs to a department you do not work")));
     }
     let history = state.tickets.history(&id).await?;
-    let mut response = http::json(StatusCode::OK, &StaffTicket { ticket: &ticket, history: &history })?;
-    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
-        response.headers_mut().insert("etag", etag);
-    }
-    Ok(response)
+    http::staff_ticket(StatusCode::OK, &ticket, &history)
 }
 
 #[derive(Serialize)]

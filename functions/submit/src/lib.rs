@@ -152,11 +152,7 @@ async fn staff_submit(state: &State, request: &Request) -> Result<Response<Body>
     tracing::info!(ticket_id = %ticket.id, user = %caller.user, channel = ticket.channel.as_str(), "entered by staff");
     let history = state.tickets.history(&ticket.id).await?;
     let status = if matches!(outcome, Outcome::Created(..)) { StatusCode::CREATED } else { StatusCode::OK };
-    let mut response = http::json(status, &serde_json::json!({ "ticket": ticket, "history": history }))?;
-    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
-        response.headers_mut().insert("etag", etag);
-    }
-    Ok(response)
+    http::staff_ticket(status, ticket, &history)
 }
 
 async fn offered(state: &State, code: &str) -> Result<Service, ApiError> {

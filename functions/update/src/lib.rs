@@ -4,7 +4,6 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
-use serde::Serialize;
 use std::sync::Arc;
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
@@ -13,7 +12,7 @@ use town311::id::TicketId;
 use town311::lifecycle::{Action, Targets};
 use town311::ports::{Catalog, StoreError, TicketStore};
 use town311::staff::Caller;
-use town311::ticket::{Actor, HistoryEntry, Ticket};
+use town311::ticket::{Actor, Ticket};
 use tracing::Instrument;
 
 /// The largest action body accepted.
@@ -33,22 +32,6 @@ impl State {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self { tickets: table.clone(), catalog: table, clock: Arc::new(SystemClock), config }
     }
-}
-
-/// A ticket as staff see it: everything, with its whole history.
-#[derive(Debug, Serialize)]
-pub struct StaffTicket<'a> {
-    pub ticket: &'a Ticket,
-    pub history: &'a [HistoryEntry],
-}
-
-/// The answer staff get for a ticket, with its version as the ETag for the next write.
-pub fn staff_ticket(ticket: &Ticket, history: &[HistoryEntry]) -> Result<Response<Body>, ApiError> {
-    let mut response = http::json(StatusCode::OK, &StaffTicket { ticket, history })?;
-    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
-        response.headers_mut().insert("etag", etag);
-    }
-    Ok(response)
 }
 
 /// Handles `POST /staff/v1/tickets/{id}/actions` and the reporter's
@@ -157,7 +140,7 @@ async fn change(
     let (changed, entry) = &changes[0];
     tracing::info!(change = entry.change.kind(), version = changed.version, "ticket changed");
     let history = state.tickets.history(&changed.id).await?;
-    staff_ticket(changed, &history)
+    http::staff_ticket(StatusCode::OK, changed, &history)
 }
 
 /// Staff act only on their departments' tickets; viewers act on none.

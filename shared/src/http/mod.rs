@@ -231,3 +231,23 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>
     let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(Box::new(e)))?;
     Ok(with_body(status, "application/json; charset=utf-8", body))
 }
+
+/// A ticket as staff see it: everything, with its whole history.
+#[derive(Debug, Serialize)]
+struct StaffTicket<'a> {
+    ticket: &'a crate::ticket::Ticket,
+    history: &'a [crate::ticket::HistoryEntry],
+}
+
+/// The staff API's answer for one ticket, its version as the ETag the next write names.
+pub fn staff_ticket(
+    status: StatusCode,
+    ticket: &crate::ticket::Ticket,
+    history: &[crate::ticket::HistoryEntry],
+) -> Result<Response<Body>, ApiError> {
+    let mut response = json(status, &StaffTicket { ticket, history })?;
+    if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
