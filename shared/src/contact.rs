@@ -127,6 +127,34 @@ impl NotifyBy {
     }
 }
 
+/// The language a citizen hears back in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    En,
+    Es,
+}
+
+impl Language {
+    /// Reads a language tag (`es`, `es-MX`, `en-US`); only the languages town311 speaks.
+    pub fn parse(text: &str) -> Option<Self> {
+        let primary = text.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Self::En),
+            "es" => Some(Self::Es),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+        }
+    }
+}
+
 const MAX_NAME: usize = 100;
 const MAX_ID: usize = 200;
 
@@ -148,6 +176,9 @@ pub struct Reporter {
     /// The channel for updates; `None` when the reporter gave no contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_by: Option<NotifyBy>,
+    /// The language for updates.
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// The reporter fields as they arrive, before checking.
@@ -160,6 +191,7 @@ pub struct ReporterInput<'a> {
     pub device_id: Option<&'a str>,
     pub account_id: Option<&'a str>,
     pub notify_by: Option<NotifyBy>,
+    pub language: Option<Language>,
 }
 
 impl Reporter {
@@ -187,6 +219,7 @@ impl Reporter {
             device_id: bounded(input.device_id, "device_id", MAX_ID)?,
             account_id: bounded(input.account_id, "account_id", MAX_ID)?,
             notify_by,
+            language: input.language.unwrap_or_default(),
         })
     }
 }
@@ -194,7 +227,10 @@ impl Reporter {
 /// Redacted: a reporter never reaches a log line through `{:?}`.
 impl fmt::Debug for Reporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reporter").field("notify_by", &self.notify_by).finish_non_exhaustive()
+        f.debug_struct("Reporter")
+            .field("notify_by", &self.notify_by)
+            .field("language", &self.language)
+            .finish_non_exhaustive()
     }
 }
 
@@ -241,6 +277,13 @@ mod tests {
         let r = Reporter::parse(ReporterInput { email: Some("a@b.org"), ..Default::default() });
         assert_eq!(r.unwrap().notify_by, Some(NotifyBy::Email));
         assert_eq!(Reporter::parse(ReporterInput::default()).unwrap().notify_by, None);
+    }
+
+    #[test]
+    fn languages_are_read_from_tags() {
+        assert_eq!(Language::parse("es-MX"), Some(Language::Es));
+        assert_eq!(Language::parse(" EN_us"), Some(Language::En));
+        assert_eq!(Language::parse("fr"), None);
     }
 
     #[test]

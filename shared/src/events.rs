@@ -53,7 +53,7 @@ impl EventType {
             Change::StatusChanged { to: Status::Reopened, .. } => Self::Reopened,
             Change::StatusChanged { .. } => Self::StatusChanged,
             Change::Assigned { .. } => Self::Assigned,
-            Change::Moved { .. } | Change::Recategorized { .. } => Self::Routed,
+            Change::Moved { .. } | Change::Recategorized { .. } | Change::Routed { .. } => Self::Routed,
             Change::Scheduled { .. } => Self::Scheduled,
             Change::Noted { .. } if entry.public => Self::PublicNote,
             Change::Noted { .. } => Self::InternalNote,

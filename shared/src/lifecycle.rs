@@ -266,6 +266,52 @@ impl Ticket {
         Ok(self.clone().recorded(self.version, Change::Absorbed { child: child.clone() }, true, actor, now))
     }
 
+    /// The routing rules' decision applied by town311 itself, with the probable duplicates
+    /// found; `None` when it changes nothing. Giving a fresh ticket to a person assigns it, as
+    /// when staff do; the entry is public when the citizen has something to hear (another
+    /// department, or assigned).
+    pub fn route(
+        &self,
+        routing: &crate::routing::Routing,
+        duplicates: Vec<TicketId>,
+        now: DateTime<Utc>,
+    ) -> Option<(Ticket, HistoryEntry)> {
+        if !self.status.is_open() {
+            return None;
+        }
+        let moved = routing.department != self.department;
+        let assignee =
+            if moved { routing.assignee.clone() } else { routing.assignee.clone().or(self.assignee.clone()) };
+        let mut duplicates: Vec<TicketId> = duplicates.into_iter().filter(|d| d != &self.id).collect();
+        duplicates.sort();
+        duplicates.dedup();
+        let new_duplicates = !duplicates.is_empty() && duplicates != self.possible_duplicates;
+        if !moved && assignee == self.assignee && !new_duplicates {
+            return None;
+        }
+        let mut next = self.clone();
+        next.department = routing.department.clone();
+        next.assignee = assignee.clone();
+        if assignee.is_some()
+            && assignee != self.assignee
+            && matches!(self.status, Status::Submitted | Status::Acknowledged | Status::Reopened)
+        {
+            next.status = Status::Assigned;
+        }
+        if new_duplicates {
+            next.possible_duplicates = duplicates.clone();
+        }
+        let public = moved || next.status != self.status;
+        let change = Change::Routed {
+            from: moved.then(|| self.department.clone()),
+            department: routing.department.clone(),
+            assignee,
+            rule: routing.rule.clone(),
+            duplicates: if new_duplicates { duplicates } else { Vec::new() },
+        };
+        Some(next.recorded(self.version, change, public, Actor::System, now))
+    }
+
     /// This changed ticket as the version after `seen`, with the history entry recording it.
     fn recorded(
         mut self,

@@ -3,9 +3,11 @@
 use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
+use crate::follower::Follower;
 use crate::id::TicketId;
 use crate::listing::{Indexed, Queue, QueuePage, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, EventPublisher, Idempotency, Replay, StoreError, TicketStore};
+use crate::ports::{ApiKeys, Catalog, EventPublisher, Idempotency, Outbox, Replay, StoreError, TicketStore};
+use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -26,6 +28,9 @@ pub struct MemoryStore {
     calendar: Mutex<Option<crate::sla::BusinessCalendar>>,
     replays: Mutex<BTreeMap<String, Replay>>,
     keys: Mutex<BTreeMap<String, ApiKey>>,
+    routing: Mutex<Option<RoutingRules>>,
+    followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
+    published: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
 }
@@ -134,6 +139,28 @@ impl TicketStore for MemoryStore {
         Ok(lock(&self.tokens).get(token).cloned())
     }
 
+    async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.tickets)
+            .values()
+            .filter(|t| t.status.is_open() && t.service_code == service_code)
+            .filter(|t| t.location.point().is_some_and(|p| cells.contains(&crate::nearby::cell(p))))
+            .cloned()
+            .collect())
+    }
+
+    async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
+        self.check_up()?;
+        let key = (follower.ticket_id.clone(), follower.contact.key());
+        lock(&self.followers).insert(key, follower.clone());
+        Ok(())
+    }
+
+    async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.followers).iter().filter(|((t, _), _)| t == id).map(|(_, f)| f.clone()).collect())
+    }
+
     async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.replays).get(key_hash).cloned())
@@ -184,6 +211,11 @@ impl Catalog for MemoryStore {
         Ok(lock(&self.departments).get(code).cloned())
     }
 
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.departments).values().cloned().collect())
+    }
+
     async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
         lock(&self.services).insert(service.code.clone(), service.clone());
         Ok(())
@@ -201,6 +233,39 @@ impl Catalog for MemoryStore {
 
     async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError> {
         *lock(&self.calendar) = Some(calendar.clone());
+        Ok(())
+    }
+
+    async fn routing(&self) -> Result<Option<RoutingRules>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.routing).clone())
+    }
+
+    async fn put_routing(&self, rules: &RoutingRules) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut stored = lock(&self.routing);
+        if stored.as_ref().map_or(0, |r| r.version) != rules.version.saturating_sub(1) {
+            return Err(StoreError::Conflict);
+        }
+        *stored = Some(rules.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for MemoryStore {
+    async fn was_published(&self, event_id: &str) -> Result<bool, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.published).contains_key(event_id))
+    }
+
+    async fn mark_published(
+        &self,
+        event_id: &str,
+        keep_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.published).insert(event_id.to_owned(), keep_until);
         Ok(())
     }
 }
@@ -271,6 +336,13 @@ impl MemoryStore {
             lock(&store.services).insert(s.code.clone(), s.clone());
         }
         *lock(&store.calendar) = seed.calendar.clone();
+        store
+    }
+
+    /// The demo catalog with the demo routing rules.
+    pub async fn with_demo_routing() -> Self {
+        let store = Self::with_demo_catalog().await;
+        *lock(&store.routing) = Some(crate::routing::demo_rules());
         store
     }
 }

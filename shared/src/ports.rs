@@ -4,8 +4,10 @@
 use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::events::TicketEvent;
+use crate::follower::Follower;
 use crate::id::TicketId;
 use crate::listing::{Queue, QueuePage, TicketFilter, Window};
+use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -95,6 +97,21 @@ pub trait TicketStore: Send + Sync {
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
     /// The ticket a submission token stands for.
     async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError>;
+    /// Open tickets of a service with a point in one of these geohash cells (the nearby index;
+    /// `crate::nearby` narrows them down to a radius).
+    async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError>;
+    /// Adds a follower to a ticket (following again changes nothing but the language).
+    async fn follow(&self, follower: &Follower) -> Result<(), StoreError>;
+    /// Everyone following a ticket.
+    async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError>;
+}
+
+/// Which ticket events went out already, so a replayed stream record publishes nothing twice.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    async fn was_published(&self, event_id: &str) -> Result<bool, StoreError>;
+    /// Remembers a published event until `keep_until` (past the stream's 24-hour retention).
+    async fn mark_published(&self, event_id: &str, keep_until: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// The service catalog.
@@ -104,11 +121,18 @@ pub trait Catalog: Send + Sync {
     async fn services(&self) -> Result<Vec<Service>, StoreError>;
     async fn service(&self, code: &str) -> Result<Option<Service>, StoreError>;
     async fn department(&self, code: &str) -> Result<Option<Department>, StoreError>;
+    /// Every department, by code.
+    async fn departments(&self) -> Result<Vec<Department>, StoreError>;
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_department(&self, department: &Department) -> Result<(), StoreError>;
     /// The town's business calendar, if one was set.
     async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError>;
     async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError>;
+    /// The town's routing rules, if any were set.
+    async fn routing(&self) -> Result<Option<RoutingRules>, StoreError>;
+    /// Stores the rules if the stored ones are still version `rules.version - 1` (none at all
+    /// for version 1); `Conflict` otherwise.
+    async fn put_routing(&self, rules: &RoutingRules) -> Result<(), StoreError>;
 }
 
 /// API keys of third-party apps.

@@ -64,6 +64,9 @@ pub struct Ticket {
     /// The request this one was merged into as a duplicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<TicketId>,
+    /// Open requests nearby of the same service, flagged by routing for staff to merge; internal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possible_duplicates: Vec<TicketId>,
     /// Photos received with the request, waiting to be processed (never shown as they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uploads: Vec<String>,
@@ -141,6 +144,20 @@ pub enum Change {
     Absorbed {
         child: TicketId,
     },
+    /// The routing rules placed the ticket (department and person) and flagged probable
+    /// duplicates.
+    Routed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        department: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        /// The rule that decided, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        duplicates: Vec<TicketId>,
+    },
 }
 
 /// One immutable line of a ticket's history, written in the same transaction as the change.
@@ -189,6 +206,7 @@ impl Change {
             Self::Noted { .. } => "note",
             Self::MergedInto { .. } => "merged",
             Self::Absorbed { .. } => "duplicate_merged",
+            Self::Routed { .. } => "routed",
         }
     }
 
@@ -212,6 +230,9 @@ impl Change {
             Self::Noted { .. } => "Note".into(),
             Self::MergedInto { parent } => format!("Merged into request {parent}, which carries on"),
             Self::Absorbed { child } => format!("Request {child} was merged into this one"),
+            Self::Routed { from: Some(_), .. } => "Passed to the department that handles it".into(),
+            Self::Routed { assignee: Some(_), .. } => "Assigned to a crew".into(),
+            Self::Routed { .. } => "Reviewed".into(),
         }
     }
 
@@ -237,10 +258,22 @@ impl HistoryEntry {
 }
 
 impl Ticket {
-    /// Opens a ticket for a request whose answers were checked against `service`.
+    /// Opens a ticket for a request whose answers were checked against `service`, in the
+    /// service's department.
     pub fn open(
         id: TicketId,
         service: &Service,
+        request: NewRequest,
+        now: DateTime<Utc>,
+    ) -> (Self, HistoryEntry) {
+        Self::open_in(id, service, &service.department, request, now)
+    }
+
+    /// Opens a ticket in `department` (where the routing rules send it).
+    pub fn open_in(
+        id: TicketId,
+        service: &Service,
+        department: &str,
         request: NewRequest,
         now: DateTime<Utc>,
     ) -> (Self, HistoryEntry) {
@@ -248,7 +281,7 @@ impl Ticket {
             id,
             service_code: service.code.clone(),
             service_name: service.name.clone(),
-            department: service.department.clone(),
+            department: department.to_owned(),
             status: Status::Submitted,
             description: request.description,
             location: request.location,
@@ -265,6 +298,7 @@ impl Ticket {
             scheduled_for: None,
             closed_at: None,
             parent: None,
+            possible_duplicates: Vec::new(),
             uploads: request.uploads,
             version: 1,
         };

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use town311_local::provision::Names;
-use town311_local::{DEMO_CATALOG_PATH, Settings, Stack, TEMPLATE_PATH};
+use town311_local::{DEMO_CATALOG_PATH, DEMO_ROUTING_PATH, Settings, Stack, TEMPLATE_PATH};
 
 /// A running local stack with an HTTP client.
 pub struct TestStack {
@@ -38,13 +38,23 @@ fn unique_prefix() -> String {
     format!("t{}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
 }
 
-/// Starts a fresh stack against the emulator `make test` runs (`EMULATOR_URL`).
+/// Starts a fresh stack against the emulator `make test` runs (`EMULATOR_URL`), with the demo
+/// catalog and no routing rules (every request stays with its service's department).
 pub async fn spawn() -> TestStack {
     spawn_with(&[]).await
 }
 
+/// Like `spawn`, with the demo town's routing rules too.
+pub async fn spawn_routed() -> TestStack {
+    start(&[], Some(PathBuf::from(DEMO_ROUTING_PATH))).await
+}
+
 /// Like `spawn`, with template parameters set (e.g. `JurisdictionId`).
 pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
+    start(parameters, None).await
+}
+
+async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> TestStack {
     let emulator_url = std::env::var("EMULATOR_URL")
         .expect("EMULATOR_URL is not set: run these tests with `make test`, which starts the emulator");
     let settings = Settings {
@@ -54,6 +64,7 @@ pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
         parameters: parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         template_path: PathBuf::from(TEMPLATE_PATH),
         catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
+        routing_path,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");
     TestStack { stack, client: reqwest::Client::new() }
@@ -161,5 +172,93 @@ impl TestStack {
             request = request.header("content-type", "application/json").body(body.to_string());
         }
         Self::answer(request.send().await.expect("answered")).await
+    }
+}
+
+/// An SQS queue subscribed to the stack's topic, as a department or an integration would be.
+pub struct Subscriber {
+    pub sqs: aws_sdk_sqs::Client,
+    pub queue_url: String,
+}
+
+/// One message the topic delivered: the SNS envelope and the event inside it.
+#[derive(Debug)]
+pub struct Delivered {
+    pub envelope: Value,
+    pub event: Value,
+}
+
+impl Delivered {
+    /// A message attribute's value.
+    pub fn attribute(&self, name: &str) -> &str {
+        self.envelope["MessageAttributes"][name]["Value"].as_str().unwrap_or_default()
+    }
+}
+
+impl TestStack {
+    /// Subscribes a new queue (named after `name`) to the stack's topic.
+    pub async fn subscribe(&self, name: &str) -> Subscriber {
+        let sqs = aws_sdk_sqs::Client::new(&self.stack.sdk);
+        let sns = aws_sdk_sns::Client::new(&self.stack.sdk);
+        let queue_name = format!("{}-{name}", self.stack.provisioned.table);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(queue_name)
+            .send()
+            .await
+            .expect("queue created")
+            .queue_url
+            .expect("url");
+        let arn_name = aws_sdk_sqs::types::QueueAttributeName::QueueArn;
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(arn_name.clone())
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes
+            .and_then(|a| a.get(&arn_name).cloned())
+            .expect("queue ARN");
+        sns.subscribe()
+            .topic_arn(&self.stack.provisioned.topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .expect("subscribed");
+        Subscriber { sqs, queue_url }
+    }
+}
+
+impl Subscriber {
+    /// Receives messages until `done` holds of all received so far, then listens one more quiet
+    /// second (a duplicate would show); gives up after `seconds`.
+    pub async fn receive_until(&self, seconds: u32, done: impl Fn(&[Delivered]) -> bool) -> Vec<Delivered> {
+        let mut received = Vec::new();
+        for _ in 0..seconds {
+            let output = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .wait_time_seconds(1)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive");
+            let messages = output.messages.unwrap_or_default();
+            let quiet = messages.is_empty();
+            for message in messages {
+                let envelope: Value =
+                    serde_json::from_str(message.body().unwrap_or_default()).expect("an envelope");
+                let event =
+                    serde_json::from_str(envelope["Message"].as_str().unwrap_or_default()).expect("an event");
+                received.push(Delivered { envelope, event });
+            }
+            if quiet && done(&received) {
+                break;
+            }
+        }
+        received
     }
 }

@@ -8,14 +8,19 @@ use town311_tests::{Answer, TestStack, spawn};
 
 const CLERK: (&str, &[&str]) = ("bo", &["dept-DPW"]);
 
+/// Files a pothole, each one a kilometre or so from the last (so none is flagged as another's
+/// duplicate, which would change its version under the test).
 async fn pothole(stack: &TestStack) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let lat = format!("{:.4}", 42.1 + f64::from(n) * 0.01);
     let answer = stack
         .post_form(
             "/open311/v2/requests.json",
             &[
                 ("service_code", "POTHOLE"),
                 ("attribute[SIZE]", "large"),
-                ("lat", "42.1"),
+                ("lat", &lat),
                 ("long", "-72.5"),
                 ("email", "reporter@example.org"),
                 ("phone", "555-010-7777"),

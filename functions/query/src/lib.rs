@@ -39,12 +39,18 @@ impl State {
     }
 }
 
+pub mod nearby;
 pub mod staff;
 
-/// Handles the `GET /open311/v2/…` and `GET /staff/v1/…` routes template.yaml gives this function.
+/// Handles the `GET /open311/v2/…`, `GET /citizen/v1/…` and `GET /staff/v1/…` routes
+/// template.yaml gives this function.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
-    if http::route_key(&request).is_some_and(|key| key.starts_with("GET /staff/")) {
-        return Ok(http::respond(None, staff::dispatch(state, &request).await));
+    match http::route_key(&request) {
+        Some(key) if key.starts_with("GET /staff/") => {
+            return Ok(http::respond(None, staff::dispatch(state, &request).await));
+        }
+        Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
+        _ => {}
     }
     let format = http::requested_format(&request);
     Ok(http::respond(format, dispatch(state, &request, format).await))

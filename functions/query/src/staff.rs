@@ -27,6 +27,10 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
         "GET /staff/v1/tickets/{id}" => ticket(state, request, &caller).await,
         "GET /staff/v1/tickets" => queue(state, request, &caller).await,
         "GET /staff/v1/export.csv" => export(state, request, &caller).await,
+        "GET /staff/v1/routing" => {
+            let rules = state.catalog.routing().await?.unwrap_or_default();
+            http::routing_rules(&rules)
+        }
         _ => Err(ApiError::NotFound("unknown resource".into())),
     }
 }
@@ -40,7 +44,8 @@ async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Res
         return Err(ApiError::Forbidden(format!("ticket {id} belongs to a department you do not work")));
     }
     let history = state.tickets.history(&id).await?;
-    http::staff_ticket(StatusCode::OK, &ticket, &history)
+    let followers = state.tickets.followers(&id).await?;
+    http::staff_ticket(StatusCode::OK, &ticket, &history, Some(&followers))
 }
 
 #[derive(Serialize)]

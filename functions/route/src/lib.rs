@@ -1,27 +1,58 @@
-//! The route function: consumes the table's stream and publishes one event per history entry
-//! to the SNS topic (the outbox), so an event goes out exactly for a change that was written.
+//! The route function: consumes the table's stream. For each history entry written it
+//!
+//! 1. does the work the change calls for: a new or recategorized ticket is routed by the town's
+//!    rules (department, person) and a new one is checked for probable duplicates nearby; a
+//!    ticket staff moved gets its person from that department's rules; a duplicate merged into
+//!    a parent hands its reporter and followers over to the parent;
+//! 2. publishes the change's event to the SNS topic (the outbox), once.
+//!
+//! Replays are harmless: routing writes only if the ticket is still the version the entry made
+//! (otherwise it was routed already, or staff changed it since), following is keyed by contact,
+//! and an event already published is remembered and not published again.
 //!
 //! Records are handled in order; on the first failure the batch stops and reports that record,
-//! so Lambda retries from it (partial batch response) and nothing after it is skipped.
+//! so Lambda retries from it (partial batch response) and nothing after it is skipped. A record
+//! that keeps failing goes to the dead-letter queue after the retries (template.yaml).
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::aws::TableItem;
+use town311::clock::{Clock, SystemClock};
 use town311::events::TicketEvent;
-use town311::ports::{EventPublisher, StoreError};
+use town311::follower::{Contact, Follower};
+use town311::id::TicketId;
+use town311::ports::{Catalog, EventPublisher, Outbox, StoreError, TicketStore};
+use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
+
+/// How long a published event is remembered: past the stream's 24-hour retention.
+const REMEMBER_PUBLISHED_HOURS: i64 = 48;
+/// At most this many probable duplicates are flagged on a ticket, nearest first.
+const MAX_DUPLICATES: usize = 5;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
+    pub tickets: Arc<dyn TicketStore>,
+    pub catalog: Arc<dyn Catalog>,
+    pub outbox: Arc<dyn Outbox>,
     pub events: Arc<dyn EventPublisher>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl State {
-    /// The production wiring: the SNS topic.
+    /// The production wiring: the table and the SNS topic.
     pub fn from_aws(config: &town311::config::Config, sdk: &town311::aws::SdkConfig) -> Self {
-        Self { events: Arc::new(town311::aws::SnsEvents::new(sdk, config)) }
+        let table = Arc::new(town311::aws::DynamoTable::new(sdk, config));
+        Self {
+            tickets: table.clone(),
+            catalog: table.clone(),
+            outbox: table,
+            events: Arc::new(town311::aws::SnsEvents::new(sdk, config)),
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
@@ -46,19 +77,128 @@ pub async fn handle(state: &State, event: LambdaEvent<Event>) -> Result<DynamoDb
 
 async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> {
     if record.event_name != "INSERT" {
-        tracing::debug!(event_name = %record.event_name, "no event for this change yet");
         return Ok(());
     }
-    match TableItem::from_stream_image(record.change.new_image.clone())? {
-        TableItem::History(entry) => {
-            let span = tracing::info_span!("route", ticket_id = %entry.ticket_id);
-            let event = TicketEvent::new(&entry);
-            state.events.publish(&event).instrument(span.clone()).await?;
-            span.in_scope(|| tracing::info!(event_id = %event.event_id, "ticket event published"));
-            Ok(())
-        }
+    let TableItem::History(entry) = TableItem::from_stream_image(record.change.new_image.clone())? else {
+        return Ok(());
+    };
+    let span = tracing::info_span!("route", ticket_id = %entry.ticket_id, version = entry.version);
+    async {
+        follow_up(state, &entry).await?;
+        publish_once(state, &entry).await
+    }
+    .instrument(span)
+    .await
+}
+
+/// The work a change calls for, before anyone hears of it.
+async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
+    match &entry.change {
+        Change::Submitted { .. } => route(state, entry, None, true).await,
+        Change::Recategorized { .. } => route(state, entry, None, false).await,
+        Change::Moved { to, .. } => route(state, entry, Some(to), false).await,
+        Change::MergedInto { parent } => hand_over_followers(state, &entry.ticket_id, parent).await,
         _ => Ok(()),
     }
+}
+
+/// Routes the ticket as `entry` left it, by the town's rules.
+async fn route(
+    state: &State,
+    entry: &HistoryEntry,
+    within: Option<&str>,
+    find_duplicates: bool,
+) -> Result<(), StoreError> {
+    let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
+    if ticket.version != entry.version {
+        tracing::debug!(current = ticket.version, "the ticket moved on since; nothing to route");
+        return Ok(());
+    }
+    let rules = state.catalog.routing().await?.unwrap_or_default();
+    let fallback = match state.catalog.service(&ticket.service_code).await? {
+        Some(service) => service.department,
+        None => ticket.department.clone(),
+    };
+    let mut routing = rules.decide(&ticket, &fallback, within);
+    if routing.department != ticket.department
+        && state.catalog.department(&routing.department).await?.is_none()
+    {
+        tracing::warn!(department = %routing.department, "a rule names a department no longer in the catalog");
+        routing =
+            town311::routing::Routing { department: ticket.department.clone(), assignee: None, rule: None };
+    }
+    let duplicates = if find_duplicates {
+        probable_duplicates(state, &ticket, f64::from(rules.duplicate_radius_m)).await?
+    } else {
+        Vec::new()
+    };
+    let Some(change) = ticket.route(&routing, duplicates, state.clock.now()) else { return Ok(()) };
+    let (routed, _) = &change;
+    match state.tickets.apply(std::slice::from_ref(&change)).await {
+        Ok(()) => {
+            tracing::info!(
+                department = %routed.department,
+                assigned = routed.assignee.is_some(),
+                rule = routing.rule.as_deref().unwrap_or("-"),
+                duplicates = routed.possible_duplicates.len(),
+                "ticket routed"
+            );
+            Ok(())
+        }
+        // Someone changed it meanwhile (or a replay routed it first): their change stands.
+        Err(StoreError::Conflict) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// Older open requests of the same service within the radius.
+async fn probable_duplicates(
+    state: &State,
+    ticket: &Ticket,
+    radius_m: f64,
+) -> Result<Vec<TicketId>, StoreError> {
+    let Some(point) = ticket.location.point() else { return Ok(Vec::new()) };
+    let nearby = town311::nearby::find(state.tickets.as_ref(), &ticket.service_code, point, radius_m).await?;
+    Ok(nearby
+        .into_iter()
+        .filter(|n| n.ticket.id != ticket.id && n.ticket.requested_at <= ticket.requested_at)
+        .take(MAX_DUPLICATES)
+        .map(|n| n.ticket.id)
+        .collect())
+}
+
+/// A merged duplicate's reporter and followers follow the parent from now on.
+async fn hand_over_followers(state: &State, child: &TicketId, parent: &TicketId) -> Result<(), StoreError> {
+    let Some(ticket) = state.tickets.get(child).await? else { return Ok(()) };
+    let mut followers = state.tickets.followers(child).await?;
+    if let Some(contact) = Contact::of_reporter(&ticket.reporter) {
+        followers.push(Follower {
+            ticket_id: child.clone(),
+            contact,
+            language: ticket.reporter.language,
+            since: ticket.requested_at,
+            via: None,
+        });
+    }
+    for follower in &followers {
+        state.tickets.follow(&follower.carried_to(parent, child)).await?;
+    }
+    tracing::info!(parent = %parent, followers = followers.len(), "followers handed over to the parent");
+    Ok(())
+}
+
+/// Publishes the entry's event unless it went out already.
+async fn publish_once(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
+    let event = TicketEvent::new(entry);
+    if state.outbox.was_published(&event.event_id).await? {
+        tracing::info!(event_id = %event.event_id, "event published before; not again");
+        return Ok(());
+    }
+    state.events.publish(&event).await?;
+    let keep_until = state.clock.now() + Duration::hours(REMEMBER_PUBLISHED_HOURS);
+    state.outbox.mark_published(&event.event_id, keep_until).await?;
+    tracing::info!(event_id = %event.event_id, "ticket event published");
+    Ok(())
 }
 
 #[cfg(test)]

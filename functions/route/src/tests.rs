@@ -1,8 +1,239 @@
 use super::*;
+use chrono::{DateTime, TimeZone, Utc};
 use lambda_runtime::Context;
 use serde_json::json;
+use town311::clock::FixedClock;
+use town311::contact::{Language, NotifyBy, Reporter, ReporterInput};
 use town311::events::EventType;
-use town311::memory::RecordingPublisher;
+use town311::lifecycle::{Action, Targets};
+use town311::location::{GeoPoint, Location};
+use town311::memory::{MemoryStore, RecordingPublisher};
+use town311::status::Status;
+use town311::ticket::{Actor, Channel, NewRequest};
+
+struct Fixture {
+    store: Arc<MemoryStore>,
+    publisher: Arc<RecordingPublisher>,
+    state: State,
+}
+
+async fn fixture() -> Fixture {
+    let store = Arc::new(MemoryStore::with_demo_routing().await);
+    let publisher = Arc::new(RecordingPublisher::default());
+    let state = State {
+        tickets: store.clone(),
+        catalog: store.clone(),
+        outbox: store.clone(),
+        events: publisher.clone(),
+        clock: Arc::new(FixedClock::at(at(30))),
+    };
+    Fixture { store, publisher, state }
+}
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 15, minute, 0).unwrap()
+}
+
+/// Files a request at `minute` past the hour, as submit would, and returns its first entry.
+async fn file(f: &Fixture, id: &str, service_code: &str, lat: f64, long: f64, minute: u32) -> HistoryEntry {
+    file_as(f, id, service_code, lat, long, minute, Reporter::default()).await
+}
+
+async fn file_as(
+    f: &Fixture,
+    id: &str,
+    service_code: &str,
+    lat: f64,
+    long: f64,
+    minute: u32,
+    reporter: Reporter,
+) -> HistoryEntry {
+    let service = f.store.service(service_code).await.unwrap().unwrap();
+    let request = NewRequest {
+        service_code: service_code.into(),
+        location: Location::new(Some(GeoPoint::new(lat, long).unwrap()), None, None).unwrap(),
+        description: None,
+        answers: Default::default(),
+        media_urls: vec![],
+        reporter,
+        channel: Channel::Web,
+        uploads: vec![],
+    };
+    let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at(minute));
+    f.store.create(&ticket, &entry, None, None).await.unwrap();
+    entry
+}
+
+/// The stream record of a history entry, with the image the table would put in it.
+fn entry_record(sequence: &str, entry: &HistoryEntry) -> serde_json::Value {
+    let image = TableItem::history_image(entry).unwrap();
+    let mut record = record(sequence, "INSERT", json!({}));
+    record["dynamodb"]["NewImage"] = serde_json::to_value(image).unwrap();
+    record
+}
+
+#[tokio::test]
+async fn a_new_pothole_goes_to_its_ward_crew_and_is_announced() {
+    let f = fixture().await;
+    let first = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+    let response = handle(&f.state, batch(vec![entry_record("1", &first)])).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let ticket = f.store.get(&first.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.assignee.as_deref()), ("DPW", Some("ana")));
+    assert_eq!((ticket.status, ticket.version), (Status::Assigned, 2));
+    let history = TicketStore::history(f.store.as_ref(), &first.ticket_id).await.unwrap();
+    assert!(matches!(&history[1].change, Change::Routed { rule: Some(r), .. } if r == "potholes-ward-1"));
+    assert_eq!(history[1].actor, Actor::System);
+    // The routing's own entry comes through the stream next: announced, not routed again.
+    handle(&f.state, batch(vec![entry_record("2", &history[1])])).await.unwrap();
+    let kinds: Vec<EventType> = f.publisher.events().iter().map(|e| e.event_type).collect();
+    assert_eq!(kinds, vec![EventType::Created, EventType::Routed]);
+    assert_eq!(f.store.get(&first.ticket_id).await.unwrap().unwrap().version, 2);
+}
+
+#[tokio::test]
+async fn replaying_a_batch_publishes_and_routes_nothing_twice() {
+    let f = fixture().await;
+    let a = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+    let b = file(&f, "AAAA-BBBB", "GRAFFITI", 42.30, -71.90, 1).await;
+    let records = || batch(vec![entry_record("1", &a), entry_record("2", &b)]);
+    assert!(handle(&f.state, records()).await.unwrap().batch_item_failures.is_empty());
+    assert!(handle(&f.state, records()).await.unwrap().batch_item_failures.is_empty());
+    let ids: Vec<String> = f.publisher.events().into_iter().map(|e| e.event_id).collect();
+    assert_eq!(ids, vec!["K7QM-3XPR/1/created", "AAAA-BBBB/1/created"]);
+    let routed = TicketStore::history(f.store.as_ref(), &a.ticket_id).await.unwrap();
+    assert_eq!(routed.len(), 2, "routed once: {routed:?}");
+    // Graffiti outside downtown stays with Code Enforcement, unassigned: nothing to write.
+    assert_eq!(TicketStore::history(f.store.as_ref(), &b.ticket_id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn when_the_topic_is_down_the_record_is_retried_and_published_once_back_up() {
+    let f = fixture().await;
+    let a = file(&f, "K7QM-3XPR", "GRAFFITI", 42.30, -71.90, 0).await;
+    *f.publisher.down.lock().unwrap() = true;
+    let response = handle(&f.state, batch(vec![entry_record("1", &a)])).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+    *f.publisher.down.lock().unwrap() = false;
+    for _ in 0..2 {
+        assert!(
+            handle(&f.state, batch(vec![entry_record("1", &a)]))
+                .await
+                .unwrap()
+                .batch_item_failures
+                .is_empty()
+        );
+    }
+    assert_eq!(f.publisher.events().len(), 1);
+}
+
+#[tokio::test]
+async fn a_poison_record_stops_its_batch_at_itself_and_the_rest_goes_through() {
+    let f = fixture().await;
+    let a = file(&f, "K7QM-3XPR", "GRAFFITI", 42.30, -71.90, 0).await;
+    let b = file(&f, "AAAA-BBBB", "GRAFFITI", 42.30, -71.91, 1).await;
+    let mut poison = history_image("CCCC-DDDD", 1, submitted(), true);
+    poison["status"] = json!({"S": "exploded"});
+    let response = handle(
+        &f.state,
+        batch(vec![entry_record("1", &a), record("2", "INSERT", poison), entry_record("3", &b)]),
+    )
+    .await
+    .unwrap();
+    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(failed, vec![Some("2".to_owned())], "the batch resumes from the poison record");
+    // Lambda retries from it, then sends it to the dead-letter queue and goes on after it.
+    assert!(
+        handle(&f.state, batch(vec![entry_record("3", &b)])).await.unwrap().batch_item_failures.is_empty()
+    );
+    let ids: Vec<String> = f.publisher.events().into_iter().map(|e| e.event_id).collect();
+    assert_eq!(ids, vec!["K7QM-3XPR/1/created", "AAAA-BBBB/1/created"]);
+}
+
+#[tokio::test]
+async fn nearby_open_reports_of_the_same_service_are_flagged_as_probable_duplicates() {
+    let f = fixture().await;
+    // 42.2800, -71.8000, then one about 40 m north, one about 300 m north, one of another
+    // service next door, one closed next door.
+    let first = file(&f, "K7QM-3XPR", "POTHOLE", 42.2800, -71.8000, 0).await;
+    file(&f, "EEEE-FFFF", "POTHOLE", 42.2827, -71.8000, 1).await;
+    file(&f, "GGGG-HHHH", "STREETLIGHT", 42.2801, -71.8000, 2).await;
+    let closed = file(&f, "JJJJ-KKKK", "POTHOLE", 42.28005, -71.8000, 3).await;
+    let ticket = f.store.get(&closed.ticket_id).await.unwrap().unwrap();
+    let action = Action::Merge { parent: first.ticket_id.clone() };
+    let change = ticket.apply(&action, Actor::Staff("ana".into()), at(4), Targets::default()).unwrap();
+    f.store.apply(&[change]).await.unwrap();
+    let second = file(&f, "MMMM-NNNN", "POTHOLE", 42.28036, -71.8000, 5).await;
+    handle(&f.state, batch(vec![entry_record("1", &second)])).await.unwrap();
+    let ticket = f.store.get(&second.ticket_id).await.unwrap().unwrap();
+    assert_eq!(ticket.possible_duplicates, vec![first.ticket_id]);
+    let entry = TicketStore::history(f.store.as_ref(), &second.ticket_id).await.unwrap().pop().unwrap();
+    assert!(matches!(entry.change, Change::Routed { ref duplicates, .. } if duplicates.len() == 1));
+}
+
+#[tokio::test]
+async fn recategorizing_routes_again_and_a_move_picks_a_person_there() {
+    let f = fixture().await;
+    let filed = file(&f, "K7QM-3XPR", "GRAFFITI", 42.250, -71.785, 0).await;
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    let pothole = f.store.service("POTHOLE").await.unwrap().unwrap();
+    let action = Action::Recategorize { service_code: "POTHOLE".into() };
+    let targets = Targets { service: Some(&pothole) };
+    let (changed, entry) = ticket.apply(&action, Actor::Staff("omar".into()), at(1), targets).unwrap();
+    f.store.apply(&[(changed, entry.clone())]).await.unwrap();
+    handle(&f.state, batch(vec![entry_record("1", &entry)])).await.unwrap();
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.assignee.as_deref()), ("DPW", Some("carla")));
+
+    let action = Action::Move { department: "CODE".into() };
+    let (moved, entry) =
+        ticket.apply(&action, Actor::Staff("carla".into()), at(2), Targets::default()).unwrap();
+    f.store.apply(&[(moved, entry.clone())]).await.unwrap();
+    handle(&f.state, batch(vec![entry_record("2", &entry)])).await.unwrap();
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!(
+        (ticket.department.as_str(), ticket.assignee),
+        ("CODE".into(), None),
+        "no CODE rule for potholes"
+    );
+}
+
+#[tokio::test]
+async fn a_merged_duplicate_hands_its_reporter_and_followers_to_the_parent() {
+    let f = fixture().await;
+    let parent = file(&f, "K7QM-3XPR", "POTHOLE", 42.2800, -71.8000, 0).await;
+    let reporter = Reporter::parse(ReporterInput {
+        email: Some("ana@example.org"),
+        notify_by: Some(NotifyBy::Email),
+        language: Some(Language::Es),
+        ..Default::default()
+    })
+    .unwrap();
+    let child = file_as(&f, "AAAA-BBBB", "POTHOLE", 42.2801, -71.8000, 1, reporter).await;
+    let follower = Follower {
+        ticket_id: child.ticket_id.clone(),
+        contact: Contact::choose(Some(NotifyBy::Sms), None, Some("5551234567")).unwrap(),
+        language: Language::En,
+        since: at(2),
+        via: None,
+    };
+    f.store.follow(&follower).await.unwrap();
+    let ticket = f.store.get(&child.ticket_id).await.unwrap().unwrap();
+    let action = Action::Merge { parent: parent.ticket_id.clone() };
+    let (merged, entry) =
+        ticket.apply(&action, Actor::Staff("ana".into()), at(3), Targets::default()).unwrap();
+    f.store.apply(&[(merged, entry.clone())]).await.unwrap();
+    for _ in 0..2 {
+        handle(&f.state, batch(vec![entry_record("1", &entry)])).await.unwrap();
+    }
+    let mut followers = f.store.followers(&parent.ticket_id).await.unwrap();
+    followers.sort_by_key(|f| f.contact.channel() == NotifyBy::Sms);
+    assert_eq!(followers.len(), 2, "each once, however often the merge is replayed");
+    assert_eq!((followers[0].contact.channel(), followers[0].language), (NotifyBy::Email, Language::Es));
+    assert!(
+        followers.iter().all(|f| f.via.as_ref() == Some(&child.ticket_id) && f.ticket_id == parent.ticket_id)
+    );
+}
 
 fn history_image(id: &str, version: u64, change: serde_json::Value, public: bool) -> serde_json::Value {
     json!({
@@ -47,8 +278,8 @@ fn batch(records: Vec<serde_json::Value>) -> LambdaEvent<Event> {
 
 #[tokio::test]
 async fn a_submitted_entry_publishes_a_created_event() {
-    let publisher = Arc::new(RecordingPublisher::default());
-    let state = State { events: publisher.clone() };
+    let f = fixture().await;
+    let (publisher, state) = (f.publisher.clone(), f.state);
     let records = vec![
         record("1", "INSERT", ticket_image("K7QM-3XPR")),
         record("2", "INSERT", history_image("K7QM-3XPR", 1, submitted(), true)),
@@ -65,8 +296,8 @@ async fn a_submitted_entry_publishes_a_created_event() {
 
 #[tokio::test]
 async fn every_change_becomes_its_event_without_its_text() {
-    let publisher = Arc::new(RecordingPublisher::default());
-    let state = State { events: publisher.clone() };
+    let f = fixture().await;
+    let (publisher, state) = (f.publisher.clone(), f.state);
     let closed = json!({"M": {"type": {"S": "status_changed"}, "from": {"S": "in_progress"}, "to": {"S": "closed"}, "resolution": {"S": "fixed"}}});
     let internal = json!({"M": {"type": {"S": "noted"}, "text": {"S": "caller was rude"}}});
     let records = vec![
@@ -84,9 +315,9 @@ async fn every_change_becomes_its_event_without_its_text() {
 
 #[tokio::test]
 async fn a_failure_reports_its_record_and_stops_the_batch() {
-    let publisher = Arc::new(RecordingPublisher::default());
-    *publisher.down.lock().unwrap() = true;
-    let state = State { events: publisher.clone() };
+    let f = fixture().await;
+    *f.publisher.down.lock().unwrap() = true;
+    let state = f.state;
     let records = vec![
         record("7", "INSERT", history_image("K7QM-3XPR", 1, submitted(), true)),
         record("8", "INSERT", history_image("AAAA-BBBB", 1, submitted(), true)),
@@ -98,8 +329,8 @@ async fn a_failure_reports_its_record_and_stops_the_batch() {
 
 #[tokio::test]
 async fn an_unreadable_entry_is_reported_not_skipped() {
-    let publisher = Arc::new(RecordingPublisher::default());
-    let state = State { events: publisher.clone() };
+    let f = fixture().await;
+    let (publisher, state) = (f.publisher.clone(), f.state);
     let mut image = history_image("K7QM-3XPR", 1, submitted(), true);
     image["status"] = json!({"S": "exploded"});
     let response = handle(&state, batch(vec![record("3", "INSERT", image)])).await.unwrap();

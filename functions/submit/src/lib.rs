@@ -6,12 +6,13 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::api_key::{self, KeyPolicy};
-use town311::catalog::{Service, ServiceType};
+use town311::catalog::{Department, Service, ServiceType};
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
 use town311::http::{self, ApiError};
 use town311::id::{IdSource, OsRandom, TicketId, random_token};
 use town311::open311::Format;
+use town311::open311::datetime::w3c;
 use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
@@ -101,7 +102,7 @@ async fn submit(
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
     let idempotency = idempotency_key(request, &scope)?;
     if let Some(outcome) = replayed(state, idempotency.as_deref()).await? {
-        return answer(state, format, &outcome, None).await;
+        return answer(state, format, &outcome).await;
     }
 
     let channel = if web_form { Channel::Web } else { Channel::Open311 };
@@ -116,7 +117,7 @@ async fn submit(
             tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
         }
     }
-    answer(state, format, &outcome, Some(&service)).await
+    answer(state, format, &outcome).await
 }
 
 /// A request staff enter on a caller's behalf: JSON with the Open311 fields, `attributes` as an
@@ -152,7 +153,7 @@ async fn staff_submit(state: &State, request: &Request) -> Result<Response<Body>
     tracing::info!(ticket_id = %ticket.id, user = %caller.user, channel = ticket.channel.as_str(), "entered by staff");
     let history = state.tickets.history(&ticket.id).await?;
     let status = if matches!(outcome, Outcome::Created(..)) { StatusCode::CREATED } else { StatusCode::OK };
-    http::staff_ticket(status, ticket, &history)
+    http::staff_ticket(status, ticket, &history, None)
 }
 
 async fn offered(state: &State, code: &str) -> Result<Service, ApiError> {
@@ -199,13 +200,14 @@ async fn open_ticket(
     };
     let now = state.clock.now();
     let expected_at = promise(state, service, now).await?;
+    let department = department_for(state, service, &new_request).await?;
     let idempotency = key_hash.map(|h| Idempotency {
         key_hash: h.to_owned(),
         expires_at: now + Duration::hours(IDEMPOTENCY_HOURS),
     });
     for _ in 0..ID_ATTEMPTS {
         let id = TicketId::generate(state.ids.as_ref()).map_err(internal)?;
-        let (mut ticket, entry) = Ticket::open(id, service, new_request.clone(), now);
+        let (mut ticket, entry) = Ticket::open_in(id, service, &department, new_request.clone(), now);
         ticket.expected_at = expected_at;
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
         match state
@@ -329,26 +331,29 @@ async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>
     Ok(keys)
 }
 
-/// The Open311 answer; `service` is the ticket's, when the caller has it at hand already.
-async fn answer(
-    state: &State,
-    format: Format,
-    outcome: &Outcome,
-    service: Option<&Service>,
-) -> Result<Response<Body>, ApiError> {
+/// The Open311 answer: the number (or token), the promise and the department's contact.
+async fn answer(state: &State, format: Format, outcome: &Outcome) -> Result<Response<Body>, ApiError> {
     let (Outcome::Created(ticket, token) | Outcome::Replayed(ticket, token)) = outcome;
-    let service = match service {
-        Some(service) if service.code == ticket.service_code => service.clone(),
-        _ => offered(state, &ticket.service_code).await?,
-    };
+    let department = state.catalog.department(&ticket.department).await?;
     let created = [CreatedRecord {
         // Open311: a token or a number, never both.
         service_request_id: token.is_none().then_some(&ticket.id),
         token: token.as_deref(),
-        service_notice: service_notice(state, &service, ticket).await?,
+        service_notice: service_notice(state, department.as_ref(), ticket),
         account_id: None,
+        expected_datetime: ticket.expected_at.map(|at| w3c(at, state.config.timezone)),
+        department_name: department.as_ref().map(|d| d.name.as_str()),
+        department_phone: department.as_ref().map(|d| d.phone.as_str()),
+        department_email: department.as_ref().map(|d| d.email.as_str()),
     }];
     http::document(format, "service_requests", &created)
+}
+
+/// The department the routing rules send a request to, so the citizen hears at once who will
+/// handle it (the route function binds the rest: the person, duplicates).
+async fn department_for(state: &State, service: &Service, request: &NewRequest) -> Result<String, ApiError> {
+    let Some(rules) = state.catalog.routing().await? else { return Ok(service.department.clone()) };
+    Ok(rules.decide(request, &service.department, None).department)
 }
 
 /// When the town promises a response: the service's target on the town's business calendar.
@@ -363,7 +368,7 @@ async fn promise(
 }
 
 /// What the citizen is told at once: who handles the request, by when, and how to reach them.
-async fn service_notice(state: &State, service: &Service, ticket: &Ticket) -> Result<String, ApiError> {
+fn service_notice(state: &State, department: Option<&Department>, ticket: &Ticket) -> String {
     let by = ticket
         .expected_at
         .map(|at| {
@@ -373,10 +378,10 @@ async fn service_notice(state: &State, service: &Service, ticket: &Ticket) -> Re
             )
         })
         .unwrap_or_default();
-    Ok(match state.catalog.department(&service.department).await? {
+    match department {
         Some(d) => format!("{} handles this request.{by} Questions: {}, {}.", d.name, d.phone, d.email),
         None => format!("{} has received this request.{by}", state.config.town_name),
-    })
+    }
 }
 
 #[cfg(test)]

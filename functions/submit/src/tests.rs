@@ -75,6 +75,30 @@ async fn submit_creates_a_ticket_and_answers_with_its_number() {
     assert_eq!(ticket.answers["SIZE"], vec!["large"]);
     assert_eq!(store.history().len(), 1);
     assert_eq!(ticket.expected_at, Some(Utc.with_ymd_and_hms(2026, 11, 25, 22, 0, 0).unwrap()));
+    // The confirmation's parts, one field each.
+    assert_eq!(answer[0]["expected_datetime"], "2026-11-25T17:00:00-05:00");
+    assert_eq!(answer[0]["department_name"], "Public Works");
+    assert_eq!(answer[0]["department_phone"], "(555) 010-2100");
+    assert_eq!(answer[0]["department_email"], "publicworks@millbrook.example");
+}
+
+#[tokio::test]
+async fn the_routing_rules_decide_the_department_the_citizen_is_told_of() {
+    let store = Arc::new(MemoryStore::with_demo_routing().await);
+    let (mut state, _) = state().await;
+    state.tickets = store.clone();
+    state.catalog = store.clone();
+    // A fallen tree blocking a road is Public Works' job, not Parks'.
+    let body = "service_code=TREE_DOWN&lat=42.28&long=-71.8&description=Tree+blocking+the+road";
+    let (status, body) = call(&state, form(body)).await;
+    assert_eq!(status, 200, "{body}");
+    let answer = json(&body);
+    assert_eq!(answer[0]["department_name"], "Public Works");
+    let id = TicketId::parse(answer[0]["service_request_id"].as_str().unwrap()).unwrap();
+    assert_eq!(store.get(&id).await.unwrap().unwrap().department, "DPW");
+    let (_, body) =
+        call(&state, form("service_code=TREE_DOWN&lat=42.28&long=-71.8&description=In+the+park")).await;
+    assert_eq!(json(&body)[0]["department_name"], "Parks and Recreation");
 }
 
 #[tokio::test]

@@ -7,10 +7,13 @@ use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::clock::{Clock, SystemClock};
 use town311::config::Config;
+use town311::contact::{Language, NotifyBy};
+use town311::follower::{Contact, Follower};
 use town311::http::{self, ApiError};
 use town311::id::TicketId;
 use town311::lifecycle::{Action, Targets};
 use town311::ports::{Catalog, StoreError, TicketStore};
+use town311::routing::{self, RoutingRules};
 use town311::staff::Caller;
 use town311::ticket::{Actor, Ticket};
 use tracing::Instrument;
@@ -34,12 +37,14 @@ impl State {
     }
 }
 
-/// Handles `POST /staff/v1/tickets/{id}/actions` and the reporter's
-/// `POST /citizen/v1/requests/{id}/reopen`.
+/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`, and the
+/// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
     let outcome = match http::route_key(&request) {
         Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
+        Some("POST /citizen/v1/requests/{id}/follow") => follow(state, &request).await,
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
+        Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))
@@ -73,6 +78,101 @@ async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiE
         StatusCode::OK,
         &serde_json::json!({ "service_request_id": id, "status": change.0.status.open311() }),
     )
+}
+
+/// What a citizen sends to follow a request.
+#[derive(serde::Deserialize)]
+struct FollowRequest {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    notify_by: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+/// "Follow this one instead": a citizen hears about an open request as its reporter does. A
+/// request merged into another is followed through its parent.
+async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let not_found = || ApiError::NotFound("no such request".into());
+    let id =
+        http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
+    let body: FollowRequest = serde_json::from_slice(http::body_within(request, MAX_ACTION_BYTES)?)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not a follow request: {e}")))?;
+    let notify_by = body
+        .notify_by
+        .as_deref()
+        .map(|v| match NotifyBy::parse(v) {
+            Some(choice @ (NotifyBy::Email | NotifyBy::Sms)) => Ok(choice),
+            _ => Err(ApiError::BadRequest("notify_by must be email or sms".into())),
+        })
+        .transpose()?;
+    let language = match body.language.as_deref() {
+        None => Language::default(),
+        Some(tag) => {
+            Language::parse(tag).ok_or_else(|| ApiError::BadRequest("language must be en or es".into()))?
+        }
+    };
+    let contact = Contact::choose(notify_by, body.email.as_deref(), body.phone.as_deref())?;
+    let mut ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
+    if let Some(parent) = ticket.parent.clone() {
+        ticket = state.tickets.get(&parent).await?.ok_or_else(not_found)?;
+    }
+    if !ticket.status.is_open() {
+        return Err(ApiError::Conflict(format!(
+            "request {} is closed; file a new request if the problem is back",
+            ticket.id
+        )));
+    }
+    let follower =
+        Follower { ticket_id: ticket.id.clone(), contact, language, since: state.clock.now(), via: None };
+    state.tickets.follow(&follower).await?;
+    tracing::info!(ticket_id = %ticket.id, channel = %follower.contact.channel(), "followed");
+    http::json(
+        StatusCode::CREATED,
+        &serde_json::json!({ "service_request_id": ticket.id, "following": true }),
+    )
+}
+
+/// Admins replace the routing rules; the body is the whole rules document. `If-Match` with the
+/// rules' ETag guards against overwriting someone else's edit.
+async fn put_routing(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = http::caller(request)?;
+    if !caller.admin {
+        return Err(ApiError::Forbidden("only admins change the routing rules".into()));
+    }
+    let expected =
+        match request.headers().get("if-match").and_then(|v| v.to_str().ok()) {
+            None => None,
+            Some(v) => {
+                Some(v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().map_err(|_| {
+                    ApiError::BadRequest("If-Match must be the rules' ETag, like \"3\"".into())
+                })?)
+            }
+        };
+    let body = http::body_within(request, town311::routing::MAX_RULES_BYTES)?;
+    let services = state.catalog.services().await?;
+    let departments = state.catalog.departments().await?;
+    let rules = RoutingRules::parse(body, &services, &departments)?;
+    let stored = match routing::replace(
+        state.catalog.as_ref(),
+        rules,
+        &caller.user,
+        state.clock.now(),
+        expected,
+    )
+    .await
+    {
+        Ok(stored) => stored,
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::RulesChanged { seen: expected.unwrap_or_default() });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    tracing::info!(user = %caller.user, version = stored.version, rules = stored.rules.len(), "routing rules replaced");
+    http::routing_rules(&stored)
 }
 
 async fn act(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -140,7 +240,7 @@ async fn change(
     let (changed, entry) = &changes[0];
     tracing::info!(change = entry.change.kind(), version = changed.version, "ticket changed");
     let history = state.tickets.history(&changed.id).await?;
-    http::staff_ticket(StatusCode::OK, changed, &history)
+    http::staff_ticket(StatusCode::OK, changed, &history, None)
 }
 
 /// Staff act only on their departments' tickets; viewers act on none.

@@ -30,6 +30,8 @@ use town311::config::Config;
 pub const TEMPLATE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
 /// The demo catalog.
 pub const DEMO_CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/catalog.json");
+/// The demo town's routing rules (wards, a downtown crew zone).
+pub const DEMO_ROUTING_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/routing.json");
 
 /// How to stand the local stack up.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct Settings {
     pub template_path: PathBuf,
     /// The catalog to seed, if any.
     pub catalog_path: Option<PathBuf>,
+    /// The routing rules to seed, if any (checked against the catalog).
+    pub routing_path: Option<PathBuf>,
 }
 
 /// A setting or step that failed.
@@ -67,13 +71,14 @@ pub enum LocalError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot seed the catalog from {path}: {reason}")]
+    #[error("cannot seed from {path}: {reason}")]
     Seed { path: String, reason: String },
 }
 
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
-    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`; defaults serve a demo.
+    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`, and the
+    /// `CATALOG` and `ROUTING` files to seed (`ROUTING=none` seeds no rules); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -103,6 +108,10 @@ impl Settings {
             parameters,
             template_path: PathBuf::from(TEMPLATE_PATH),
             catalog_path: Some(PathBuf::from(var("CATALOG").unwrap_or_else(|| DEMO_CATALOG_PATH.into()))),
+            routing_path: match var("ROUTING") {
+                Some(none) if none == "none" => None,
+                other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_ROUTING_PATH.into()))),
+            },
         })
     }
 }
@@ -162,6 +171,9 @@ impl Stack {
 
         if let Some(path) = &settings.catalog_path {
             seed(path, &config, &sdk).await?;
+        }
+        if let Some(path) = &settings.routing_path {
+            seed_routing(path, &config, &sdk).await?;
         }
 
         let routes = RouteTable::new(template.routes()?);
@@ -229,6 +241,27 @@ fn function_config(
         })?,
         web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
     })
+}
+
+/// Stores routing rules from a file, checked against the catalog already stored.
+async fn seed_routing(
+    path: &std::path::Path,
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<(), LocalError> {
+    use town311::ports::Catalog;
+    let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
+    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let store = town311::aws::DynamoTable::new(sdk, config);
+    let services = store.services().await.map_err(|e| fail(town311::http::chain(&e)))?;
+    let departments = store.departments().await.map_err(|e| fail(town311::http::chain(&e)))?;
+    let rules = town311::routing::RoutingRules::parse(&text, &services, &departments)
+        .map_err(|e| fail(e.to_string()))?;
+    let stored = town311::routing::replace(&store, rules, "seed", chrono::Utc::now(), None)
+        .await
+        .map_err(|e| fail(town311::http::chain(&e)))?;
+    tracing::info!(areas = stored.areas.features.len(), rules = stored.rules.len(), "routing rules seeded");
+    Ok(())
 }
 
 async fn seed(

@@ -32,6 +32,9 @@ pub struct StreamFeed {
 struct Shard {
     iterator: Option<String>,
     attempts: u32,
+    /// After a failure, how many records the retry hands over: Lambda bisects a failing batch
+    /// (`BisectBatchOnFunctionError`) until the failing record is alone.
+    bisected: Option<i32>,
 }
 
 enum Delivery {
@@ -75,7 +78,7 @@ impl StreamFeed {
                 .streams
                 .get_records()
                 .shard_iterator(&iterator)
-                .limit(self.source.batch_size)
+                .limit(shard.bisected.unwrap_or(self.source.batch_size))
                 .send()
                 .await
             {
@@ -94,13 +97,25 @@ impl StreamFeed {
             match self.deliver(&records).await {
                 Delivery::Done => {
                     shard.attempts = 0;
+                    shard.bisected = None;
                     shard.iterator = next;
                 }
                 Delivery::Failed(sequence) => {
                     shard.attempts += 1;
+                    // The retry starts at the failed record; with bisection, with half as many.
+                    let from_failed = records
+                        .iter()
+                        .skip_while(|r| {
+                            r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(&sequence)
+                        })
+                        .count();
+                    if self.source.bisect_batch_on_function_error {
+                        shard.bisected = Some(i32::try_from(from_failed / 2).unwrap_or(i32::MAX).max(1));
+                    }
                     if shard.attempts > self.source.maximum_retry_attempts {
                         self.give_up(shard_id, &records, &sequence).await?;
                         shard.attempts = 0;
+                        shard.bisected = None;
                         shard.iterator = Some(
                             self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence))
                                 .await?,
@@ -165,13 +180,17 @@ impl StreamFeed {
     async fn give_up(&self, shard_id: &str, records: &[Record], sequence: &str) -> Result<(), BoxError> {
         let last =
             records.last().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
+        let failed = records
+            .iter()
+            .skip_while(|r| r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(sequence))
+            .count();
         let message = json!({
             "requestContext": { "condition": "RetryAttemptsExhausted", "functionArn": self.source.function },
             "DDBStreamBatchInfo": {
                 "shardId": shard_id,
                 "startSequenceNumber": sequence,
                 "endSequenceNumber": last,
-                "batchSize": records.len(),
+                "batchSize": failed,
                 "streamArn": self.stream_arn,
             }
         });

@@ -49,6 +49,7 @@ pub struct StreamSource {
     pub batch_size: i32,
     pub maximum_retry_attempts: u32,
     pub report_batch_item_failures: bool,
+    pub bisect_batch_on_function_error: bool,
 }
 
 fn key(name: &str) -> Value {
@@ -202,6 +203,10 @@ impl Template {
                     // -1 means "retry until the record expires"; locally that is bounded.
                     maximum_retry_attempts: u32::try_from(number("MaximumRetryAttempts", 10)).unwrap_or(10),
                     report_batch_item_failures: report,
+                    bisect_batch_on_function_error: props
+                        .get(key("BisectBatchOnFunctionError"))
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 })
             })
             .collect()

@@ -1,10 +1,13 @@
-//! Operator commands for a deployment: issuing, listing and revoking the API keys third-party
-//! Open311 apps submit with, and creating staff users (the first admin among them).
+//! Operator commands for a deployment: loading the town's catalog and routing rules, issuing,
+//! listing and revoking the API keys third-party Open311 apps submit with, and creating staff
+//! users (the first admin among them).
 
 use chrono::{DateTime, Utc};
 use town311::api_key::ApiKey;
+use town311::catalog::CatalogSeed;
 use town311::id::IdSource;
-use town311::ports::{ApiKeys, StoreError};
+use town311::ports::{ApiKeys, Catalog, StoreError};
+use town311::routing::RoutingRules;
 
 /// A command that could not be carried out.
 #[derive(Debug)]
@@ -30,6 +33,27 @@ impl From<StoreError> for OpsError {
     fn from(e: StoreError) -> Self {
         Self::Store(e)
     }
+}
+
+/// Loads a catalog file (departments, services, business calendar); entries with the same code
+/// are replaced.
+pub async fn load_catalog(catalog: &dyn Catalog, json: &str) -> Result<CatalogSeed, OpsError> {
+    let seed = CatalogSeed::parse(json).map_err(|e| OpsError::Usage(e.to_string()))?;
+    seed.store(catalog).await?;
+    Ok(seed)
+}
+
+/// Loads routing rules, checked against the stored catalog, as their next version.
+pub async fn load_routing(
+    catalog: &dyn Catalog,
+    json: &[u8],
+    now: DateTime<Utc>,
+) -> Result<RoutingRules, OpsError> {
+    let services = catalog.services().await?;
+    let departments = catalog.departments().await?;
+    let rules =
+        RoutingRules::parse(json, &services, &departments).map_err(|e| OpsError::Usage(e.to_string()))?;
+    Ok(town311::routing::replace(catalog, rules, "town311-admin", now, None).await?)
 }
 
 /// Issues a key for `name`; the secret is returned once and never stored.

@@ -4,6 +4,8 @@
 //! TABLE_NAME=<the stack's TicketsTableName> town311-admin api-key issue --name "FixMyStreet"
 //! town311-admin api-key list
 //! town311-admin api-key revoke <id>
+//! town311-admin catalog load infra/seed/catalog.json
+//! town311-admin routing load infra/seed/routing.json
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
@@ -15,6 +17,7 @@ use town311::id::OsRandom;
 use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
+                     catalog load FILE | routing load FILE | \
                      user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
@@ -54,9 +57,26 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
             let key = town311_ops::revoke(&keys, id, now).await?;
             println!("Revoked API key {} ({}).", key.id, key.name);
         }
+        ["catalog", "load", path] => {
+            let seed = town311_ops::load_catalog(&keys, &read(path)?).await?;
+            println!("Loaded {} services in {} departments.", seed.services.len(), seed.departments.len());
+        }
+        ["routing", "load", path] => {
+            let rules = town311_ops::load_routing(&keys, read(path)?.as_bytes(), now).await?;
+            println!(
+                "Loaded routing rules version {}: {} areas, {} rules.",
+                rules.version,
+                rules.areas.features.len(),
+                rules.rules.len()
+            );
+        }
         _ => return Err(OpsError::Usage(USAGE.into())),
     }
     Ok(())
+}
+
+fn read(path: &str) -> Result<String, OpsError> {
+    std::fs::read_to_string(path).map_err(|e| OpsError::Usage(format!("cannot read {path}: {e}")))
 }
 
 async fn user(args: &[String]) -> Result<(), OpsError> {

@@ -10,6 +10,14 @@
 //! | service    | `CATALOG`       | `SERVICE#<code>`        | –                                       | –                                    |
 //! | department | `CATALOG`       | `DEPARTMENT#<code>`     | –                                       | –                                    |
 //! | calendar   | `CATALOG`       | `CALENDAR`              | –                                       | –                                    |
+//! | routing    | `CATALOG`       | `ROUTING`               | –                                       | –                                    |
+//! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
+//! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
+//!
+//! Tickets also key three sparse indexes while they are open: gsi3 (`QUEUE#<dept>#open|closed`,
+//! every ticket), gsi4 (`ASSIGNEE#<user>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`), and gsi6,
+//! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`) for those with a point.
+//! Idempotency records and published-event marks expire through TTL (`expires_at`).
 //!
 //! Month partitions are UTC. Every access is a key lookup or a Query on a key; nothing scans.
 //! template.yaml declares the same keys and indexes.
@@ -17,9 +25,11 @@
 use crate::api_key::ApiKey;
 use crate::catalog::{Department, Service};
 use crate::config::Config;
+use crate::follower::Follower;
 use crate::id::TicketId;
 use crate::listing::{Indexed, Queue, QueuePage, StatusFilter, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, Idempotency, Replay, StoreError, TicketStore};
+use crate::ports::{ApiKeys, Catalog, Idempotency, Outbox, Replay, StoreError, TicketStore};
+use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -67,8 +77,38 @@ struct TicketItem {
     gsi5pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi5sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi6pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi6sk: Option<String>,
     #[serde(flatten)]
     ticket: Ticket,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FollowerItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    follower: Follower,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PublishedItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RoutingItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    rules: RoutingRules,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -194,9 +234,17 @@ impl TicketItem {
                 .expected_at
                 .filter(|_| ticket.status.is_open())
                 .map(|due| format!("{}#{}", stamp(due), ticket.id)),
+            gsi6pk: nearby_point(ticket)
+                .map(|p| format!("NEAR#{}#{}", ticket.service_code, crate::nearby::cell(p))),
+            gsi6sk: nearby_point(ticket).map(|p| format!("{}#{}", crate::geo::geohash(p, 9), ticket.id)),
             ticket: ticket.clone(),
         }
     }
+}
+
+/// The point under which an open ticket is indexed as nearby.
+fn nearby_point(ticket: &Ticket) -> Option<crate::location::GeoPoint> {
+    ticket.location.point().filter(|_| ticket.status.is_open())
 }
 
 impl HistoryItem {
@@ -240,12 +288,21 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
-            "token" | "api_key" | "replay" | "calendar" => Self::Other,
+            "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
         };
         Ok(item)
+    }
+}
+
+impl TableItem {
+    /// A history entry's stream image, exactly as the table holds it (for tests of consumers).
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn history_image(entry: &HistoryEntry) -> Result<serde_dynamo::Item, StoreError> {
+        serde_dynamo::to_item(HistoryItem::new(entry))
+            .map_err(|e| StoreError::Corrupt { key: "(test image)".to_owned(), source: Box::new(e) })
     }
 }
 
@@ -337,6 +394,25 @@ impl DynamoTable {
             .await
             .map_err(unavailable("PutItem"))?;
         Ok(())
+    }
+
+    /// Every catalog item whose sort key starts with `prefix`.
+    async fn catalog_items<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(CATALOG_PK))
+            .expression_attribute_values(":prefix", s(prefix))
+            .into_paginator()
+            .items()
+            .send();
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            items.push(decode(item.map_err(unavailable("Query"))?, &format!("{CATALOG_PK}/{prefix}"))?);
+        }
+        Ok(items)
     }
 
     /// Reads a time-index partition (`index`, `pk`) between two stamps, newest first, decoding
@@ -596,6 +672,59 @@ impl TicketStore for DynamoTable {
         Ok(self.get_item::<TokenItem>(format!("TOKEN#{token}"), "TOKEN").await?.map(|i| i.ticket_id))
     }
 
+    async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError> {
+        let mut tickets = Vec::new();
+        for cell in cells {
+            let pk = format!("NEAR#{service_code}#{cell}");
+            if pk.len() > MAX_PARTITION_KEY {
+                continue;
+            }
+            let mut pages = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi6")
+                .key_condition_expression("gsi6pk = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                tickets.push(decode::<TicketItem>(item.map_err(unavailable("Query"))?, &pk)?.ticket);
+            }
+        }
+        Ok(tickets)
+    }
+
+    async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
+        self.put_item(encode(&FollowerItem {
+            pk: ticket_pk(&follower.ticket_id),
+            sk: format!("FOLLOWER#{}", follower.contact.key()),
+            entity: "follower".to_owned(),
+            follower: follower.clone(),
+        })?)
+        .await
+    }
+
+    async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
+        let pk = ticket_pk(id);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":prefix", s("FOLLOWER#"))
+            .into_paginator()
+            .items()
+            .send();
+        let mut followers = Vec::new();
+        while let Some(item) = pages.next().await {
+            followers.push(decode::<FollowerItem>(item.map_err(unavailable("Query"))?, &pk)?.follower);
+        }
+        Ok(followers)
+    }
+
     async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
         let item = self.get_item::<ReplayItem>(format!("IDEMPOTENCY#{key_hash}"), "IDEMPOTENCY").await?;
         // TTL deletion lags expiry by up to days; an expired key counts as gone.
@@ -663,23 +792,15 @@ impl TicketStore for DynamoTable {
 #[async_trait]
 impl Catalog for DynamoTable {
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
-        let mut services = Vec::new();
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(CATALOG_PK))
-            .expression_attribute_values(":prefix", s("SERVICE#"))
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(unavailable("Query"))?;
-            services.push(decode::<ServiceItem>(item, "CATALOG/SERVICE#")?.service);
-        }
+        let items: Vec<ServiceItem> = self.catalog_items("SERVICE#").await?;
+        let mut services: Vec<Service> = items.into_iter().map(|i| i.service).collect();
         services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
         Ok(services)
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        let items: Vec<DepartmentItem> = self.catalog_items("DEPARTMENT#").await?;
+        Ok(items.into_iter().map(|i| i.department).collect())
     }
 
     async fn service(&self, code: &str) -> Result<Option<Service>, StoreError> {
@@ -717,6 +838,40 @@ impl Catalog for DynamoTable {
             calendar: calendar.clone(),
         })?)
         .await
+    }
+
+    async fn routing(&self) -> Result<Option<RoutingRules>, StoreError> {
+        Ok(self.get_item::<RoutingItem>(CATALOG_PK.to_owned(), "ROUTING").await?.map(|i| i.rules))
+    }
+
+    async fn put_routing(&self, rules: &RoutingRules) -> Result<(), StoreError> {
+        let item = encode(&RoutingItem {
+            pk: CATALOG_PK.to_owned(),
+            sk: "ROUTING".to_owned(),
+            entity: "routing".to_owned(),
+            rules: rules.clone(),
+        })?;
+        let seen = rules.version.saturating_sub(1);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(if seen == 0 {
+                "attribute_not_exists(pk) OR version = :seen"
+            } else {
+                "version = :seen"
+            })
+            .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(StoreError::unavailable("PutItem", e)),
+        }
     }
 
     async fn put_department(&self, department: &Department) -> Result<(), StoreError> {
@@ -780,5 +935,37 @@ impl ApiKeys for DynamoTable {
             .await
             .map_err(unavailable("UpdateItem"))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for DynamoTable {
+    async fn was_published(&self, event_id: &str) -> Result<bool, StoreError> {
+        let pk = format!("EVENT#{event_id}");
+        if pk.len() > MAX_PARTITION_KEY {
+            return Ok(false);
+        }
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s("EVENT"))
+            .consistent_read(true)
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(unavailable("GetItem"))?;
+        Ok(output.item.is_some())
+    }
+
+    async fn mark_published(&self, event_id: &str, keep_until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.put_item(encode(&PublishedItem {
+            pk: format!("EVENT#{event_id}"),
+            sk: "EVENT".to_owned(),
+            entity: "published".to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?)
+        .await
     }
 }

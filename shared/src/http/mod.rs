@@ -25,6 +25,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("the ticket was changed by someone else since version {seen}; reload it and try again")]
     Stale { seen: u64 },
+    #[error("the routing rules were changed by someone else since version {seen}; reload them and try again")]
+    RulesChanged { seen: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -46,7 +48,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Stale { .. } | Self::RulesChanged { .. } => StatusCode::PRECONDITION_FAILED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +95,18 @@ impl From<crate::lifecycle::LifecycleError> for ApiError {
             | L::PastSchedule
             | L::FarSchedule => Self::BadRequest(e.to_string()),
         }
+    }
+}
+
+impl From<crate::routing::RulesError> for ApiError {
+    fn from(e: crate::routing::RulesError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::contact::ContactError> for ApiError {
+    fn from(e: crate::contact::ContactError) -> Self {
+        Self::BadRequest(e.to_string())
     }
 }
 
@@ -237,15 +251,28 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>
 struct StaffTicket<'a> {
     ticket: &'a crate::ticket::Ticket,
     history: &'a [crate::ticket::HistoryEntry],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    followers: Option<&'a [crate::follower::Follower]>,
 }
 
-/// The staff API's answer for one ticket, its version as the ETag the next write names.
+/// The routing rules as staff read them, with their version as the `ETag`.
+pub fn routing_rules(rules: &crate::routing::RoutingRules) -> Result<Response<Body>, ApiError> {
+    let mut response = json(StatusCode::OK, rules)?;
+    if let Ok(etag) = format!("\"{}\"", rules.version).parse() {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// The staff API's answer for one ticket, its version as the ETag the next write names;
+/// `followers` when the answer is the ticket's full view.
 pub fn staff_ticket(
     status: StatusCode,
     ticket: &crate::ticket::Ticket,
     history: &[crate::ticket::HistoryEntry],
+    followers: Option<&[crate::follower::Follower]>,
 ) -> Result<Response<Body>, ApiError> {
-    let mut response = json(status, &StaffTicket { ticket, history })?;
+    let mut response = json(status, &StaffTicket { ticket, history, followers })?;
     if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
         response.headers_mut().insert(header::ETAG, etag);
     }

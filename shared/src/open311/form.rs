@@ -1,7 +1,7 @@
 //! Reading an Open311 POST body (form-urlencoded) into a checked `NewRequest`.
 
 use crate::catalog::Answers;
-use crate::contact::{ContactError, NotifyBy, Reporter, ReporterInput};
+use crate::contact::{ContactError, Language, NotifyBy, Reporter, ReporterInput};
 use crate::description::{Description, DescriptionError};
 use crate::location::{GeoPoint, Location, LocationError};
 use crate::ticket::{Channel, NewRequest};
@@ -31,6 +31,8 @@ pub enum FormError {
     TooManyMedia(usize),
     #[error("notify_by must be email, sms or none")]
     NotifyBy,
+    #[error("language must be en or es")]
+    Language,
 }
 
 const MAX_MEDIA: usize = 5;
@@ -151,6 +153,11 @@ impl Form {
             device_id: self.get("device_id").or_else(|| self.get("deviceid")),
             account_id: self.get("account_id"),
             notify_by,
+            // An unknown language is an error, not a guess: the citizen would not understand.
+            language: self
+                .get("language")
+                .map(|v| Language::parse(v).ok_or(FormError::Language))
+                .transpose()?,
         })?;
         Ok(NewRequest {
             service_code: service_code.to_owned(),

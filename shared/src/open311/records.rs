@@ -96,6 +96,11 @@ pub struct CreatedRecord<'a> {
     pub token: Option<&'a str>,
     pub service_notice: String,
     pub account_id: Option<&'a str>,
+    /// Extensions: when the town promises a response, and who gives it.
+    pub expected_datetime: Option<String>,
+    pub department_name: Option<&'a str>,
+    pub department_phone: Option<&'a str>,
+    pub department_email: Option<&'a str>,
 }
 
 /// `tokens/{token}.{fmt}`: the ticket a token stands for.
