@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key
+.PHONY: run stop test template-check lambda-build api-key outbox
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -25,6 +25,10 @@ template-check:
 ## Only the deployable build (cargo lambda build --release --arm64).
 lambda-build:
 	@infra/local/venv.sh all && tests/lambda-build.sh
+
+## What the running local stack sent citizens (SMS and email, recorded by the emulator).
+outbox:
+	@EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/outbox.py
 
 ## Manage API keys of the running local stack: make api-key ARGS="issue --name FixMyStreet" | ARGS=list | ARGS="revoke ID"
 api-key:

@@ -4,7 +4,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-functions=(submit query route update)
+# Every function template.yaml builds with cargo-lambda (its BuildProperties' Binary).
+mapfile -t functions < <(sed -n 's/^ *Binary: *\([a-z0-9_-]*\) *$/\1/p' template.yaml)
+[ "${#functions[@]}" -gt 0 ] || { echo "lambda-build: no function in template.yaml" >&2; exit 1; }
 if command -v rustup > /dev/null && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
   rustup target add aarch64-unknown-linux-gnu
 fi

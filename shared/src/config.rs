@@ -22,6 +22,14 @@ pub struct Config {
     pub api_key_policy: KeyPolicy,
     /// The town website's origin (its own web form may post without a key).
     pub web_origin: Option<String>,
+    /// Where citizens reach town311's pages (status page links in notifications), without a
+    /// trailing slash.
+    pub public_url: Option<String>,
+    /// The address notification emails come from (an SES-verified identity); without it, no
+    /// email is sent.
+    pub mail_from: Option<String>,
+    /// Where the route function sends stream records it can never process.
+    pub dead_letter_queue_url: Option<String>,
 }
 
 /// A missing or invalid setting.
@@ -68,6 +76,9 @@ impl Config {
         Ok(Self {
             api_key_policy,
             web_origin: get("WEB_ORIGIN").ok(),
+            public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
+            mail_from: get("MAIL_FROM").ok(),
+            dead_letter_queue_url: get("DEAD_LETTER_QUEUE_URL").ok(),
             town_name: get("TOWN_NAME")?,
             timezone,
             jurisdiction_id: get("JURISDICTION_ID").ok(),

@@ -3,7 +3,7 @@
 
 use crate::id::TicketId;
 use crate::status::Status;
-use crate::ticket::{Change, HistoryEntry};
+use crate::ticket::{Change, Channel, HistoryEntry};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,9 @@ pub struct TicketEvent {
     pub ticket_version: u64,
     pub service_code: String,
     pub department: String,
+    /// How the request reached the town.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     pub status: Status,
     /// Whether citizens may hear about it.
     pub public: bool,
@@ -90,6 +93,7 @@ impl TicketEvent {
             ticket_version: entry.version,
             service_code: entry.service_code.clone(),
             department: entry.department.clone(),
+            channel: entry.channel,
             status: entry.status,
             public: entry.public,
             at: entry.at,

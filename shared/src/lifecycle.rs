@@ -331,6 +331,7 @@ impl Ticket {
             status: self.status,
             service_code: self.service_code.clone(),
             department: self.department.clone(),
+            channel: Some(self.channel),
             change,
             public,
         };

@@ -6,7 +6,10 @@ use crate::events::TicketEvent;
 use crate::follower::Follower;
 use crate::id::TicketId;
 use crate::listing::{Indexed, Queue, QueuePage, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, EventPublisher, Idempotency, Outbox, Replay, StoreError, TicketStore};
+use crate::ports::{
+    ApiKeys, Catalog, Deliveries, EventPublisher, Idempotency, Messenger, Outbox, OutgoingEmail, Replay,
+    StoreError, TicketStore,
+};
 use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
@@ -31,6 +34,9 @@ pub struct MemoryStore {
     routing: Mutex<Option<RoutingRules>>,
     followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
     published: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
+    deliveries: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
+    mutes: Mutex<Vec<(TicketId, String)>>,
+    unsubscribes: Mutex<BTreeMap<String, (TicketId, String)>>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
 }
@@ -359,6 +365,9 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::config::Config {
         s3_force_path_style: false,
         api_key_policy: crate::api_key::KeyPolicy::Open,
         web_origin: Some("https://www.millbrook.example".into()),
+        public_url: Some("https://311.millbrook.example".into()),
+        mail_from: Some("311@millbrook.example".into()),
+        dead_letter_queue_url: None,
     }
 }
 
@@ -403,5 +412,125 @@ pub fn phone_request(service_code: &str, address: &str) -> crate::ticket::NewReq
         reporter: crate::contact::Reporter::default(),
         channel: crate::ticket::Channel::Phone,
         uploads: Vec::new(),
+    }
+}
+
+#[async_trait]
+impl Deliveries for MemoryStore {
+    async fn claim(
+        &self,
+        delivery_id: &str,
+        keep_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check_up()?;
+        let mut deliveries = lock(&self.deliveries);
+        if deliveries.contains_key(delivery_id) {
+            return Ok(false);
+        }
+        deliveries.insert(delivery_id.to_owned(), keep_until);
+        Ok(true)
+    }
+
+    async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.deliveries).remove(delivery_id);
+        Ok(())
+    }
+
+    async fn mute(
+        &self,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.mutes).push((ticket_id.clone(), contact_key.to_owned()));
+        Ok(())
+    }
+
+    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.mutes).iter().filter(|(t, _)| t == ticket_id).map(|(_, k)| k.clone()).collect())
+    }
+
+    async fn issue_unsubscribe(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        _keep_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.unsubscribes).insert(token.to_owned(), (ticket_id.clone(), contact_key.to_owned()));
+        Ok(())
+    }
+
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.unsubscribes).get(token).cloned())
+    }
+}
+
+/// One message a `RecordingMessenger` sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Sms { to: String, text: String },
+    Email { to: String, subject: String, body: String, unsubscribe_url: String },
+}
+
+/// Remembers what it sent; can be made to fail.
+#[derive(Debug, Default)]
+pub struct RecordingMessenger {
+    sent: Mutex<Vec<Sent>>,
+    pub down: Mutex<bool>,
+}
+
+impl RecordingMessenger {
+    pub fn sent(&self) -> Vec<Sent> {
+        lock(&self.sent).clone()
+    }
+
+    fn check_up(&self) -> Result<(), StoreError> {
+        if *lock(&self.down) { Err(StoreError::unavailable("send", "messaging is down")) } else { Ok(()) }
+    }
+}
+
+#[async_trait]
+impl Messenger for RecordingMessenger {
+    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.sent).push(Sent::Sms { to: to.as_str().to_owned(), text: text.to_owned() });
+        Ok(())
+    }
+
+    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.sent).push(Sent::Email {
+            to: email.to.as_str().to_owned(),
+            subject: email.subject.clone(),
+            body: email.body.clone(),
+            unsubscribe_url: email.unsubscribe_url.clone(),
+        });
+        Ok(())
+    }
+}
+
+/// Remembers the dead letters it was handed.
+#[derive(Debug, Default)]
+pub struct RecordingDeadLetters {
+    letters: Mutex<Vec<String>>,
+}
+
+impl RecordingDeadLetters {
+    pub fn letters(&self) -> Vec<String> {
+        lock(&self.letters).clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::DeadLetters for RecordingDeadLetters {
+    async fn send(&self, letter: &str) -> Result<(), StoreError> {
+        lock(&self.letters).push(letter.to_owned());
+        Ok(())
     }
 }

@@ -160,3 +160,61 @@ pub trait PhotoStore: Send + Sync {
 pub trait EventPublisher: Send + Sync {
     async fn publish(&self, event: &TicketEvent) -> Result<(), StoreError>;
 }
+
+/// An email to send: plain text, with a one-click unsubscribe link.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: crate::contact::Email,
+    pub subject: String,
+    pub body: String,
+    pub unsubscribe_url: String,
+}
+
+/// Redacted: the address never reaches a log line.
+impl std::fmt::Debug for OutgoingEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingEmail").field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+/// Sends citizens their notices: SMS by SNS direct publish, email through SES.
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), StoreError>;
+    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), StoreError>;
+}
+
+/// What notifications keep: which were sent (so a replayed event sends nothing twice), who
+/// stopped hearing about a ticket, and the unsubscribe links handed out.
+#[async_trait]
+pub trait Deliveries: Send + Sync {
+    /// Claims one delivery before sending it; `false` if it was claimed before (sent already).
+    async fn claim(&self, delivery_id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Gives a claim back after the send failed, so a retry sends it.
+    async fn release(&self, delivery_id: &str) -> Result<(), StoreError>;
+    /// Stops updates about a ticket to one contact (by its key).
+    async fn mute(
+        &self,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The contact keys that stopped hearing about a ticket.
+    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError>;
+    /// Remembers what an unsubscribe link stands for, until `keep_until`.
+    async fn issue_unsubscribe(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The ticket and contact key an unsubscribe link stands for, while it lives.
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
+}
+
+/// Where records that can never be processed go, for a person to look at (an SQS queue).
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    async fn send(&self, letter: &str) -> Result<(), StoreError>;
+}

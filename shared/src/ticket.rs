@@ -174,6 +174,9 @@ pub struct HistoryEntry {
     pub service_code: String,
     #[serde(default)]
     pub department: String,
+    /// How the request reached the town (entries written before it was kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     pub change: Change,
     /// Whether citizens may see this entry.
     pub public: bool,
@@ -310,6 +313,7 @@ impl Ticket {
             status: ticket.status,
             service_code: ticket.service_code.clone(),
             department: ticket.department.clone(),
+            channel: Some(ticket.channel),
             change: Change::Submitted {
                 channel: ticket.channel,
                 service_code: ticket.service_code.clone(),

@@ -262,3 +262,112 @@ impl Subscriber {
         received
     }
 }
+
+/// What the emulator recorded as sent: SMS and emails (decoded).
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pub sms: Vec<(String, String)>,
+    pub emails: Vec<Mail>,
+}
+
+/// One email as its reader sees it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub list_unsubscribe: String,
+    pub one_click: bool,
+}
+
+/// Decodes an RFC 2047 `=?UTF-8?B?…?=` header (the only encoding town311 writes).
+fn decode_header(value: &str) -> String {
+    use base64::Engine as _;
+    match value.trim().strip_prefix("=?UTF-8?B?").and_then(|v| v.strip_suffix("?=")) {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default(),
+        None => value.trim().to_owned(),
+    }
+}
+
+/// Reads a raw MIME message as town311 writes it: headers, then a base64 text body.
+pub fn read_mail(to: Vec<String>, raw: &str) -> Mail {
+    use base64::Engine as _;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let header = |name: &str| {
+        head.split("\r\n")
+            .find_map(|line| {
+                line.split_once(": ").filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+            })
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(body.replace(['\r', '\n'], ""))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    Mail {
+        to,
+        subject: decode_header(&header("Subject")),
+        body: text,
+        list_unsubscribe: header("List-Unsubscribe").trim_matches(['<', '>']).to_owned(),
+        one_click: header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
+    }
+}
+
+fn emulator_url() -> String {
+    std::env::var("EMULATOR_URL").expect("EMULATOR_URL is set by make test")
+}
+
+/// Everything the emulator recorded as sent (by every test sharing it: filter by recipient).
+pub async fn outbox() -> Outbox {
+    let url = format!("{}/_town311/outbox", emulator_url());
+    let answer: Value = reqwest::get(url).await.expect("the outbox answers").json().await.expect("JSON");
+    let sms = answer["sms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["to"].as_str().unwrap_or_default().to_owned(),
+                m["text"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let emails = answer["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let to = m["to"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect();
+            read_mail(to, m["raw"].as_str().unwrap_or_default())
+        })
+        .collect();
+    Outbox { sms, emails }
+}
+
+/// Makes the emulator answer 503 to `service` requests that mention `matching` (or lifts it).
+pub async fn fault(service: &str, matching: &str, down: bool) {
+    let url = format!("{}/_town311/faults", emulator_url());
+    let body = serde_json::json!({ "service": service, "match": matching, "down": down });
+    let answer = reqwest::Client::new().post(url).body(body.to_string()).send().await.expect("faults answer");
+    assert_eq!(answer.status().as_u16(), 200);
+}
+
+/// A phone number no other test uses, in E.164 and as typed.
+pub fn unique_phone() -> (String, String) {
+    let mut bytes = [0u8; 4];
+    town311::id::IdSource::fill(&town311::id::OsRandom, &mut bytes).expect("randomness");
+    let n = u32::from_le_bytes(bytes) % 10_000_000;
+    let (exchange, subscriber) = (200 + n / 10_000 % 800, n % 10_000);
+    (format!("+1555{exchange:03}{subscriber:04}"), format!("555-{exchange:03}-{subscriber:04}"))
+}

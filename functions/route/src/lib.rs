@@ -11,8 +11,9 @@
 //! and an event already published is remembered and not published again.
 //!
 //! Records are handled in order; on the first failure the batch stops and reports that record,
-//! so Lambda retries from it (partial batch response) and nothing after it is skipped. A record
-//! that keeps failing goes to the dead-letter queue after the retries (template.yaml).
+//! so Lambda retries from it (partial batch response) and nothing after it is skipped: an
+//! outage (SNS or DynamoDB unavailable) is retried until it ends. A record that can never be
+//! read is no outage: it goes to the dead-letter queue at once and the stream flows on.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -24,7 +25,7 @@ use town311::clock::{Clock, SystemClock};
 use town311::events::TicketEvent;
 use town311::follower::{Contact, Follower};
 use town311::id::TicketId;
-use town311::ports::{Catalog, EventPublisher, Outbox, StoreError, TicketStore};
+use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, TicketStore};
 use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
 
@@ -40,6 +41,8 @@ pub struct State {
     pub outbox: Arc<dyn Outbox>,
     pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
+    /// Where unreadable records go; without one, they are retried like an outage.
+    pub dead_letters: Option<Arc<dyn DeadLetters>>,
 }
 
 impl State {
@@ -52,6 +55,10 @@ impl State {
             outbox: table,
             events: Arc::new(town311::aws::SnsEvents::new(sdk, config)),
             clock: Arc::new(SystemClock),
+            dead_letters: config
+                .dead_letter_queue_url
+                .as_deref()
+                .map(|url| Arc::new(town311::aws::SqsDeadLetters::new(sdk, url)) as Arc<dyn DeadLetters>),
         }
     }
 }
@@ -60,7 +67,11 @@ impl State {
 pub async fn handle(state: &State, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
     let mut response = DynamoDbEventResponse::default();
     for record in event.payload.records {
-        if let Err(error) = process(state, &record).await {
+        let outcome = match process(state, &record).await {
+            Err(error @ StoreError::Corrupt { .. }) => dead_letter(state, &record, &error).await,
+            other => other,
+        };
+        if let Err(error) = outcome {
             tracing::error!(
                 event_id = %record.event_id,
                 error = %town311::http::chain(&error),
@@ -89,6 +100,27 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
     }
     .instrument(span)
     .await
+}
+
+/// Sends a record no retry can fix to the dead-letter queue, with why.
+async fn dead_letter(state: &State, record: &EventRecord, error: &StoreError) -> Result<(), StoreError> {
+    let Some(dead_letters) = &state.dead_letters else {
+        return Err(StoreError::unavailable("dead letter", "no dead-letter queue is configured"));
+    };
+    let letter = serde_json::json!({
+        "reason": town311::http::chain(error),
+        "eventID": record.event_id,
+        "eventName": record.event_name,
+        "sequenceNumber": record.change.sequence_number,
+        "keys": record.change.keys,
+    });
+    dead_letters.send(&letter.to_string()).await?;
+    tracing::error!(
+        event_id = %record.event_id,
+        error = %town311::http::chain(error),
+        "unreadable stream record sent to the dead-letter queue"
+    );
+    Ok(())
 }
 
 /// The work a change calls for, before anyone hears of it.

@@ -7,27 +7,30 @@ use town311::contact::{Language, NotifyBy, Reporter, ReporterInput};
 use town311::events::EventType;
 use town311::lifecycle::{Action, Targets};
 use town311::location::{GeoPoint, Location};
-use town311::memory::{MemoryStore, RecordingPublisher};
+use town311::memory::{MemoryStore, RecordingDeadLetters, RecordingPublisher};
 use town311::status::Status;
 use town311::ticket::{Actor, Channel, NewRequest};
 
 struct Fixture {
     store: Arc<MemoryStore>,
     publisher: Arc<RecordingPublisher>,
+    dead_letters: Arc<RecordingDeadLetters>,
     state: State,
 }
 
 async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::with_demo_routing().await);
     let publisher = Arc::new(RecordingPublisher::default());
+    let dead_letters = Arc::new(RecordingDeadLetters::default());
     let state = State {
         tickets: store.clone(),
         catalog: store.clone(),
         outbox: store.clone(),
         events: publisher.clone(),
         clock: Arc::new(FixedClock::at(at(30))),
+        dead_letters: Some(dead_letters.clone()),
     };
-    Fixture { store, publisher, state }
+    Fixture { store, publisher, dead_letters, state }
 }
 
 fn at(minute: u32) -> DateTime<Utc> {
@@ -128,7 +131,7 @@ async fn when_the_topic_is_down_the_record_is_retried_and_published_once_back_up
 }
 
 #[tokio::test]
-async fn a_poison_record_stops_its_batch_at_itself_and_the_rest_goes_through() {
+async fn a_poison_record_goes_to_the_dead_letter_queue_and_the_rest_of_its_batch_goes_through() {
     let f = fixture().await;
     let a = file(&f, "K7QM-3XPR", "GRAFFITI", 42.30, -71.90, 0).await;
     let b = file(&f, "AAAA-BBBB", "GRAFFITI", 42.30, -71.91, 1).await;
@@ -140,14 +143,14 @@ async fn a_poison_record_stops_its_batch_at_itself_and_the_rest_goes_through() {
     )
     .await
     .unwrap();
-    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
-    assert_eq!(failed, vec![Some("2".to_owned())], "the batch resumes from the poison record");
-    // Lambda retries from it, then sends it to the dead-letter queue and goes on after it.
-    assert!(
-        handle(&f.state, batch(vec![entry_record("3", &b)])).await.unwrap().batch_item_failures.is_empty()
-    );
+    assert!(response.batch_item_failures.is_empty());
     let ids: Vec<String> = f.publisher.events().into_iter().map(|e| e.event_id).collect();
     assert_eq!(ids, vec!["K7QM-3XPR/1/created", "AAAA-BBBB/1/created"]);
+    let letters = f.dead_letters.letters();
+    assert_eq!(letters.len(), 1);
+    let letter: serde_json::Value = serde_json::from_str(&letters[0]).unwrap();
+    assert_eq!(letter["sequenceNumber"], "2");
+    assert!(letter["reason"].as_str().unwrap().contains("unreadable"), "{letter}");
 }
 
 #[tokio::test]
@@ -328,9 +331,10 @@ async fn a_failure_reports_its_record_and_stops_the_batch() {
 }
 
 #[tokio::test]
-async fn an_unreadable_entry_is_reported_not_skipped() {
+async fn without_a_dead_letter_queue_an_unreadable_entry_is_retried_not_skipped() {
     let f = fixture().await;
-    let (publisher, state) = (f.publisher.clone(), f.state);
+    let (publisher, mut state) = (f.publisher.clone(), f.state);
+    state.dead_letters = None;
     let mut image = history_image("K7QM-3XPR", 1, submitted(), true);
     image["status"] = json!({"S": "exploded"});
     let response = handle(&state, batch(vec![record("3", "INSERT", image)])).await.unwrap();

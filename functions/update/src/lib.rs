@@ -12,11 +12,13 @@ use town311::follower::{Contact, Follower};
 use town311::http::{self, ApiError};
 use town311::id::TicketId;
 use town311::lifecycle::{Action, Targets};
-use town311::ports::{Catalog, StoreError, TicketStore};
+use town311::ports::{Catalog, Deliveries, StoreError, TicketStore};
 use town311::routing::{self, RoutingRules};
 use town311::staff::Caller;
 use town311::ticket::{Actor, Ticket};
 use tracing::Instrument;
+
+pub mod unsubscribe;
 
 /// The largest action body accepted.
 pub const MAX_ACTION_BYTES: usize = 16 * 1024;
@@ -26,6 +28,7 @@ pub struct State {
     pub config: Config,
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
+    pub deliveries: Arc<dyn Deliveries>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -33,18 +36,25 @@ impl State {
     /// The production wiring: DynamoDB and the system clock.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        Self { tickets: table.clone(), catalog: table, clock: Arc::new(SystemClock), config }
+        Self {
+            tickets: table.clone(),
+            catalog: table.clone(),
+            deliveries: table,
+            clock: Arc::new(SystemClock),
+            config,
+        }
     }
 }
 
 /// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`, and the
-/// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`.
+/// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow` and their unsubscribe links.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
     let outcome = match http::route_key(&request) {
         Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
         Some("POST /citizen/v1/requests/{id}/follow") => follow(state, &request).await,
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
         Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
+        Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))

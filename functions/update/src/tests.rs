@@ -12,6 +12,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         config: town311::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
+        deliveries: store.clone(),
         clock,
     };
     (state, store)

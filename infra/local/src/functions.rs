@@ -24,6 +24,7 @@ impl HttpFunction {
 pub struct Functions {
     pub http: Vec<(String, HttpFunction)>,
     pub route: route::State,
+    pub notify: std::sync::Arc<notify::State>,
 }
 
 /// A function template.yaml declares that the local stack does not know how to run.
@@ -45,12 +46,16 @@ impl Functions {
                 "SubmitFunction" => HttpFunction::Submit(submit::State::from_aws(config.clone(), sdk)),
                 "QueryFunction" => HttpFunction::Query(query::State::from_aws(config.clone(), sdk)),
                 "UpdateFunction" => HttpFunction::Update(update::State::from_aws(config.clone(), sdk)),
-                "RouteFunction" => continue,
+                "RouteFunction" | "NotifyFunction" => continue,
                 other => return Err(UnknownFunction(other.to_owned())),
             };
             http.push((id.clone(), function));
         }
-        Ok(Self { http, route: route::State::from_aws(config, sdk) })
+        Ok(Self {
+            http,
+            route: route::State::from_aws(config, sdk),
+            notify: std::sync::Arc::new(notify::State::from_aws(config.clone(), sdk)),
+        })
     }
 
     pub fn http(&self, id: &str) -> Option<&HttpFunction> {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod functions;
 pub mod gateway;
 pub mod provision;
+pub mod queue;
 pub mod router;
 pub mod stream;
 pub mod template;
@@ -97,6 +98,7 @@ impl Settings {
             ("JURISDICTION_ID", "JurisdictionId"),
             ("WEB_ORIGIN", "WebOrigin"),
             ("API_KEY_POLICY", "ApiKeyPolicy"),
+            ("NOTIFICATIONS_FROM", "NotificationsFrom"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -162,6 +164,9 @@ impl Stack {
 
         let mut parameters = template.parameter_defaults();
         parameters.insert("WebOrigin".into(), base_url.clone());
+        parameters.insert("PublicUrl".into(), base_url.clone());
+        // Locally every email goes to the emulator's outbox, so the demo sends from a made-up town address.
+        parameters.insert("NotificationsFrom".into(), "311@millbrook.example".into());
         parameters.extend(settings.parameters.clone());
         let provisioned = provision::provision(&template, &sdk, &settings.names, &parameters)
             .await
@@ -204,6 +209,24 @@ impl Stack {
             };
             tasks.spawn(feed.run(receiver.clone()));
         }
+        for source in template.queue_sources()? {
+            if source.function != "NotifyFunction" {
+                return Err(UnknownFunction(source.function).into());
+            }
+            let queue =
+                provisioned.queues.get(&source.queue).cloned().ok_or_else(|| LocalError::Setting {
+                    name: "template.yaml",
+                    reason: format!("{} reads queue {}, which is not defined", source.function, source.queue),
+                })?;
+            let feed = queue::QueueFeed {
+                sqs: aws_sdk_sqs::Client::new(&sdk),
+                queue_url: queue.url,
+                queue_arn: queue.arn,
+                source,
+                notify: functions.notify.clone(),
+            };
+            tasks.spawn(feed.run(receiver.clone()));
+        }
         Ok(Self { base_url, provisioned, config, sdk, routes, authority, shutdown, tasks })
     }
 
@@ -240,6 +263,9 @@ fn function_config(
             }
         })?,
         web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
+        public_url: Some(get("PublicUrl")).filter(|u| !u.is_empty()),
+        mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
+        dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
     })
 }
 

@@ -1,7 +1,7 @@
-//! Creating the emulator's table, bucket, topic and queue from template.yaml's own resource
-//! properties: no second, hand-written schema.
+//! Creating the emulator's table, bucket, topic, queues and the topic's queue subscriptions
+//! from template.yaml's own resource properties: no second, hand-written schema.
 
-use crate::template::{Template, TemplateError, resolve};
+use crate::template::{Template, TemplateError, get_att, resolve};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 /// The names the local resources get (in AWS, CloudFormation names them).
 #[derive(Debug, Clone)]
 pub struct Names {
+    pub prefix: String,
     pub table: String,
     pub bucket: String,
     pub topic: String,
@@ -26,12 +27,38 @@ impl Names {
     /// Every name with the same prefix, e.g. `town311` or a test's own.
     pub fn with_prefix(prefix: &str) -> Self {
         Self {
+            prefix: prefix.to_owned(),
             table: format!("{prefix}-tickets"),
             bucket: format!("{prefix}-photos"),
             topic: format!("{prefix}-events"),
             failure_queue: format!("{prefix}-stream-failures"),
         }
     }
+
+    /// The name of the queue with this logical id (`NotifyQueue` → `<prefix>-notify-queue`).
+    pub fn queue(&self, logical_id: &str) -> String {
+        if logical_id == STREAM_FAILURE_QUEUE {
+            return self.failure_queue.clone();
+        }
+        let mut name = self.prefix.clone();
+        for c in logical_id.chars() {
+            if c.is_ascii_uppercase() {
+                name.push('-');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+}
+
+/// The queue the stream's failures go to.
+const STREAM_FAILURE_QUEUE: &str = "StreamFailureQueue";
+
+/// A queue as created: its URL and ARN.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub url: String,
+    pub arn: String,
 }
 
 /// What was created.
@@ -42,6 +69,8 @@ pub struct Provisioned {
     pub bucket: String,
     pub topic_arn: String,
     pub failure_queue_url: String,
+    /// Every queue, by logical id.
+    pub queues: BTreeMap<String, Queue>,
 }
 
 /// A resource that could not be created.
@@ -121,27 +150,119 @@ pub async fn provision(
         .map_err(|e| aws(&names.topic)(Box::new(e)))?
         .topic_arn
         .ok_or_else(|| shape("CreateTopic returned no ARN".into()))?;
-    let (_, queue) = template.single("AWS::SQS::Queue")?;
-    let mut create_queue = aws_sdk_sqs::Client::new(sdk).create_queue().queue_name(&names.failure_queue);
-    if let Some(retention) = field(&queue, "MessageRetentionPeriod").and_then(Value::as_i64) {
-        create_queue = create_queue.attributes(
-            aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod,
-            retention.to_string(),
-        );
+    let queues = create_queues(template, sdk, names).await?;
+    subscribe_queues(template, sdk, &topic_arn, &queues).await?;
+    if let Some(from) = parameters.get("NotificationsFrom").filter(|f| !f.is_empty()) {
+        create_email_identity(sdk, from).await?;
     }
-    let failure_queue_url = create_queue
-        .send()
-        .await
-        .map_err(|e| aws(&names.failure_queue)(Box::new(e)))?
-        .queue_url
-        .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
+    let failure_queue_url = queues
+        .get(STREAM_FAILURE_QUEUE)
+        .map(|q| q.url.clone())
+        .ok_or_else(|| shape(format!("no {STREAM_FAILURE_QUEUE} in the template")))?;
     Ok(Provisioned {
         table: names.table.clone(),
         stream_arn,
         bucket: names.bucket.clone(),
         topic_arn,
         failure_queue_url,
+        queues,
     })
+}
+
+/// Every `AWS::SQS::Queue`, dead-letter queues before the queues that name them.
+async fn create_queues(
+    template: &Template,
+    sdk: &aws_config::SdkConfig,
+    names: &Names,
+) -> Result<BTreeMap<String, Queue>, ProvisionError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let client = aws_sdk_sqs::Client::new(sdk);
+    let mut definitions = template.resources_of_type("AWS::SQS::Queue");
+    definitions.sort_by_key(|(_, props)| field(props, "RedrivePolicy").is_some());
+    let mut queues = BTreeMap::new();
+    for (id, props) in definitions {
+        let name = names.queue(&id);
+        let mut request = client.create_queue().queue_name(&name);
+        for (attribute, property) in [
+            (QueueAttributeName::MessageRetentionPeriod, "MessageRetentionPeriod"),
+            (QueueAttributeName::VisibilityTimeout, "VisibilityTimeout"),
+        ] {
+            if let Some(value) = field(&props, property).and_then(Value::as_i64) {
+                request = request.attributes(attribute, value.to_string());
+            }
+        }
+        if let Some(redrive) = field(&props, "RedrivePolicy").and_then(Value::as_mapping) {
+            let target = field(redrive, "deadLetterTargetArn")
+                .and_then(get_att)
+                .and_then(|(target, _)| queues.get(&target).map(|q: &Queue| q.arn.clone()))
+                .ok_or_else(|| shape(format!("{id}: deadLetterTargetArn must be !GetAtt <Queue>.Arn")))?;
+            let max = field(redrive, "maxReceiveCount").and_then(Value::as_i64).unwrap_or(10);
+            let policy = serde_json::json!({ "deadLetterTargetArn": target, "maxReceiveCount": max });
+            request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
+        }
+        let url = request
+            .send()
+            .await
+            .map_err(|e| aws(&name)(Box::new(e)))?
+            .queue_url
+            .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
+        let arn = client
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| aws(&name)(Box::new(e)))?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .ok_or_else(|| shape(format!("{id}: the queue has no ARN")))?;
+        queues.insert(id, Queue { url, arn });
+    }
+    Ok(queues)
+}
+
+/// Every unconditional `AWS::SNS::Subscription` of a template queue to the topic, with its
+/// raw delivery and filter policy. Conditional ones (a department's email list, an
+/// integration) reach outside the machine and are left out locally.
+async fn subscribe_queues(
+    template: &Template,
+    sdk: &aws_config::SdkConfig,
+    topic_arn: &str,
+    queues: &BTreeMap<String, Queue>,
+) -> Result<(), ProvisionError> {
+    let client = aws_sdk_sns::Client::new(sdk);
+    for (id, props) in template.resources_of_type("AWS::SNS::Subscription") {
+        let conditional = template.resource(&id).is_some_and(|r| r.get("Condition").is_some());
+        let protocol = field(&props, "Protocol").and_then(Value::as_str);
+        let queue = field(&props, "Endpoint").and_then(get_att).and_then(|(q, _)| queues.get(&q));
+        let (false, Some("sqs"), Some(queue)) = (conditional, protocol, queue) else {
+            tracing::info!(subscription = %id, "not created locally: it reaches outside the machine");
+            continue;
+        };
+        let mut request = client.subscribe().topic_arn(topic_arn).protocol("sqs").endpoint(&queue.arn);
+        if let Some(raw) = field(&props, "RawMessageDelivery").and_then(Value::as_bool) {
+            request = request.attributes("RawMessageDelivery", raw.to_string());
+        }
+        if let Some(policy) = field(&props, "FilterPolicy") {
+            let json = serde_json::to_string(policy).map_err(|e| aws(&id)(Box::new(e)))?;
+            request = request.attributes("FilterPolicy", json);
+        }
+        if let Some(scope) = field(&props, "FilterPolicyScope").and_then(Value::as_str) {
+            request = request.attributes("FilterPolicyScope", scope);
+        }
+        request.send().await.map_err(|e| aws(&id)(Box::new(e)))?;
+    }
+    Ok(())
+}
+
+/// The sender's identity, verified at once (the emulator does not send verification mail).
+async fn create_email_identity(sdk: &aws_config::SdkConfig, from: &str) -> Result<(), ProvisionError> {
+    let client = aws_sdk_sesv2::Client::new(sdk);
+    match client.create_email_identity().email_identity(from).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|se| se.is_already_exists_exception()) => Ok(()),
+        Err(e) => Err(aws(from)(Box::new(e))),
+    }
 }
 
 fn resolve_map(map: &Mapping, parameters: &BTreeMap<String, String>) -> Result<Mapping, ProvisionError> {

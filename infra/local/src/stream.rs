@@ -35,7 +35,12 @@ struct Shard {
     /// After a failure, how many records the retry hands over: Lambda bisects a failing batch
     /// (`BisectBatchOnFunctionError`) until the failing record is alone.
     bisected: Option<i32>,
+    /// After a failure, no retry before this instant (backing off, as Lambda does).
+    retry_at: Option<tokio::time::Instant>,
 }
+
+/// The longest pause between two retries of a failing batch.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 enum Delivery {
     Done,
@@ -70,6 +75,9 @@ impl StreamFeed {
             }
         }
         for (shard_id, shard) in shards.iter_mut() {
+            if shard.retry_at.is_some_and(|at| tokio::time::Instant::now() < at) {
+                continue;
+            }
             let iterator = match shard.iterator.take() {
                 Some(iterator) => iterator,
                 None => self.iterator(shard_id, ShardIteratorType::TrimHorizon, None).await?,
@@ -98,6 +106,7 @@ impl StreamFeed {
                 Delivery::Done => {
                     shard.attempts = 0;
                     shard.bisected = None;
+                    shard.retry_at = None;
                     shard.iterator = next;
                 }
                 Delivery::Failed(sequence) => {
@@ -112,10 +121,13 @@ impl StreamFeed {
                     if self.source.bisect_batch_on_function_error {
                         shard.bisected = Some(i32::try_from(from_failed / 2).unwrap_or(i32::MAX).max(1));
                     }
-                    if shard.attempts > self.source.maximum_retry_attempts {
+                    let backoff = POLL_INTERVAL.saturating_mul(1 << shard.attempts.min(5)).min(MAX_BACKOFF);
+                    shard.retry_at = Some(tokio::time::Instant::now() + backoff);
+                    if self.source.maximum_retry_attempts.is_some_and(|max| shard.attempts > max) {
                         self.give_up(shard_id, &records, &sequence).await?;
                         shard.attempts = 0;
                         shard.bisected = None;
+                        shard.retry_at = None;
                         shard.iterator = Some(
                             self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence))
                                 .await?,

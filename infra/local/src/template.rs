@@ -47,9 +47,38 @@ pub struct StreamSource {
     /// The logical id of the table whose stream it reads.
     pub table: String,
     pub batch_size: i32,
-    pub maximum_retry_attempts: u32,
+    /// `None`: retried until the record expires (`-1` in the template).
+    pub maximum_retry_attempts: Option<u32>,
     pub report_batch_item_failures: bool,
     pub bisect_batch_on_function_error: bool,
+}
+
+/// An SQS queue feeding a function, as an `SQS` event declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSource {
+    pub function: String,
+    /// The logical id of the queue.
+    pub queue: String,
+    pub batch_size: i32,
+    pub report_batch_item_failures: bool,
+}
+
+/// The `(logical id, attribute)` of a `!GetAtt Id.Attribute` (or `Fn::GetAtt`).
+pub fn get_att(value: &Value) -> Option<(String, String)> {
+    let target = match tag_name(value) {
+        Some((tag, inner)) if tag == "GetAtt" => inner.clone(),
+        _ => value.as_mapping()?.get(key("Fn::GetAtt"))?.clone(),
+    };
+    match target {
+        Value::String(text) => {
+            let (id, attribute) = text.split_once('.')?;
+            Some((id.to_owned(), attribute.to_owned()))
+        }
+        Value::Sequence(parts) => {
+            Some((parts.first()?.as_str()?.to_owned(), parts.get(1)?.as_str()?.to_owned()))
+        }
+        _ => None,
+    }
 }
 
 fn key(name: &str) -> Value {
@@ -138,6 +167,35 @@ impl Template {
             .collect()
     }
 
+    /// A resource's whole definition (type, condition, properties).
+    pub fn resource(&self, id: &str) -> Option<&Mapping> {
+        self.resources.get(key(id)).and_then(Value::as_mapping)
+    }
+
+    /// Every SQS event source.
+    pub fn queue_sources(&self) -> Result<Vec<QueueSource>, TemplateError> {
+        self.function_events()
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "SQS")
+            .map(|(function, _, props)| {
+                let (queue, _) = props.get(key("Queue")).and_then(get_att).ok_or_else(|| {
+                    TemplateError::Shape(format!("{function}: Queue must be !GetAtt <Queue>.Arn"))
+                })?;
+                let batch_size = props.get(key("BatchSize")).and_then(Value::as_i64).unwrap_or(10);
+                let report = props
+                    .get(key("FunctionResponseTypes"))
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+                Ok(QueueSource {
+                    function,
+                    queue,
+                    batch_size: i32::try_from(batch_size).unwrap_or(10),
+                    report_batch_item_failures: report,
+                })
+            })
+            .collect()
+    }
+
     /// The logical ids of every function.
     pub fn functions(&self) -> Vec<String> {
         self.resources_of_type("AWS::Serverless::Function").into_iter().map(|(id, _)| id).collect()
@@ -200,8 +258,7 @@ impl Template {
                     function,
                     table,
                     batch_size: i32::try_from(number("BatchSize", 100)).unwrap_or(100),
-                    // -1 means "retry until the record expires"; locally that is bounded.
-                    maximum_retry_attempts: u32::try_from(number("MaximumRetryAttempts", 10)).unwrap_or(10),
+                    maximum_retry_attempts: u32::try_from(number("MaximumRetryAttempts", -1)).ok(),
                     report_batch_item_failures: report,
                     bisect_batch_on_function_error: props
                         .get(key("BisectBatchOnFunctionError"))

@@ -13,11 +13,15 @@
 //! | routing    | `CATALOG`       | `ROUTING`               | –                                       | –                                    |
 //! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
 //! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
+//! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
+//! | mute       | `TICKET#<id>`   | `MUTE#<contact hash>`   | –                                       | –                                    |
+//! | unsubscribe link | `UNSUB#<token>` | `UNSUB`           | –                                       | –                                    |
 //!
 //! Tickets also key three sparse indexes while they are open: gsi3 (`QUEUE#<dept>#open|closed`,
 //! every ticket), gsi4 (`ASSIGNEE#<user>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`), and gsi6,
 //! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`) for those with a point.
-//! Idempotency records and published-event marks expire through TTL (`expires_at`).
+//! Idempotency records, published-event marks, delivery claims and unsubscribe links expire
+//! through TTL (`expires_at`).
 //!
 //! Month partitions are UTC. Every access is a key lookup or a Query on a key; nothing scans.
 //! template.yaml declares the same keys and indexes.
@@ -28,7 +32,7 @@ use crate::config::Config;
 use crate::follower::Follower;
 use crate::id::TicketId;
 use crate::listing::{Indexed, Queue, QueuePage, StatusFilter, TicketFilter, Window};
-use crate::ports::{ApiKeys, Catalog, Idempotency, Outbox, Replay, StoreError, TicketStore};
+use crate::ports::{ApiKeys, Catalog, Deliveries, Idempotency, Outbox, Replay, StoreError, TicketStore};
 use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
@@ -288,7 +292,8 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
-            "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published" => Self::Other,
+            "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published"
+            | "delivery" | "mute" | "unsubscribe" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -967,5 +972,121 @@ impl Outbox for DynamoTable {
             expires_at: keep_until.timestamp(),
         })?)
         .await
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct MuteItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UnsubscribeItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    ticket_id: TicketId,
+    contact_key: String,
+    expires_at: i64,
+}
+
+#[async_trait]
+impl Deliveries for DynamoTable {
+    async fn claim(&self, delivery_id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let item = encode(&PublishedItem {
+            pk: format!("DELIVERY#{delivery_id}"),
+            sk: "DELIVERY".to_owned(),
+            entity: "delivery".to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::unavailable("PutItem", e)),
+        }
+    }
+
+    async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("DELIVERY#{delivery_id}")))
+            .key("sk", s("DELIVERY"))
+            .send()
+            .await
+            .map_err(unavailable("DeleteItem"))?;
+        Ok(())
+    }
+
+    async fn mute(
+        &self,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.put_item(encode(&MuteItem {
+            pk: ticket_pk(ticket_id),
+            sk: format!("MUTE#{contact_key}"),
+            entity: "mute".to_owned(),
+            at,
+        })?)
+        .await
+    }
+
+    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
+        let pk = ticket_pk(ticket_id);
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk.clone()))
+            .expression_attribute_values(":prefix", s("MUTE#"))
+            .into_paginator()
+            .items()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item: MuteItem = decode(item.map_err(unavailable("Query"))?, &pk)?;
+            keys.push(item.sk.trim_start_matches("MUTE#").to_owned());
+        }
+        Ok(keys)
+    }
+
+    async fn issue_unsubscribe(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.put_item(encode(&UnsubscribeItem {
+            pk: format!("UNSUB#{token}"),
+            sk: "UNSUB".to_owned(),
+            entity: "unsubscribe".to_owned(),
+            ticket_id: ticket_id.clone(),
+            contact_key: contact_key.to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?)
+        .await
+    }
+
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        let item = self.get_item::<UnsubscribeItem>(format!("UNSUB#{token}"), "UNSUB").await?;
+        let now = Utc::now().timestamp();
+        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
     }
 }

@@ -1,0 +1,194 @@
+use super::*;
+use chrono::{DateTime, TimeZone, Utc};
+use town311::clock::FixedClock;
+use town311::contact::{NotifyBy, Reporter, ReporterInput};
+use town311::follower::Follower;
+use town311::id::TicketId;
+use town311::lifecycle::{Action, Targets};
+use town311::memory::{MemoryStore, RecordingMessenger, Sent};
+use town311::status::{Resolution, Status};
+use town311::ticket::Actor;
+
+fn at(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).unwrap()
+}
+
+fn tomorrow() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 14, 0, 0).unwrap()
+}
+
+struct Fixture {
+    store: Arc<MemoryStore>,
+    messenger: Arc<RecordingMessenger>,
+    state: State,
+}
+
+async fn fixture() -> Fixture {
+    let store = Arc::new(MemoryStore::with_demo_catalog().await);
+    let messenger = Arc::new(RecordingMessenger::default());
+    let state = State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        deliveries: store.clone(),
+        messenger: messenger.clone(),
+        clock: Arc::new(FixedClock::at(at(20))),
+        ids: Arc::new(OsRandom),
+    };
+    Fixture { store, messenger, state }
+}
+
+fn reporter(input: ReporterInput<'_>) -> Reporter {
+    Reporter::parse(input).unwrap()
+}
+
+/// Files a pothole by `reporter` and returns it with its first entry.
+async fn file(f: &Fixture, reporter: Reporter) -> (Ticket, HistoryEntry) {
+    let service = f.store.service("POTHOLE").await.unwrap().unwrap();
+    let mut request = town311::memory::phone_request("POTHOLE", "12 Main St");
+    request.reporter = reporter;
+    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(14));
+    f.store.create(&ticket, &entry, None, None).await.unwrap();
+    (ticket, entry)
+}
+
+async fn act(f: &Fixture, ticket: &Ticket, action: Action, hour: u32) -> (Ticket, HistoryEntry) {
+    let change = ticket.apply(&action, Actor::Staff("ana".into()), at(hour), Targets::default()).unwrap();
+    f.store.apply(std::slice::from_ref(&change)).await.unwrap();
+    change
+}
+
+fn sms(sent: &[Sent]) -> Vec<String> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::Sms { text, .. } => Some(text.clone()),
+            Sent::Email { .. } => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_sms_reporter_hears_of_each_public_change_once_and_of_internal_ones_never() {
+    let f = fixture().await;
+    let (ticket, created) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let (t, assigned) = act(&f, &ticket, Action::Assign { assignee: Some("ana".into()) }, 15).await;
+    let (t, scheduled) = act(&f, &t, Action::Schedule { at: tomorrow() }, 16).await;
+    let (t, internal) = act(&f, &t, Action::Note { text: "caller was rude".into(), public: false }, 17).await;
+    let (t, note) =
+        act(&f, &t, Action::Note { text: "Patched with cold mix.".into(), public: true }, 18).await;
+    let close =
+        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let (_, closed) = act(&f, &t, close, 19).await;
+    for entry in [&created, &assigned, &scheduled, &internal, &note, &closed] {
+        notify(&f.state, &TicketEvent::new(entry)).await.unwrap();
+        // A replayed event sends nothing more.
+        notify(&f.state, &TicketEvent::new(entry)).await.unwrap();
+    }
+    let texts = sms(&f.messenger.sent());
+    assert_eq!(texts.len(), 5, "{texts:#?}");
+    assert!(texts[0].contains("We got your Pothole request"));
+    assert!(texts[1].contains("Assigned to a Public Works crew"));
+    assert!(texts[2].contains("Work scheduled for"));
+    assert!(texts[3].contains("Patched with cold mix."));
+    assert!(texts[4].contains("Closed: fixed."));
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.contains("https://311.millbrook.example/status?id=K7QM-3XPR") && !t.contains("rude"))
+    );
+    assert!(f.messenger.sent().iter().all(|s| matches!(s, Sent::Sms { to, .. } if to == "+15550107777")));
+}
+
+#[tokio::test]
+async fn followers_hear_too_each_contact_once_in_their_language() {
+    let f = fixture().await;
+    let phone = "555-010-7777";
+    let (ticket, _) = file(&f, reporter(ReporterInput { phone: Some(phone), ..Default::default() })).await;
+    for (email, phone, language) in
+        [(Some("luz@example.org"), None, Language::Es), (None, Some("+1 555 010 7777"), Language::En)]
+    {
+        let contact = Contact::choose(None, email, phone).unwrap();
+        let follower = Follower { ticket_id: ticket.id.clone(), contact, language, since: at(14), via: None };
+        f.store.follow(&follower).await.unwrap();
+    }
+    let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    notify(&f.state, &TicketEvent::new(&scheduled)).await.unwrap();
+    let sent = f.messenger.sent();
+    assert_eq!(sent.len(), 2, "the reporter who also follows hears once: {sent:#?}");
+    let Some(Sent::Email { to, subject, body, unsubscribe_url }) =
+        sent.iter().find(|s| matches!(s, Sent::Email { .. }))
+    else {
+        panic!("no email: {sent:#?}")
+    };
+    assert_eq!(to, "luz@example.org");
+    assert_eq!(subject, "Millbrook 311: solicitud K7QM-3XPR programada");
+    assert!(
+        body.contains(unsubscribe_url.as_str()) && unsubscribe_url.contains("/citizen/v1/unsubscribe?token=")
+    );
+}
+
+#[tokio::test]
+async fn an_unsubscribed_contact_hears_nothing_more() {
+    let f = fixture().await;
+    let input = ReporterInput {
+        email: Some("ana@example.org"),
+        notify_by: Some(NotifyBy::Email),
+        ..Default::default()
+    };
+    let (ticket, created) = file(&f, reporter(input)).await;
+    notify(&f.state, &TicketEvent::new(&created)).await.unwrap();
+    let Some(Sent::Email { unsubscribe_url, .. }) = f.messenger.sent().pop() else { panic!("no email") };
+    let token = unsubscribe_url.rsplit('=').next().unwrap().to_owned();
+    let (ticket_id, key) = f.store.unsubscribe_target(&token).await.unwrap().unwrap();
+    assert_eq!(ticket_id, ticket.id);
+    f.store.mute(&ticket_id, &key, at(15)).await.unwrap();
+    let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    notify(&f.state, &TicketEvent::new(&scheduled)).await.unwrap();
+    assert_eq!(f.messenger.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_and_then_sent_once() {
+    let f = fixture().await;
+    let (_, created) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    *f.messenger.down.lock().unwrap() = true;
+    assert!(notify(&f.state, &TicketEvent::new(&created)).await.is_err());
+    *f.messenger.down.lock().unwrap() = false;
+    notify(&f.state, &TicketEvent::new(&created)).await.unwrap();
+    notify(&f.state, &TicketEvent::new(&created)).await.unwrap();
+    assert_eq!(f.messenger.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn an_anonymous_report_and_internal_events_send_nothing() {
+    let f = fixture().await;
+    let (ticket, created) = file(&f, Reporter::default()).await;
+    notify(&f.state, &TicketEvent::new(&created)).await.unwrap();
+    let (_, internal) = act(&f, &ticket, Action::Note { text: "x".into(), public: false }, 15).await;
+    notify(&f.state, &TicketEvent::new(&internal)).await.unwrap();
+    assert!(f.messenger.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_reports_only_the_messages_that_failed() {
+    let f = fixture().await;
+    let (_, created) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let message = |id: &str, body: String| {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.body = Some(body);
+        m
+    };
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        message("good", serde_json::to_string(&TicketEvent::new(&created)).unwrap()),
+        message("garbage", "{not json".into()),
+    ];
+    let response = handle(&f.state, LambdaEvent::new(event, Default::default())).await.unwrap();
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, vec!["garbage"]);
+    assert_eq!(f.messenger.sent().len(), 1);
+}

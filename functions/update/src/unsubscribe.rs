@@ -1,0 +1,79 @@
+//! The unsubscribe link every notification email carries. Opening it (`GET`) shows a page with
+//! one button, so a mail scanner that fetches links unsubscribes nobody; the button and mail
+//! clients' one-click unsubscribe (RFC 8058: `POST` with `List-Unsubscribe=One-Click`) stop
+//! updates about that request to that address.
+
+use crate::State;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use town311::http::{self, ApiError};
+
+pub const ROUTE_GET: &str = "GET /citizen/v1/unsubscribe";
+pub const ROUTE_POST: &str = "POST /citizen/v1/unsubscribe";
+
+/// The HTML page: a heading, a paragraph, and optionally the confirming form.
+fn page(
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    form_for: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    let escape =
+        |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let form = form_for
+        .map(|token| {
+            format!(
+                "<form method=\"post\" action=\"?token={}\"><button type=\"submit\">Stop these emails</button></form>",
+                escape(token)
+            )
+        })
+        .unwrap_or_default();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head>\
+         <body><main><h1>{}</h1><p>{}</p>{form}</main></body></html>",
+        escape(title),
+        escape(title),
+        escape(text)
+    );
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("content-security-policy", "default-src 'none'; form-action 'self'")
+        .body(Body::from(html))
+        .map_err(|e| ApiError::Internal(Box::new(e)))
+}
+
+pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let token = http::query_parameter(request, "token").map(str::trim).unwrap_or_default();
+    let target = if token.is_empty() || token.len() > 128 {
+        None
+    } else {
+        state.deliveries.unsubscribe_target(token).await?
+    };
+    let Some((ticket_id, contact_key)) = target else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "This link has expired",
+            "It may be old or mistyped. Reply to any update email, or call the town, to stop updates.",
+            None,
+        );
+    };
+    if http::route_key(request) == Some(ROUTE_GET) {
+        return page(
+            StatusCode::OK,
+            "Stop emails about this request?",
+            &format!("You will no longer get emails about request {ticket_id}."),
+            Some(token),
+        );
+    }
+    state.deliveries.mute(&ticket_id, &contact_key, state.clock.now()).await?;
+    tracing::info!(ticket_id = %ticket_id, "unsubscribed from a request's emails");
+    page(
+        StatusCode::OK,
+        "You are unsubscribed",
+        &format!("You will no longer get emails about request {ticket_id}."),
+        None,
+    )
+}
