@@ -73,7 +73,8 @@ pub enum LocalError {
 
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
-    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`; defaults serve a demo.
+    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`;
+    /// defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -92,6 +93,7 @@ impl Settings {
             ("JURISDICTION_ID", "JurisdictionId"),
             ("WEB_ORIGIN", "WebOrigin"),
             ("API_KEY_POLICY", "ApiKeyPolicy"),
+            ("TOWN_MAP_CENTER", "TownMapCenter"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -158,7 +160,8 @@ impl Stack {
             .await
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
         let config = function_config(&parameters, &provisioned)?;
-        let functions = Arc::new(Functions::build(&template.functions(), &config, &sdk)?);
+        let map_center = parameters.get("TownMapCenter").map(String::as_str);
+        let functions = Arc::new(Functions::build(&template.functions(), &config, map_center, &sdk)?);
 
         if let Some(path) = &settings.catalog_path {
             seed(path, &config, &sdk).await?;
