@@ -46,7 +46,9 @@
     entries.forEach(function (note) {
       var parts = [el("time", { datetime: note.datetime, text: T.dateTime(note.datetime) }), el("span", { class: "what", text: label(note) })];
       var detail = summary(note);
-      if (detail && detail !== label(note) && note.type !== "note") parts.push(el("span", { text: " — " + detail }));
+      // The summary adds what the kind alone does not say: the resolution, the other request.
+      var telling = ["status_changed", "merged", "duplicate_merged"].indexOf(note.type) >= 0;
+      if (telling && detail && detail !== label(note)) parts.push(el("span", { text: " — " + detail }));
       if (note.description) parts.push(el("p", { class: "said", text: note.description }));
       history.appendChild(el("li", {}, parts));
     });
