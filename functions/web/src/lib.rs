@@ -222,7 +222,7 @@ fn respond(state: &State, request: &Request) -> Response<Body> {
 fn fingerprint(body: &[u8]) -> String {
     let hash =
         body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
-    format!("\"{hash:016x}\"")
+    format!("{hash:016x}")
 }
 
 fn content_security_policy(state: &State, kind: Kind) -> String {
@@ -237,8 +237,35 @@ fn content_security_policy(state: &State, kind: Kind) -> String {
     )
 }
 
+/// Whether the client takes gzip (API Gateway passes bodies as they are: no compression of its own).
+fn accepts_gzip(request: &Request) -> bool {
+    request.headers().get_all("accept-encoding").iter().filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',').any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+    })
+}
+
+/// Bodies smaller than this gain nothing worth the CPU from compression.
+const GZIP_FROM_BYTES: usize = 1024;
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
 fn answer(state: &State, request: &Request, kind: Kind, cache: &str, body: Vec<u8>) -> Response<Body> {
-    let etag = fingerprint(&body);
+    let compressed = (kind != Kind::Png && body.len() >= GZIP_FROM_BYTES && accepts_gzip(request))
+        .then(|| gzip(&body))
+        .flatten();
+    // Each representation has its own validator.
+    let suffix = if compressed.is_some() { "-gz" } else { "" };
+    let etag = format!("\"{}{suffix}\"", fingerprint(&body));
     let unchanged = request
         .headers()
         .get("if-none-match")
@@ -249,9 +276,10 @@ fn answer(state: &State, request: &Request, kind: Kind, cache: &str, body: Vec<u
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
     } else {
-        Response::new(match kind {
-            Kind::Png => Body::Binary(body),
-            _ => Body::Text(String::from_utf8_lossy(&body).into_owned()),
+        Response::new(match (&compressed, kind) {
+            (Some(gzipped), _) => Body::Binary(gzipped.clone()),
+            (None, Kind::Png) => Body::Binary(body),
+            (None, _) => Body::Text(String::from_utf8_lossy(&body).into_owned()),
         })
     };
     let headers = [
@@ -267,6 +295,12 @@ fn answer(state: &State, request: &Request, kind: Kind, cache: &str, body: Vec<u
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
         }
+    }
+    if compressed.is_some() {
+        response.headers_mut().insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
+    if kind != Kind::Png {
+        response.headers_mut().insert("vary", HeaderValue::from_static("accept-encoding"));
     }
     if kind == Kind::StaffPage {
         response.headers_mut().insert("x-frame-options", HeaderValue::from_static("DENY"));

@@ -165,3 +165,30 @@ async fn a_local_stack_serves_the_files_as_they_are_on_disk() {
     assert_eq!(call(&local, get("/assets/other.css")).await.status(), 404);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn text_goes_gzipped_to_clients_that_take_it() {
+    let mut request = get("/assets/vendor/leaflet/leaflet.js");
+    request.headers_mut().insert("accept-encoding", HeaderValue::from_static("br, gzip;q=0.8"));
+    let response = call(&state(), request).await;
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(header(&response, "vary"), "accept-encoding");
+    let Body::Binary(gzipped) = response.body() else { panic!("gzip travels as binary") };
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut plain).unwrap();
+    assert!(plain.len() > gzipped.len() * 2, "{} -> {}", plain.len(), gzipped.len());
+    assert!(plain.contains("Leaflet"));
+    let gz_etag = header(&response, "etag").to_owned();
+    assert!(gz_etag.ends_with("-gz\""));
+    // Its validator is its own: the plain one does not match it.
+    let plain_etag =
+        header(&call(&state(), get("/assets/vendor/leaflet/leaflet.js")).await, "etag").to_owned();
+    assert_ne!(plain_etag, gz_etag);
+
+    let mut refused = get("/assets/vendor/leaflet/leaflet.js");
+    refused.headers_mut().insert("accept-encoding", HeaderValue::from_static("gzip;q=0"));
+    assert_eq!(header(&call(&state(), refused).await, "content-encoding"), "");
+    let mut image = get("/assets/vendor/leaflet/images/marker-icon.png");
+    image.headers_mut().insert("accept-encoding", HeaderValue::from_static("gzip"));
+    assert_eq!(header(&call(&state(), image).await, "content-encoding"), "");
+}
