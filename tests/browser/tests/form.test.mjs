@@ -2,7 +2,7 @@
 // big photos made small, and nearby requests offered to follow instead.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PHONE, launch, open, url, screenshot, assertNoProblems } from './helpers.mjs';
+import { BASE_URL, PHONE, launch, open, url, screenshot, assertNoProblems } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -189,5 +189,47 @@ test('without the nearby endpoint the form goes on without the offer', async () 
     // Once the endpoint is deployed it answers, and the section follows what it says.
     assert.equal(status, 200);
   }
+  await page.context().close();
+});
+
+test("the device's location places the pin", async () => {
+  const page = await open(browser);
+  await page.context().grantPermissions(['geolocation'], { origin: BASE_URL });
+  await page.context().setGeolocation({ latitude: 42.0987, longitude: -72.5012, accuracy: 10 });
+  await page.goto(url('/'));
+  await page.getByRole('button', { name: 'Use my location' }).click();
+  await page.waitForFunction(() => document.getElementById('lat').value !== '');
+  assert.equal(await page.inputValue('#lat'), '42.098700');
+  assert.equal(await page.inputValue('#long'), '-72.501200');
+  await page.locator('.leaflet-marker-icon').waitFor();
+  await page.getByText('Your location was placed on the map and in the coordinates.').waitFor({ state: 'attached' });
+  await page.context().close();
+});
+
+test('one line on the town website embeds the form, in the page\'s language', async () => {
+  const page = await open(browser);
+  // A page of the town website (served here on the stack's origin, which the local stack's
+  // WebOrigin allows to frame the form).
+  await page.route(`${BASE_URL}/town-website`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="es"><head><title>Millbrook</title></head><body><h1>Millbrook</h1>
+        <script src="${BASE_URL}/embed.js" async></script></body></html>`,
+    }),
+  );
+  await page.goto(`${BASE_URL}/town-website`);
+  const frame = page.locator('iframe');
+  await frame.waitFor();
+  const src = new URL(await frame.getAttribute('src'));
+  assert.equal(src.pathname, '/');
+  assert.equal(src.searchParams.get('embed'), '1');
+  assert.equal(src.searchParams.get('lang'), 'es');
+  assert.equal(await frame.getAttribute('title'), 'Report a problem');
+  const form = page.frameLocator('iframe');
+  await form.getByRole('heading', { name: 'Reportar un problema' }).waitFor();
+  assert.equal(await form.locator('header.bar').isHidden(), true, 'no site header inside the frame');
+  // The frame grows to the form's height instead of scrolling on its own.
+  await page.waitForFunction(() => document.querySelector('iframe').getBoundingClientRect().height > 1500);
+  await screenshot(page, 'embedded-form-es');
   await page.context().close();
 });

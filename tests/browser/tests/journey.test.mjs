@@ -103,6 +103,12 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   await page.getByLabel('Assign to (account name)').fill('ana');
   await page.getByRole('button', { name: 'Assign', exact: true }).click();
   await detail.getByText('Assigned to ana').waitFor();
+  // The assignee filter finds it too.
+  await page.getByLabel('Assignee', { exact: true }).fill('ana');
+  await page.locator('#f-status').selectOption('open');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.locator('#queue-rows').getByRole('cell', { name: 'ana' }).first().waitFor();
+  await page.locator('#queue-rows').getByRole('link', { name: ticket }).waitFor();
 
   const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
   const day = tomorrow.toISOString().slice(0, 10);
