@@ -47,9 +47,15 @@ tests/contract/schemathesis.sh "$contract_url"
 kill "$stack_pid"
 wait "$stack_pid" 2> /dev/null || true
 
+step "Browser tests: the citizen form, the status page and the admin page in Debian's chromium"
+tests/browser/run.sh 2>&1 | tee target/browser-output.log
+
 step "Deployable artefacts"
 tests/lambda-build.sh
 
-# One closing line for the whole run: every cargo test binary's results added up.
-awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' \
-  target/test-output.log
+# One closing line for the whole run: every cargo test binary's results and the browser tests
+# added up.
+awk '/^test result:/ { passed += $4; failed += $6 }
+     /^ℹ pass / { passed += $3 } /^ℹ fail / { failed += $3 }
+     END { printf "tests: %d passed, %d failed\n", passed, failed }' \
+  target/test-output.log target/browser-output.log

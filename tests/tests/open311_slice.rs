@@ -181,7 +181,7 @@ async fn unknown_requests_are_404_error_lists() {
 #[tokio::test]
 async fn routes_the_template_does_not_declare_get_api_gateways_404() {
     let stack = spawn().await;
-    let answer = stack.get("/admin").await;
+    let answer = stack.get("/reports/dashboard").await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.json(), serde_json::json!({"message": "Not Found"}));
 }

@@ -8,6 +8,7 @@ pub enum HttpFunction {
     Submit(submit::State),
     Query(query::State),
     Update(update::State),
+    Web(web::State),
 }
 
 impl HttpFunction {
@@ -16,6 +17,7 @@ impl HttpFunction {
             Self::Submit(state) => submit::handle(state, request).await,
             Self::Query(state) => query::handle(state, request).await,
             Self::Update(state) => update::handle(state, request).await,
+            Self::Web(state) => web::handle(state, request).await,
         }
     }
 }
@@ -35,9 +37,11 @@ pub struct Functions {
 pub struct UnknownFunction(pub String);
 
 impl Functions {
+    /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages.
     pub fn build(
         declared: &[String],
         config: &Config,
+        map_center: Option<&str>,
         sdk: &aws_config::SdkConfig,
     ) -> Result<Self, UnknownFunction> {
         let mut http = Vec::new();
@@ -46,6 +50,15 @@ impl Functions {
                 "SubmitFunction" => HttpFunction::Submit(submit::State::from_aws(config.clone(), sdk)),
                 "QueryFunction" => HttpFunction::Query(query::State::from_aws(config.clone(), sdk)),
                 "UpdateFunction" => HttpFunction::Update(update::State::from_aws(config.clone(), sdk)),
+                // Locally, staff sign in through the dev server's own `POST /dev/sign-in`.
+                "WebFunction" => HttpFunction::Web(web::State {
+                    town_name: config.town_name.clone(),
+                    timezone: Some(config.timezone.name().to_owned()),
+                    map_center: map_center.and_then(web::parse_center),
+                    web_origin: config.web_origin.clone(),
+                    sign_in: web::SignIn::Dev,
+                    files_dir: Some(web::SOURCE_DIR.into()),
+                }),
                 "RouteFunction" | "NotifyFunction" => continue,
                 other => return Err(UnknownFunction(other.to_owned())),
             };

@@ -78,8 +78,9 @@ pub enum LocalError {
 
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
-    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `JURISDICTION_ID`, `WEB_ORIGIN`, `API_KEY_POLICY`, and the
-    /// `CATALOG` and `ROUTING` files to seed (`ROUTING=none` seeds no rules); defaults serve a demo.
+    /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
+    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, and the `CATALOG` and `ROUTING` files to seed
+    /// (`ROUTING=none` seeds no rules); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -99,6 +100,7 @@ impl Settings {
             ("WEB_ORIGIN", "WebOrigin"),
             ("API_KEY_POLICY", "ApiKeyPolicy"),
             ("NOTIFICATIONS_FROM", "NotificationsFrom"),
+            ("TOWN_MAP_CENTER", "TownMapCenter"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -172,7 +174,8 @@ impl Stack {
             .await
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
         let config = function_config(&parameters, &provisioned)?;
-        let functions = Arc::new(Functions::build(&template.functions(), &config, &sdk)?);
+        let map_center = parameters.get("TownMapCenter").map(String::as_str);
+        let functions = Arc::new(Functions::build(&template.functions(), &config, map_center, &sdk)?);
 
         if let Some(path) = &settings.catalog_path {
             seed(path, &config, &sdk).await?;

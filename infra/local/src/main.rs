@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
     let api = format!("{}/open311/v2", stack.base_url);
     println!();
     println!("town311 is running for {}.", stack.config.town_name);
+    println!("  Citizen form: {}/   (staff: {}/admin)", stack.base_url, stack.base_url);
     println!("  Open311 API:  {api}/services.json");
     println!("  Submit:       curl -d service_code=SIGN -d lat=42.1 -d long=-72.5 {api}/requests.json");
     println!("  Look up:      curl {api}/requests/<ticket number>.json");

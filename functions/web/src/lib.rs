@@ -1,0 +1,312 @@
+//! The web function: the citizen form (`/`), the status page (`/status`), the staff page
+//! (`/admin`), their scripts, styles and images (`/assets/…`), the one-line embed snippet
+//! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment.
+//!
+//! The files are built into the binary, so nothing is fetched or built at run time, and every
+//! answer carries a strict Content-Security-Policy: scripts and styles from this origin only,
+//! images also from the OpenStreetMap tile server (and `blob:`/`data:` for photo previews).
+
+use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Error, Request, Response};
+
+/// The map tiles the citizen form may show.
+pub const TILE_ORIGIN: &str = "https://tile.openstreetmap.org";
+
+/// How staff sign in on the admin page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// The local stack's `POST /dev/sign-in` (never deployed).
+    Dev,
+    /// Cognito's hosted UI: its domain (e.g. `https://millbrook.auth.us-east-1.amazoncognito.com`)
+    /// and the user pool client.
+    HostedUi { domain: String, client_id: String },
+    /// Nothing configured: the admin page says so.
+    Unconfigured,
+}
+
+/// What the handler needs, read once per cold start.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub town_name: String,
+    /// IANA name; the pages show dates in the town's time.
+    pub timezone: Option<String>,
+    /// Where the citizen form's map starts: (latitude, longitude).
+    pub map_center: Option<(f64, f64)>,
+    /// The town website, which may embed the citizen pages in a frame.
+    pub web_origin: Option<String>,
+    pub sign_in: SignIn,
+    /// Read the files from this copy of `web/` instead of the built-in ones, so that the local
+    /// stack shows edits at once. Never set in Lambda.
+    pub files_dir: Option<std::path::PathBuf>,
+}
+
+impl State {
+    /// Reads `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER` (`lat,long`), `WEB_ORIGIN`,
+    /// `STAFF_SIGN_IN_DOMAIN` and `STAFF_CLIENT_ID`.
+    pub fn from_env() -> Self {
+        let var =
+            |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let sign_in = match (var("STAFF_SIGN_IN_DOMAIN"), var("STAFF_CLIENT_ID")) {
+            (Some(domain), Some(client_id)) => SignIn::HostedUi { domain, client_id },
+            _ => SignIn::Unconfigured,
+        };
+        Self {
+            town_name: var("TOWN_NAME").unwrap_or_else(|| "Town".into()),
+            timezone: var("TOWN_TIMEZONE"),
+            map_center: var("TOWN_MAP_CENTER").as_deref().and_then(parse_center),
+            web_origin: var("WEB_ORIGIN"),
+            sign_in,
+            files_dir: None,
+        }
+    }
+
+    /// The pages' settings, as a script that sets `window.TOWN311_CONFIG`.
+    pub fn config_script(&self) -> String {
+        let sign_in = match &self.sign_in {
+            SignIn::Dev => serde_json::json!({ "kind": "dev" }),
+            SignIn::HostedUi { domain, client_id } => {
+                let domain = domain.trim_end_matches('/');
+                let domain = if domain.starts_with("https://") {
+                    domain.to_owned()
+                } else {
+                    format!("https://{domain}")
+                };
+                serde_json::json!({
+                    "kind": "hosted",
+                    "authorize_url": format!("{domain}/oauth2/authorize"),
+                    "logout_url": format!("{domain}/logout"),
+                    "client_id": client_id,
+                })
+            }
+            SignIn::Unconfigured => serde_json::json!({ "kind": "none" }),
+        };
+        let config = serde_json::json!({
+            "town_name": self.town_name,
+            "timezone": self.timezone,
+            "map_center": self.map_center.map(|(lat, long)| [lat, long]),
+            "sign_in": sign_in,
+        });
+        // JSON is valid JavaScript; `<` escaped so no value can ever close a script element.
+        format!("window.TOWN311_CONFIG = {};\n", config.to_string().replace('<', "\\u003c"))
+    }
+}
+
+/// `"42.1,-72.5"` as a latitude and longitude, if it is one.
+pub fn parse_center(text: &str) -> Option<(f64, f64)> {
+    let (lat, long) = text.split_once(',')?;
+    let lat: f64 = lat.trim().parse().ok()?;
+    let long: f64 = long.trim().parse().ok()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long)).then_some((lat, long))
+}
+
+/// What a file is, which decides its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A page a person opens (citizen pages may be framed by the town website).
+    CitizenPage,
+    /// The staff page: never framed.
+    StaffPage,
+    Script,
+    Style,
+    Png,
+    Text,
+}
+
+impl Kind {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::CitizenPage | Self::StaffPage => "text/html; charset=utf-8",
+            Self::Script => "text/javascript; charset=utf-8",
+            Self::Style => "text/css; charset=utf-8",
+            Self::Png => "image/png",
+            Self::Text => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// One file served as it is.
+struct File {
+    path: &'static str,
+    kind: Kind,
+    /// Its path under `web/`.
+    source: &'static str,
+    body: &'static [u8],
+}
+
+macro_rules! file {
+    ($path:literal, $kind:expr, $source:literal) => {
+        File {
+            path: $path,
+            kind: $kind,
+            source: $source,
+            body: include_bytes!(concat!("../../../web/", $source)),
+        }
+    };
+}
+
+static FILES: &[File] = &[
+    file!("/", Kind::CitizenPage, "index.html"),
+    file!("/status", Kind::CitizenPage, "status.html"),
+    file!("/admin", Kind::StaffPage, "admin.html"),
+    file!("/embed.js", Kind::Script, "embed.js"),
+    file!("/assets/app.css", Kind::Style, "assets/app.css"),
+    file!("/assets/i18n.js", Kind::Script, "assets/i18n.js"),
+    file!("/assets/common.js", Kind::Script, "assets/common.js"),
+    file!("/assets/form.js", Kind::Script, "assets/form.js"),
+    file!("/assets/status.js", Kind::Script, "assets/status.js"),
+    file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
+    file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
+    file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),
+    file!("/assets/vendor/leaflet/LICENSE", Kind::Text, "vendor/leaflet/LICENSE"),
+    file!(
+        "/assets/vendor/leaflet/images/marker-icon.png",
+        Kind::Png,
+        "vendor/leaflet/images/marker-icon.png"
+    ),
+    file!(
+        "/assets/vendor/leaflet/images/marker-icon-2x.png",
+        Kind::Png,
+        "vendor/leaflet/images/marker-icon-2x.png"
+    ),
+    file!(
+        "/assets/vendor/leaflet/images/marker-shadow.png",
+        Kind::Png,
+        "vendor/leaflet/images/marker-shadow.png"
+    ),
+    file!("/assets/vendor/leaflet/images/layers.png", Kind::Png, "vendor/leaflet/images/layers.png"),
+    file!("/assets/vendor/leaflet/images/layers-2x.png", Kind::Png, "vendor/leaflet/images/layers-2x.png"),
+];
+
+/// This checkout's `web/` folder, for a local stack that serves edits at once.
+pub const SOURCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web");
+
+/// The path of the generated settings script.
+pub const CONFIG_PATH: &str = "/assets/config.js";
+
+/// Handles the `GET` routes template.yaml gives this function.
+pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
+    Ok(respond(state, &request))
+}
+
+fn respond(state: &State, request: &Request) -> Response<Body> {
+    let path = request.uri().path();
+    if path == CONFIG_PATH {
+        let script = state.config_script();
+        return answer(state, request, Kind::Script, "no-cache", script.into_bytes());
+    }
+    match FILES.iter().find(|f| f.path == path) {
+        Some(file) => {
+            let cache = match file.kind {
+                Kind::CitizenPage | Kind::StaffPage => "no-cache",
+                // Vendored files change only with their version; ours with a release.
+                _ if file.path.starts_with("/assets/vendor/") => "public, max-age=604800",
+                _ => "public, max-age=600",
+            };
+            let body = state
+                .files_dir
+                .as_ref()
+                .and_then(|dir| std::fs::read(dir.join(file.source)).ok())
+                .unwrap_or_else(|| file.body.to_vec());
+            answer(state, request, file.kind, cache, body)
+        }
+        None => {
+            let mut response = answer(state, request, Kind::Text, "no-cache", b"Not found\n".to_vec());
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response.headers_mut().remove("etag");
+            response
+        }
+    }
+}
+
+/// FNV-1a: a cheap, stable validator for `ETag` (not a security boundary).
+fn fingerprint(body: &[u8]) -> String {
+    let hash =
+        body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+fn content_security_policy(state: &State, kind: Kind) -> String {
+    let frame_ancestors = match (kind, &state.web_origin) {
+        (Kind::StaffPage, _) => "'none'".to_owned(),
+        (_, Some(origin)) => format!("'self' {origin}"),
+        (_, None) => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {TILE_ORIGIN}; \
+         connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+}
+
+/// Whether the client takes gzip (API Gateway passes bodies as they are: no compression of its own).
+fn accepts_gzip(request: &Request) -> bool {
+    request.headers().get_all("accept-encoding").iter().filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',').any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+    })
+}
+
+/// Bodies smaller than this gain nothing worth the CPU from compression.
+const GZIP_FROM_BYTES: usize = 1024;
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
+fn answer(state: &State, request: &Request, kind: Kind, cache: &str, body: Vec<u8>) -> Response<Body> {
+    let compressed = (kind != Kind::Png && body.len() >= GZIP_FROM_BYTES && accepts_gzip(request))
+        .then(|| gzip(&body))
+        .flatten();
+    // Each representation has its own validator.
+    let suffix = if compressed.is_some() { "-gz" } else { "" };
+    let etag = format!("\"{}{suffix}\"", fingerprint(&body));
+    let unchanged = request
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|seen| seen.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    let mut response = if unchanged {
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        Response::new(match (&compressed, kind) {
+            (Some(gzipped), _) => Body::Binary(gzipped.clone()),
+            (None, Kind::Png) => Body::Binary(body),
+            (None, _) => Body::Text(String::from_utf8_lossy(&body).into_owned()),
+        })
+    };
+    let headers = [
+        ("content-type", kind.content_type().to_owned()),
+        ("cache-control", cache.to_owned()),
+        ("etag", etag),
+        ("content-security-policy", content_security_policy(state, kind)),
+        ("x-content-type-options", "nosniff".to_owned()),
+        ("referrer-policy", "strict-origin-when-cross-origin".to_owned()),
+        ("permissions-policy", "geolocation=(self), camera=(), microphone=()".to_owned()),
+    ];
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    if compressed.is_some() {
+        response.headers_mut().insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
+    if kind != Kind::Png {
+        response.headers_mut().insert("vary", HeaderValue::from_static("accept-encoding"));
+    }
+    if kind == Kind::StaffPage {
+        response.headers_mut().insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+use super::*;
+
+fn state() -> State {
+    State {
+        town_name: "Millbrook".into(),
+        timezone: Some("America/New_York".into()),
+        map_center: Some((42.1, -72.5)),
+        web_origin: Some("https://www.millbrook.example".into()),
+        sign_in: SignIn::Dev,
+        files_dir: None,
+    }
+}
+
+fn get(path: &str) -> Request {
+    lambda_http::http::Request::builder().method("GET").uri(path).body(Body::Empty).unwrap()
+}
+
+async fn call(state: &State, request: Request) -> Response<Body> {
+    handle(state, request).await.unwrap()
+}
+
+fn header<'a>(response: &'a Response<Body>, name: &str) -> &'a str {
+    response.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or_default()
+}
+
+fn text(response: &Response<Body>) -> &str {
+    std::str::from_utf8(response.body().as_ref()).unwrap()
+}
+
+#[tokio::test]
+async fn pages_are_html_that_is_revalidated() {
+    for (path, marker) in [("/", "form.js"), ("/status", "status.js"), ("/admin", "admin.js")] {
+        let response = call(&state(), get(path)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8", "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        assert!(text(&response).contains(marker), "{path} loads {marker}");
+        assert!(text(&response).starts_with("<!doctype html>"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_file_has_its_content_type() {
+    let cases = [
+        ("/embed.js", "text/javascript; charset=utf-8"),
+        ("/assets/app.css", "text/css; charset=utf-8"),
+        ("/assets/i18n.js", "text/javascript; charset=utf-8"),
+        ("/assets/vendor/leaflet/leaflet.css", "text/css; charset=utf-8"),
+        ("/assets/vendor/leaflet/images/marker-icon.png", "image/png"),
+        ("/assets/vendor/leaflet/LICENSE", "text/plain; charset=utf-8"),
+    ];
+    for (path, content_type) in cases {
+        let response = call(&state(), get(path)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "content-type"), content_type, "{path}");
+    }
+    let png = call(&state(), get("/assets/vendor/leaflet/images/marker-icon.png")).await;
+    assert!(matches!(png.body(), Body::Binary(bytes) if bytes.starts_with(b"\x89PNG")));
+}
+
+#[tokio::test]
+async fn unknown_files_are_404() {
+    for path in ["/nope", "/assets/missing.js", "/assets/../Cargo.toml", "/index.html", "/assets/"] {
+        let response = call(&state(), get(path)).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    for path in ["/", "/admin", "/assets/form.js", "/nope"] {
+        let response = call(&state(), get(path)).await;
+        let csp = header(&response, "content-security-policy");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self';"), "{path}: no inline scripts");
+        assert!(csp.contains("img-src 'self' data: blob: https://tile.openstreetmap.org;"), "{path}: {csp}");
+        assert!(csp.contains("connect-src 'self';"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header(&response, "referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn only_citizen_pages_may_be_framed_and_only_by_the_town_website() {
+    let form = call(&state(), get("/")).await;
+    assert!(
+        header(&form, "content-security-policy")
+            .ends_with("frame-ancestors 'self' https://www.millbrook.example")
+    );
+    assert_eq!(header(&form, "x-frame-options"), "");
+    let admin = call(&state(), get("/admin")).await;
+    assert!(header(&admin, "content-security-policy").ends_with("frame-ancestors 'none'"));
+    assert_eq!(header(&admin, "x-frame-options"), "DENY");
+}
+
+#[tokio::test]
+async fn unchanged_files_answer_304() {
+    let first = call(&state(), get("/assets/app.css")).await;
+    let etag = header(&first, "etag").to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 2);
+    let mut again = get("/assets/app.css");
+    again.headers_mut().insert("if-none-match", HeaderValue::from_str(&etag).unwrap());
+    let second = call(&state(), again).await;
+    assert_eq!(second.status(), 304);
+    assert!(second.body().is_empty());
+    let mut stale = get("/assets/app.css");
+    stale.headers_mut().insert("if-none-match", HeaderValue::from_static("\"0\""));
+    assert_eq!(call(&state(), stale).await.status(), 200);
+}
+
+#[tokio::test]
+async fn config_script_tells_the_pages_how_staff_sign_in() {
+    let response = call(&state(), get(CONFIG_PATH)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    assert_eq!(
+        text(&response),
+        "window.TOWN311_CONFIG = {\"town_name\":\"Millbrook\",\"timezone\":\"America/New_York\",\
+         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"}};\n"
+    );
+
+    let hosted = State {
+        sign_in: SignIn::HostedUi {
+            domain: "millbrook.auth.us-east-1.amazoncognito.com".into(),
+            client_id: "abc".into(),
+        },
+        ..state()
+    };
+    let script = hosted.config_script();
+    assert!(script.contains(
+        "\"authorize_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/authorize\""
+    ));
+    assert!(script.contains("\"client_id\":\"abc\""));
+    let unconfigured = State { sign_in: SignIn::Unconfigured, ..state() };
+    assert!(unconfigured.config_script().contains("{\"kind\":\"none\"}"));
+}
+
+#[test]
+fn town_names_cannot_close_a_script() {
+    let odd = State { town_name: "</script><script>alert(1)".into(), ..state() };
+    assert!(!odd.config_script().contains("</script>"));
+}
+
+#[test]
+fn map_centers_are_a_latitude_and_a_longitude() {
+    assert_eq!(parse_center("42.1, -72.5"), Some((42.1, -72.5)));
+    assert_eq!(parse_center("91,0"), None);
+    assert_eq!(parse_center("42.1"), None);
+    assert_eq!(parse_center("a,b"), None);
+}
+
+#[tokio::test]
+async fn a_local_stack_serves_the_files_as_they_are_on_disk() {
+    let dir = std::env::temp_dir().join(format!("town311-web-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("assets/app.css"), "body{}").unwrap();
+    let local = State { files_dir: Some(dir.clone()), ..state() };
+    let edited = call(&local, get("/assets/app.css")).await;
+    assert_eq!(text(&edited), "body{}");
+    // Files missing there fall back to the built-in ones; unknown paths are still unknown.
+    assert_eq!(call(&local, get("/assets/i18n.js")).await.status(), 200);
+    assert_eq!(call(&local, get("/assets/other.css")).await.status(), 404);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn text_goes_gzipped_to_clients_that_take_it() {
+    let mut request = get("/assets/vendor/leaflet/leaflet.js");
+    request.headers_mut().insert("accept-encoding", HeaderValue::from_static("br, gzip;q=0.8"));
+    let response = call(&state(), request).await;
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(header(&response, "vary"), "accept-encoding");
+    let Body::Binary(gzipped) = response.body() else { panic!("gzip travels as binary") };
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut plain).unwrap();
+    assert!(plain.len() > gzipped.len() * 2, "{} -> {}", plain.len(), gzipped.len());
+    assert!(plain.contains("Leaflet"));
+    let gz_etag = header(&response, "etag").to_owned();
+    assert!(gz_etag.ends_with("-gz\""));
+    // Its validator is its own: the plain one does not match it.
+    let plain_etag =
+        header(&call(&state(), get("/assets/vendor/leaflet/leaflet.js")).await, "etag").to_owned();
+    assert_ne!(plain_etag, gz_etag);
+
+    let mut refused = get("/assets/vendor/leaflet/leaflet.js");
+    refused.headers_mut().insert("accept-encoding", HeaderValue::from_static("gzip;q=0"));
+    assert_eq!(header(&call(&state(), refused).await, "content-encoding"), "");
+    let mut image = get("/assets/vendor/leaflet/images/marker-icon.png");
+    image.headers_mut().insert("accept-encoding", HeaderValue::from_static("gzip"));
+    assert_eq!(header(&call(&state(), image).await, "content-encoding"), "");
+}

@@ -1,0 +1,166 @@
+// A citizen files a request from a phone, a clerk works it to closed, and the citizen's status
+// page shows what happened.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertNoProblems, staffToken,
+} from './helpers.mjs';
+
+let browser;
+let ticket; // the number the citizen was given
+const NOTE = 'Filled the hole this morning. Thank you for the report!';
+
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a citizen on a phone files a request with a photo and sees the confirmation', async () => {
+  const page = await open(browser, { device: PHONE });
+  await page.goto(url('/'));
+  await page.getByLabel('Search the services').fill('pothole');
+  // Search narrows the grouped list to the one service.
+  await page.waitForFunction(() => document.querySelectorAll('#service-list .choice:not([hidden])').length === 1);
+  await page.getByLabel(/^Pothole/).check();
+  // The service's questions, rendered from its definition.
+  await page.getByRole('group', { name: /About how big is it\?/ }).waitFor();
+  await page.getByLabel('Larger than a car tire').check();
+  await page.getByLabel(/About how deep is it/).fill('5');
+
+  // A tap on the map places the pin and fills the coordinates.
+  const map = page.locator('#map');
+  await map.scrollIntoViewIfNeeded();
+  await map.click({ position: { x: 120, y: 80 } });
+  await page.waitForFunction(() => document.getElementById('lat').value !== '');
+  const lat = Number(await page.inputValue('#lat'));
+  const long = Number(await page.inputValue('#long'));
+  assert.ok(Math.abs(lat - 42.265) < 0.05 && Math.abs(long + 71.805) < 0.05, `pin near the town centre: ${lat},${long}`);
+  assert.equal(await page.locator('.leaflet-marker-icon').count(), 1, 'the pin is on the map');
+  await page.getByLabel('Address or nearest landmark').fill('12 Main Street, by the school');
+
+  await page.setInputFiles('#photos', PHOTO);
+  const preview = page.getByRole('img', { name: 'Photo 1' });
+  await preview.waitFor();
+  assert.match(await preview.getAttribute('src'), /^blob:/);
+  await page.getByLabel(/Describe the problem/).fill('Deep hole in the right lane, cars swerve around it.');
+  await page.getByLabel('Email', { exact: true }).fill('resident@example.org');
+  await screenshot(page, 'citizen-form-filled-en');
+
+  const posted = page.waitForRequest((r) => r.url().endsWith('/open311/v2/requests.json') && r.method() === 'POST');
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  const body = (await posted).postDataBuffer().toString('latin1');
+  assert.match(body, /name="photo1"; filename="photo1.jpg"\r\nContent-Type: image\/jpeg/);
+  assert.match(body, /name="attribute\[SIZE\]"\r\n\r\nlarge/);
+
+  const confirmation = page.getByRole('region', { name: 'Thank you, your report was received' });
+  await confirmation.waitFor();
+  ticket = (await page.textContent('#confirm-id')).trim();
+  assert.match(ticket, /^[0-9A-Z]{4}-[0-9A-Z]{4}$/, 'a ticket number');
+  await page.waitForFunction(() => /\d{4}/.test(document.getElementById('confirm-expected').textContent));
+  assert.match(await page.textContent('#confirm-expected'), /\w{3}, \w{3} \d{1,2}, \d{4}/, 'the expected date');
+  assert.equal((await page.textContent('#confirm-department')).trim(), 'Public Works');
+  assert.equal(await page.getByRole('link', { name: '(555) 010-2100' }).getAttribute('href'), 'tel:5550102100');
+  assert.equal(await page.getByRole('link', { name: 'publicworks@millbrook.example' }).getAttribute('href'), 'mailto:publicworks@millbrook.example');
+  assert.equal(await page.getByRole('link', { name: 'See its status' }).getAttribute('href'), `/status?id=${ticket}`);
+  await screenshot(page, 'citizen-confirmation-en');
+  assertNoProblems(page);
+
+  // The request reached the town with its photo, answers and location.
+  const token = await staffToken();
+  const staff = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(staff.ticket.service_code, 'POTHOLE');
+  assert.equal(staff.ticket.channel, 'web');
+  assert.equal(staff.ticket.uploads.length, 1, 'one photo received');
+  assert.deepEqual(staff.ticket.answers, { SIZE: ['large'], DEPTH: ['5'] });
+  assert.equal(staff.ticket.location.address, '12 Main Street, by the school');
+  await page.context().close();
+});
+
+test('a clerk signs in, finds it in the queue, assigns, schedules and closes it with a public note', async () => {
+  assert.ok(ticket, 'the citizen test filed a request');
+  const page = await open(browser, { device: DESKTOP });
+  await page.goto(url('/admin'));
+  await page.getByLabel('User name').fill('ana');
+  await page.getByLabel('Groups').fill('dept-DPW');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as ana').waitFor();
+
+  // The department's open queue holds it; the service filter keeps it.
+  await page.locator('#f-service').selectOption('POTHOLE');
+  await page.getByLabel('Status', { exact: true }).selectOption('submitted');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const link = page.getByRole('link', { name: ticket });
+  await link.waitFor();
+  await screenshot(page, 'admin-queue-en');
+  await link.click();
+  const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
+  await detail.waitFor();
+  await detail.getByText('resident@example.org').waitFor();
+  await detail.getByText('1 photo received, waiting to be processed').waitFor();
+
+  await page.getByLabel('Assign to (account name)').fill('ana');
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await detail.getByText('Assigned to ana').waitFor();
+  // The assignee filter finds it too.
+  await page.getByLabel('Assignee', { exact: true }).fill('ana');
+  await page.locator('#f-status').selectOption('open');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.locator('#queue-rows').getByRole('cell', { name: 'ana' }).first().waitFor();
+  await page.locator('#queue-rows').getByRole('link', { name: ticket }).waitFor();
+
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+  const day = tomorrow.toISOString().slice(0, 10);
+  await page.getByLabel('Work scheduled for').fill(`${day}T10:30`);
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await detail.getByText(/^Scheduled for /).first().waitFor();
+
+  await page.getByLabel('New status').selectOption('closed');
+  await page.getByLabel('Resolution').selectOption('fixed');
+  await page.getByLabel('Public note to the reporter (optional)').fill(NOTE);
+  await page.getByRole('button', { name: 'Change status' }).click();
+  await detail.getByText(`Note: ${NOTE}`).waitFor();
+  await detail.getByText('Status: Scheduled → Closed (Fixed)').waitFor();
+  assert.equal(await page.locator('#detail-facts dd').first().textContent(), 'Closed (Fixed)');
+  await screenshot(page, 'admin-ticket-closed-en');
+  assertNoProblems(page);
+
+  const token = await staffToken();
+  const staff = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(staff.ticket.status, 'closed');
+  assert.equal(staff.ticket.resolution, 'fixed');
+  assert.equal(staff.ticket.assignee, 'ana');
+  assert.deepEqual(staff.history.map((h) => h.change.type), ['submitted', 'assigned', 'scheduled', 'status_changed', 'noted']);
+  await page.context().close();
+});
+
+test("the citizen's status page shows that history, in English and Spanish", async () => {
+  assert.ok(ticket, 'the citizen test filed a request');
+  const page = await open(browser, { device: PHONE });
+  await page.goto(url(`/status?id=${ticket.toLowerCase().replace('-', '')}`));
+  const result = page.getByRole('region', { name: `${ticket}: Pothole` });
+  await result.waitFor();
+  assert.equal((await page.textContent('#r-status')).trim(), 'Closed');
+  const history = page.locator('#r-history li');
+  const lines = await history.allTextContents();
+  assert.equal(lines.length, 5, lines.join('\n'));
+  assert.match(lines[0], /Request received/);
+  assert.match(lines[1], /Assigned to a crew/);
+  assert.match(lines[2], /Work scheduled/);
+  assert.match(lines[3], /Status changed — Fixed/);
+  assert.match(lines[4], new RegExp(`Note from the town${NOTE.replace(/[.!]/g, '.')}`));
+  assert.doesNotMatch(lines.join(' '), /ana/, 'no staff names in public');
+  await screenshot(page, 'status-history-en');
+
+  await page.getByRole('button', { name: 'Español' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'es');
+  await page.getByRole('heading', { name: 'Historial' }).waitFor();
+  assert.equal((await page.textContent('#r-status')).trim(), 'Cerrada');
+  const spanish = await history.allTextContents();
+  assert.match(spanish[0], /Solicitud recibida/);
+  assert.match(spanish[3], /Cambio de estado — Reparado/);
+  await screenshot(page, 'status-history-es');
+  assertNoProblems(page);
+  await page.context().close();
+});

@@ -1,0 +1,712 @@
+/* The staff page: sign in (Cognito's hosted UI when deployed, the dev sign-in locally), a
+ * department's queue with filters, a ticket with its history, photos and contact, the staff
+ * actions, and requests entered for callers. */
+(function () {
+  "use strict";
+  var T = window.T311;
+  var I18N = window.I18N;
+  var t = I18N.t;
+  var el = T.el;
+  var signIn = (T.config && T.config.sign_in) || { kind: "none" };
+
+  var KEY = "town311.staff";
+  var session = null; // {token, user, groups, departments, expires}
+  var services = [];
+  var queue = [];
+  var current = null; // {ticket, history}
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  /* ---- session ---- */
+
+  function claimsOf(token) {
+    try {
+      var payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      while (payload.length % 4) payload += "=";
+      var json = decodeURIComponent(
+        Array.prototype.map
+          .call(atob(payload), function (c) {
+            return "%" + ("00" + c.charCodeAt(0).toString(16)).slice(-2);
+          })
+          .join("")
+      );
+      return JSON.parse(json);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function startSession(token) {
+    var claims = claimsOf(token);
+    if (!claims) return false;
+    var groups = claims["cognito:groups"] || [];
+    if (typeof groups === "string") groups = groups.replace(/[[\]]/g, "").split(/[\s,]+/).filter(Boolean);
+    session = {
+      token: token,
+      user: claims["cognito:username"] || claims.username || claims.sub || "",
+      groups: groups,
+      departments: groups
+        .filter(function (g) {
+          return g.indexOf("dept-") === 0;
+        })
+        .map(function (g) {
+          return g.slice(5);
+        }),
+      expires: (claims.exp || 0) * 1000,
+    };
+    if (session.expires && session.expires < Date.now()) {
+      session = null;
+      return false;
+    }
+    try {
+      window.sessionStorage.setItem(KEY, token);
+    } catch (e) {
+      /* private mode: the session lasts as long as the page */
+    }
+    return true;
+  }
+
+  function endSession(message) {
+    session = null;
+    try {
+      window.sessionStorage.removeItem(KEY);
+    } catch (e) {
+      /* nothing stored */
+    }
+    showSignIn(message);
+  }
+
+  function showSignIn(message) {
+    $("work").hidden = true;
+    $("who").hidden = true;
+    $("sign-out").hidden = true;
+    $("sign-in").hidden = false;
+    var note = $("sign-in-message");
+    note.hidden = !message;
+    note.textContent = message || "";
+    $("dev-sign-in").hidden = signIn.kind !== "dev";
+    $("hosted-sign-in").hidden = signIn.kind !== "hosted";
+    $("no-sign-in").hidden = signIn.kind === "dev" || signIn.kind === "hosted";
+    if (signIn.kind === "dev") $("dev-username").focus();
+  }
+
+  function devSignIn(event) {
+    event.preventDefault();
+    var username = $("dev-username");
+    var user = username.value.trim();
+    T.fieldError(username, user ? "" : t("admin.need_username"));
+    if (!user) {
+      username.focus();
+      return;
+    }
+    var groups = $("dev-groups")
+      .value.split(/[\s,]+/)
+      .filter(Boolean);
+    T.api("/dev/sign-in", { method: "POST", json: { username: user, groups: groups } }).then(
+      function (answer) {
+        if (!answer.ok || !answer.data || !answer.data.token || !startSession(answer.data.token)) {
+          T.fieldError(username, T.errorMessages(answer.data, answer.status).join(" "));
+          username.focus();
+          return;
+        }
+        signedIn();
+      },
+      function () {
+        T.fieldError(username, t("error.network"));
+      }
+    );
+  }
+
+  function hostedSignIn() {
+    var state = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    try {
+      window.sessionStorage.setItem(KEY + ".state", state);
+    } catch (e) {
+      /* the state check below then fails safe */
+    }
+    var redirect = window.location.origin + "/admin";
+    window.location.assign(
+      signIn.authorize_url +
+        "?response_type=token&scope=openid+email+profile&client_id=" +
+        encodeURIComponent(signIn.client_id) +
+        "&redirect_uri=" +
+        encodeURIComponent(redirect) +
+        "&state=" +
+        encodeURIComponent(state)
+    );
+  }
+
+  /** The hosted UI comes back to /admin#id_token=…&state=…. */
+  function hostedReturn() {
+    if (window.location.hash.indexOf("id_token=") < 0) return false;
+    var params = new URLSearchParams(window.location.hash.slice(1));
+    var expected = null;
+    try {
+      expected = window.sessionStorage.getItem(KEY + ".state");
+      window.sessionStorage.removeItem(KEY + ".state");
+    } catch (e) {
+      expected = null;
+    }
+    window.history.replaceState(null, "", "/admin");
+    return !!expected && params.get("state") === expected && startSession(params.get("id_token") || "");
+  }
+
+  function signOut() {
+    endSession("");
+    if (signIn.kind === "hosted" && signIn.logout_url) {
+      window.location.assign(signIn.logout_url + "?client_id=" + encodeURIComponent(signIn.client_id) + "&logout_uri=" + encodeURIComponent(window.location.origin + "/admin"));
+    }
+  }
+
+  function call(path, options) {
+    options = Object.assign({}, options || {}, { token: session && session.token });
+    return T.api(path, options).then(function (answer) {
+      if (answer.status === 401) {
+        endSession(t("admin.expired"));
+      }
+      return answer;
+    });
+  }
+
+  function signedIn() {
+    $("sign-in").hidden = true;
+    $("work").hidden = false;
+    $("who").hidden = false;
+    $("who").textContent = t("admin.signed_in_as", { user: session.user });
+    $("sign-out").hidden = false;
+    var list = $("departments");
+    T.clear(list);
+    session.departments.forEach(function (d) {
+      list.appendChild(el("option", { value: d }));
+    });
+    var department = $("f-department");
+    if (!department.value) department.value = session.departments[0] || "";
+    $("assign-to").value = session.user;
+    loadServices().then(loadQueue);
+    T.announce(t("admin.signed_in_as", { user: session.user }));
+    if (/^#ticket\//.test(window.location.hash)) openFromHash();
+    else $("main").focus();
+  }
+
+  /* ---- catalog ---- */
+
+  function loadServices() {
+    if (services.length) return Promise.resolve();
+    return T.api("/open311/v2/services.json").then(function (answer) {
+      if (!answer.ok || !Array.isArray(answer.data)) return;
+      services = answer.data;
+      var filter = $("f-service");
+      var entry = $("entry-service");
+      var recategorize = $("recategorize-to");
+      services.forEach(function (s) {
+        filter.appendChild(el("option", { value: s.service_code, text: s.service_name }));
+        entry.appendChild(el("option", { value: s.service_code, text: s.service_name }));
+        recategorize.appendChild(el("option", { value: s.service_code, text: s.service_name }));
+      });
+      entryQuestions();
+    });
+  }
+
+  /* ---- queue ---- */
+
+  var OPEN = ["submitted", "acknowledged", "assigned", "scheduled", "in_progress", "reopened"];
+
+  function overdue(ticket) {
+    return ticket.status !== "closed" && ticket.expected_at && new Date(ticket.expected_at).getTime() < Date.now();
+  }
+
+  function where(ticket) {
+    var location = ticket.location || {};
+    if (location.address) return location.address;
+    if (location.point) return location.point.lat.toFixed(5) + ", " + location.point.long.toFixed(5);
+    return "—";
+  }
+
+  function loadQueue(event) {
+    if (event) event.preventDefault();
+    if (!session) return Promise.resolve();
+    var department = $("f-department").value.trim();
+    var status = $("f-status").value;
+    var assignee = $("f-assignee").value.trim();
+    var onlyOverdue = $("f-overdue").checked;
+    var params = new URLSearchParams();
+    if (department) params.set("department", department);
+    if (assignee) params.set("assignee", assignee);
+    else if (onlyOverdue) params.set("overdue", "true");
+    else if (status === "open" || status === "closed") params.set("state", status);
+    else params.set("status", status);
+    params.set("limit", "200");
+    $("queue-count").textContent = t("admin.loading");
+    return call("/staff/v1/tickets?" + params.toString()).then(
+      function (answer) {
+        if (!answer.ok) {
+          $("queue-count").textContent = T.errorMessages(answer.data, answer.status).join(" ");
+          queue = [];
+          renderQueue();
+          return;
+        }
+        var service = $("f-service").value;
+        queue = ((answer.data && answer.data.tickets) || []).filter(function (ticket) {
+          if (service && ticket.service_code !== service) return false;
+          if (onlyOverdue && !overdue(ticket)) return false;
+          if (status === "open" && ticket.status === "closed") return false;
+          if (status === "closed" && ticket.status !== "closed") return false;
+          if (OPEN.indexOf(status) >= 0 && ticket.status !== status) return false;
+          return true;
+        });
+        renderQueue();
+        $("queue-count").textContent = I18N.tn("admin.count", queue.length);
+      },
+      function () {
+        $("queue-count").textContent = t("error.network");
+      }
+    );
+  }
+
+  function statusCell(ticket) {
+    var cell = el("td", {}, [t("status." + ticket.status)]);
+    if (overdue(ticket)) {
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(el("span", { class: "badge overdue", text: t("admin.overdue") }));
+    }
+    return cell;
+  }
+
+  function renderQueue() {
+    var rows = $("queue-rows");
+    T.clear(rows);
+    queue.forEach(function (ticket) {
+      rows.appendChild(
+        el("tr", {}, [
+          el("td", {}, [el("a", { href: "#ticket/" + ticket.id, text: ticket.id })]),
+          el("td", { text: ticket.service_name }),
+          statusCell(ticket),
+          el("td", { text: where(ticket) }),
+          el("td", { text: ticket.expected_at ? T.dateTime(ticket.expected_at) : "—" }),
+          el("td", { text: ticket.assignee || "—" }),
+        ])
+      );
+    });
+  }
+
+  /* ---- one ticket ---- */
+
+  function openFromHash() {
+    var match = /^#ticket\/([0-9A-Za-z-]+)$/.exec(window.location.hash);
+    if (match && session) loadTicket(match[1], true);
+  }
+
+  function loadTicket(id, focus) {
+    return call("/staff/v1/tickets/" + encodeURIComponent(id)).then(
+      function (answer) {
+        $("detail").hidden = false;
+        if (!answer.ok) {
+          current = null;
+          $("detail-heading").textContent = id;
+          showDetailError(T.errorMessages(answer.data, answer.status).join(" "));
+          return;
+        }
+        showDetailError("");
+        current = answer.data;
+        renderTicket();
+        if (focus) $("detail").focus();
+      },
+      function () {
+        showDetailError(t("error.network"));
+      }
+    );
+  }
+
+  function showDetailError(message) {
+    var box = $("detail-error");
+    box.hidden = !message;
+    box.textContent = message;
+  }
+
+  function fact(list, label, value) {
+    if (value === undefined || value === null || value === "") return;
+    list.appendChild(el("dt", { text: label }));
+    list.appendChild(el("dd", {}, [value]));
+  }
+
+  function reporterName(r) {
+    return [r.first_name, r.last_name].filter(Boolean).join(" ");
+  }
+
+  function actorName(actor) {
+    if (!actor) return "";
+    if (actor.kind === "staff") return actor.name;
+    return t("actor." + actor.kind);
+  }
+
+  function describe(change) {
+    switch (change.type) {
+      case "submitted":
+        return t("change.submitted", { channel: t("channel." + change.channel) });
+      case "status_changed":
+        return (
+          t("change.status", { from: t("status." + change.from), to: t("status." + change.to) }) +
+          (change.resolution ? " (" + t("resolution." + change.resolution) + ")" : "") +
+          (change.referral ? ": " + change.referral : "")
+        );
+      case "assigned":
+        return change.assignee ? t("change.assigned", { who: change.assignee }) : t("change.unassigned");
+      case "moved":
+        return t("change.moved", { from: change.from, to: change.to });
+      case "scheduled":
+        return t("change.scheduled", { when: T.dateTime(change.at) });
+      case "recategorized":
+        return t("change.recategorized", { from: change.from, to: change.to });
+      case "noted":
+        return t("change.note", { text: change.text });
+      case "merged_into":
+        return t("change.merged", { parent: change.parent });
+      case "absorbed":
+        return t("change.absorbed", { child: change.child });
+      default:
+        return change.type;
+    }
+  }
+
+  function renderTicket() {
+    if (!current) return;
+    var ticket = current.ticket;
+    $("detail-heading").textContent = ticket.id + " · " + ticket.service_name;
+    var facts = $("detail-facts");
+    T.clear(facts);
+    var status = t("status." + ticket.status) + (ticket.resolution ? " (" + t("resolution." + ticket.resolution) + ")" : "");
+    fact(facts, t("admin.status"), status + (overdue(ticket) ? " · " + t("admin.overdue") : ""));
+    fact(facts, t("admin.department"), ticket.department);
+    fact(facts, t("admin.assignee"), ticket.assignee || "—");
+    fact(facts, t("admin.scheduled_for"), ticket.scheduled_for ? T.dateTime(ticket.scheduled_for) : "");
+    fact(facts, t("confirm.expected"), ticket.expected_at ? T.dateTime(ticket.expected_at) : "—");
+    fact(facts, t("status.requested"), T.dateTime(ticket.requested_at));
+    fact(facts, t("admin.channel"), t("channel." + ticket.channel));
+    fact(facts, t("status.where"), where(ticket));
+    fact(facts, t("admin.description"), ticket.description || "—");
+    Object.keys(ticket.answers || {}).forEach(function (code) {
+      fact(facts, code, [].concat(ticket.answers[code]).join(", "));
+    });
+    if (ticket.parent) fact(facts, t("admin.duplicate_of"), el("a", { href: "#ticket/" + ticket.parent, text: ticket.parent }));
+    fact(facts, t("admin.version"), String(ticket.version));
+
+    var contact = $("detail-contact");
+    T.clear(contact);
+    var r = ticket.reporter || {};
+    fact(contact, t("admin.name"), reporterName(r) || "—");
+    fact(contact, t("form.contact.email"), r.email ? el("a", { href: "mailto:" + r.email, text: r.email }) : "—");
+    fact(contact, t("form.contact.phone"), r.phone ? el("a", { href: "tel:" + r.phone, text: r.phone }) : "—");
+    fact(contact, t("admin.notify_by"), r.notify_by ? t("notify." + r.notify_by) : "—");
+
+    var photos = $("detail-photos");
+    T.clear(photos);
+    var published = ticket.media_urls || [];
+    var waiting = (ticket.uploads || []).length;
+    if (published.length) {
+      var list = el("ul", { class: "photos" });
+      published.forEach(function (url, i) {
+        list.appendChild(el("li", {}, [el("a", { href: url, text: t("admin.photo_n", { n: i + 1 }) })]));
+      });
+      photos.appendChild(list);
+    }
+    if (waiting) photos.appendChild(el("p", { text: I18N.tn("admin.photos_waiting", waiting) }));
+    if (!published.length && !waiting) photos.appendChild(el("p", { text: t("admin.no_photos") }));
+
+    var history = $("detail-history");
+    T.clear(history);
+    (current.history || []).forEach(function (entry) {
+      history.appendChild(
+        el("li", {}, [
+          el("time", { datetime: entry.at, text: T.dateTime(entry.at) + " · " + actorName(entry.actor) }),
+          el("span", { class: "what", text: describe(entry.change || {}) }),
+          " ",
+          el("span", { class: entry.public ? "badge" : "badge internal", text: entry.public ? t("admin.public") : t("admin.internal") }),
+        ])
+      );
+    });
+    var closed = ticket.status === "closed";
+    ["act-assign", "act-schedule", "act-merge", "act-move", "act-recategorize"].forEach(function (id) {
+      $(id).hidden = closed;
+    });
+    $("status-to").value = closed ? "reopened" : $("status-to").value === "reopened" ? "closed" : $("status-to").value;
+    statusFields();
+  }
+
+  function statusFields() {
+    var closing = $("status-to").value === "closed";
+    $("resolution-field").hidden = !closing;
+    $("referral-field").hidden = !closing || $("resolution").value !== "not_our_responsibility";
+  }
+
+  /** Sends one action naming the version seen; gives the answer. */
+  function act(body) {
+    body.version = current.ticket.version;
+    return call("/staff/v1/tickets/" + encodeURIComponent(current.ticket.id) + "/actions", { method: "POST", json: body }).then(function (answer) {
+      if (answer.ok && answer.data && answer.data.ticket) {
+        current = answer.data;
+        renderTicket();
+      }
+      return answer;
+    });
+  }
+
+  /** Runs actions in turn; reports the first refusal on `input`, success in the live region. */
+  function perform(form, input, actions, done) {
+    var button = form.querySelector("button[type=submit]");
+    T.fieldError(input, "");
+    button.disabled = true;
+    var chain = Promise.resolve({ ok: true });
+    actions.forEach(function (make) {
+      chain = chain.then(function (previous) {
+        if (!previous.ok) return previous;
+        return act(make());
+      });
+    });
+    return chain.then(
+      function (answer) {
+        button.disabled = false;
+        if (answer.ok) {
+          form.reset();
+          renderTicket();
+          if (done) done();
+          T.announce(t("admin.done", { id: current.ticket.id }));
+          loadQueue();
+          return;
+        }
+        var message = T.errorMessages(answer.data, answer.status).join(" ");
+        if (answer.status === 412) {
+          message = t("admin.stale");
+          loadTicket(current.ticket.id, false);
+        }
+        T.fieldError(input, message);
+        input.focus();
+      },
+      function () {
+        button.disabled = false;
+        T.fieldError(input, t("error.network"));
+      }
+    );
+  }
+
+  function required(input) {
+    var value = input.value.trim();
+    T.fieldError(input, value ? "" : t("error.answer_required"));
+    if (!value) input.focus();
+    return value;
+  }
+
+  function bindActions() {
+    $("act-assign").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("assign-to");
+      var who = required(input);
+      if (!who) return;
+      perform(event.target, input, [
+        function () {
+          return { action: "assign", assignee: who };
+        },
+      ], function () {
+        input.value = session.user;
+      });
+    });
+    $("act-schedule").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("schedule-at");
+      var value = required(input);
+      if (!value) return;
+      var at = new Date(value);
+      if (isNaN(at.getTime())) {
+        T.fieldError(input, t("error.datetime"));
+        return;
+      }
+      perform(event.target, input, [
+        function () {
+          return { action: "schedule", at: at.toISOString() };
+        },
+      ]);
+    });
+    $("status-to").addEventListener("change", statusFields);
+    $("resolution").addEventListener("change", statusFields);
+    $("act-status").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var to = $("status-to").value;
+      var note = $("status-note").value.trim();
+      var body = { action: "set_status", status: to };
+      if (to === "closed") {
+        body.resolution = $("resolution").value;
+        if (body.resolution === "not_our_responsibility") {
+          body.referral = required($("referral"));
+          if (!body.referral) return;
+        }
+      }
+      var steps = [
+        function () {
+          return body;
+        },
+      ];
+      if (note) {
+        steps.push(function () {
+          return { action: "note", text: note, public: true };
+        });
+      }
+      perform(event.target, $("status-to"), steps, statusFields);
+    });
+    $("act-note").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("note-text");
+      var text = required(input);
+      if (!text) return;
+      var pub = $("note-public").checked;
+      perform(event.target, input, [
+        function () {
+          return { action: "note", text: text, public: pub };
+        },
+      ]);
+    });
+    $("act-merge").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("merge-parent");
+      var parent = T.ticketNumber(required(input));
+      if (!parent) return;
+      perform(event.target, input, [
+        function () {
+          return { action: "merge", parent: parent };
+        },
+      ]);
+    });
+    $("act-move").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("move-to");
+      var department = required(input);
+      if (!department) return;
+      perform(event.target, input, [
+        function () {
+          return { action: "move", department: department.toUpperCase() };
+        },
+      ]);
+    });
+    $("act-recategorize").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("recategorize-to");
+      perform(event.target, input, [
+        function () {
+          return { action: "recategorize", service_code: input.value };
+        },
+      ]);
+    });
+  }
+
+  /* ---- requests entered for callers ---- */
+
+  var entryAnswers = null;
+
+  function entryQuestions() {
+    var code = $("entry-service").value;
+    var box = $("entry-questions");
+    entryAnswers = null;
+    T.clear(box);
+    var service = services.filter(function (s) {
+      return s.service_code === code;
+    })[0];
+    if (!service || !service.metadata) return;
+    T.api("/open311/v2/services/" + encodeURIComponent(code) + ".json").then(function (answer) {
+      if (answer.ok && $("entry-service").value === code) entryAnswers = T.renderQuestions(box, answer.data, "entry");
+    });
+  }
+
+  function enterRequest(event) {
+    event.preventDefault();
+    var summary = $("entry-summary");
+    var errors = entryAnswers ? entryAnswers.validate() : [];
+    var lat = $("entry-lat").value.trim();
+    var lng = $("entry-long").value.trim();
+    var address = $("entry-address").value.trim();
+    T.fieldError($("entry-address"), "");
+    if (!address && !(lat && lng)) {
+      T.fieldError($("entry-address"), t("error.location"));
+      errors.push({ input: $("entry-address"), message: t("error.location") });
+    }
+    if (errors.length) {
+      T.errorSummary(summary, errors);
+      return;
+    }
+    summary.hidden = true;
+    var body = { channel: $("entry-channel").value, service_code: $("entry-service").value };
+    if (address) body.address_string = address;
+    if (lat && lng) {
+      body.lat = lat;
+      body.long = lng;
+    }
+    [["description", "entry-description"], ["first_name", "entry-first"], ["last_name", "entry-last"], ["email", "entry-email"], ["phone", "entry-phone"]].forEach(function (pair) {
+      var value = $(pair[1]).value.trim();
+      if (value) body[pair[0]] = value;
+    });
+    if (entryAnswers) body.attributes = entryAnswers.collect();
+    var button = event.target.querySelector("button[type=submit]");
+    button.disabled = true;
+    call("/staff/v1/tickets", { method: "POST", json: body }).then(
+      function (answer) {
+        button.disabled = false;
+        if (!answer.ok || !answer.data || !answer.data.ticket) {
+          T.errorSummary(
+            summary,
+            T.errorMessages(answer.data, answer.status).map(function (m) {
+              return { message: m };
+            })
+          );
+          return;
+        }
+        event.target.reset();
+        entryQuestions();
+        toggleEntry(false);
+        current = answer.data;
+        $("detail").hidden = false;
+        renderTicket();
+        window.history.replaceState(null, "", "#ticket/" + current.ticket.id);
+        T.announce(t("admin.entered", { id: current.ticket.id }));
+        $("detail").focus();
+        loadQueue();
+      },
+      function () {
+        button.disabled = false;
+        T.errorSummary(summary, [{ message: t("error.network") }]);
+      }
+    );
+  }
+
+  function toggleEntry(open) {
+    var toggle = $("entry-toggle");
+    var show = typeof open === "boolean" ? open : toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", show ? "true" : "false");
+    $("entry").hidden = !show;
+    if (show) $("entry-channel").focus();
+  }
+
+  /* ---- start ---- */
+
+  $("dev-sign-in").addEventListener("submit", devSignIn);
+  $("hosted-button").addEventListener("click", hostedSignIn);
+  $("sign-out").addEventListener("click", signOut);
+  $("filters").addEventListener("submit", loadQueue);
+  $("entry-toggle").addEventListener("click", toggleEntry);
+  $("entry-service").addEventListener("change", entryQuestions);
+  $("entry-form").addEventListener("submit", enterRequest);
+  window.addEventListener("hashchange", openFromHash);
+  bindActions();
+  I18N.onChange(function () {
+    renderQueue();
+    renderTicket();
+    if (session) $("who").textContent = t("admin.signed_in_as", { user: session.user });
+  });
+
+  var stored = null;
+  try {
+    stored = window.sessionStorage.getItem(KEY);
+  } catch (e) {
+    stored = null;
+  }
+  if (hostedReturn() || (stored && startSession(stored))) signedIn();
+  else showSignIn("");
+})();

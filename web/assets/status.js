@@ -1,0 +1,105 @@
+/* The status page: a request's public record and history, by ticket number. */
+(function () {
+  "use strict";
+  var T = window.T311;
+  var I18N = window.I18N;
+  var t = I18N.t;
+  var el = T.el;
+
+  var lookup = document.getElementById("lookup");
+  var input = document.getElementById("ticket-id");
+  var result = document.getElementById("result");
+  var record = null;
+
+  /** A note's label in the page's language, by the kind of change. */
+  function label(note) {
+    var key = "history." + note.type;
+    var text = t(key);
+    return text === key ? note.summary : text;
+  }
+
+  /** The API's one-line summary, translated where it is one of the known phrases. */
+  function summary(note) {
+    var key = "summary." + note.summary;
+    var text = t(key);
+    return text === key ? note.summary : text;
+  }
+
+  function render() {
+    if (!record) return;
+    document.getElementById("result-heading").textContent = t("status.request", { id: record.service_request_id, service: record.service_name });
+    document.getElementById("r-status").textContent = t("state." + record.status);
+    document.getElementById("r-requested").textContent = T.dateTime(record.requested_datetime);
+    document.getElementById("r-expected").textContent = record.expected_datetime ? T.dateTime(record.expected_datetime) : t("confirm.expected_unknown");
+    document.getElementById("r-department").textContent = record.agency_responsible || "";
+    var where = [];
+    if (record.address) where.push(record.address);
+    if (typeof record.lat === "number" && typeof record.long === "number") where.push(record.lat.toFixed(5) + ", " + record.long.toFixed(5));
+    document.getElementById("r-where").textContent = where.join(" · ") || "—";
+    document.getElementById("r-description").textContent = record.description || "—";
+    var notes = document.getElementById("r-notes");
+    notes.hidden = !record.status_notes;
+    notes.textContent = record.status_notes ? t("status.latest_note", { note: record.status_notes }) : "";
+    var history = document.getElementById("r-history");
+    T.clear(history);
+    var entries = (record.extended_attributes && record.extended_attributes.notes) || [];
+    entries.forEach(function (note) {
+      var parts = [el("time", { datetime: note.datetime, text: T.dateTime(note.datetime) }), el("span", { class: "what", text: label(note) })];
+      var detail = summary(note);
+      // The summary adds what the kind alone does not say: the resolution, the other request.
+      var telling = ["status_changed", "merged", "duplicate_merged"].indexOf(note.type) >= 0;
+      if (telling && detail && detail !== label(note)) parts.push(el("span", { text: " — " + detail }));
+      if (note.description) parts.push(el("p", { class: "said", text: note.description }));
+      history.appendChild(el("li", {}, parts));
+    });
+  }
+
+  function show(id) {
+    var number = T.ticketNumber(id);
+    T.fieldError(input, "");
+    if (!/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(number)) {
+      T.fieldError(input, t("status.bad_number"));
+      input.focus();
+      return;
+    }
+    input.value = number;
+    T.announce(t("status.looking"));
+    T.api("/open311/v2/requests/" + encodeURIComponent(number) + ".json?extensions=true").then(
+      function (answer) {
+        if (!answer.ok || !Array.isArray(answer.data) || !answer.data[0]) {
+          record = null;
+          result.hidden = true;
+          var message = answer.status === 404 ? t("status.not_found", { id: number }) : T.errorMessages(answer.data, answer.status).join(" ");
+          T.fieldError(input, message);
+          input.focus();
+          return;
+        }
+        record = answer.data[0];
+        render();
+        result.hidden = false;
+        T.announce(t("status.found", { id: record.service_request_id, state: t("state." + record.status) }));
+      },
+      function () {
+        T.fieldError(input, t("error.network"));
+      }
+    );
+  }
+
+  lookup.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var number = T.ticketNumber(input.value);
+    if (window.history && window.history.replaceState) {
+      var params = new URLSearchParams(window.location.search);
+      params.set("id", number);
+      window.history.replaceState(null, "", "/status?" + params.toString());
+    }
+    show(number);
+  });
+  I18N.onChange(render);
+
+  var given = new URLSearchParams(window.location.search).get("id");
+  if (given) {
+    input.value = given;
+    show(given);
+  }
+})();
