@@ -2,6 +2,7 @@
 //! ticket events. The only module that imports AWS crates.
 
 pub mod dynamo;
+pub mod presigned_post;
 pub mod s3;
 pub mod sns;
 
