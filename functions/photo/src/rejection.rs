@@ -9,7 +9,7 @@ use crate::{MAX_BYTES, MAX_PIXELS};
 #[derive(Debug, Error)]
 pub enum Rejection {
     /// More bytes than an upload may have (the upload policy already refuses them).
-    #[error("The photo is larger than {} MB; send a smaller one.", MAX_BYTES / 1_000_000)]
+    #[error("The photo is larger than {} MB; send a smaller one.", MAX_BYTES / (1024 * 1024))]
     TooManyBytes { bytes: usize },
 
     /// The content is no image at all, whatever the file is called.
