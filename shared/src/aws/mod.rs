@@ -3,6 +3,7 @@
 
 pub mod dynamo;
 pub mod messages;
+pub mod presigned_post;
 pub mod s3;
 pub mod sns;
 pub mod sqs;
