@@ -11,10 +11,20 @@
    - POST /_town311/faults  {"service": "sns", "down": true, "match": "town311-events"}: the
      service answers 503 to every request (whose body contains `match`, if given) until set
      back up, to test that nothing is lost while AWS is unavailable.
+3. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
+   expiry and every condition (key, content type, size range). moto stores whatever it is
+   sent; S3 refuses an upload the policy does not allow, and so does the emulator.
 """
 
+import base64
+import datetime
+import email
+import email.policy
+import hashlib
+import hmac
 import io
 import json
+import os
 import sys
 import threading
 
@@ -73,6 +83,79 @@ def _service_of(environ):
     return parts[3] if len(parts) > 3 else ""
 
 
+# The secret the local stack signs with (infra/local/src/lib.rs: emulator_sdk_config).
+_LOCAL_SECRET = os.environ.get("TOWN311_EMULATOR_SECRET", "testing")
+
+
+def _s3_error(start_response, status, code, message):
+    body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    return _respond(start_response, status, body, "application/xml")
+
+
+def _hmac(key, text):
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def _policy_refusal(bucket, fields, file_size):
+    """Why S3 would refuse this browser upload, or None."""
+    policy_b64 = fields.get("policy")
+    if policy_b64 is None:
+        return None  # not a presigned POST: moto's own rules apply
+    credential = fields.get("x-amz-credential", "")
+    parts = credential.split("/")
+    if len(parts) != 5:
+        return ("403 Forbidden", "AccessDenied", "x-amz-credential is malformed")
+    date, region, service = parts[1], parts[2], parts[3]
+    key = _hmac(("AWS4" + _LOCAL_SECRET).encode("utf-8"), date)
+    for part in (region, service, "aws4_request"):
+        key = _hmac(key, part)
+    expected = hmac.new(key, policy_b64.encode("utf-8"), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
+        return ("403 Forbidden", "SignatureDoesNotMatch", "The request signature does not match")
+    policy = json.loads(base64.b64decode(policy_b64))
+    expiration = datetime.datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    if expiration < datetime.datetime.now(datetime.timezone.utc):
+        return ("403 Forbidden", "AccessDenied", "Invalid according to Policy: Policy expired.")
+    for condition in policy.get("conditions", []):
+        if isinstance(condition, dict):
+            for name, value in condition.items():
+                given = bucket if name == "bucket" else fields.get(name)
+                if given != value:
+                    return ("403 Forbidden", "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {name}")
+        elif condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if file_size > high:
+                return ("400 Bad Request", "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+            if file_size < low:
+                return ("400 Bad Request", "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+        elif condition[0] == "eq":
+            if fields.get(condition[1].lstrip("$")) != condition[2]:
+                return ("403 Forbidden", "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {condition[1]}")
+        elif condition[0] == "starts-with":
+            if not str(fields.get(condition[1].lstrip("$"), "")).startswith(condition[2]):
+                return ("403 Forbidden", "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {condition[1]}")
+    return None
+
+
+def _check_browser_upload(environ):
+    """Reads a multipart POST to a bucket; returns (refusal or None), with the body restored."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    head = f"Content-Type: {environ.get('CONTENT_TYPE', '')}\r\n\r\n".encode("latin-1")
+    message = email.message_from_bytes(head + body, policy=email.policy.HTTP)
+    fields, file_size = {}, 0
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if name == "file":
+            file_size = len(payload)
+        elif name:
+            fields[name] = payload.decode("utf-8", "replace")
+    bucket = environ.get("PATH_INFO", "/").strip("/").split("/")[0]
+    return _policy_refusal(bucket, fields, file_size)
+
+
 def _town311_call(self, environ, start_response):
     path = environ.get("PATH_INFO", "")
     if path == "/_town311/outbox" and environ.get("REQUEST_METHOD") == "GET":
@@ -86,6 +169,14 @@ def _town311_call(self, environ, start_response):
         else:
             _down.pop(service, None)
         return _respond(start_response, "200 OK", json.dumps({"down": sorted(_down)}))
+    if (
+        environ.get("REQUEST_METHOD") == "POST"
+        and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        and "HTTP_AUTHORIZATION" not in environ
+    ):
+        refusal = _check_browser_upload(environ)
+        if refusal:
+            return _s3_error(start_response, *refusal)
     service = _service_of(environ) if _down else ""
     if service in _down:
         length = int(environ.get("CONTENT_LENGTH") or 0)

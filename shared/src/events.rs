@@ -26,6 +26,8 @@ pub enum EventType {
     DuplicateMerged,
     Closed,
     Reopened,
+    /// A photo was attached, refused or hidden.
+    PhotoChanged,
 }
 
 impl EventType {
@@ -42,6 +44,7 @@ impl EventType {
             Self::DuplicateMerged => "duplicate_merged",
             Self::Closed => "closed",
             Self::Reopened => "reopened",
+            Self::PhotoChanged => "photo_changed",
         }
     }
 
@@ -59,6 +62,9 @@ impl EventType {
             Change::Noted { .. } => Self::InternalNote,
             Change::MergedInto { .. } => Self::Merged,
             Change::Absorbed { .. } => Self::DuplicateMerged,
+            Change::PhotoAdded { .. } | Change::PhotoRefused { .. } | Change::PhotoHidden { .. } => {
+                Self::PhotoChanged
+            }
         }
     }
 }

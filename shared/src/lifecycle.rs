@@ -54,6 +54,16 @@ pub enum Action {
     Merge {
         parent: TicketId,
     },
+    /// Hide a photo from the public (or show it again).
+    HidePhoto {
+        photo: String,
+        #[serde(default = "yes")]
+        hidden: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why an action was refused. Every message is fit for the person who asked.
@@ -83,6 +93,8 @@ pub enum LifecycleError {
     FarSchedule,
     #[error("the reopen window of {REOPEN_WINDOW_DAYS} days has passed")]
     ReopenWindow,
+    #[error("the ticket has no photo {0}")]
+    NoSuchPhoto(String),
 }
 
 fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
@@ -238,6 +250,18 @@ impl Ticket {
                 }
                 (Change::Noted { text: note }, *public)
             }
+            Action::HidePhoto { photo, hidden } => {
+                let shown = next
+                    .photos
+                    .iter_mut()
+                    .find(|p| &p.id == photo)
+                    .ok_or_else(|| LifecycleError::NoSuchPhoto(photo.clone()))?;
+                if shown.hidden == *hidden {
+                    return Err(LifecycleError::Unchanged(if *hidden { "hiding it" } else { "showing it" }));
+                }
+                shown.hidden = *hidden;
+                (Change::PhotoHidden { photo: photo.clone(), hidden: *hidden }, false)
+            }
             Action::Merge { parent } => {
                 open_only()?;
                 if parent == &self.id {
@@ -308,6 +332,33 @@ impl Ticket {
             assignee,
             rule: routing.rule.clone(),
             duplicates: if new_duplicates { duplicates } else { Vec::new() },
+        };
+        Some(next.recorded(self.version, change, public, Actor::System, now))
+    }
+
+    /// Takes the outcome of processing one of its uploads: a photo to publish, or why the
+    /// upload was refused (staff see the reason). `None` when the upload is not (or no longer)
+    /// one the ticket waits for, as when a replay brings it again.
+    pub fn attach(
+        &self,
+        processing: &crate::photo::Processing,
+        now: DateTime<Utc>,
+    ) -> Option<(Ticket, HistoryEntry)> {
+        use crate::photo::Processing;
+        let upload = processing.upload_id();
+        if !self.uploads.iter().any(|u| u == upload) {
+            return None;
+        }
+        let mut next = self.clone();
+        next.uploads.retain(|u| u != upload);
+        let (change, public) = match processing {
+            Processing::Processed { photo, .. } => {
+                next.photos.push(photo.clone());
+                (Change::PhotoAdded { photo: photo.id.clone() }, true)
+            }
+            Processing::Refused { upload_id, reason } => {
+                (Change::PhotoRefused { upload: upload_id.clone(), reason: reason.clone() }, false)
+            }
         };
         Some(next.recorded(self.version, change, public, Actor::System, now))
     }

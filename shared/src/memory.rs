@@ -37,6 +37,8 @@ pub struct MemoryStore {
     deliveries: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
     mutes: Mutex<Vec<(TicketId, String)>>,
     unsubscribes: Mutex<BTreeMap<String, (TicketId, String)>>,
+    upload_links: Mutex<BTreeMap<String, TicketId>>,
+    processings: Mutex<BTreeMap<String, crate::photo::Processing>>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
 }
@@ -72,6 +74,13 @@ impl TicketStore for MemoryStore {
         if let Some(idempotency) = idempotency {
             let replay = Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) };
             replays.insert(idempotency.key_hash.clone(), replay);
+        }
+        let mut links = lock(&self.upload_links);
+        if let Some(taken) = ticket.uploads.iter().find(|u| links.contains_key(*u)) {
+            return Err(StoreError::UploadTaken(taken.clone()));
+        }
+        for upload in &ticket.uploads {
+            links.insert(upload.clone(), ticket.id.clone());
         }
         tickets.insert(ticket.id.clone(), ticket.clone());
         lock(&self.history).push(entry.clone());
@@ -395,6 +404,30 @@ impl crate::ports::PhotoStore for MemoryPhotos {
         Ok(lock(&self.objects).get(key).map(|(b, _)| b.clone()))
     }
 
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        lock(&self.objects).remove(key);
+        Ok(())
+    }
+
+    async fn presigned_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        max_bytes: u64,
+        valid_for: std::time::Duration,
+    ) -> Result<crate::ports::PresignedUpload, StoreError> {
+        let expires_at = chrono::Utc::now() + chrono::Duration::from_std(valid_for).unwrap_or_default();
+        Ok(crate::ports::PresignedUpload {
+            url: "memory://photos".into(),
+            fields: vec![
+                ("key".into(), key.into()),
+                ("Content-Type".into(), content_type.into()),
+                ("max-bytes".into(), max_bytes.to_string()),
+            ],
+            expires_at,
+        })
+    }
+
     async fn presigned_get(&self, key: &str, _valid_for: std::time::Duration) -> Result<String, StoreError> {
         Ok(format!("memory://{key}"))
     }
@@ -532,5 +565,28 @@ impl crate::ports::DeadLetters for RecordingDeadLetters {
     async fn send(&self, letter: &str) -> Result<(), StoreError> {
         lock(&self.letters).push(letter.to_owned());
         Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ports::Uploads for MemoryStore {
+    async fn upload_ticket(&self, upload_id: &str) -> Result<Option<TicketId>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.upload_links).get(upload_id).cloned())
+    }
+
+    async fn put_processing(
+        &self,
+        processing: &crate::photo::Processing,
+        _keep_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.processings).insert(processing.upload_id().to_owned(), processing.clone());
+        Ok(())
+    }
+
+    async fn processing(&self, upload_id: &str) -> Result<Option<crate::photo::Processing>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.processings).get(upload_id).cloned())
     }
 }

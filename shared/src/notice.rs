@@ -66,7 +66,10 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         Change::Assigned { assignee: None }
         | Change::Routed { .. }
         | Change::Recategorized { .. }
-        | Change::Absorbed { .. } => return None,
+        | Change::Absorbed { .. }
+        | Change::PhotoAdded { .. }
+        | Change::PhotoRefused { .. }
+        | Change::PhotoHidden { .. } => return None,
     })
 }
 

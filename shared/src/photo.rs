@@ -1,4 +1,66 @@
-//! Photos citizens send: what kind of image a file is, by its content, never by its name.
+//! Photos citizens send: what kind of image a file is, by its content, never by its name; the
+//! ids uploads go by; and a processed photo as a ticket keeps it.
+
+use serde::{Deserialize, Serialize};
+
+/// The length of an upload id (32 lowercase hex digits, as `id::random_token` draws them).
+const UPLOAD_ID_LEN: usize = 32;
+
+/// Whether `text` is an upload id.
+pub fn is_upload_id(text: &str) -> bool {
+    text.len() == UPLOAD_ID_LEN && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Where an upload waits to be processed.
+pub fn upload_key(upload_id: &str) -> String {
+    format!("uploads/{upload_id}")
+}
+
+/// The upload id of an upload's object key, if it is one.
+pub fn upload_id_of(key: &str) -> Option<&str> {
+    key.strip_prefix("uploads/").filter(|id| is_upload_id(id))
+}
+
+/// A processed photo: published (unless hidden) at a stable URL by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    /// The upload's id.
+    pub id: String,
+    /// The processed image and its thumbnail, in the photo bucket.
+    pub key: String,
+    pub thumbnail_key: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    /// Hidden by staff: not served to the public.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// What processing an upload came to, kept until the ticket naming the upload takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Processing {
+    Processed {
+        photo: Photo,
+        /// Where the photo was taken, from its EXIF before stripping (a location suggestion).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gps: Option<(f64, f64)>,
+    },
+    Refused {
+        upload_id: String,
+        reason: String,
+    },
+}
+
+impl Processing {
+    pub fn upload_id(&self) -> &str {
+        match self {
+            Self::Processed { photo, .. } => &photo.id,
+            Self::Refused { upload_id, .. } => upload_id,
+        }
+    }
+}
 
 /// The image formats town311 accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

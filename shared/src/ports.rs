@@ -19,6 +19,9 @@ pub enum StoreError {
     /// The ticket number is already taken (a new one should be drawn).
     #[error("ticket number already taken")]
     IdTaken,
+    /// An upload the request names belongs to another request already; nothing was written.
+    #[error("upload {0} belongs to another request")]
+    UploadTaken(String),
     /// The idempotency key was used by an earlier submission; nothing was written.
     #[error("this submission was already received")]
     Replayed,
@@ -146,11 +149,29 @@ pub trait ApiKeys: Send + Sync {
     async fn record_use(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
+/// Where and how a browser uploads one photo: POST `fields` then the file (as `file`) to `url`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PresignedUpload {
+    pub url: String,
+    pub fields: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Photos, kept privately and shown through short-lived links.
 #[async_trait]
 pub trait PhotoStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// A form the browser posts a photo with straight to the bucket, under `key`, of
+    /// `content_type` and at most `max_bytes`, for `valid_for`.
+    async fn presigned_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        max_bytes: u64,
+        valid_for: Duration,
+    ) -> Result<PresignedUpload, StoreError>;
     /// A link that reads the photo for `valid_for`, without making the bucket public.
     async fn presigned_get(&self, key: &str, valid_for: Duration) -> Result<String, StoreError>;
 }
@@ -217,4 +238,19 @@ pub trait Deliveries: Send + Sync {
 #[async_trait]
 pub trait DeadLetters: Send + Sync {
     async fn send(&self, letter: &str) -> Result<(), StoreError>;
+}
+
+/// Uploads on their way to a ticket: which ticket names each (written with the ticket), and
+/// what processing came to (written by the photo function), so whichever comes second can
+/// attach the photo.
+#[async_trait]
+pub trait Uploads: Send + Sync {
+    /// The ticket whose request named the upload.
+    async fn upload_ticket(&self, upload_id: &str) -> Result<Option<TicketId>, StoreError>;
+    async fn put_processing(
+        &self,
+        processing: &crate::photo::Processing,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn processing(&self, upload_id: &str) -> Result<Option<crate::photo::Processing>, StoreError>;
 }

@@ -67,9 +67,12 @@ pub struct Ticket {
     /// Open requests nearby of the same service, flagged by routing for staff to merge; internal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub possible_duplicates: Vec<TicketId>,
-    /// Photos received with the request, waiting to be processed (never shown as they are).
+    /// Uploads (their ids) named by the request, waiting to be processed (never shown as they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uploads: Vec<String>,
+    /// Processed photos, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<crate::photo::Photo>,
     /// Increases with every change; writes name the version they saw.
     pub version: u64,
 }
@@ -84,7 +87,7 @@ pub struct NewRequest {
     pub media_urls: Vec<String>,
     pub reporter: Reporter,
     pub channel: Channel,
-    /// Object keys of photos uploaded with the request.
+    /// Ids of the photos uploaded for the request (straight to S3, or in its multipart body).
     pub uploads: Vec<String>,
 }
 
@@ -143,6 +146,20 @@ pub enum Change {
     /// `child` was merged into this ticket.
     Absorbed {
         child: TicketId,
+    },
+    /// A processed photo was attached.
+    PhotoAdded {
+        photo: String,
+    },
+    /// An upload was not an image town311 can publish; it was deleted (staff see why).
+    PhotoRefused {
+        upload: String,
+        reason: String,
+    },
+    /// Staff hid a photo from the public (a face, a licence plate), or showed it again.
+    PhotoHidden {
+        photo: String,
+        hidden: bool,
     },
     /// The routing rules placed the ticket (department and person) and flagged probable
     /// duplicates.
@@ -210,6 +227,9 @@ impl Change {
             Self::MergedInto { .. } => "merged",
             Self::Absorbed { .. } => "duplicate_merged",
             Self::Routed { .. } => "routed",
+            Self::PhotoAdded { .. } => "photo_added",
+            Self::PhotoRefused { .. } => "photo_refused",
+            Self::PhotoHidden { .. } => "photo_hidden",
         }
     }
 
@@ -236,6 +256,10 @@ impl Change {
             Self::Routed { from: Some(_), .. } => "Passed to the department that handles it".into(),
             Self::Routed { assignee: Some(_), .. } => "Assigned to a crew".into(),
             Self::Routed { .. } => "Reviewed".into(),
+            Self::PhotoAdded { .. } => "Photo added".into(),
+            Self::PhotoRefused { .. } => "A photo could not be used".into(),
+            Self::PhotoHidden { hidden: true, .. } => "A photo was hidden".into(),
+            Self::PhotoHidden { hidden: false, .. } => "A photo was shown again".into(),
         }
     }
 
@@ -303,6 +327,7 @@ impl Ticket {
             parent: None,
             possible_duplicates: Vec::new(),
             uploads: request.uploads,
+            photos: Vec::new(),
             version: 1,
         };
         let entry = HistoryEntry {

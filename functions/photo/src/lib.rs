@@ -9,6 +9,7 @@ mod encode;
 mod exif_facts;
 mod format;
 mod jpeg_markers;
+pub mod lambda;
 mod rejection;
 mod resize;
 pub mod sample;

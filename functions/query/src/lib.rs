@@ -17,7 +17,7 @@ use town311::open311::records::{
     TokenRecord, UpdateRecord,
 };
 use town311::open311::{CHANGESET, Format};
-use town311::ports::{Catalog, TicketStore};
+use town311::ports::{Catalog, PhotoStore, TicketStore, Uploads};
 use town311::ticket::Ticket;
 
 /// The OpenAPI 3.1 description of the public API.
@@ -28,6 +28,8 @@ pub struct State {
     pub config: Config,
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
+    pub photos: Arc<dyn PhotoStore>,
+    pub uploads: Arc<dyn Uploads>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -35,10 +37,18 @@ impl State {
     /// The production wiring: DynamoDB and the system clock.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        Self { tickets: table.clone(), catalog: table, clock: Arc::new(SystemClock), config }
+        Self {
+            tickets: table.clone(),
+            catalog: table.clone(),
+            uploads: table,
+            photos: Arc::new(town311::aws::S3Photos::new(sdk, &config)),
+            clock: Arc::new(SystemClock),
+            config,
+        }
     }
 }
 
+pub mod media;
 pub mod nearby;
 pub mod staff;
 
@@ -50,6 +60,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
             return Ok(http::respond(None, staff::dispatch(state, &request).await));
         }
         Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
+        Some(media::ROUTE) => return Ok(http::respond(None, media::answer(state, &request).await)),
         _ => {}
     }
     let format = http::requested_format(&request);
@@ -180,14 +191,16 @@ async fn public_records(
         }
     }
     let timezone = state.config.timezone;
+    let media_base = media::base(&state.config);
     let records: Vec<ServiceRequestRecord<'_>> = tickets
         .iter()
         .enumerate()
         .map(|(i, ticket)| {
             let department = departments.get(ticket.department.as_str()).and_then(Option::as_ref);
-            let mut record = ServiceRequestRecord::new(ticket, department, timezone);
+            let mut record = ServiceRequestRecord::new(ticket, department, timezone, media_base.as_deref());
             if let Some(history) = histories.get(i) {
-                record.extended_attributes = Some(ExtendedAttributes::new(ticket, history, timezone));
+                record.extended_attributes =
+                    Some(ExtendedAttributes::new(ticket, history, timezone, media_base.as_deref()));
             }
             record
         })

@@ -14,7 +14,15 @@ async fn state() -> (State, Arc<MemoryStore>) {
     let config = town311::memory::config(None);
     let clock =
         Arc::new(town311::clock::FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()));
-    (State { config, tickets: store.clone(), catalog: store.clone(), clock }, store)
+    let state = State {
+        config,
+        tickets: store.clone(),
+        catalog: store.clone(),
+        uploads: store.clone(),
+        photos: Arc::new(town311::memory::MemoryPhotos::default()),
+        clock,
+    };
+    (state, store)
 }
 
 fn get(route: &str, document: &str) -> Request {
@@ -134,4 +142,58 @@ async fn xml_documents_use_open311_roots() {
     let (status, body) = call(&state, get("/open311/v2/requests/{document}", "ZZZZ-ZZZZ.xml")).await;
     assert_eq!(status, 404);
     assert!(body.contains("<errors><error><code>404</code>"), "{body}");
+}
+
+#[tokio::test]
+async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
+    use town311::photo::{Photo, Processing};
+    let (state, store) = state().await;
+    let service = store.service("POTHOLE").await.unwrap().unwrap();
+    let (visible, hidden) = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210");
+    let mut request = town311::memory::phone_request("POTHOLE", "1 Main St");
+    request.uploads = vec![visible.into(), hidden.into()];
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+    let (mut ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at);
+    store.create(&ticket, &entry, None, None).await.unwrap();
+    for (id, hide) in [(visible, false), (hidden, true)] {
+        let photo = Photo {
+            id: id.into(),
+            key: format!("photos/{id}/full.jpg"),
+            thumbnail_key: format!("photos/{id}/thumb.jpg"),
+            content_type: "image/jpeg".into(),
+            width: 10,
+            height: 10,
+            hidden: false,
+        };
+        let (next, entry) = ticket.attach(&Processing::Processed { photo, gps: None }, at).unwrap();
+        store.apply(&[(next.clone(), entry)]).await.unwrap();
+        ticket = next;
+        if hide {
+            let action = town311::lifecycle::Action::HidePhoto { photo: id.into(), hidden: true };
+            let staff = town311::ticket::Actor::Staff("ana".into());
+            let change = ticket.apply(&action, staff, at, Default::default()).unwrap();
+            store.apply(std::slice::from_ref(&change)).await.unwrap();
+            ticket = change.0;
+        }
+    }
+    let media = |id: &str, query: &str| {
+        let mut request = Invocation::new("GET", media::ROUTE, &format!("/open311/v2/media/{id}"))
+            .path_parameter("photo", id);
+        if !query.is_empty() {
+            request = request.query(&format!("size={query}"));
+        }
+        request.into_request().unwrap()
+    };
+    let response = handle(&state, media(visible, "")).await.unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], format!("memory://photos/{visible}/full.jpg"));
+    let response = handle(&state, media(visible, "thumbnail")).await.unwrap();
+    assert_eq!(response.headers()["location"], format!("memory://photos/{visible}/thumb.jpg"));
+    assert_eq!(call(&state, media(hidden, "")).await.0, 404, "hidden from the public");
+    assert_eq!(call(&state, media("nope", "")).await.0, 404);
+    // The record names the visible photo only.
+    let (_, body) = call(&state, get("/open311/v2/requests/{document}", "K7QM-3XPR.json")).await;
+    let record: Value = serde_json::from_str(&body).unwrap();
+    let url = format!("https://311.millbrook.example/open311/v2/media/{visible}");
+    assert_eq!(record[0]["media_url"], url.as_str());
 }

@@ -6,6 +6,10 @@
 //!    a parent hands its reporter and followers over to the parent;
 //! 2. publishes the change's event to the SNS topic (the outbox), once.
 //!
+//! It also attaches processed photos: when a request names an upload and when the photo
+//! function has processed it, whichever comes second finds the other and attaches the photo
+//! (or records why it was refused) to the ticket.
+//!
 //! Replays are harmless: routing writes only if the ticket is still the version the entry made
 //! (otherwise it was routed already, or staff changed it since), following is keyed by contact,
 //! and an event already published is remembered and not published again.
@@ -25,7 +29,7 @@ use town311::clock::{Clock, SystemClock};
 use town311::events::TicketEvent;
 use town311::follower::{Contact, Follower};
 use town311::id::TicketId;
-use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, TicketStore};
+use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, TicketStore, Uploads};
 use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
 
@@ -40,6 +44,7 @@ pub struct State {
     pub catalog: Arc<dyn Catalog>,
     pub outbox: Arc<dyn Outbox>,
     pub events: Arc<dyn EventPublisher>,
+    pub uploads: Arc<dyn Uploads>,
     pub clock: Arc<dyn Clock>,
     /// Where unreadable records go; without one, they are retried like an outage.
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
@@ -52,7 +57,8 @@ impl State {
         Self {
             tickets: table.clone(),
             catalog: table.clone(),
-            outbox: table,
+            outbox: table.clone(),
+            uploads: table,
             events: Arc::new(town311::aws::SnsEvents::new(sdk, config)),
             clock: Arc::new(SystemClock),
             dead_letters: config
@@ -90,8 +96,11 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
     if record.event_name != "INSERT" {
         return Ok(());
     }
-    let TableItem::History(entry) = TableItem::from_stream_image(record.change.new_image.clone())? else {
-        return Ok(());
+    let entry = match TableItem::from_stream_image(record.change.new_image.clone())? {
+        TableItem::History(entry) => entry,
+        TableItem::Upload { upload_id, .. } => return attach_photo(state, &upload_id).await,
+        TableItem::Processing(processing) => return attach_photo(state, processing.upload_id()).await,
+        _ => return Ok(()),
     };
     let span = tracing::info_span!("route", ticket_id = %entry.ticket_id, version = entry.version);
     async {
@@ -217,6 +226,36 @@ async fn hand_over_followers(state: &State, child: &TicketId, parent: &TicketId)
     }
     tracing::info!(parent = %parent, followers = followers.len(), "followers handed over to the parent");
     Ok(())
+}
+
+/// How often attaching a photo is retried when the ticket changes under it.
+const ATTACH_ATTEMPTS: usize = 5;
+
+/// Attaches a processed upload to the ticket that named it, once both are known.
+async fn attach_photo(state: &State, upload_id: &str) -> Result<(), StoreError> {
+    let Some(ticket_id) = state.uploads.upload_ticket(upload_id).await? else { return Ok(()) };
+    let Some(processing) = state.uploads.processing(upload_id).await? else { return Ok(()) };
+    let span = tracing::info_span!("attach", ticket_id = %ticket_id, upload = %upload_id);
+    async {
+        for _ in 0..ATTACH_ATTEMPTS {
+            let Some(ticket) = state.tickets.get(&ticket_id).await? else { return Ok(()) };
+            let Some(change) = ticket.attach(&processing, state.clock.now()) else {
+                tracing::debug!("attached before");
+                return Ok(());
+            };
+            match state.tickets.apply(std::slice::from_ref(&change)).await {
+                Ok(()) => {
+                    tracing::info!(change = change.1.change.kind(), "upload attached");
+                    return Ok(());
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::unavailable("attach photo", "the ticket kept changing"))
+    }
+    .instrument(span)
+    .await
 }
 
 /// Publishes the entry's event unless it went out already.

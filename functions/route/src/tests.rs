@@ -26,6 +26,7 @@ async fn fixture() -> Fixture {
         tickets: store.clone(),
         catalog: store.clone(),
         outbox: store.clone(),
+        uploads: store.clone(),
         events: publisher.clone(),
         clock: Arc::new(FixedClock::at(at(30))),
         dead_letters: Some(dead_letters.clone()),
@@ -340,4 +341,58 @@ async fn without_a_dead_letter_queue_an_unreadable_entry_is_retried_not_skipped(
     let response = handle(&state, batch(vec![record("3", "INSERT", image)])).await.unwrap();
     assert_eq!(response.batch_item_failures.len(), 1);
     assert!(publisher.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
+    use town311::photo::{Photo, Processing};
+    use town311::ports::Uploads;
+    let f = fixture().await;
+    let upload = "0123456789abcdef0123456789abcdef";
+    // The request names the upload…
+    let service = f.store.service("SIGN").await.unwrap().unwrap();
+    let mut request = town311::memory::phone_request("SIGN", "1 Main St");
+    request.uploads = vec![upload.to_owned()];
+    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
+    f.store.create(&ticket, &entry, None, None).await.unwrap();
+    let link = |seq: &str| {
+        let mut r = record(seq, "INSERT", json!({}));
+        r["dynamodb"]["NewImage"] = json!({"pk": {"S": format!("UPLOAD#{upload}")}, "sk": {"S": "UPLOAD"},
+            "entity": {"S": "upload"}, "ticket_id": {"S": "K7QM-3XPR"}});
+        r
+    };
+    // …before it was processed: nothing to attach yet.
+    handle(&f.state, batch(vec![link("1")])).await.unwrap();
+    assert_eq!(f.store.get(&ticket.id).await.unwrap().unwrap().version, 1);
+    // Then processing finishes: its record attaches the photo, once however often it comes.
+    let photo = Photo {
+        id: upload.into(),
+        key: format!("photos/{upload}/full.jpg"),
+        thumbnail_key: format!("photos/{upload}/thumb.jpg"),
+        content_type: "image/jpeg".into(),
+        width: 2048,
+        height: 1536,
+        hidden: false,
+    };
+    let processing = Processing::Processed { photo: photo.clone(), gps: None };
+    f.store.put_processing(&processing, at(5)).await.unwrap();
+    let done = |seq: &str| {
+        let mut r = record(seq, "INSERT", json!({}));
+        let mut image = serde_json::to_value(&processing).unwrap();
+        image["pk"] = json!(format!("PHOTO#{upload}"));
+        image["sk"] = json!("PHOTO");
+        image["entity"] = json!("processing");
+        image["expires_at"] = json!(0);
+        r["dynamodb"]["NewImage"] =
+            serde_json::to_value(serde_dynamo::to_item::<_, serde_dynamo::Item>(image).unwrap()).unwrap();
+        r
+    };
+    for _ in 0..2 {
+        assert!(
+            handle(&f.state, batch(vec![done("2"), link("3")])).await.unwrap().batch_item_failures.is_empty()
+        );
+    }
+    assert!(f.dead_letters.letters().is_empty(), "{:?}", f.dead_letters.letters());
+    let ticket = f.store.get(&ticket.id).await.unwrap().unwrap();
+    assert_eq!((ticket.photos.clone(), ticket.uploads.len(), ticket.version), (vec![photo], 0, 2));
 }

@@ -16,7 +16,7 @@ use town311::open311::datetime::w3c;
 use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
-use town311::photo::{ImageKind, MAX_PHOTOS};
+use town311::photo::{ImageKind, MAX_PHOTOS, upload_key};
 use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoStore, StoreError, TicketStore};
 use town311::ticket::{Channel, NewRequest, Ticket};
 use tracing::Instrument;
@@ -71,6 +71,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
     if http::route_key(&request) == Some(STAFF_ROUTE) {
         return Ok(http::respond(None, staff_submit(state, &request).await));
     }
+    if http::route_key(&request) == Some(UPLOAD_ROUTE) {
+        return Ok(http::respond(None, upload_form(state, &request).await));
+    }
     let format = http::requested_format(&request);
     Ok(http::respond(format, submit(state, &request, format).await))
 }
@@ -109,7 +112,8 @@ async fn submit(
     let mut new_request = form.new_request(channel)?;
     let service = offered(state, &new_request.service_code).await?;
     new_request.answers = service.check_answers(&new_request.answers)?;
-    new_request.uploads = store_photos(state, &photos).await?;
+    new_request.uploads = uploads_named(&form, photos.len())?;
+    new_request.uploads.extend(store_photos(state, &photos).await?);
     let outcome = open_ticket(state, &service, new_request, idempotency.as_deref()).await?;
     if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {
         // The ticket is written; a failed bookkeeping write must not fail the citizen.
@@ -315,21 +319,75 @@ async fn authorize(
     }
 }
 
-/// Keeps each photo as an upload awaiting processing; unattached uploads expire on their own.
-async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>, ApiError> {
-    if photos.is_empty() {
-        return Ok(Vec::new());
+/// The uploads the request names (`upload`, one field per photo uploaded beforehand through
+/// `POST /citizen/v1/uploads`), counted with the photos in the body.
+fn uploads_named(form: &Form, photos_in_body: usize) -> Result<Vec<String>, ApiError> {
+    let named: Vec<String> = form.all("upload").into_iter().map(|u| u.trim().to_owned()).collect();
+    if let Some(bad) = named.iter().find(|u| !town311::photo::is_upload_id(u)) {
+        return Err(ApiError::BadRequest(format!("upload '{bad}' is not an upload id")));
     }
-    let batch = random_token(state.ids.as_ref()).map_err(internal)?;
-    let mut keys = Vec::with_capacity(photos.len());
-    for (n, photo) in photos.iter().enumerate() {
-        let key = format!("uploads/{batch}/{}.{}", n + 1, photo.kind.extension());
-        state.photos.put(&key, photo.data.to_vec(), photo.kind.content_type()).await?;
-        tracing::debug!(field = %photo.field, key = %key, "photo received");
-        keys.push(key);
+    if named.len() + photos_in_body > MAX_PHOTOS {
+        return Err(ApiError::BadRequest(format!("at most {MAX_PHOTOS} photos may be sent")));
     }
-    Ok(keys)
+    let mut unique = named.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != named.len() {
+        return Err(ApiError::BadRequest("an upload is named twice".into()));
+    }
+    Ok(named)
 }
+
+/// Keeps each photo of the body as an upload awaiting processing (the photo function takes it
+/// from there); unattached uploads expire on their own.
+async fn store_photos(state: &State, photos: &[Photo<'_>]) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::with_capacity(photos.len());
+    for photo in photos {
+        let id = random_token(state.ids.as_ref()).map_err(internal)?;
+        state.photos.put(&upload_key(&id), photo.data.to_vec(), photo.kind.content_type()).await?;
+        tracing::debug!(field = %photo.field, upload = %id, "photo received");
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// How long a browser has to post a photo once it was given the form.
+const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// `POST /citizen/v1/uploads` with `{"content_type": "image/jpeg"}`: a presigned form the
+/// browser posts one photo with, straight to the bucket (at most 10 MB, JPEG, PNG or WebP);
+/// the request then names the upload by its id.
+async fn upload_form(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let fields: serde_json::Value = serde_json::from_slice(http::body_within(request, 4096)?)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let content_type = fields.get("content_type").and_then(|c| c.as_str()).unwrap_or_default();
+    if !town311::aws::presigned_post::UPLOAD_CONTENT_TYPES.contains(&content_type) {
+        return Err(ApiError::BadRequest("content_type must be image/jpeg, image/png or image/webp".into()));
+    }
+    let id = random_token(state.ids.as_ref()).map_err(internal)?;
+    let form = state
+        .photos
+        .presigned_upload(&upload_key(&id), content_type, MAX_UPLOAD_BYTES, UPLOAD_WINDOW)
+        .await?;
+    tracing::info!(upload = %id, "upload form handed out");
+    http::json(
+        StatusCode::CREATED,
+        &serde_json::json!({
+            "upload_id": id,
+            "url": form.url,
+            "fields": form.fields.iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
+            "file_field": "file",
+            "max_bytes": MAX_UPLOAD_BYTES,
+            "expires_at": form.expires_at,
+        }),
+    )
+}
+
+/// The largest photo a browser may upload.
+pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The route handing out upload forms.
+pub const UPLOAD_ROUTE: &str = "POST /citizen/v1/uploads";
 
 /// The Open311 answer: the number (or token), the promise and the department's contact.
 async fn answer(state: &State, format: Format, outcome: &Outcome) -> Result<Response<Body>, ApiError> {

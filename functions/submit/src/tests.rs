@@ -226,10 +226,51 @@ async fn multipart_submissions_keep_their_photos_as_uploads() {
     let id = json(&body)[0]["service_request_id"].as_str().unwrap().to_owned();
     let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
     assert_eq!(ticket.uploads.len(), 2);
+    assert!(ticket.uploads.iter().all(|id| town311::photo::is_upload_id(id)));
     let stored = photos.stored();
-    assert!(stored.iter().any(|(k, t)| k.ends_with("/1.jpg") && t == "image/jpeg"), "{stored:?}");
-    assert!(stored.iter().any(|(k, t)| k.ends_with("/2.png") && t == "image/png"), "{stored:?}");
-    assert!(ticket.uploads.iter().all(|k| k.starts_with("uploads/")));
+    assert!(stored.contains(&(format!("uploads/{}", ticket.uploads[0]), "image/jpeg".into())), "{stored:?}");
+    assert!(stored.contains(&(format!("uploads/{}", ticket.uploads[1]), "image/png".into())), "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_request_names_photos_uploaded_beforehand_each_once() {
+    let (state, store, _) = state_with_photos().await;
+    let upload = "0123456789abcdef0123456789abcdef";
+    let body = format!("service_code=SIGN&address_string=1+Main+St&upload={upload}");
+    let (status, answer) = call(&state, form(&body)).await;
+    assert_eq!(status, 200, "{answer}");
+    let id = json(&answer)[0]["service_request_id"].as_str().unwrap().to_owned();
+    let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.uploads, vec![upload.to_owned()]);
+    // Another request cannot take the same upload.
+    let (status, answer) = call(&state, form(&body)).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("another request"), "{answer}");
+    for bad in ["upload=../etc/passwd", "upload=a&upload=b", &format!("upload={upload}&upload={upload}")] {
+        let (status, _) = call(&state, form(&format!("service_code=SIGN&address_string=x&{bad}"))).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn browsers_get_a_form_to_upload_one_photo_straight_to_the_bucket() {
+    let (state, _, _) = state_with_photos().await;
+    let request = Invocation::new("POST", UPLOAD_ROUTE, "/citizen/v1/uploads")
+        .header("content-type", "application/json")
+        .body(r#"{"content_type": "image/jpeg"}"#)
+        .into_request()
+        .unwrap();
+    let (status, body) = call(&state, request).await;
+    assert_eq!(status, 201, "{body}");
+    let answer = json(&body);
+    let id = answer["upload_id"].as_str().unwrap();
+    assert!(town311::photo::is_upload_id(id));
+    assert_eq!(answer["fields"][0], serde_json::json!({"name": "key", "value": format!("uploads/{id}")}));
+    let request = Invocation::new("POST", UPLOAD_ROUTE, "/citizen/v1/uploads")
+        .body(r#"{"content_type": "text/html"}"#)
+        .into_request()
+        .unwrap();
+    assert_eq!(call(&state, request).await.0, 400);
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ pub struct Functions {
     pub http: Vec<(String, HttpFunction)>,
     pub route: route::State,
     pub notify: std::sync::Arc<notify::State>,
+    pub photo: std::sync::Arc<photo::lambda::State>,
 }
 
 /// A function template.yaml declares that the local stack does not know how to run.
@@ -59,7 +60,7 @@ impl Functions {
                     sign_in: web::SignIn::Dev,
                     files_dir: Some(web::SOURCE_DIR.into()),
                 }),
-                "RouteFunction" | "NotifyFunction" => continue,
+                "RouteFunction" | "NotifyFunction" | "PhotoFunction" => continue,
                 other => return Err(UnknownFunction(other.to_owned())),
             };
             http.push((id.clone(), function));
@@ -68,6 +69,7 @@ impl Functions {
             http,
             route: route::State::from_aws(config, sdk),
             notify: std::sync::Arc::new(notify::State::from_aws(config.clone(), sdk)),
+            photo: std::sync::Arc::new(photo::lambda::State::from_aws(config, sdk)),
         })
     }
 

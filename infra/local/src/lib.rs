@@ -213,9 +213,11 @@ impl Stack {
             tasks.spawn(feed.run(receiver.clone()));
         }
         for source in template.queue_sources()? {
-            if source.function != "NotifyFunction" {
-                return Err(UnknownFunction(source.function).into());
-            }
+            let consumer = match source.function.as_str() {
+                "NotifyFunction" => queue::Consumer::Notify(functions.notify.clone()),
+                "PhotoFunction" => queue::Consumer::Photo(functions.photo.clone()),
+                _ => return Err(UnknownFunction(source.function).into()),
+            };
             let queue =
                 provisioned.queues.get(&source.queue).cloned().ok_or_else(|| LocalError::Setting {
                     name: "template.yaml",
@@ -226,7 +228,7 @@ impl Stack {
                 queue_url: queue.url,
                 queue_arn: queue.arn,
                 source,
-                notify: functions.notify.clone(),
+                consumer,
             };
             tasks.spawn(feed.run(receiver.clone()));
         }

@@ -139,7 +139,9 @@ pub async fn provision(
 ) -> Result<Provisioned, ProvisionError> {
     let (table_id, table) = template.single("AWS::DynamoDB::Table")?;
     let stream_arn = create_table(sdk, &names.table, &resolve_map(&table, parameters)?, &table_id).await?;
-    let (bucket_id, bucket) = template.single("AWS::S3::Bucket")?;
+    let (bucket_id, mut bucket) = template.single("AWS::S3::Bucket")?;
+    // Its notifications name queues, set up once they exist.
+    let notifications = bucket.remove(Value::String("NotificationConfiguration".into()));
     create_bucket(sdk, &names.bucket, &resolve_map(&bucket, parameters)?, &bucket_id).await?;
     template.single("AWS::SNS::Topic")?;
     let topic_arn = aws_sdk_sns::Client::new(sdk)
@@ -151,6 +153,9 @@ pub async fn provision(
         .topic_arn
         .ok_or_else(|| shape("CreateTopic returned no ARN".into()))?;
     let queues = create_queues(template, sdk, names).await?;
+    if let Some(notifications) = notifications.as_ref().and_then(Value::as_mapping) {
+        notify_queues(sdk, &names.bucket, notifications, &queues).await?;
+    }
     subscribe_queues(template, sdk, &topic_arn, &queues).await?;
     if let Some(from) = parameters.get("NotificationsFrom").filter(|f| !f.is_empty()) {
         create_email_identity(sdk, from).await?;
@@ -219,6 +224,64 @@ async fn create_queues(
         queues.insert(id, Queue { url, arn });
     }
     Ok(queues)
+}
+
+/// The bucket's `QueueConfigurations`: new objects (under a prefix) reported to a queue.
+async fn notify_queues(
+    sdk: &aws_config::SdkConfig,
+    bucket: &str,
+    notifications: &Mapping,
+    queues: &BTreeMap<String, Queue>,
+) -> Result<(), ProvisionError> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+        QueueConfiguration, S3KeyFilter,
+    };
+    let mut configurations = Vec::new();
+    for configuration in list(notifications, "QueueConfigurations") {
+        let queue =
+            field(configuration, "Queue").and_then(get_att).and_then(|(q, _)| queues.get(&q)).ok_or_else(
+                || shape(format!("{bucket}: a QueueConfiguration's Queue must be !GetAtt <Queue>.Arn")),
+            )?;
+        let rules = field(configuration, "Filter")
+            .and_then(|f| f.get("S3Key"))
+            .and_then(Value::as_mapping)
+            .map(|key| {
+                list(key, "Rules")
+                    .map(|rule| {
+                        FilterRule::builder()
+                            .set_name(field(rule, "Name").and_then(Value::as_str).map(FilterRuleName::from))
+                            .set_value(field(rule, "Value").and_then(Value::as_str).map(str::to_owned))
+                            .build()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        configurations.push(
+            QueueConfiguration::builder()
+                .queue_arn(&queue.arn)
+                .events(Event::from(text(configuration, "Event", bucket)?.as_str()))
+                .filter(
+                    NotificationConfigurationFilter::builder()
+                        .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+                        .build(),
+                )
+                .build()
+                .map_err(|e| aws(bucket)(Box::new(e)))?,
+        );
+    }
+    let client =
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
+    client
+        .put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder().set_queue_configurations(Some(configurations)).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws(bucket)(Box::new(e)))?;
+    Ok(())
 }
 
 /// Every unconditional `AWS::SNS::Subscription` of a template queue to the topic, with its

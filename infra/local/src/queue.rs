@@ -1,5 +1,6 @@
 //! The local stand-in for Lambda's SQS event source mapping: long-polls a queue, hands the
-//! messages to the function as an SQS event, deletes those it handled, and lets the ones it
+//! messages to its function (notify, or photo for the bucket's upload notifications) as an SQS
+//! event, deletes those it handled, and lets the ones it
 //! reports as failed come back (locally after a short pause rather than the full visibility
 //! timeout, so a retry is seen in seconds; the queue's redrive policy still moves a message
 //! that keeps failing to its dead-letter queue).
@@ -14,13 +15,20 @@ use tokio::sync::watch;
 /// How long a failed message stays hidden before it is retried, locally.
 const LOCAL_RETRY_SECONDS: i32 = 1;
 
-/// One queue feeding the notify function.
+/// A function a queue feeds.
+#[derive(Clone)]
+pub enum Consumer {
+    Notify(Arc<notify::State>),
+    Photo(Arc<photo::lambda::State>),
+}
+
+/// One queue feeding a function.
 pub struct QueueFeed {
     pub sqs: aws_sdk_sqs::Client,
     pub queue_url: String,
     pub queue_arn: String,
     pub source: QueueSource,
-    pub notify: Arc<notify::State>,
+    pub consumer: Consumer,
 }
 
 impl QueueFeed {
@@ -70,15 +78,19 @@ impl QueueFeed {
             })
             .collect();
         let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))?;
-        let failed: Vec<String> =
-            match notify::handle(&self.notify, LambdaEvent::new(event, Context::default())).await {
-                Ok(response) if self.source.report_batch_item_failures => {
-                    response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
-                }
-                Ok(response) if response.batch_item_failures.is_empty() => Vec::new(),
-                // Without partial responses, or when the function fails, the whole batch comes back.
-                _ => messages.iter().filter_map(|m| m.message_id.clone()).collect(),
-            };
+        let event = LambdaEvent::new(event, Context::default());
+        let outcome = match &self.consumer {
+            Consumer::Notify(state) => notify::handle(state, event).await,
+            Consumer::Photo(state) => photo::lambda::handle(state, event).await,
+        };
+        let failed: Vec<String> = match outcome {
+            Ok(response) if self.source.report_batch_item_failures => {
+                response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+            }
+            Ok(response) if response.batch_item_failures.is_empty() => Vec::new(),
+            // Without partial responses, or when the function fails, the whole batch comes back.
+            _ => messages.iter().filter_map(|m| m.message_id.clone()).collect(),
+        };
         for message in &messages {
             let Some(receipt) = message.receipt_handle() else { continue };
             if message.message_id.as_ref().is_some_and(|id| failed.contains(id)) {

@@ -16,6 +16,8 @@
 //! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
 //! | mute       | `TICKET#<id>`   | `MUTE#<contact hash>`   | –                                       | –                                    |
 //! | unsubscribe link | `UNSUB#<token>` | `UNSUB`           | –                                       | –                                    |
+//! | upload     | `UPLOAD#<id>`   | `UPLOAD`                | –                                       | –                                    |
+//! | processing | `PHOTO#<upload id>` | `PHOTO`             | –                                       | –                                    |
 //!
 //! Tickets also key three sparse indexes while they are open: gsi3 (`QUEUE#<dept>#open|closed`,
 //! every ticket), gsi4 (`ASSIGNEE#<user>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`), and gsi6,
@@ -278,6 +280,13 @@ pub enum TableItem {
     History(HistoryEntry),
     Service(Service),
     Department(Department),
+    /// A request named an upload.
+    Upload {
+        upload_id: String,
+        ticket_id: TicketId,
+    },
+    /// An upload was processed (or refused).
+    Processing(crate::photo::Processing),
     /// Tokens and API keys: bookkeeping no subscriber hears about.
     Other,
 }
@@ -292,6 +301,12 @@ impl TableItem {
             "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
             "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
             "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
+            "upload" => {
+                let item = decode::<UploadItem>(image, &key)?;
+                let upload_id = item.pk.trim_start_matches("UPLOAD#").to_owned();
+                Self::Upload { upload_id, ticket_id: item.ticket_id }
+            }
+            "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published"
             | "delivery" | "mute" | "unsubscribe" => Self::Other,
             other => {
@@ -522,6 +537,16 @@ impl TicketStore for DynamoTable {
             .transact_write_items()
             .transact_items(put(encode(&TicketItem::new(ticket))?)?)
             .transact_items(put(encode(&HistoryItem::new(entry))?)?);
+        // Each upload joins one request only: its link is written with the ticket.
+        for upload in &ticket.uploads {
+            let item = UploadItem {
+                pk: format!("UPLOAD#{upload}"),
+                sk: "UPLOAD".to_owned(),
+                entity: "upload".to_owned(),
+                ticket_id: ticket.id.clone(),
+            };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
         if let Some(token) = token {
             let item = TokenItem {
                 pk: format!("TOKEN#{token}"),
@@ -546,6 +571,20 @@ impl TicketStore for DynamoTable {
             // The idempotency item is written last: its failure means a retry of an earlier POST.
             Err(e) if idempotency.is_some() && failed_conditions(&e).last() == Some(&true) => {
                 Err(StoreError::Replayed)
+            }
+            // Upload links follow the ticket and its history entry.
+            Err(e)
+                if failed_conditions(&e).iter().skip(2).take(ticket.uploads.len()).any(|failed| *failed) =>
+            {
+                let failed = failed_conditions(&e);
+                let taken = ticket
+                    .uploads
+                    .iter()
+                    .zip(failed.iter().skip(2))
+                    .find(|(_, failed)| **failed)
+                    .map(|(upload, _)| upload.clone())
+                    .unwrap_or_default();
+                Err(StoreError::UploadTaken(taken))
             }
             // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
             Err(e) if condition_failed(&e) => Err(StoreError::IdTaken),
@@ -1088,5 +1127,52 @@ impl Deliveries for DynamoTable {
         let item = self.get_item::<UnsubscribeItem>(format!("UNSUB#{token}"), "UNSUB").await?;
         let now = Utc::now().timestamp();
         Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct UploadItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    ticket_id: TicketId,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProcessingItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    expires_at: i64,
+    #[serde(flatten)]
+    processing: crate::photo::Processing,
+}
+
+#[async_trait]
+impl crate::ports::Uploads for DynamoTable {
+    async fn upload_ticket(&self, upload_id: &str) -> Result<Option<TicketId>, StoreError> {
+        Ok(self.get_item::<UploadItem>(format!("UPLOAD#{upload_id}"), "UPLOAD").await?.map(|i| i.ticket_id))
+    }
+
+    async fn put_processing(
+        &self,
+        processing: &crate::photo::Processing,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.put_item(encode(&ProcessingItem {
+            pk: format!("PHOTO#{}", processing.upload_id()),
+            sk: "PHOTO".to_owned(),
+            entity: "processing".to_owned(),
+            expires_at: keep_until.timestamp(),
+            processing: processing.clone(),
+        })?)
+        .await
+    }
+
+    async fn processing(&self, upload_id: &str) -> Result<Option<crate::photo::Processing>, StoreError> {
+        Ok(self
+            .get_item::<ProcessingItem>(format!("PHOTO#{upload_id}"), "PHOTO")
+            .await?
+            .map(|i| i.processing))
     }
 }

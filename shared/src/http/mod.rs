@@ -94,6 +94,7 @@ impl From<crate::lifecycle::LifecycleError> for ApiError {
             | L::SelfMerge
             | L::PastSchedule
             | L::FarSchedule => Self::BadRequest(e.to_string()),
+            L::NoSuchPhoto(_) => Self::NotFound(e.to_string()),
         }
     }
 }
@@ -116,6 +117,9 @@ impl From<StoreError> for ApiError {
             StoreError::Corrupt { .. } => Self::Internal(Box::new(e)),
             StoreError::Conflict => {
                 Self::Conflict("the ticket was changed by someone else; reload it and try again".into())
+            }
+            StoreError::UploadTaken(upload) => {
+                Self::BadRequest(format!("upload {upload} is already part of another request"))
             }
             other => Self::Unavailable(other),
         }

@@ -162,7 +162,8 @@ pub struct ExtendedAttributes<'a> {
     pub parent_service_request_id: Option<&'a TicketId>,
     /// The public history, oldest first.
     pub notes: Vec<NoteRecord<'a>>,
-    /// Processed photos (none are published before processing).
+    /// The stable URLs of the request's processed, visible photos (none is published before
+    /// processing, nor once hidden).
     pub photos: Vec<String>,
 }
 
@@ -178,7 +179,12 @@ pub struct NoteRecord<'a> {
 }
 
 impl<'a> ExtendedAttributes<'a> {
-    pub fn new(ticket: &'a Ticket, history: &'a [HistoryEntry], timezone: Tz) -> Self {
+    pub fn new(
+        ticket: &'a Ticket,
+        history: &'a [HistoryEntry],
+        timezone: Tz,
+        media_base: Option<&str>,
+    ) -> Self {
         Self {
             channel: ticket.channel.as_str(),
             duplicate: ticket.parent.is_some(),
@@ -194,7 +200,7 @@ impl<'a> ExtendedAttributes<'a> {
                     description: e.change.note(),
                 })
                 .collect(),
-            photos: Vec::new(),
+            photos: media_base.map(|base| visible_photo_urls(ticket, base)).unwrap_or_default(),
         }
     }
 }
@@ -218,14 +224,26 @@ pub struct ServiceRequestRecord<'a> {
     pub zipcode: Option<&'a str>,
     pub lat: Option<f64>,
     pub long: Option<f64>,
-    pub media_url: Option<&'a str>,
+    pub media_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extended_attributes: Option<ExtendedAttributes<'a>>,
 }
 
+/// The stable URLs of a ticket's visible photos: `<media_base>/<photo id>`.
+pub fn visible_photo_urls(ticket: &Ticket, media_base: &str) -> Vec<String> {
+    ticket.photos.iter().filter(|p| !p.hidden).map(|p| format!("{media_base}/{}", p.id)).collect()
+}
+
 impl<'a> ServiceRequestRecord<'a> {
-    pub fn new(ticket: &'a Ticket, department: Option<&'a Department>, timezone: Tz) -> Self {
+    /// The public record; `media_base` is where photos are served (`<public url>/open311/v2/media`).
+    pub fn new(
+        ticket: &'a Ticket,
+        department: Option<&'a Department>,
+        timezone: Tz,
+        media_base: Option<&str>,
+    ) -> Self {
         let point = ticket.location.point();
+        let photo = media_base.and_then(|base| visible_photo_urls(ticket, base).into_iter().next());
         Self {
             service_request_id: &ticket.id,
             status: ticket.status.open311(),
@@ -243,7 +261,8 @@ impl<'a> ServiceRequestRecord<'a> {
             zipcode: None,
             lat: point.map(|p| p.lat()),
             long: point.map(|p| p.long()),
-            media_url: ticket.media_urls.first().map(String::as_str),
+            // A photo sent to the town first; else a photo hosted elsewhere that the request named.
+            media_url: photo.or_else(|| ticket.media_urls.first().cloned()),
             extended_attributes: None,
         }
     }

@@ -1,0 +1,209 @@
+//! The photo function: S3 tells a queue of every new upload; this processes each one, keeps
+//! the clean photo and its thumbnail under `photos/<upload id>/`, records the outcome (or why
+//! the upload was refused) for the route function to attach to the ticket, and deletes the
+//! upload. Nothing unprocessed is ever published.
+
+use crate::{Processed, process};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::Duration;
+use lambda_runtime::{Error, LambdaEvent};
+use std::sync::Arc;
+use town311::clock::{Clock, SystemClock};
+use town311::photo::{Photo, Processing, upload_id_of};
+use town311::ports::{PhotoStore, StoreError, Uploads};
+use tracing::Instrument;
+
+/// How long an outcome waits for the request naming its upload (uploads themselves expire
+/// after a day).
+const KEEP_OUTCOME_DAYS: i64 = 2;
+
+/// What the handler needs, built once per cold start.
+pub struct State {
+    pub photos: Arc<dyn PhotoStore>,
+    pub uploads: Arc<dyn Uploads>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl State {
+    /// The production wiring: the photo bucket and the table.
+    pub fn from_aws(config: &town311::config::Config, sdk: &town311::aws::SdkConfig) -> Self {
+        Self {
+            photos: Arc::new(town311::aws::S3Photos::new(sdk, config)),
+            uploads: Arc::new(town311::aws::DynamoTable::new(sdk, config)),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Handles a batch of S3 notifications from the queue; failed messages come back.
+pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
+    let mut response = SqsBatchResponse::default();
+    for message in event.payload.records {
+        let body = message.body.as_deref().unwrap_or_default();
+        let outcome = match object_keys(body) {
+            Some(keys) => handle_keys(state, &keys).await,
+            // S3's own "s3:TestEvent" when notifications are set up, or anything else: not ours.
+            None => {
+                tracing::info!("a queue message that is no upload notification; dropped");
+                Ok(())
+            }
+        };
+        if let Err(error) = outcome {
+            tracing::error!(error = %town311::http::chain(&error), "photo processing failed; the message will be redelivered");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = message.message_id.clone().unwrap_or_default();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    Ok(response)
+}
+
+/// The object keys an S3 event notification (`{"Records": [{"s3": {"object": {"key"}}}]}`)
+/// reports, URL-decoded as S3 encodes them; `None` for any other message.
+fn object_keys(body: &str) -> Option<Vec<String>> {
+    let notification: serde_json::Value = serde_json::from_str(body).ok()?;
+    let records = notification.get("Records")?.as_array()?;
+    Some(
+        records
+            .iter()
+            .filter_map(|r| r.pointer("/s3/object/key")?.as_str())
+            .map(|key| {
+                // Keys are form-encoded in notifications (a space is `+`).
+                let plus_decoded = key.replace('+', " ");
+                percent_decode(&plus_decoded)
+            })
+            .collect(),
+    )
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn handle_keys(state: &State, keys: &[String]) -> Result<(), StoreError> {
+    for key in keys {
+        let Some(upload_id) = upload_id_of(key) else {
+            tracing::warn!("an object outside the uploads was reported; ignored");
+            continue;
+        };
+        let span = tracing::info_span!("photo", upload = %upload_id);
+        process_upload(state, upload_id).instrument(span).await?;
+    }
+    Ok(())
+}
+
+/// Processes one upload, once.
+pub async fn process_upload(state: &State, upload_id: &str) -> Result<(), StoreError> {
+    if state.uploads.processing(upload_id).await?.is_some() {
+        tracing::info!("processed before; not again");
+        return Ok(());
+    }
+    let upload_key = town311::photo::upload_key(upload_id);
+    let Some(bytes) = state.photos.get(&upload_key).await? else {
+        tracing::info!("the upload is gone (expired or processed)");
+        return Ok(());
+    };
+    let outcome = match process(&bytes) {
+        Ok(processed) => keep(state, upload_id, processed).await?,
+        Err(rejection) => {
+            tracing::info!(reason = rejection.code(), "upload refused");
+            Processing::Refused { upload_id: upload_id.to_owned(), reason: rejection.to_string() }
+        }
+    };
+    let keep_until = state.clock.now() + Duration::days(KEEP_OUTCOME_DAYS);
+    state.uploads.put_processing(&outcome, keep_until).await?;
+    state.photos.delete(&upload_key).await?;
+    Ok(())
+}
+
+/// Stores the clean photo and its thumbnail.
+async fn keep(state: &State, upload_id: &str, processed: Processed) -> Result<Processing, StoreError> {
+    let key = format!("photos/{upload_id}/full.{}", processed.full.extension());
+    let thumbnail_key = format!("photos/{upload_id}/thumb.{}", processed.thumbnail.extension());
+    let photo = Photo {
+        id: upload_id.to_owned(),
+        key: key.clone(),
+        thumbnail_key: thumbnail_key.clone(),
+        content_type: processed.full.content_type.to_owned(),
+        width: processed.full.width,
+        height: processed.full.height,
+        hidden: false,
+    };
+    state.photos.put(&key, processed.full.bytes, processed.full.content_type).await?;
+    state.photos.put(&thumbnail_key, processed.thumbnail.bytes, processed.thumbnail.content_type).await?;
+    tracing::info!(width = photo.width, height = photo.height, "photo processed");
+    Ok(Processing::Processed { photo, gps: processed.gps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use town311::memory::{MemoryPhotos, MemoryStore};
+
+    fn state() -> (State, Arc<MemoryPhotos>, Arc<MemoryStore>) {
+        let photos = Arc::new(MemoryPhotos::default());
+        let store = Arc::new(MemoryStore::default());
+        let state = State { photos: photos.clone(), uploads: store.clone(), clock: Arc::new(SystemClock) };
+        (state, photos, store)
+    }
+
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    #[tokio::test]
+    async fn an_upload_becomes_a_clean_photo_and_thumbnail_and_is_deleted() {
+        let (state, photos, store) = state();
+        let image = crate::sample::photo_like(640, 480, 7);
+        let jpeg = crate::sample::jpeg_with_exif(&image, 85, 6, Some((42.28, -71.8))).unwrap();
+        photos.put(&town311::photo::upload_key(ID), jpeg, "image/jpeg").await.unwrap();
+        process_upload(&state, ID).await.unwrap();
+        let stored: Vec<String> = photos.stored().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(stored, vec![format!("photos/{ID}/full.jpg"), format!("photos/{ID}/thumb.jpg")]);
+        let Some(Processing::Processed { photo, gps }) = store.processing(ID).await.unwrap() else {
+            panic!("not processed")
+        };
+        assert_eq!((photo.width, photo.height), (480, 640), "turned upright");
+        assert!(gps.is_some(), "the GPS position is kept as a suggestion, off the photo");
+        // A replay of the notification changes nothing.
+        process_upload(&state, ID).await.unwrap();
+        assert_eq!(photos.stored().len(), 2);
+    }
+
+    #[test]
+    fn reads_the_keys_of_an_s3_notification() {
+        let body = r#"{"Records": [{"eventName": "ObjectCreated:Post", "s3": {"object": {"key": "uploads/abc%2Bd+e"}}}]}"#;
+        assert_eq!(object_keys(body), Some(vec!["uploads/abc+d e".to_owned()]));
+        assert_eq!(object_keys(r#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#), None);
+        assert_eq!(object_keys("not json"), None);
+    }
+
+    #[tokio::test]
+    async fn what_is_not_a_photo_is_refused_with_its_reason_and_deleted() {
+        let (state, photos, store) = state();
+        photos
+            .put(&town311::photo::upload_key(ID), b"not a photo at all".to_vec(), "image/jpeg")
+            .await
+            .unwrap();
+        process_upload(&state, ID).await.unwrap();
+        assert!(photos.stored().is_empty());
+        let Some(Processing::Refused { reason, .. }) = store.processing(ID).await.unwrap() else {
+            panic!("not refused")
+        };
+        assert!(reason.contains("not an image"), "{reason}");
+    }
+}
