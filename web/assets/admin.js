@@ -402,17 +402,43 @@
 
     var photos = $("detail-photos");
     T.clear(photos);
-    var published = ticket.media_urls || [];
+    // Processed photos (a link each, and a way to hide one from the public), photos hosted
+    // elsewhere that the request named, and uploads still being processed.
+    var processed = ticket.photos || [];
+    var linked = ticket.media_urls || [];
     var waiting = (ticket.uploads || []).length;
-    if (published.length) {
+    if (processed.length || linked.length) {
       var list = el("ul", { class: "photos" });
-      published.forEach(function (url, i) {
-        list.appendChild(el("li", {}, [el("a", { href: url, text: t("admin.photo_n", { n: i + 1 }) })]));
+      processed.forEach(function (photo, i) {
+        var label = t("admin.photo_n", { n: i + 1 });
+        var item = photo.hidden
+          ? [el("span", { text: label + " (" + t("admin.photo_hidden") + ")" })]
+          : [el("a", { href: "/open311/v2/media/" + encodeURIComponent(photo.id), text: label })];
+        var toggle = el("button", {
+          type: "button",
+          class: "secondary",
+          text: photo.hidden ? t("admin.show_photo") : t("admin.hide_photo"),
+          "aria-label": (photo.hidden ? t("admin.show_photo") : t("admin.hide_photo")) + ": " + label,
+        });
+        toggle.addEventListener("click", function () {
+          toggle.disabled = true;
+          act({ action: "hide_photo", photo: photo.id, hidden: !photo.hidden }).then(function (answer) {
+            toggle.disabled = false;
+            T.announce(
+              answer.ok ? t("admin.done", { id: current.ticket.id }) : T.errorMessages(answer.data, answer.status).join(" ")
+            );
+          });
+        });
+        item.push(document.createTextNode(" "), toggle);
+        list.appendChild(el("li", {}, item));
+      });
+      linked.forEach(function (url, i) {
+        list.appendChild(el("li", {}, [el("a", { href: url, text: t("admin.photo_n", { n: processed.length + i + 1 }) })]));
       });
       photos.appendChild(list);
     }
     if (waiting) photos.appendChild(el("p", { text: I18N.tn("admin.photos_waiting", waiting) }));
-    if (!published.length && !waiting) photos.appendChild(el("p", { text: t("admin.no_photos") }));
+    if (!processed.length && !linked.length && !waiting) photos.appendChild(el("p", { text: t("admin.no_photos") }));
 
     var history = $("detail-history");
     T.clear(history);

@@ -72,7 +72,16 @@ test('a citizen on a phone files a request with a photo and sees the confirmatio
   const staff = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
   assert.equal(staff.ticket.service_code, 'POTHOLE');
   assert.equal(staff.ticket.channel, 'web');
-  assert.equal(staff.ticket.uploads.length, 1, 'one photo received');
+  assert.equal((staff.ticket.uploads || []).length + (staff.ticket.photos || []).length, 1, 'one photo received');
+  // The photo function processes it within moments.
+  let photos = staff.ticket.photos || [];
+  for (let i = 0; i < 100 && photos.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    photos = again.ticket.photos || [];
+  }
+  assert.equal(photos.length, 1, 'the photo was processed');
+  assert.equal(photos[0].content_type, 'image/jpeg');
   assert.deepEqual(staff.ticket.answers, { SIZE: ['large'], DEPTH: ['5'] });
   assert.equal(staff.ticket.location.address, '12 Main Street, by the school');
   await page.context().close();
@@ -85,7 +94,7 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   await page.getByLabel('User name').fill('ana');
   await page.getByLabel('Groups').fill('dept-DPW');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as ana').waitFor();
+  await page.locator('#who', { hasText: 'Signed in as ana' }).waitFor();
 
   // The department's open queue holds it; the service filter keeps it.
   await page.locator('#f-service').selectOption('POTHOLE');
@@ -98,7 +107,12 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
   await detail.waitFor();
   await detail.getByText('resident@example.org').waitFor();
-  await detail.getByText('1 photo received, waiting to be processed').waitFor();
+  // The processed photo is linked, and can be hidden from the public and shown again.
+  await detail.getByRole('link', { name: 'Photo 1' }).waitFor();
+  await detail.getByRole('button', { name: 'Hide from the public: Photo 1' }).click();
+  await detail.getByText('Photo 1 (hidden from the public)').waitFor();
+  await detail.getByRole('button', { name: 'Show again: Photo 1' }).click();
+  await detail.getByRole('link', { name: 'Photo 1' }).waitFor();
 
   await page.getByLabel('Assign to (account name)').fill('ana');
   await page.getByRole('button', { name: 'Assign', exact: true }).click();
@@ -131,7 +145,10 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   assert.equal(staff.ticket.status, 'closed');
   assert.equal(staff.ticket.resolution, 'fixed');
   assert.equal(staff.ticket.assignee, 'ana');
-  assert.deepEqual(staff.history.map((h) => h.change.type), ['submitted', 'assigned', 'scheduled', 'status_changed', 'noted']);
+  assert.deepEqual(
+    staff.history.map((h) => h.change.type),
+    ['submitted', 'photo_added', 'photo_hidden', 'photo_hidden', 'assigned', 'scheduled', 'status_changed', 'noted']
+  );
   await page.context().close();
 });
 
@@ -144,12 +161,14 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   assert.equal((await page.textContent('#r-status')).trim(), 'Closed');
   const history = page.locator('#r-history li');
   const lines = await history.allTextContents();
-  assert.equal(lines.length, 5, lines.join('\n'));
+  // Hiding and showing the photo again was staff business: not in the public history.
+  assert.equal(lines.length, 6, lines.join('\n'));
   assert.match(lines[0], /Request received/);
-  assert.match(lines[1], /Assigned to a crew/);
-  assert.match(lines[2], /Work scheduled/);
-  assert.match(lines[3], /Status changed — Fixed/);
-  assert.match(lines[4], new RegExp(`Note from the town${NOTE.replace(/[.!]/g, '.')}`));
+  assert.match(lines[1], /Photo added/);
+  assert.match(lines[2], /Assigned to a crew/);
+  assert.match(lines[3], /Work scheduled/);
+  assert.match(lines[4], /Status changed — Fixed/);
+  assert.match(lines[5], new RegExp(`Note from the town${NOTE.replace(/[.!]/g, '.')}`));
   assert.doesNotMatch(lines.join(' '), /ana/, 'no staff names in public');
   await screenshot(page, 'status-history-en');
 
@@ -159,7 +178,8 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   assert.equal((await page.textContent('#r-status')).trim(), 'Cerrada');
   const spanish = await history.allTextContents();
   assert.match(spanish[0], /Solicitud recibida/);
-  assert.match(spanish[3], /Cambio de estado — Reparado/);
+  assert.match(spanish[1], /Foto agregada/);
+  assert.match(spanish[4], /Cambio de estado — Reparado/);
   await screenshot(page, 'status-history-es');
   assertNoProblems(page);
   await page.context().close();
