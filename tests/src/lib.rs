@@ -152,6 +152,24 @@ impl TestStack {
         self.stack.authority.token(user, &groups, chrono::Utc::now().timestamp() + 3600)
     }
 
+    /// The staff view of a ticket (as an admin sees it) once `ready` holds of it: the stream and
+    /// the queues work in the background. Gives up after ten seconds.
+    pub async fn ticket_when(&self, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let token = self.token("ada", &["admin"]);
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = self
+                .staff(reqwest::Method::GET, &format!("/staff/v1/tickets/{id}"), Some(&token), &[], None)
+                .await
+                .json();
+            if ready(&last) {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("ticket {id} never got there: {last}");
+    }
+
     /// A staff request with a bearer token (or none).
     pub async fn staff(
         &self,

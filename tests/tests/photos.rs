@@ -58,22 +58,6 @@ async fn file_with_upload(stack: &TestStack, upload: &str) -> String {
     answer.json()[0]["service_request_id"].as_str().unwrap().to_owned()
 }
 
-async fn staff_view(stack: &TestStack, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let token = stack.token(ADMIN.0, ADMIN.1);
-    let mut last = Value::Null;
-    for _ in 0..100 {
-        last = stack
-            .staff(Method::GET, &format!("/staff/v1/tickets/{id}"), Some(&token), &[], None)
-            .await
-            .json();
-        if ready(&last) {
-            return last;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("ticket {id} never got there: {last}");
-}
-
 /// Every marker of a JPEG up to the image data.
 fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     let mut markers = Vec::new();
@@ -98,7 +82,7 @@ async fn a_jpeg_with_gps_comes_out_with_no_metadata_and_is_served_until_hidden()
     assert!(status == 204 || status == 201, "{status} {body}");
     let id = file_with_upload(&stack, &upload_id).await;
     let view =
-        staff_view(&stack, &id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
+        stack.ticket_when(&id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
     let photo = &view["ticket"]["photos"][0];
     assert_eq!(
         (photo["width"].as_u64(), photo["height"].as_u64()),
@@ -149,7 +133,7 @@ async fn a_png_named_jpg_is_processed_as_a_png() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     let id = answer.json()[0]["service_request_id"].as_str().unwrap().to_owned();
     let view =
-        staff_view(&stack, &id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
+        stack.ticket_when(&id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
     assert_eq!(view["ticket"]["photos"][0]["content_type"], "image/png");
     assert!(view["ticket"]["photos"][0]["key"].as_str().unwrap().ends_with("/full.png"));
 }
@@ -165,7 +149,7 @@ async fn a_text_file_and_a_truncated_jpeg_are_refused_with_the_reason_on_the_tic
         let (upload_id, status, body) = upload(&stack, "image/jpeg", bytes).await;
         assert!(status == 204 || status == 201, "{status} {body}");
         let id = file_with_upload(&stack, &upload_id).await;
-        let view = staff_view(&stack, &id, |t| t["ticket"]["uploads"].is_null()).await;
+        let view = stack.ticket_when(&id, |t| t["ticket"]["uploads"].is_null()).await;
         assert!(view["ticket"]["photos"].is_null(), "nothing published");
         let refused = view["history"]
             .as_array()

@@ -36,23 +36,6 @@ fn id_of(created: &Value) -> String {
     created["service_request_id"].as_str().expect("a ticket number").to_owned()
 }
 
-/// The staff view of a ticket once `ready` holds of it (the stream works in the background).
-async fn ticket_when(stack: &TestStack, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let token = stack.token(ADMIN.0, ADMIN.1);
-    let mut last = Value::Null;
-    for _ in 0..100 {
-        last = stack
-            .staff(Method::GET, &format!("/staff/v1/tickets/{id}"), Some(&token), &[], None)
-            .await
-            .json();
-        if ready(&last) {
-            return last;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("ticket {id} never got there: {last}");
-}
-
 #[tokio::test]
 async fn a_request_lands_with_its_ward_crew_and_its_events_reach_a_subscribed_queue() {
     let stack = spawn_routed().await;
@@ -62,7 +45,7 @@ async fn a_request_lands_with_its_ward_crew_and_its_events_reach_a_subscribed_qu
     assert_eq!(created["department_name"], "Public Works");
     assert_eq!(created["department_phone"], "(555) 010-2100");
 
-    let view = ticket_when(&stack, &id, |t| t["ticket"]["assignee"] == "ana").await;
+    let view = stack.ticket_when(&id, |t| t["ticket"]["assignee"] == "ana").await;
     assert_eq!(view["ticket"]["department"], "DPW");
     assert_eq!(view["ticket"]["status"], "assigned");
     let routed = &view["history"][1];
@@ -92,13 +75,13 @@ async fn routing_by_area_takes_the_boundary_as_inside_and_falls_back_outside() {
     let outside = id_of(&file(&stack, "POTHOLE", 42.2600, -71.7690, "out of town").await);
     // A tree blocking a road is Public Works' job by keyword, wherever it is.
     let tree = id_of(&file(&stack, "TREE_DOWN", 42.2500, -71.8200, "a tree is blocking the road").await);
-    let view = ticket_when(&stack, &boundary, |t| t["ticket"]["version"] == 2).await;
+    let view = stack.ticket_when(&boundary, |t| t["ticket"]["version"] == 2).await;
     assert_eq!(view["ticket"]["assignee"], "ana");
-    let view = ticket_when(&stack, &tree, |t| t["ticket"]["department"] == "DPW").await;
+    let view = stack.ticket_when(&tree, |t| t["ticket"]["department"] == "DPW").await;
     assert_eq!(view["history"][0]["department"], "DPW", "submit already told the citizen Public Works");
     // The outside one: give the stream a moment, then it is still as filed.
-    ticket_when(&stack, &boundary, |t| t["ticket"]["version"] == 2).await;
-    let view = ticket_when(&stack, &outside, |t| t["ticket"]["version"] == 1).await;
+    stack.ticket_when(&boundary, |t| t["ticket"]["version"] == 2).await;
+    let view = stack.ticket_when(&outside, |t| t["ticket"]["version"] == 1).await;
     assert!(view["ticket"]["assignee"].is_null());
     assert_eq!(view["ticket"]["department"], "DPW");
 }
@@ -118,7 +101,7 @@ async fn the_nearby_query_finds_every_open_request_of_the_service_within_the_rad
     let closed = id_of(&file(&stack, "POTHOLE", north(10.0), -71.8, "crater").await);
     let admin = stack.token(ADMIN.0, ADMIN.1);
     let version =
-        ticket_when(&stack, &closed, |t| t["ticket"]["version"].is_u64()).await["ticket"]["version"].clone();
+        stack.ticket_when(&closed, |t| t["ticket"]["version"].is_u64()).await["ticket"]["version"].clone();
     let close =
         json!({"action": "set_status", "status": "closed", "resolution": "fixed", "version": version});
     let path = format!("/staff/v1/tickets/{closed}/actions");
@@ -169,9 +152,9 @@ async fn the_nearby_query_finds_every_open_request_of_the_service_within_the_rad
 async fn a_new_request_next_to_an_open_one_is_flagged_as_a_probable_duplicate() {
     let stack = spawn().await;
     let first = id_of(&file(&stack, "POTHOLE", 42.2800, -71.8000, "hole").await);
-    ticket_when(&stack, &first, |t| t["ticket"]["version"] == 1).await;
+    stack.ticket_when(&first, |t| t["ticket"]["version"] == 1).await;
     let second = id_of(&file(&stack, "POTHOLE", 42.2802, -71.8001, "same hole").await);
-    let view = ticket_when(&stack, &second, |t| t["ticket"]["possible_duplicates"].is_array()).await;
+    let view = stack.ticket_when(&second, |t| t["ticket"]["possible_duplicates"].is_array()).await;
     assert_eq!(view["ticket"]["possible_duplicates"], json!([first]));
     let entry = view["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(entry["public"], false, "flagging is staff business");
@@ -213,7 +196,7 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
     assert_eq!(follow(&stack, "ZZZZ-ZZZZ", json!({"email": "a@b.org"})).await.0, 404);
 
     let admin = stack.token(ADMIN.0, ADMIN.1);
-    let view = ticket_when(&stack, &child, |t| t["followers"].as_array().is_some_and(|f| f.len() == 1)).await;
+    let view = stack.ticket_when(&child, |t| t["followers"].as_array().is_some_and(|f| f.len() == 1)).await;
     assert_eq!(view["followers"][0]["contact"]["channel"], "sms");
     let public = stack.get(&format!("/open311/v2/requests/{child}.json?extensions=true")).await;
     assert!(!public.body.contains("5550104444"), "followers are never public: {}", public.body);
@@ -222,7 +205,7 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
     let path = format!("/staff/v1/tickets/{child}/actions");
     assert_eq!(stack.staff(Method::POST, &path, Some(&admin), &[], Some(merge)).await.status, 200);
     let parent_view =
-        ticket_when(&stack, &parent, |t| t["followers"].as_array().is_some_and(|f| !f.is_empty())).await;
+        stack.ticket_when(&parent, |t| t["followers"].as_array().is_some_and(|f| !f.is_empty())).await;
     assert_eq!(parent_view["followers"][0]["via"], json!(child));
     assert_eq!(parent_view["followers"][0]["language"], "es");
     // Following the merged duplicate now follows its parent.
@@ -264,7 +247,7 @@ async fn admins_edit_the_routing_rules_and_new_requests_follow_them() {
     assert_eq!(stored.json()["updated_by"], "ada");
 
     let id = id_of(&file(&stack, "GRAFFITI", 42.30, -71.90, "tag").await);
-    ticket_when(&stack, &id, |t| t["ticket"]["assignee"] == "gil").await;
+    stack.ticket_when(&id, |t| t["ticket"]["assignee"] == "gil").await;
 }
 
 /// The stream record Lambda would hand the route function for a history entry.

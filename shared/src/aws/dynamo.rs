@@ -416,21 +416,21 @@ impl DynamoTable {
         Ok(())
     }
 
-    /// Every catalog item whose sort key starts with `prefix`.
-    async fn catalog_items<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, StoreError> {
+    /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order.
+    async fn items_under<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> Result<Vec<T>, StoreError> {
         let mut pages = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(CATALOG_PK))
+            .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":prefix", s(prefix))
             .into_paginator()
             .items()
             .send();
         let mut items = Vec::new();
         while let Some(item) = pages.next().await {
-            items.push(decode(item.map_err(unavailable("Query"))?, &format!("{CATALOG_PK}/{prefix}"))?);
+            items.push(decode(item.map_err(unavailable("Query"))?, &format!("{pk}/{prefix}"))?);
         }
         Ok(items)
     }
@@ -685,22 +685,8 @@ impl TicketStore for DynamoTable {
     }
 
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
-        let pk = ticket_pk(id);
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .expression_attribute_values(":prefix", s("HISTORY#"))
-            .into_paginator()
-            .items()
-            .send();
-        let mut entries = Vec::new();
-        while let Some(item) = pages.next().await {
-            entries.push(decode::<HistoryItem>(item.map_err(unavailable("Query"))?, &pk)?.entry);
-        }
-        Ok(entries)
+        let items: Vec<HistoryItem> = self.items_under(&ticket_pk(id), "HISTORY#").await?;
+        Ok(items.into_iter().map(|i| i.entry).collect())
     }
 
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -751,22 +737,8 @@ impl TicketStore for DynamoTable {
     }
 
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
-        let pk = ticket_pk(id);
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .expression_attribute_values(":prefix", s("FOLLOWER#"))
-            .into_paginator()
-            .items()
-            .send();
-        let mut followers = Vec::new();
-        while let Some(item) = pages.next().await {
-            followers.push(decode::<FollowerItem>(item.map_err(unavailable("Query"))?, &pk)?.follower);
-        }
-        Ok(followers)
+        let items: Vec<FollowerItem> = self.items_under(&ticket_pk(id), "FOLLOWER#").await?;
+        Ok(items.into_iter().map(|i| i.follower).collect())
     }
 
     async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
@@ -836,14 +808,14 @@ impl TicketStore for DynamoTable {
 #[async_trait]
 impl Catalog for DynamoTable {
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
-        let items: Vec<ServiceItem> = self.catalog_items("SERVICE#").await?;
+        let items: Vec<ServiceItem> = self.items_under(CATALOG_PK, "SERVICE#").await?;
         let mut services: Vec<Service> = items.into_iter().map(|i| i.service).collect();
         services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
         Ok(services)
     }
 
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
-        let items: Vec<DepartmentItem> = self.catalog_items("DEPARTMENT#").await?;
+        let items: Vec<DepartmentItem> = self.items_under(CATALOG_PK, "DEPARTMENT#").await?;
         Ok(items.into_iter().map(|i| i.department).collect())
     }
 
@@ -1086,23 +1058,8 @@ impl Deliveries for DynamoTable {
     }
 
     async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
-        let pk = ticket_pk(ticket_id);
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk.clone()))
-            .expression_attribute_values(":prefix", s("MUTE#"))
-            .into_paginator()
-            .items()
-            .send();
-        let mut keys = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item: MuteItem = decode(item.map_err(unavailable("Query"))?, &pk)?;
-            keys.push(item.sk.trim_start_matches("MUTE#").to_owned());
-        }
-        Ok(keys)
+        let items: Vec<MuteItem> = self.items_under(&ticket_pk(ticket_id), "MUTE#").await?;
+        Ok(items.into_iter().map(|i| i.sk.trim_start_matches("MUTE#").to_owned()).collect())
     }
 
     async fn issue_unsubscribe(
