@@ -30,7 +30,7 @@ def main() -> int:
             unsubscribe = message.get("List-Unsubscribe", "")
         else:
             subject, body, unsubscribe = mail.get("subject", ""), mail.get("body", ""), ""
-        print(f"Email to {', '.join(mail['to'])}: {subject}")
+        print(f"Email to {', '.join(sorted(set(mail['to'])))}: {subject}")
         if unsubscribe:
             print(f"  List-Unsubscribe: {unsubscribe}")
         print("  " + body.replace("\n", "\n  ").rstrip() + "\n")
