@@ -56,9 +56,16 @@ trap 'EMULATOR_PORT=$emulator_port infra/local/emulator.sh stop > /dev/null 2>&1
 endpoint="http://127.0.0.1:$emulator_port"
 
 step "cold starts: $runs per function"
+cut -d" " -f1-3 /proc/loadavg > "$out/loadavg.txt"  # how busy the machine was, for the report
 timed coldstart "$target/release/coldstart" --emulator "$endpoint" --root "$root" --bin-dir "$target/release" \
   --out "$out/coldstart.json" --runs "$runs" --port "$runtime_port" \
   --memory "$("$root/.venv/bin/python" bench/report.py --memory-sizes)"
+# The same starts with the TLS roots read from the one bundle file only: this machine keeps one
+# file per root certificate in /etc/ssl/certs, which the SDK's HTTPS client reads at init.
+step "cold starts with only the CA bundle file: 15 per function"
+mkdir -p "$out/no-cert-dir"
+SSL_CERT_DIR="$out/no-cert-dir" timed coldstart_bundle_only "$target/release/coldstart" --emulator "$endpoint" \
+  --root "$root" --bin-dir "$target/release" --out "$out/coldstart-bundle-only.json" --runs 15 --port "$runtime_port"
 step "warm handlers ($iterations calls each) and AWS calls per operation"
 timed warm "$target/release/warm" --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
 

@@ -45,6 +45,15 @@ pub mod requests {
             .body(POTHOLE_FORM)
     }
 
+    /// The same report at the n-th of a row of places 550 m apart, so that each has no open
+    /// request of its service nearby (as most reports in a town do not).
+    pub fn submit_elsewhere(n: usize) -> Invocation {
+        let lat = format!("lat={:.4}", 42.2001 + 0.005 * n as f64);
+        Invocation::new("POST", "POST /open311/v2/requests.json", "/open311/v2/requests.json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(POTHOLE_FORM.replace("lat=42.2801", &lat))
+    }
+
     /// The catalog, as every Open311 client asks for it first.
     pub fn services() -> Invocation {
         Invocation::new("GET", "GET /open311/v2/{document}", "/open311/v2/services.json")

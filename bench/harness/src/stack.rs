@@ -54,19 +54,19 @@ fn key_schema(value: &Value) -> Vec<KeySchemaElement> {
 }
 
 impl Stack {
-    /// Creates the bench's resources (names prefixed `bench-`) and seeds the demo catalog and
-    /// routing rules.
-    pub async fn provision(endpoint: &str, root: &std::path::Path) -> Self {
+    /// Creates the bench's resources (names starting with `prefix`) and seeds the demo catalog
+    /// and routing rules.
+    pub async fn provision(endpoint: &str, root: &std::path::Path, prefix: &str) -> Self {
         let sdk = emulator_sdk(endpoint).await;
         let template_text = std::fs::read_to_string(root.join("template.yaml")).unwrap_or_else(|e| fail(e));
         let template: Value = serde_yaml::from_str(&template_text).unwrap_or_else(|e| fail(e));
         let table = get(&template, &["Resources", "TicketsTable", "Properties"]);
 
-        let table_name = "bench-tickets";
+        let table_name = format!("{prefix}-tickets");
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
         let mut create = dynamo
             .create_table()
-            .table_name(table_name)
+            .table_name(&table_name)
             .billing_mode(BillingMode::PayPerRequest)
             .set_key_schema(Some(key_schema(table)))
             .stream_specification(
@@ -101,11 +101,11 @@ impl Stack {
                 fail(format!("CreateTable at {endpoint}: {}", town311::http::chain(&e)));
             }
         }
-        let bucket = "bench-photos";
-        let _ = aws_sdk_s3::Client::new(&sdk).create_bucket().bucket(bucket).send().await;
+        let bucket = format!("{prefix}-photos");
+        let _ = aws_sdk_s3::Client::new(&sdk).create_bucket().bucket(&bucket).send().await;
         let topic_arn = aws_sdk_sns::Client::new(&sdk)
             .create_topic()
-            .name("bench-events")
+            .name(format!("{prefix}-events"))
             .send()
             .await
             .unwrap_or_else(|e| fail(format!("CreateTopic: {}", town311::http::chain(&e))))
@@ -113,7 +113,7 @@ impl Stack {
             .unwrap_or_else(|| fail("CreateTopic returned no ARN"));
         let queue_url = aws_sdk_sqs::Client::new(&sdk)
             .create_queue()
-            .queue_name("bench-stream-failures")
+            .queue_name(format!("{prefix}-stream-failures"))
             .send()
             .await
             .unwrap_or_else(|e| fail(format!("CreateQueue: {}", town311::http::chain(&e))))
@@ -127,8 +127,8 @@ impl Stack {
             town_name: "Millbrook".into(),
             timezone: chrono_tz_new_york(),
             jurisdiction_id: None,
-            table_name: table_name.into(),
-            photo_bucket: bucket.into(),
+            table_name,
+            photo_bucket: bucket,
             events_topic_arn: topic_arn,
             s3_force_path_style: true,
             api_key_policy: town311::api_key::KeyPolicy::Open,
@@ -202,6 +202,12 @@ impl Stack {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         env.insert("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory_mb.to_string());
+        // Where TLS roots are read from, if the caller says (to compare certificate store layouts).
+        for name in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+            if let Ok(value) = std::env::var(name) {
+                env.insert(name.into(), value);
+            }
+        }
         match function {
             "route" => {
                 env.insert("DEAD_LETTER_QUEUE_URL".into(), self.queue_url.clone());

@@ -254,7 +254,7 @@ async fn main() {
         .filter_map(|p| p.split_once('=').and_then(|(k, v)| Some((k.to_owned(), v.parse().ok()?))))
         .collect();
 
-    let stack = Stack::provision(&endpoint, &root).await;
+    let stack = Stack::provision(&endpoint, &root, "bench").await;
     let table = std::sync::Arc::new(town311::aws::DynamoTable::new(&stack.sdk, &stack.config));
     let submit_state = submit::State {
         config: stack.config.clone(),
@@ -270,11 +270,9 @@ async fn main() {
     let mut route_events = Vec::new();
     let mut notify_events = Vec::new();
     let mut first_id = String::new();
-    for _ in 0..runs {
-        let response =
-            submit::handle(&submit_state, requests::submit().into_request().unwrap_or_else(|e| fail(e)))
-                .await
-                .unwrap_or_else(|e| fail(e));
+    for run in 0..runs {
+        let request = requests::submit_elsewhere(run).into_request().unwrap_or_else(|e| fail(e));
+        let response = submit::handle(&submit_state, request).await.unwrap_or_else(|e| fail(e));
         let answer: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
         let id = answer[0]["service_request_id"]
             .as_str()
