@@ -138,6 +138,14 @@ def machine():
     return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(), "arch": platform.machine()}
 
 
+def load_average(target):
+    try:
+        with open(os.path.join(target, "bench", "loadavg.txt")) as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown"
+
+
 def rustc():
     try:
         return subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=True).stdout.strip()
@@ -154,8 +162,8 @@ def money(x):
 
 
 def build(args):
-    target = args.target
-    read = lambda name: json.load(open(os.path.join(target, "bench", name)))
+    target_dir = args.target
+    read = lambda name: json.load(open(os.path.join(target_dir, "bench", name)))
     sizes, cold, warm = read("sizes.json"), read("coldstart.json"), read("warm.json")
     template = load_template()
     memory = memory_sizes(template)
@@ -224,8 +232,9 @@ def build(args):
         f"{lookup['read_calls']} ({', '.join(f'{k} {v}' for k, v in lookup['calls'].items())})",
         lookup["read_calls"] <= 1,
         "" if lookup["read_calls"] <= 1 else
-        "GET requests/{id}.json reads the ticket and then, in a second call, the catalog item it needs for the "
-        "answer; folding what the answer needs into the ticket item (or one BatchGetItem) would make it one.",
+        "GET requests/{id}.json reads the ticket, then its department (GetItem CATALOG/DEPARTMENT#…) for the "
+        "department's name and contact in the answer. Keeping those on the ticket item, or the departments in "
+        "memory for the life of the process, would make it one read.",
     )
     firsts = [
         (f, cold_by[f]["to_first_response_ms"]["median"] - cold_by[f]["to_first_next_ms"]["median"],
@@ -243,6 +252,34 @@ def build(args):
         "without TLS. Fix (function owners): issue one cheap call during init (e.g. DescribeEndpoints or a "
         "GetItem of the catalog, which submit and query need anyway) so the pooled connection is warm.",
     )
+
+    bundle_path = os.path.join(target_dir, "bench", "coldstart-bundle-only.json")
+    if os.path.exists(bundle_path):
+        bundle = {c["function"]: c for c in json.load(open(bundle_path))["functions"]}
+        hello_b = bundle["hello"]["to_first_next_ms"]["median"]
+        parts = []
+        for f in functions:
+            if f in bundle:
+                parts.append(f"{f} {bundle[f]['to_first_next_ms']['median']:.1f} ms "
+                             f"({bundle[f]['to_first_next_ms']['median'] / hello_b:.2f}x, init CPU "
+                             f"{bundle[f]['init_cpu_ms']['median']:.1f} ms)")
+        roots_note = (
+            "Part of the gap is the AWS SDK's HTTPS client loading the system's TLS root certificates at init "
+            "(rustls-native-certs): this machine keeps the CA bundle and also one file per root in /etc/ssl/certs "
+            f"({len(os.listdir('/etc/ssl/certs')) if os.path.isdir('/etc/ssl/certs') else '?'} entries), and it "
+            "reads both. The same starts with SSL_CERT_DIR pointing at an empty directory (only the bundle "
+            f"file read), {bundle['hello']['runs']} each, against a floor of {hello_b:.1f} ms: "
+            + "; ".join(parts) + ". The rest is the SDK configuration, the tracing subscriber and the "
+            "larger binary. Fix (function owners): a compiled-in root store (webpki-roots) or one bundle file "
+            "(SSL_CERT_FILE with an empty SSL_CERT_DIR in the functions' environment)."
+        )
+        for t in targets:
+            if t["target"].endswith("cold start to first next vs floor") and not t["met"]:
+                t["note"] = roots_note
+                break
+        cold_bundle = bundle
+    else:
+        cold_bundle = None
 
     # ---- cost model ----------------------------------------------------------------------
     def billed_ms(f):
@@ -353,6 +390,7 @@ def build(args):
     return {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
+        "load_average_before_cold_starts": load_average(args.target),
         "rustc": rustc(),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
         "wall_seconds": int(now.timestamp()) - int(args.started),
@@ -360,6 +398,7 @@ def build(args):
         "memory_mb": memory,
         "sizes": sizes,
         "coldstart": cold,
+        "coldstart_bundle_only": cold_bundle,
         "warm": warm,
         "targets": targets,
         "cost": cost,
@@ -374,7 +413,8 @@ def markdown(r):
     w = out.append
     w("# town311 benchmark report\n")
     w(f"Measured {r['date']} on {m['cores']} cores ({m['cpu']}, {m['arch']}, Linux {m['kernel']}), {r['rustc']}, "
-      f"commit {r['commit']}. `make bench` took {r['wall_seconds']} s "
+      f"commit {r['commit']}; load average {r['load_average_before_cold_starts']} (1, 5, 15 min) as the cold "
+      f"starts began (the machine is shared; CPU times below are the process's own). `make bench` took {r['wall_seconds']} s "
       f"({', '.join(f'{k} {v} s' for k, v in r['step_seconds'].items())}).\n")
     met = sum(t["met"] for t in r["targets"])
     w(f"**Targets: {met} of {len(r['targets'])} met.** Monthly bill of the reference town (2,000 requests): "
