@@ -427,7 +427,8 @@ def markdown(r):
       "`cargo build --release` builds them for x86-64; zips are deflated as `sam build` packages them. Cold "
       f"starts: the x86-64 release binary, {r['coldstart']['runs']} starts each, timed from spawn to its first "
       "`GET …/invocation/next` (init done) and to its first `POST …/response` (init plus one representative "
-      "event, whose AWS calls go to the emulator); peak RSS is VmHWM after the first response. `hello` is a "
+      "event, whose AWS calls go to the emulator: moto, in Python, takes 5-200 ms a call here where DynamoDB "
+      "takes a few, so the first response is an upper bound); peak RSS is VmHWM after the first response. `hello` is a "
       "bare `lambda_runtime` function with the same release profile: the floor.\n")
     w("| function | memory | bootstrap arm64 | zip arm64 | zip x86-64 | to first next, median / p99 | vs floor | to first response, median / p99 | init CPU | peak RSS (max) |")
     w("|---|---|---|---|---|---|---|---|---|---|")
