@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key outbox
+.PHONY: run stop test template-check lambda-build api-key outbox bench cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -35,3 +35,17 @@ api-key:
 	@AWS_ENDPOINT_URL=http://127.0.0.1:$(EMULATOR_PORT) AWS_REGION=us-east-1 \
 	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing TABLE_NAME=town311-tickets \
 	  cargo run --quiet --locked -p town311-ops --bin town311-admin -- api-key $(ARGS)
+
+## Measure artefact sizes, cold starts, warm latency, AWS calls and the monthly bill: bench/report/latest.md (and .json).
+bench:
+	@bench/run.sh
+
+## The monthly bill from the last `make bench` measurements (no new measurement; edit bench/report.py's prices or town to try others).
+cost:
+	@infra/local/venv.sh all && .venv/bin/python bench/report.py --target target --cost-only
+
+## Build with SAM and deploy, asking for the parameters (needs the SAM CLI and AWS credentials).
+deploy:
+	@command -v sam > /dev/null || { echo "make deploy needs the AWS SAM CLI: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html" >&2; exit 1; }
+	@command -v cargo-lambda > /dev/null || [ -x .venv/bin/cargo-lambda ] || infra/local/venv.sh all
+	PATH="$(CURDIR)/.venv/bin:$$PATH" sam build && sam deploy --guided

@@ -1,0 +1,455 @@
+//! Warm latency of each handler in-process, and the AWS calls and DynamoDB request units of
+//! each operation.
+//!
+//! Part one calls the handlers with the in-memory adapters (no AWS call at all), so the time
+//! is the handler's own CPU per request: thread CPU time, immune to other processes on the
+//! machine, with wall time alongside. Part two runs one resident's journey through the real
+//! DynamoDB adapter against the emulator, with a meter on the client: every call and the
+//! request units it would be billed; SNS publishes and messages sent are counted at their ports.
+//!
+//! Usage: warm --out FILE [--iterations N] [--emulator URL --root DIR]
+
+use lambda_http::{Body, Request, Response};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+use town311::clock::SystemClock;
+use town311::id::OsRandom;
+use town311::memory::{MemoryPhotos, MemoryStore, RecordingMessenger, RecordingPublisher};
+use town311_bench::meter::{DynamoMeter, Tally};
+use town311_bench::{fail, percentiles, requests, stack::Stack};
+
+fn thread_cpu_ns() -> u64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn request(invocation: town311::http::apigw::Invocation) -> Request {
+    invocation.into_request().unwrap_or_else(|e| fail(e))
+}
+
+fn body_json(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+fn expect_ok(what: &str, response: &Response<Body>) {
+    if !response.status().is_success() {
+        fail(format!(
+            "{what} answered {}: {}",
+            response.status(),
+            String::from_utf8_lossy(response.body().as_ref())
+        ));
+    }
+}
+
+/// Times `n` calls (after a warm-up) and summarises CPU and wall time in milliseconds.
+struct Timer {
+    cpu: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Self { cpu: Vec::new(), wall: Vec::new() }
+    }
+    fn start() -> (u64, Instant) {
+        (thread_cpu_ns(), Instant::now())
+    }
+    fn stop(&mut self, (cpu, wall): (u64, Instant)) {
+        self.cpu.push((thread_cpu_ns() - cpu) as f64 / 1e6);
+        self.wall.push(wall.elapsed().as_secs_f64() * 1e3);
+    }
+    fn summary(&self, function: &str, operation: &str, warmup: usize) -> Value {
+        json!({
+            "function": function, "operation": operation,
+            "cpu_ms": percentiles(&self.cpu[warmup..]), "wall_ms": percentiles(&self.wall[warmup..]),
+        })
+    }
+}
+
+fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
+    submit::State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        keys: store.clone(),
+        photos: Arc::new(MemoryPhotos::default()),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(OsRandom),
+    }
+}
+
+async fn submit_one(state: &submit::State) -> String {
+    let response = submit::handle(state, request(requests::submit())).await.unwrap_or_else(|e| fail(e));
+    expect_ok("submit", &response);
+    body_json(&response)[0]["service_request_id"]
+        .as_str()
+        .unwrap_or_else(|| fail("no ticket number"))
+        .to_owned()
+}
+
+async fn handler_cpu(iterations: usize) -> Vec<Value> {
+    let warmup = (iterations / 10).max(10);
+    let n = iterations + warmup;
+    let store = Arc::new(MemoryStore::with_demo_routing().await);
+    let submit = submit_state(&store);
+    let query = query::State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let update = update::State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        deliveries: store.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let publisher = Arc::new(RecordingPublisher::default());
+    let route = route::State {
+        tickets: store.clone(),
+        catalog: store.clone(),
+        outbox: store.clone(),
+        events: publisher.clone(),
+        clock: Arc::new(SystemClock),
+        dead_letters: None,
+    };
+    let notify = notify::State {
+        config: town311::memory::config(None),
+        tickets: store.clone(),
+        catalog: store.clone(),
+        deliveries: store.clone(),
+        messenger: Arc::new(RecordingMessenger::default()),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(OsRandom),
+    };
+    let web = web::State::from_env();
+    let mut results = Vec::new();
+
+    let mut timer = Timer::new();
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let r = request(requests::submit());
+        let t = Timer::start();
+        let response = submit::handle(&submit, r).await.unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        expect_ok("submit", &response);
+        ids.push(body_json(&response)[0]["service_request_id"].as_str().unwrap_or_default().to_owned());
+    }
+    results.push(timer.summary("submit", "POST requests.json (a pothole, form-encoded, with email)", warmup));
+
+    for (operation, make) in [
+        ("GET services.json", Box::new(|_: &str| requests::services()) as Box<dyn Fn(&str) -> _>),
+        ("GET requests/{id}.json (lookup)", Box::new(requests::lookup)),
+    ] {
+        let mut timer = Timer::new();
+        for id in ids.iter().take(n) {
+            let r = request(make(id));
+            let t = Timer::start();
+            let response = query::handle(&query, r).await.unwrap_or_else(|e| fail(e));
+            timer.stop(t);
+            expect_ok(operation, &response);
+        }
+        results.push(timer.summary("query", operation, warmup));
+    }
+
+    let mut timer = Timer::new();
+    for id in ids.iter().take(n) {
+        let r = request(requests::status_change(id, 1, "in_progress"));
+        let t = Timer::start();
+        let response = update::handle(&update, r).await.unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        expect_ok("status change", &response);
+    }
+    results.push(timer.summary("update", "POST staff/v1/tickets/{id}/actions (set_status)", warmup));
+
+    let mut timer = Timer::new();
+    for id in ids.iter().take(n) {
+        let r = request(requests::follow(id));
+        let t = Timer::start();
+        let response = update::handle(&update, r).await.unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        expect_ok("follow", &response);
+    }
+    results.push(timer.summary("update", "POST citizen/v1/requests/{id}/follow", warmup));
+
+    let mut timer = Timer::new();
+    for _ in 0..n {
+        let r = request(requests::form_page());
+        let t = Timer::start();
+        let response = web::handle(&web, r).await.unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        expect_ok("form page", &response);
+    }
+    results.push(timer.summary("web", "GET / (the citizen form)", warmup));
+
+    // The stream: each ticket's first history entry, as route receives it.
+    let history = store.history();
+    let firsts: Vec<_> = history.iter().filter(|e| e.version == 1).take(n).cloned().collect();
+    let mut timer = Timer::new();
+    for entry in &firsts {
+        let image = town311::aws::TableItem::history_image(entry).unwrap_or_else(|e| fail(e));
+        let image = serde_json::to_value(&image).unwrap_or_else(|e| fail(e));
+        let event = serde_json::from_value(town311_bench::stream_batch(&[image])).unwrap_or_else(|e| fail(e));
+        let t = Timer::start();
+        let response = route::handle(&route, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        if !response.batch_item_failures.is_empty() {
+            fail("route reported a failed record");
+        }
+    }
+    results.push(timer.summary(
+        "route",
+        "a stream batch: one new ticket's first history entry",
+        warmup.min(firsts.len() / 2),
+    ));
+
+    let mut timer = Timer::new();
+    for entry in &firsts {
+        let body =
+            serde_json::to_string(&town311::events::TicketEvent::new(entry)).unwrap_or_else(|e| fail(e));
+        let event = serde_json::from_value(town311_bench::sqs_batch(&[body])).unwrap_or_else(|e| fail(e));
+        let t = Timer::start();
+        let response = notify::handle(&notify, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap_or_else(|e| fail(e));
+        timer.stop(t);
+        if !response.batch_item_failures.is_empty() {
+            fail("notify reported a failed message");
+        }
+    }
+    results.push(timer.summary(
+        "notify",
+        "an SQS batch: one created event, an email to the reporter",
+        warmup.min(firsts.len() / 2),
+    ));
+    results
+}
+
+/// One operation's cost: DynamoDB calls and units, SNS publishes, messages sent.
+fn cost(operation: &str, tally: &Tally, publishes: usize, emails: usize) -> Value {
+    json!({
+        "operation": operation,
+        "dynamodb": tally,
+        "sns_publishes": publishes,
+        "emails": emails,
+    })
+}
+
+fn add(total: &mut Tally, more: Tally) {
+    for (k, v) in more.calls {
+        *total.calls.entry(k).or_default() += v;
+    }
+    total.read_calls += more.read_calls;
+    total.write_calls += more.write_calls;
+    total.read_units += more.read_units;
+    total.write_units += more.write_units;
+    total.written.extend(more.written);
+    total.written_bytes.extend(more.written_bytes);
+    total.read_bytes.extend(more.read_bytes);
+}
+
+struct Journey {
+    meter: DynamoMeter,
+    raw: aws_sdk_dynamodb::Client,
+    table: String,
+    publisher: Arc<RecordingPublisher>,
+    messenger: Arc<RecordingMessenger>,
+    route: route::State,
+    notify: notify::State,
+}
+
+impl Journey {
+    /// Feeds the history entries an operation wrote to route, and route's own writes again,
+    /// as the stream would; then the public events to notify. Returns the route and notify costs.
+    async fn downstream(&self, written: &[(String, String)], label: &str) -> Vec<Value> {
+        let mut route_total = Tally::default();
+        let published_before = self.publisher.events().len();
+        let mut pending: Vec<(String, String)> =
+            written.iter().filter(|(_, sk)| sk.starts_with("HISTORY#")).cloned().collect();
+        let mut invocations = 0;
+        while !pending.is_empty() {
+            let mut images = Vec::new();
+            for (pk, sk) in &pending {
+                images.push(town311_bench::raw_image(&self.raw, &self.table, pk, sk).await);
+            }
+            let event =
+                serde_json::from_value(town311_bench::stream_batch(&images)).unwrap_or_else(|e| fail(e));
+            self.meter.take();
+            let response = route::handle(&self.route, LambdaEvent::new(event, Context::default()))
+                .await
+                .unwrap_or_else(|e| fail(e));
+            if !response.batch_item_failures.is_empty() {
+                fail(format!("route failed a record after {label}"));
+            }
+            invocations += 1;
+            let tally = self.meter.take();
+            pending = tally.written.iter().filter(|(_, sk)| sk.starts_with("HISTORY#")).cloned().collect();
+            add(&mut route_total, tally);
+        }
+        let events: Vec<_> = self.publisher.events().into_iter().skip(published_before).collect();
+        let mut route_cost = cost(&format!("route after {label}"), &route_total, events.len(), 0);
+        route_cost["invocations"] = json!(invocations);
+        route_cost["events"] = json!(events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>());
+        let public: Vec<String> = events
+            .iter()
+            .filter(|e| e.public)
+            .map(|e| serde_json::to_string(e).unwrap_or_else(|e| fail(e)))
+            .collect();
+        let mut out = vec![route_cost];
+        if !public.is_empty() {
+            let sent_before = self.messenger.sent().len();
+            let event = serde_json::from_value(town311_bench::sqs_batch(&public)).unwrap_or_else(|e| fail(e));
+            self.meter.take();
+            let response = notify::handle(&self.notify, LambdaEvent::new(event, Context::default()))
+                .await
+                .unwrap_or_else(|e| fail(e));
+            if !response.batch_item_failures.is_empty() {
+                fail(format!("notify failed a message after {label}"));
+            }
+            let tally = self.meter.take();
+            let sent = self.messenger.sent().len() - sent_before;
+            let mut c = cost(&format!("notify after {label}"), &tally, 0, sent);
+            c["messages_in"] = json!(public.len());
+            out.push(c);
+        }
+        out
+    }
+}
+
+async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
+    // A table of its own: the town holds only what this journey files.
+    let stack = Stack::provision(endpoint, root, "journey").await;
+    let meter = DynamoMeter::default();
+    let table =
+        Arc::new(town311::aws::DynamoTable::with_client(meter.client(&stack.sdk), &stack.config.table_name));
+    let config = stack.config.clone();
+    let publisher = Arc::new(RecordingPublisher::default());
+    let messenger = Arc::new(RecordingMessenger::default());
+    let submit = submit::State {
+        config: config.clone(),
+        tickets: table.clone(),
+        catalog: table.clone(),
+        keys: table.clone(),
+        photos: Arc::new(town311::aws::S3Photos::new(&stack.sdk, &config)),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(OsRandom),
+    };
+    let query = query::State {
+        config: config.clone(),
+        tickets: table.clone(),
+        catalog: table.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let update = update::State {
+        config: config.clone(),
+        tickets: table.clone(),
+        catalog: table.clone(),
+        deliveries: table.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let j = Journey {
+        meter: meter.clone(),
+        raw: aws_sdk_dynamodb::Client::new(&stack.sdk),
+        table: config.table_name.clone(),
+        publisher: publisher.clone(),
+        messenger: messenger.clone(),
+        route: route::State {
+            tickets: table.clone(),
+            catalog: table.clone(),
+            outbox: table.clone(),
+            events: publisher.clone(),
+            clock: Arc::new(SystemClock),
+            dead_letters: None,
+        },
+        notify: notify::State {
+            config: config.clone(),
+            tickets: table.clone(),
+            catalog: table.clone(),
+            deliveries: table.clone(),
+            messenger: messenger.clone(),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(OsRandom),
+        },
+    };
+    let mut costs = Vec::new();
+
+    // A warm-up submission elsewhere in town, so the journey below sees warm clients (as a warm
+    // function does) and no duplicate nearby.
+    let response =
+        submit::handle(&submit, request(requests::submit_elsewhere(20))).await.unwrap_or_else(|e| fail(e));
+    expect_ok("submit", &response);
+    meter.take();
+
+    let id = submit_one(&submit).await;
+    let tally = meter.take();
+    costs.push(cost("submit", &tally, 0, 0));
+    costs.extend(j.downstream(&tally.written, "submit").await);
+
+    let response = query::handle(&query, request(requests::lookup(&id))).await.unwrap_or_else(|e| fail(e));
+    expect_ok("lookup", &response);
+    costs.push(cost("lookup (GET requests/{id}.json)", &meter.take(), 0, 0));
+
+    let response = query::handle(&query, request(requests::services())).await.unwrap_or_else(|e| fail(e));
+    expect_ok("services", &response);
+    costs.push(cost("catalog (GET services.json)", &meter.take(), 0, 0));
+
+    let version = {
+        use town311::ports::TicketStore;
+        let ticket_id = town311::id::TicketId::parse(&id).unwrap_or_else(|_| fail("bad ticket number"));
+        table
+            .get(&ticket_id)
+            .await
+            .unwrap_or_else(|e| fail(e))
+            .unwrap_or_else(|| fail("ticket vanished"))
+            .version
+    };
+    meter.take();
+    let response = update::handle(&update, request(requests::status_change(&id, version, "in_progress")))
+        .await
+        .unwrap_or_else(|e| fail(e));
+    expect_ok("status change", &response);
+    let tally = meter.take();
+    costs.push(cost("status change (set_status)", &tally, 0, 0));
+    costs.extend(j.downstream(&tally.written, "status change").await);
+
+    let response = update::handle(&update, request(requests::follow(&id))).await.unwrap_or_else(|e| fail(e));
+    expect_ok("follow", &response);
+    let tally = meter.take();
+    costs.push(cost("follow", &tally, 0, 0));
+    costs
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let out = arg("--out").unwrap_or_else(|| fail("--out FILE is required"));
+    let iterations: usize = arg("--iterations").and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let handlers = handler_cpu(iterations).await;
+    for h in &handlers {
+        eprintln!(
+            "  {:<8} {:<60} cpu median {:.3} ms p99 {:.3} ms",
+            h["function"].as_str().unwrap_or_default(),
+            h["operation"].as_str().unwrap_or_default(),
+            h["cpu_ms"]["median"].as_f64().unwrap_or(f64::NAN),
+            h["cpu_ms"]["p99"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    let calls = match (arg("--emulator"), arg("--root")) {
+        (Some(endpoint), Some(root)) => journey(&endpoint, std::path::Path::new(&root)).await,
+        _ => Vec::new(),
+    };
+    let report = json!({ "iterations": iterations, "handlers": handlers, "operations": calls });
+    std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap_or_else(|e| fail(e)))
+        .unwrap_or_else(|e| fail(format!("{out}: {e}")));
+}

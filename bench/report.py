@@ -1,0 +1,574 @@
+"""Writes the bench report (Markdown and JSON) from the measurements in target/bench, checks
+the targets of issue #9, and turns the measured calls, units, durations and sizes into a
+monthly AWS bill for a reference town.
+
+Usage:
+  report.py --target DIR --started EPOCH --timings "name=secs ..." --out bench/report/latest
+  report.py --memory-sizes      # prints function=MB for each function, from template.yaml
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HTTP_FUNCTIONS = ["submit", "query", "update", "web"]
+MB = 1_000_000
+
+# List prices, us-east-1, on-demand, as published on aws.amazon.com/<service>/pricing (2024).
+PRICES_DATE = "2024 list prices, us-east-1 (aws.amazon.com/<service>/pricing)"
+PRICES = {
+    "lambda_gb_second_arm64": 0.0000133334,
+    "lambda_request": 0.20 / 1e6,
+    "http_api_request": 1.00 / 1e6,
+    "dynamodb_wru": 0.625 / 1e6,
+    "dynamodb_rru": 0.125 / 1e6,
+    "dynamodb_storage_gb_month": 0.25,
+    "dynamodb_pitr_gb_month": 0.20,
+    "sns_publish": 0.50 / 1e6,
+    "sqs_request": 0.40 / 1e6,
+    "ses_email": 0.10 / 1000,
+    "s3_storage_gb_month": 0.023,
+    "s3_put": 0.005 / 1000,
+    "s3_get": 0.0004 / 1000,
+    "logs_ingested_gb": 0.50,
+    "logs_stored_gb_month": 0.03,
+    "xray_trace": 5.00 / 1e6,
+    "alarm_month": 0.10,
+}
+# The always-free tier (not the 12-month one), shown as a separate total only.
+FREE = {
+    "lambda_requests": 1e6,
+    "lambda_gb_seconds": 400_000,
+    "sns_publishes": 1e6,
+    "sqs_requests": 1e6,
+    "logs_ingested_gb": 5,
+    "alarms": 10,
+    "xray_traces": 100_000,
+    "dynamodb_storage_gb": 25,
+}
+
+# The reference town (issue #9): 50,000 residents, 2,000 requests a month, each with 5 status
+# changes, 20 lookups, one photo, and an email for each public change.
+TOWN = {"requests_per_month": 2000, "status_changes": 5, "lookups": 20, "photos": 1}
+ASSUMPTIONS = [
+    "Every invocation is a cold start (at a small town's volume most are): billed duration is the measured "
+    "time from process start to the first response (Lambda bills a custom runtime's init), with its CPU part "
+    "stretched by the CPU share of the function's memory (1,769 MB = one vCPU) and the rest (waiting on AWS) "
+    "as measured against the emulator.",
+    "Each request's reporter gives an email and hears of every public change (the created event and the 5 status "
+    "changes); followers are left out.",
+    "Each submission loads the citizen form once: the page, 4 assets and services.json, each an API request "
+    "(the web function serves pages and assets); each of the 20 lookups is an API request for the request "
+    "(GET requests/{id}.json) plus one status page request (its assets cached).",
+    "Each status change is a staff action (POST /staff/v1/tickets/{id}/actions) and runs route (and notify, "
+    "for a public change) once; route's own follow-up writes run it again, as measured.",
+    "Photos: no photo function is in template.yaml yet; a photo is one browser upload to S3 (PUT), kept as a "
+    "0.4 MB photo and a 30 KB thumbnail (2 PUTs, one GET by processing), each shown once per lookup (GET); "
+    "processing compute is left out until the function exists. Uploads expire after a day.",
+    "DynamoDB storage and photos accumulate: the bill shown is month 12, holding a year of requests; request "
+    "units are computed from item sizes (see the measurement notes), not read from the emulator.",
+    "SQS: each public event is 3 requests (SNS's send, Lambda's receive and delete), plus Lambda's idle long "
+    "polling of the notify queue, about 5 pollers x 3 requests a minute (648,000 a month) whatever the volume.",
+    "CloudWatch Logs: the measured application log bytes per invocation plus 600 bytes of Lambda's own JSON "
+    "platform lines (start, report); stored for LogRetentionDays (30: one month's volume).",
+    "X-Ray: Tracing is Active in template.yaml; every invocation is counted as a recorded trace (upper bound).",
+    "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to SQS delivery (free), Cognito "
+    "(staff only, inside its free tier), KMS requests of the SNS topic's AWS-managed key, data transfer.",
+]
+
+
+def load_template():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    with open(os.path.join(ROOT, "template.yaml")) as f:
+        return yaml.load(f, Loader=Loader)
+
+
+def memory_sizes(template):
+    default = template["Globals"]["Function"].get("MemorySize", 128)
+    sizes = {"hello": 128}
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        if binary:
+            sizes[binary] = resource["Properties"].get("MemorySize", default)
+    return sizes
+
+
+STANDARD_MEMORY = [128, 256, 512, 1024, 1769]
+# A citizen-facing cold start should spend at most this long on CPU in Lambda, where a function
+# gets the CPU share of its memory (1,769 MB = one vCPU).
+COLD_CPU_BUDGET_MS = 50
+
+
+def suggested_memory(f, c):
+    """The memory the measurements call for: for HTTP functions the smallest standard size whose CPU
+    share keeps the measured cold-start CPU (init plus the first request) within the budget; for the
+    asynchronous ones, where nobody waits, 128 MB unless peak RSS needs more (with 4x headroom)."""
+    rss_mb = c["peak_rss_kb"]["max"] / 1024
+    floor = next(m for m in STANDARD_MEMORY if m >= 4 * rss_mb)
+    if f not in HTTP_FUNCTIONS:
+        return floor
+    cpu = c["init_cpu_ms"]["median"] + c["first_invocation_cpu_ms"]["median"]
+    fits = [m for m in STANDARD_MEMORY if cpu * 1769 / m <= COLD_CPU_BUDGET_MS]
+    return max(floor, fits[0] if fits else STANDARD_MEMORY[-1])
+
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(), "arch": platform.machine()}
+
+
+def load_average(target):
+    try:
+        with open(os.path.join(target, "bench", "loadavg.txt")) as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown"
+
+
+def rustc():
+    try:
+        return subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def ceil_ms(x):
+    return max(1, math.ceil(x))
+
+
+def money(x):
+    return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:,.4f}"
+
+
+def build(args):
+    target_dir = args.target
+    read = lambda name: json.load(open(os.path.join(target_dir, "bench", name)))
+    sizes, cold, warm = read("sizes.json"), read("coldstart.json"), read("warm.json")
+    template = load_template()
+    memory = memory_sizes(template)
+    alarms = sum(1 for r in template["Resources"].values() if r.get("Type") == "AWS::CloudWatch::Alarm")
+    cold_by = {c["function"]: c for c in cold["functions"]}
+    floor = cold_by["hello"]
+    ops = {o["operation"]: o for o in warm["operations"]}
+    handlers = warm["handlers"]
+    functions = [f for f in sizes if f != "hello"]
+
+    # ---- targets -------------------------------------------------------------------------
+    targets = []
+
+    def target(name, goal, measured, met, note=""):
+        targets.append({"target": name, "goal": goal, "measured": measured, "met": met, "note": note})
+
+    for f in functions:
+        z = sizes[f]["arm64"]["zip_bytes"]
+        target(f"{f}: zip size (arm64)", "<= 2.5 MB", f"{z / MB:.2f} MB", z <= 2.5 * MB)
+    for f in functions:
+        ratio = cold_by[f]["to_first_next_ms"]["median"] / floor["to_first_next_ms"]["median"]
+        ratio99 = cold_by[f]["to_first_next_ms"]["p99"] / floor["to_first_next_ms"]["p99"]
+        target(
+            f"{f}: cold start to first next vs floor",
+            "<= 1.5x hello-world (median)",
+            f"{ratio:.2f}x median ({cold_by[f]['to_first_next_ms']['median']:.1f} vs "
+            f"{floor['to_first_next_ms']['median']:.1f} ms), {ratio99:.2f}x p99",
+            ratio <= 1.5,
+        )
+    for f in HTTP_FUNCTIONS:
+        rss = cold_by[f]["peak_rss_kb"]["max"] / 1024
+        target(f"{f}: peak RSS", "<= 24 MB (MiB)", f"{rss:.1f} MiB (max of {cold_by[f]['runs']} starts)", rss <= 24)
+    for h in handlers:
+        if h["function"] in HTTP_FUNCTIONS:
+            p99 = h["cpu_ms"]["p99"]
+            target(
+                f"{h['function']}: handler CPU, {h['operation']}",
+                "<= 1 ms p99 (excluding AWS calls)",
+                f"{p99:.3f} ms p99, {h['cpu_ms']['median']:.3f} ms median",
+                p99 <= 1.0,
+            )
+    for f in functions:
+        c = cold_by[f]
+        want = suggested_memory(f, c)
+        cpu = c["init_cpu_ms"]["median"] + c["first_invocation_cpu_ms"]["median"]
+        target(
+            f"{f}: memory chosen from measurement",
+            "template.yaml MemorySize = the size the measurements call for",
+            f"{memory[f]} MB in template.yaml; measured cold CPU {cpu:.1f} ms (x{1769 / memory[f]:.1f} in Lambda at "
+            f"{memory[f]} MB = {cpu * 1769 / memory[f]:.0f} ms), peak RSS {c['peak_rss_kb']['max'] / 1024:.1f} MiB; "
+            f"calls for {want} MB",
+            memory[f] == want,
+        )
+    submit = ops["submit"]["dynamodb"]
+    target(
+        "submit: DynamoDB write calls",
+        "<= 1 (a transaction counts as one)",
+        f"{submit['write_calls']} ({', '.join(f'{k} {v}' for k, v in submit['calls'].items())})",
+        submit["write_calls"] <= 1,
+        "reads before the write: " + str(submit["read_calls"]),
+    )
+    lookup = ops["lookup (GET requests/{id}.json)"]["dynamodb"]
+    target(
+        "lookup: DynamoDB read calls",
+        "<= 1",
+        f"{lookup['read_calls']} ({', '.join(f'{k} {v}' for k, v in lookup['calls'].items())})",
+        lookup["read_calls"] <= 1,
+        "" if lookup["read_calls"] <= 1 else
+        "GET requests/{id}.json reads the ticket, then its department (GetItem CATALOG/DEPARTMENT#…) for the "
+        "department's name and contact in the answer. Keeping those on the ticket item, or the departments in "
+        "memory for the life of the process, would make it one read.",
+    )
+    firsts = [
+        (f, cold_by[f]["to_first_response_ms"]["median"] - cold_by[f]["to_first_next_ms"]["median"],
+         (cold_by[f].get("second_invocation_ms") or {}).get("median"))
+        for f in ["submit", "query", "update"]
+    ]
+    target(
+        "no TLS handshake on the first request",
+        "clients connect during init when they can",
+        "; ".join(f"{f}: first request {a:.1f} ms, second {b:.1f} ms" for f, a, b in firsts if b is not None),
+        False,
+        "The functions build their SDK clients at init but open no connection: the first AWS call of each "
+        "cold start connects (TCP, and in AWS a TLS handshake, typically 5-15 ms in-region). Locally the "
+        "emulator speaks plain HTTP, so the gap above is the connection, lazy initialisation and cold caches, "
+        "without TLS. Fix (function owners): issue one cheap call during init (e.g. DescribeEndpoints or a "
+        "GetItem of the catalog, which submit and query need anyway) so the pooled connection is warm.",
+    )
+
+    bundle_path = os.path.join(target_dir, "bench", "coldstart-bundle-only.json")
+    if os.path.exists(bundle_path):
+        bundle = {c["function"]: c for c in json.load(open(bundle_path))["functions"]}
+        hello_b = bundle["hello"]["to_first_next_ms"]["median"]
+        parts = []
+        for f in functions:
+            if f in bundle:
+                parts.append(f"{f} {bundle[f]['to_first_next_ms']['median']:.1f} ms "
+                             f"({bundle[f]['to_first_next_ms']['median'] / hello_b:.2f}x, init CPU "
+                             f"{bundle[f]['init_cpu_ms']['median']:.1f} ms)")
+        roots_note = (
+            "Part of the gap is the AWS SDK's HTTPS client loading the system's TLS root certificates at init "
+            "(rustls-native-certs): this machine keeps the CA bundle and also one file per root in /etc/ssl/certs "
+            f"({len(os.listdir('/etc/ssl/certs')) if os.path.isdir('/etc/ssl/certs') else '?'} entries), and it "
+            "reads both. The same starts with SSL_CERT_DIR pointing at an empty directory (only the bundle "
+            f"file read), {bundle['hello']['runs']} each, against a floor of {hello_b:.1f} ms: "
+            + "; ".join(parts) + ". The rest is the SDK configuration, the tracing subscriber and the "
+            "larger binary. Fix (function owners): a compiled-in root store (webpki-roots) or one bundle file "
+            "(SSL_CERT_FILE with an empty SSL_CERT_DIR in the functions' environment)."
+        )
+        for t in targets:
+            if t["target"].endswith("cold start to first next vs floor") and not t["met"]:
+                t["note"] = roots_note
+                break
+        cold_bundle = bundle
+    else:
+        cold_bundle = None
+
+    # ---- cost model ----------------------------------------------------------------------
+    def billed_ms(f):
+        c = cold_by[f]
+        wall = c["to_first_response_ms"]["median"]
+        cpu = c["init_cpu_ms"]["median"] + c["first_invocation_cpu_ms"]["median"]
+        share = min(1.0, memory[f] / 1769)
+        return ceil_ms(max(0.0, wall - cpu) + cpu / share)
+
+    def log_bytes(f):
+        return cold_by[f]["log_bytes_init_and_first"]["median"] + 600
+
+    n_status, n_lookups = TOWN["status_changes"], TOWN["lookups"]
+    # Per reference request: how many of each thing.
+    invocations = {
+        "submit": 1,
+        "query": n_lookups + 1,
+        "update": n_status,
+        "web": 5 + n_lookups,
+        "route": ops["route after submit"].get("invocations", 1) + n_status * ops["route after status change"].get("invocations", 1),
+        "notify": (1 if "notify after submit" in ops else 0) + n_status * (1 if "notify after status change" in ops else 0),
+    }
+    api_requests = 1 + n_lookups + 1 + n_status + 5 + n_lookups
+    dyn_ops = [("submit", 1), ("route after submit", 1), ("notify after submit", 1),
+               ("catalog (GET services.json)", 1), ("lookup (GET requests/{id}.json)", n_lookups),
+               ("status change (set_status)", n_status), ("route after status change", n_status),
+               ("notify after status change", n_status)]
+    wru = sum(ops[o]["dynamodb"]["write_units"] * k for o, k in dyn_ops if o in ops)
+    rru = sum(ops[o]["dynamodb"]["read_units"] * k for o, k in dyn_ops if o in ops)
+    publishes = sum(ops[o]["sns_publishes"] * k for o, k in dyn_ops if o in ops)
+    emails = sum(ops[o]["emails"] * k for o, k in dyn_ops if o in ops)
+    public_events = sum(ops[o].get("messages_in", 0) * k for o, k in dyn_ops if o in ops)
+    # Stored bytes per request: the last size of each ticket item written (the ticket, its
+    # history), each with DynamoDB's 100-byte overhead, and the open ticket's index copies.
+    stored = {}
+    for o, k in dyn_ops:
+        if o not in ops:
+            continue
+        d = ops[o]["dynamodb"]
+        for (pk, sk), size in zip(d["written"], d["written_bytes"]):
+            if pk.startswith("TICKET#"):
+                stored[(sk if k == 1 else f"{sk}@{o}")] = (size + 100, k)
+    ticket_item = max((s for (key, (s, _)) in stored.items() if key == "TICKET"), default=1000)
+    bytes_per_request = sum(s * k for key, (s, k) in stored.items() if key != "TICKET") + ticket_item * 6
+    per_request_gb_s = sum(invocations[f] * memory[f] / 1024 * billed_ms(f) / 1000 for f in invocations)
+    per_request_logs = sum(invocations[f] * log_bytes(f) for f in invocations)
+    lambda_invocations = sum(invocations.values())
+
+    def bill(scale):
+        r = TOWN["requests_per_month"] * scale
+        gb_year = lambda per: per * r * 12 / 1e9
+        table_gb = gb_year(bytes_per_request)
+        photo_gb = gb_year(430_000 * TOWN["photos"])
+        logs_gb = per_request_logs * r / 1e9
+        sqs_requests = 3 * public_events * r + 648_000
+        lines = [
+            ("Lambda compute (arm64 GB-s)", per_request_gb_s * r, "GB-s", PRICES["lambda_gb_second_arm64"], "lambda_gb_seconds"),
+            ("Lambda requests", lambda_invocations * r, "invocations", PRICES["lambda_request"], "lambda_requests"),
+            ("API Gateway HTTP API", api_requests * r, "requests", PRICES["http_api_request"], None),
+            ("DynamoDB writes (on-demand)", wru * r, "WRU", PRICES["dynamodb_wru"], None),
+            ("DynamoDB reads (on-demand)", rru * r, "RRU", PRICES["dynamodb_rru"], None),
+            ("DynamoDB storage (a year of requests)", table_gb, "GB-month", PRICES["dynamodb_storage_gb_month"], "dynamodb_storage_gb"),
+            ("DynamoDB point-in-time recovery", table_gb, "GB-month", PRICES["dynamodb_pitr_gb_month"], None),
+            ("SNS publishes (ticket events)", publishes * r, "publishes", PRICES["sns_publish"], "sns_publishes"),
+            ("SQS (notify queue, incl. idle polling)", sqs_requests, "requests", PRICES["sqs_request"], "sqs_requests"),
+            ("SES email", emails * r, "emails", PRICES["ses_email"], None),
+            ("S3 photo storage (a year of photos)", photo_gb, "GB-month", PRICES["s3_storage_gb_month"], None),
+            ("S3 PUT (upload, photo, thumbnail)", 3 * TOWN["photos"] * r, "requests", PRICES["s3_put"], None),
+            ("S3 GET (processing, views)", (1 + n_lookups) * TOWN["photos"] * r, "requests", PRICES["s3_get"], None),
+            ("CloudWatch Logs ingestion", logs_gb, "GB", PRICES["logs_ingested_gb"], "logs_ingested_gb"),
+            ("CloudWatch Logs storage (30 days)", logs_gb, "GB-month", PRICES["logs_stored_gb_month"], None),
+            ("X-Ray traces (Tracing: Active)", lambda_invocations * r, "traces", PRICES["xray_trace"], "xray_traces"),
+            ("CloudWatch alarms", alarms, "alarms", PRICES["alarm_month"], "alarms"),
+        ]
+        items, total, total_free = [], 0.0, 0.0
+        for name, quantity, unit, price, free_key in lines:
+            cost = quantity * price
+            free_cost = max(0.0, quantity - FREE.get(free_key, 0)) * price if free_key else cost
+            total += cost
+            total_free += free_cost
+            items.append({"item": name, "quantity": quantity, "unit": unit, "unit_price": price,
+                          "monthly": cost, "monthly_with_free_tier": free_cost})
+        return {"requests_per_month": r, "items": items, "total": total, "total_with_free_tier": total_free}
+
+    cost = {
+        "prices": PRICES_DATE,
+        "unit_prices": PRICES,
+        "always_free_tier": FREE,
+        "town": TOWN,
+        "assumptions": ASSUMPTIONS,
+        "per_request": {
+            "lambda_invocations": invocations,
+            "api_requests": api_requests,
+            "dynamodb_wru": wru,
+            "dynamodb_rru": rru,
+            "sns_publishes": publishes,
+            "emails": emails,
+            "stored_bytes": bytes_per_request,
+            "log_bytes": per_request_logs,
+            "billed_ms_per_invocation": {f: billed_ms(f) for f in invocations},
+            "memory_mb": {f: memory[f] for f in invocations},
+        },
+        "scales": {f"{s}x": bill(s) for s in (1, 10, 100)},
+    }
+
+    timings = dict(t.split("=") for t in args.timings.split()) if args.timings else {}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return {
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "load_average_before_cold_starts": load_average(args.target),
+        "rustc": rustc(),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "wall_seconds": int(now.timestamp()) - int(args.started),
+        "step_seconds": {k: int(v) for k, v in timings.items()},
+        "memory_mb": memory,
+        "sizes": sizes,
+        "coldstart": cold,
+        "coldstart_bundle_only": cold_bundle,
+        "warm": warm,
+        "targets": targets,
+        "cost": cost,
+    }
+
+
+def markdown(r):
+    m = r["machine"]
+    cold = {c["function"]: c for c in r["coldstart"]["functions"]}
+    floor = cold["hello"]
+    out = []
+    w = out.append
+    w("# town311 benchmark report\n")
+    w(f"Measured {r['date']} on {m['cores']} cores ({m['cpu']}, {m['arch']}, Linux {m['kernel']}), {r['rustc']}, "
+      f"commit {r['commit']}; load average {r['load_average_before_cold_starts']} (1, 5, 15 min) as the cold "
+      f"starts began (the machine is shared; CPU times below are the process's own). `make bench` took {r['wall_seconds']} s "
+      f"({', '.join(f'{k} {v} s' for k, v in r['step_seconds'].items())}).\n")
+    met = sum(t["met"] for t in r["targets"])
+    w(f"**Targets: {met} of {len(r['targets'])} met.** Monthly bill of the reference town (2,000 requests): "
+      f"**{money(r['cost']['scales']['1x']['total'])}** at list prices, "
+      f"{money(r['cost']['scales']['1x']['total_with_free_tier'])} with the always-free tier; "
+      f"10x {money(r['cost']['scales']['10x']['total'])}, 100x {money(r['cost']['scales']['100x']['total'])}.\n")
+
+    w("## Per function\n")
+    w("Artefacts as `cargo lambda build --release --arm64` builds them (what `sam build` deploys) and as "
+      "`cargo build --release` builds them for x86-64; zips are deflated as `sam build` packages them. Cold "
+      f"starts: the x86-64 release binary, {r['coldstart']['runs']} starts each, timed from spawn to its first "
+      "`GET …/invocation/next` (init done) and to its first `POST …/response` (init plus one representative "
+      "event, whose AWS calls go to the emulator: moto, in Python, takes 5-200 ms a call here where DynamoDB "
+      "takes a few, so the first response is an upper bound); peak RSS is VmHWM after the first response. `hello` is a "
+      "bare `lambda_runtime` function with the same release profile: the floor.\n")
+    w("| function | memory | bootstrap arm64 | zip arm64 | zip x86-64 | to first next, median / p99 | vs floor | to first response, median / p99 | init CPU | peak RSS (max) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for f in ["hello"] + [f for f in r["sizes"] if f != "hello"]:
+        s, c = r["sizes"][f], cold[f]
+        ratio = c["to_first_next_ms"]["median"] / floor["to_first_next_ms"]["median"]
+        w(f"| {f} | {r['memory_mb'].get(f, '–')} MB | {s['arm64']['bootstrap_bytes'] / MB:.2f} MB | "
+          f"{s['arm64']['zip_bytes'] / MB:.2f} MB | {s['x86_64']['zip_bytes'] / MB:.2f} MB | "
+          f"{c['to_first_next_ms']['median']:.1f} / {c['to_first_next_ms']['p99']:.1f} ms | {ratio:.2f}x | "
+          f"{c['to_first_response_ms']['median']:.1f} / {c['to_first_response_ms']['p99']:.1f} ms | "
+          f"{c['init_cpu_ms']['median']:.1f} ms | {c['peak_rss_kb']['max'] / 1024:.1f} MiB |")
+    w("")
+    w("Representative events: query `GET /open311/v2/services.json`; submit a form-encoded pothole report with "
+      "an email; update a citizen following a request; web the citizen form page; route a stream batch with a "
+      "new ticket's first history entry (it routes the ticket and publishes its event); notify an SQS batch with "
+      "a created event (an email to the reporter). HTTP functions get the same event twice; the second is warm:\n")
+    w("| function | first request (cold, after init) | second request (warm) | logs: init + first request | logs: warm request |")
+    w("|---|---|---|---|---|")
+    for f in [f for f in r["sizes"] if f != "hello"]:
+        c = cold[f]
+        first = c["to_first_response_ms"]["median"] - c["to_first_next_ms"]["median"]
+        second = c.get("second_invocation_ms") or {}
+        warm_logs = c.get("log_bytes_warm_request") or {}
+        w(f"| {f} | {first:.1f} ms | {second.get('median', float('nan')):.1f} ms | "
+          f"{c['log_bytes_init_and_first']['median']:.0f} B | {warm_logs.get('median', float('nan')):.0f} B |")
+    w("")
+
+    w("## Warm handlers, in-process\n")
+    w(f"Each handler called {r['warm']['iterations']} times (after a warm-up) with hand-built API Gateway "
+      "requests and the in-memory adapters, so no AWS call is made: this is the handler's own CPU per request "
+      "(thread CPU time; wall time alongside). Release profile, x86-64.\n")
+    w("| function | operation | CPU median | CPU p99 | wall median | wall p99 |")
+    w("|---|---|---|---|---|---|")
+    for h in r["warm"]["handlers"]:
+        w(f"| {h['function']} | {h['operation']} | {h['cpu_ms']['median'] * 1000:.0f} µs | "
+          f"{h['cpu_ms']['p99'] * 1000:.0f} µs | {h['wall_ms']['median'] * 1000:.0f} µs | {h['wall_ms']['p99'] * 1000:.0f} µs |")
+    w("")
+
+    w("## AWS calls per operation\n")
+    w("One resident's journey through the real DynamoDB adapter against the emulator, with a meter on the "
+      "DynamoDB client: each call, and the request units DynamoDB on-demand would bill, **computed** from the "
+      "items written and read (1 WRU per started KB per write, 2 inside a transaction, one more write per "
+      "global secondary index the item keys, two when a conditional update replaces an indexed item; 0.5 RRU "
+      "per started 4 KB eventually consistent read, 1 consistent). Route and notify run on what the stream and "
+      "the queue would hand them; SNS publishes and emails are counted at their ports.\n")
+    w("| operation | DynamoDB calls | reads | writes | RRU | WRU | SNS publishes | emails |")
+    w("|---|---|---|---|---|---|---|---|")
+    for o in r["warm"]["operations"]:
+        d = o["dynamodb"]
+        calls = ", ".join(f"{k} {v}" for k, v in d["calls"].items()) or "–"
+        w(f"| {o['operation']} | {calls} | {d['read_calls']} | {d['write_calls']} | {d['read_units']:g} | "
+          f"{d['write_units']:g} | {o['sns_publishes']} | {o['emails']} |")
+    w("")
+
+    w("## Targets\n")
+    w("| target | goal | measured | met |")
+    w("|---|---|---|---|")
+    for t in r["targets"]:
+        w(f"| {t['target']} | {t['goal']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |")
+    w("")
+    gaps = [t for t in r["targets"] if not t["met"] or t["note"]]
+    if gaps:
+        w("Notes on the targets:\n")
+        for t in gaps:
+            if t["note"]:
+                w(f"- **{t['target']}**: {t['note']}")
+        w("")
+
+    out.extend(bill_section(r))
+    return "\n".join(out)
+
+
+def bill_section(r):
+    out = []
+    w = out.append
+    c = r["cost"]
+    mem = c["per_request"]["memory_mb"]
+    w("## Monthly bill\n")
+    w(f"Prices: {c['prices']}. Reference town: 50,000 residents, {c['town']['requests_per_month']:,} requests a "
+      f"month, each with {c['town']['status_changes']} status changes, {c['town']['lookups']} lookups, "
+      f"{c['town']['photos']} photo and an email for each public change; then 10x and 100x. Per request: "
+      f"{sum(c['per_request']['lambda_invocations'].values())} Lambda invocations "
+      f"({', '.join(f'{k} {v}' for k, v in c['per_request']['lambda_invocations'].items())}), "
+      f"{c['per_request']['api_requests']} API requests, {c['per_request']['dynamodb_wru']:g} WRU, "
+      f"{c['per_request']['dynamodb_rru']:g} RRU, {c['per_request']['sns_publishes']} SNS publishes, "
+      f"{c['per_request']['emails']} emails, {c['per_request']['stored_bytes'] / 1000:.1f} KB stored, "
+      f"{c['per_request']['log_bytes'] / 1000:.1f} KB of logs. Billed duration per (cold) invocation: "
+      + ", ".join(f"{k} {v} ms at {mem[k]} MB" for k, v in c["per_request"]["billed_ms_per_invocation"].items()) + ".\n")
+    scales = c["scales"]
+    w("| item | " + " | ".join(f"{s} ({scales[s]['requests_per_month']:,} requests)" for s in scales) + " |")
+    w("|---|" + "---|" * len(scales))
+    for i, item in enumerate(scales["1x"]["items"]):
+        cells = []
+        for s in scales:
+            it = scales[s]["items"][i]
+            q = it["quantity"]
+            qty = f"{q:,.0f}" if q >= 100 else f"{q:,.3g}"
+            cells.append(f"{money(it['monthly'])} ({qty} {it['unit']})")
+        w(f"| {item['item']} | " + " | ".join(cells) + " |")
+    w("| **total, list prices** | " + " | ".join(f"**{money(scales[s]['total'])}**" for s in scales) + " |")
+    w("| total with the always-free tier | " + " | ".join(money(scales[s]["total_with_free_tier"]) for s in scales) + " |")
+    w("")
+    w("Assumptions:\n")
+    for a in c["assumptions"]:
+        w(f"- {a}")
+    w("")
+    w("Always-free tier used for the second total: " + ", ".join(f"{k} {v:,.0f}" for k, v in c["always_free_tier"].items())
+      + ". The 12-month free tier (API Gateway, S3, SES) is left out.\n")
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--memory-sizes", action="store_true")
+    p.add_argument("--target")
+    p.add_argument("--started", default="0")
+    p.add_argument("--timings", default="")
+    p.add_argument("--out")
+    p.add_argument("--cost-only", action="store_true", help="print the bill from the last measurements")
+    args = p.parse_args()
+    if args.memory_sizes:
+        print(",".join(f"{k}={v}" for k, v in memory_sizes(load_template()).items()))
+        return
+    if args.cost_only:
+        if not os.path.exists(os.path.join(args.target or "", "bench", "warm.json")):
+            sys.exit("report.py: no measurements in target/bench yet; run `make bench` first")
+        print("\n".join(bill_section(build(args))))
+        return
+    if not (args.target and args.out):
+        sys.exit("report.py: --target and --out are required")
+    report = build(args)
+    with open(args.out + ".json", "w") as f:
+        json.dump(report, f, indent=2)
+    with open(args.out + ".md", "w") as f:
+        f.write(markdown(report))
+    for t in report["targets"]:
+        print(f"  {'met    ' if t['met'] else 'NOT MET'} {t['target']}: {t['measured']}")
+    print(f"  bill: {money(report['cost']['scales']['1x']['total'])} a month at list prices "
+          f"(10x {money(report['cost']['scales']['10x']['total'])}, 100x {money(report['cost']['scales']['100x']['total'])})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# make bench: builds the release artefacts once, measures artefact sizes, cold starts against a
+# local Lambda Runtime API (AWS on the emulator), warm handler latency, AWS calls and request
+# units per operation, and writes bench/report/latest.md and latest.json with the cost model.
+#
+# Settings: BENCH_EMULATOR_PORT (5341), BENCH_RUNTIME_PORT (3341), BENCH_RUNS (cold starts per
+# function, 40), BENCH_ITERATIONS (warm calls per handler, 2000).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+started=$(date +%s)
+emulator_port=${BENCH_EMULATOR_PORT:-5341}
+runtime_port=${BENCH_RUNTIME_PORT:-3341}
+runs=${BENCH_RUNS:-40}
+iterations=${BENCH_ITERATIONS:-2000}
+target=${CARGO_TARGET_DIR:-$root/target}
+out="$target/bench"
+mkdir -p "$out" bench/report
+step() { echo "== $* ($(( $(date +%s) - started )) s)"; }
+timings=()
+timed() { # timed NAME COMMAND...: runs it and remembers how long it took
+  local name=$1 t0; shift
+  t0=$(date +%s)
+  "$@"
+  timings+=("$name=$(( $(date +%s) - t0 ))")
+}
+
+step "tools"
+infra/local/venv.sh all
+if command -v rustup > /dev/null && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  rustup target add aarch64-unknown-linux-gnu
+fi
+export PATH="$root/.venv/bin:$PATH"
+command -v cargo-lambda > /dev/null || { echo "bench: cargo-lambda is missing from .venv" >&2; exit 1; }
+
+# Every function template.yaml builds (its BuildProperties' Binary), and the floor.
+mapfile -t functions < <(sed -n 's/^ *Binary: *\([a-z0-9_-]*\) *$/\1/p' template.yaml)
+[ "${#functions[@]}" -gt 0 ] || { echo "bench: no function in template.yaml" >&2; exit 1; }
+packages=(-p town311-hello)
+for f in "${functions[@]}"; do packages+=(-p "$f"); done
+
+step "x86-64 release build (cargo build --release)"
+timed build_x86_64 cargo build --release --locked "${packages[@]}"
+step "arm64 release build (cargo lambda build --release --arm64)"
+timed build_arm64 cargo lambda build --release --arm64 --locked "${packages[@]}"
+step "bench harness (release)"
+timed build_harness cargo build --release --locked -p town311-bench
+
+step "artefact sizes"
+"$root/.venv/bin/python" bench/sizes.py "$target" "$out/sizes.json" hello "${functions[@]}"
+
+step "emulator on 127.0.0.1:$emulator_port"
+export EMULATOR_PORT=$emulator_port
+infra/local/emulator.sh start
+trap 'EMULATOR_PORT=$emulator_port infra/local/emulator.sh stop > /dev/null 2>&1 || true' EXIT
+endpoint="http://127.0.0.1:$emulator_port"
+
+step "cold starts: $runs per function"
+cut -d" " -f1-3 /proc/loadavg > "$out/loadavg.txt"  # how busy the machine was, for the report
+timed coldstart "$target/release/coldstart" --emulator "$endpoint" --root "$root" --bin-dir "$target/release" \
+  --out "$out/coldstart.json" --runs "$runs" --port "$runtime_port" \
+  --memory "$("$root/.venv/bin/python" bench/report.py --memory-sizes)"
+# The same starts with the TLS roots read from the one bundle file only: this machine keeps one
+# file per root certificate in /etc/ssl/certs, which the SDK's HTTPS client reads at init.
+step "cold starts with only the CA bundle file: 15 per function"
+mkdir -p "$out/no-cert-dir"
+SSL_CERT_DIR="$out/no-cert-dir" timed coldstart_bundle_only "$target/release/coldstart" --emulator "$endpoint" \
+  --root "$root" --bin-dir "$target/release" --out "$out/coldstart-bundle-only.json" --runs 15 --port "$runtime_port"
+step "warm handlers ($iterations calls each) and AWS calls per operation"
+timed warm "$target/release/warm" --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
+
+step "report"
+"$root/.venv/bin/python" bench/report.py --target "$target" --started "$started" --timings "${timings[*]}" \
+  --out bench/report/latest
+echo "bench: wrote bench/report/latest.md and bench/report/latest.json in $(( $(date +%s) - started )) s"
