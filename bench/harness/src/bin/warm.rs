@@ -105,6 +105,8 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         config: town311::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
+        uploads: store.clone(),
+        photos: Arc::new(town311::memory::MemoryPhotos::default()),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -119,6 +121,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         tickets: store.clone(),
         catalog: store.clone(),
         outbox: store.clone(),
+        uploads: store.clone(),
         events: publisher.clone(),
         clock: Arc::new(SystemClock),
         dead_letters: None,
@@ -350,6 +353,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         config: config.clone(),
         tickets: table.clone(),
         catalog: table.clone(),
+        uploads: table.clone(),
+        photos: Arc::new(town311::aws::S3Photos::new(&stack.sdk, &config)),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -369,6 +374,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             tickets: table.clone(),
             catalog: table.clone(),
             outbox: table.clone(),
+            uploads: table.clone(),
             events: publisher.clone(),
             clock: Arc::new(SystemClock),
             dead_letters: None,
