@@ -112,3 +112,35 @@ pub fn exif_tiff(orientation: u16, gps: Option<(f64, f64)>) -> Vec<u8> {
     }
     tiff
 }
+
+/// A copy of an encoded PNG or JPEG whose header claims `width` × `height` pixels (the pixel
+/// data stays as it was): what a decompression bomb looks like to a decoder reading the header.
+/// JPEG sizes are cut to 16 bits, as its frame header holds them.
+pub fn with_claimed_size(encoded: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = encoded.to_vec();
+    if bytes.starts_with(b"\x89PNG") && bytes.len() >= 33 {
+        // IHDR's data starts at 16: width, height; its CRC follows the 13 data bytes.
+        bytes[16..20].copy_from_slice(&width.to_be_bytes());
+        bytes[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32(&bytes[12..29]);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+    } else if let Some(sof) = bytes.windows(2).position(|pair| pair == [0xFF, 0xC0]) {
+        // FF C0, length (2), precision (1), then height and width.
+        let (width, height) = (width.min(u32::from(u16::MAX)) as u16, height.min(u32::from(u16::MAX)) as u16);
+        bytes[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+        bytes[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    }
+    bytes
+}
+
+/// The CRC-32 PNG chunks carry.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}

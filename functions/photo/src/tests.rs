@@ -228,34 +228,12 @@ fn garbage_after_a_jpeg_header_is_rejected_as_damaged() {
 /// A PNG whose header claims `width` × `height` pixels, with one tiny compressed row after it.
 fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     let small = encoded(&DynamicImage::ImageRgb8(RgbImage::new(1, 1)), image::ImageFormat::Png);
-    let mut png = small.clone();
-    // IHDR's data starts at 16: width, height; its CRC follows the 13 data bytes.
-    png[16..20].copy_from_slice(&width.to_be_bytes());
-    png[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
+    crate::sample::with_claimed_size(&small, width, height)
 }
 
 /// A JPEG whose frame header claims `width` × `height` pixels.
 fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
-    let mut jpeg = jpeg_with(1, None, 16, 16);
-    let sof = jpeg.windows(2).position(|pair| pair == [0xFF, 0xC0]).unwrap();
-    // FF C0, length (2), precision (1), then height and width.
-    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
-    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
-    jpeg
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
+    crate::sample::with_claimed_size(&jpeg_with(1, None, 16, 16), u32::from(width), u32::from(height))
 }
 
 #[test]

@@ -18,6 +18,14 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How many of `records` there are from the one with `sequence` on.
+fn from_sequence(records: &[Record], sequence: &str) -> usize {
+    records
+        .iter()
+        .skip_while(|r| r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(sequence))
+        .count()
+}
+
 /// One stream feeding the route function.
 pub struct StreamFeed {
     pub streams: Client,
@@ -112,12 +120,7 @@ impl StreamFeed {
                 Delivery::Failed(sequence) => {
                     shard.attempts += 1;
                     // The retry starts at the failed record; with bisection, with half as many.
-                    let from_failed = records
-                        .iter()
-                        .skip_while(|r| {
-                            r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(&sequence)
-                        })
-                        .count();
+                    let from_failed = from_sequence(&records, &sequence);
                     if self.source.bisect_batch_on_function_error {
                         shard.bisected = Some(i32::try_from(from_failed / 2).unwrap_or(i32::MAX).max(1));
                     }
@@ -192,10 +195,7 @@ impl StreamFeed {
     async fn give_up(&self, shard_id: &str, records: &[Record], sequence: &str) -> Result<(), BoxError> {
         let last =
             records.last().and_then(|r| r.dynamodb.as_ref()?.sequence_number.clone()).unwrap_or_default();
-        let failed = records
-            .iter()
-            .skip_while(|r| r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(sequence))
-            .count();
+        let failed = from_sequence(records, sequence);
         let message = json!({
             "requestContext": { "condition": "RetryAttemptsExhausted", "functionArn": self.source.function },
             "DDBStreamBatchInfo": {

@@ -100,8 +100,9 @@ struct FollowerItem {
     follower: Follower,
 }
 
+/// A mark that something happened (an event published, a delivery claimed), kept until TTL.
 #[derive(Serialize, Deserialize)]
-struct PublishedItem {
+struct MarkItem {
     pk: String,
     sk: String,
     entity: String,
@@ -976,7 +977,7 @@ impl Outbox for DynamoTable {
     }
 
     async fn mark_published(&self, event_id: &str, keep_until: DateTime<Utc>) -> Result<(), StoreError> {
-        self.put_item(encode(&PublishedItem {
+        self.put_item(encode(&MarkItem {
             pk: format!("EVENT#{event_id}"),
             sk: "EVENT".to_owned(),
             entity: "published".to_owned(),
@@ -1007,7 +1008,7 @@ struct UnsubscribeItem {
 #[async_trait]
 impl Deliveries for DynamoTable {
     async fn claim(&self, delivery_id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
-        let item = encode(&PublishedItem {
+        let item = encode(&MarkItem {
             pk: format!("DELIVERY#{delivery_id}"),
             sk: "DELIVERY".to_owned(),
             entity: "delivery".to_owned(),
