@@ -39,12 +39,10 @@ mapfile -t functions < <(sed -n 's/^ *Binary: *\([a-z0-9_-]*\) *$/\1/p' template
 packages=(-p town311-hello)
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 
-step "x86-64 release build (cargo build --release)"
-timed build_x86_64 cargo build --release --locked "${packages[@]}"
+step "x86-64 release build with the bench harness (cargo build --release)"
+timed build_x86_64 cargo build --release --locked "${packages[@]}" -p town311-bench
 step "arm64 release build (cargo lambda build --release --arm64)"
 timed build_arm64 cargo lambda build --release --arm64 --locked "${packages[@]}"
-step "bench harness (release)"
-timed build_harness cargo build --release --locked -p town311-bench
 
 step "artefact sizes"
 "$root/.venv/bin/python" bench/sizes.py "$target" "$out/sizes.json" hello "${functions[@]}"
@@ -60,12 +58,8 @@ cut -d" " -f1-3 /proc/loadavg > "$out/loadavg.txt"  # how busy the machine was, 
 timed coldstart "$target/release/coldstart" --emulator "$endpoint" --root "$root" --bin-dir "$target/release" \
   --out "$out/coldstart.json" --runs "$runs" --port "$runtime_port" \
   --memory "$("$root/.venv/bin/python" bench/report.py --memory-sizes)"
-# The same starts with the TLS roots read from the one bundle file only: this machine keeps one
-# file per root certificate in /etc/ssl/certs, which the SDK's HTTPS client reads at init.
-step "cold starts with only the CA bundle file: 15 per function"
-mkdir -p "$out/no-cert-dir"
-SSL_CERT_DIR="$out/no-cert-dir" timed coldstart_bundle_only "$target/release/coldstart" --emulator "$endpoint" \
-  --root "$root" --bin-dir "$target/release" --out "$out/coldstart-bundle-only.json" --runs 15 --port "$runtime_port"
+step "photo processing: a 12-megapixel photo, 5 times"
+timed photo "$target/release/photo-bench" "$out/photo.json" 5 > /dev/null
 step "warm handlers ($iterations calls each) and AWS calls per operation"
 timed warm "$target/release/warm" --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
 

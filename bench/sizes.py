@@ -6,8 +6,27 @@ Usage: sizes.py TARGET_DIR OUT.json FUNCTION...
 """
 import json
 import os
+import subprocess
 import sys
 import zipfile
+
+# What takes the room in a bootstrap: code, constants, relocated pointers and their relocations,
+# unwind tables.
+SECTIONS = (".text", ".rodata", ".data.rel.ro", ".rela.dyn", ".eh_frame")
+
+
+def sections(binary):
+    """Sizes of the sections above, in bytes, from readelf (empty if readelf is missing)."""
+    try:
+        out = subprocess.run(["readelf", "-S", "-W", binary], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.replace("[ ", "[").split()
+        if len(parts) > 5 and parts[1] in SECTIONS:
+            sizes[parts[1]] = int(parts[5], 16)
+    return sizes
 
 target, out, functions = sys.argv[1], sys.argv[2], sys.argv[3:]
 zips = os.path.join(target, "bench", "zips")
@@ -31,6 +50,7 @@ for arch, path_of in (
         result.setdefault(f, {})[arch] = {
             "bootstrap_bytes": os.path.getsize(binary),
             "zip_bytes": os.path.getsize(archive),
+            "sections": sections(binary),
         }
         print(f"  {f:<8} {arch:<7} bootstrap {os.path.getsize(binary) / 1e6:6.2f} MB  zip {os.path.getsize(archive) / 1e6:5.2f} MB")
 with open(out, "w") as o:

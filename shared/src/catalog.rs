@@ -290,6 +290,14 @@ mod tests {
     }
 }
 
+/// The town's reference data as one read saw it: what requests are checked and promised against.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    pub services: Vec<Service>,
+    pub departments: Vec<Department>,
+    pub calendar: Option<crate::sla::BusinessCalendar>,
+}
+
 /// A catalog to load (the demo seed, or a town's own file).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CatalogSeed {

@@ -7,6 +7,7 @@
 pub mod api_key;
 pub mod aws;
 pub mod catalog;
+pub mod catalog_cache;
 pub mod clock;
 pub mod config;
 pub mod contact;

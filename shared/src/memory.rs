@@ -408,7 +408,10 @@ impl crate::ports::PhotoStore for MemoryPhotos {
         lock(&self.objects).remove(key);
         Ok(())
     }
+}
 
+#[async_trait]
+impl crate::ports::PhotoLinks for MemoryPhotos {
     async fn presigned_upload(
         &self,
         key: &str,

@@ -131,6 +131,15 @@ pub trait Catalog: Send + Sync {
     /// The town's business calendar, if one was set.
     async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError>;
     async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError>;
+    /// Services (ordered as `services`), departments and the calendar together: one read
+    /// where the store can.
+    async fn reference(&self) -> Result<crate::catalog::Reference, StoreError> {
+        Ok(crate::catalog::Reference {
+            services: self.services().await?,
+            departments: self.departments().await?,
+            calendar: self.calendar().await?,
+        })
+    }
     /// The town's routing rules, if any were set.
     async fn routing(&self) -> Result<Option<RoutingRules>, StoreError>;
     /// Stores the rules if the stored ones are still version `rules.version - 1` (none at all
@@ -157,12 +166,18 @@ pub struct PresignedUpload {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Photos, kept privately and shown through short-lived links.
+/// Photos, kept privately.
 #[async_trait]
 pub trait PhotoStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// Signed, short-lived links to the photo bucket: signed where they are made, with no call to
+/// the store.
+#[async_trait]
+pub trait PhotoLinks: Send + Sync {
     /// A form the browser posts a photo with straight to the bucket, under `key`, of
     /// `content_type` and at most `max_bytes`, for `valid_for`.
     async fn presigned_upload(

@@ -3,11 +3,11 @@
 
 use chrono::Utc;
 use std::time::Duration;
-use town311::aws::{DynamoTable, S3Photos};
+use town311::aws::{DynamoTable, S3Links, S3Photos};
 use town311::id::TicketId;
-use town311::ports::{Catalog, PhotoStore, StoreError, TicketStore};
+use town311::ports::{Catalog, PhotoLinks, PhotoStore, StoreError, TicketStore};
 use town311::ticket::Ticket;
-use town311_tests::spawn;
+use town311_tests::{spawn, spawn_routed};
 
 #[tokio::test]
 async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
@@ -27,6 +27,48 @@ async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
 }
 
 #[tokio::test]
+async fn the_catalog_reads_in_one_query_what_its_three_reads_return() {
+    let stack = spawn_routed().await;
+    let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
+    assert!(store.routing().await.unwrap().is_some(), "the routing rules share the partition");
+    let reference = store.reference().await.unwrap();
+    let codes =
+        |services: &[town311::catalog::Service]| services.iter().map(|s| s.code.clone()).collect::<Vec<_>>();
+    let services = store.services().await.unwrap();
+    assert!(!services.is_empty());
+    assert_eq!(codes(&reference.services), codes(&services), "same services, same order");
+    let departments = store.departments().await.unwrap();
+    let department_codes = |d: &[town311::catalog::Department]| {
+        let mut codes = d.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
+        codes.sort();
+        codes
+    };
+    assert_eq!(department_codes(&reference.departments), department_codes(&departments));
+    assert_eq!(
+        reference.calendar.map(|c| serde_json::to_value(c).unwrap()),
+        store.calendar().await.unwrap().map(|c| serde_json::to_value(c).unwrap())
+    );
+}
+
+#[tokio::test]
+async fn a_function_configured_from_lambdas_environment_reaches_its_table() {
+    let stack = spawn().await;
+    let endpoint = std::env::var("EMULATOR_URL").expect("EMULATOR_URL is set by make test");
+    let env = |name: &str| match name {
+        "AWS_REGION" => Some("us-east-1".to_owned()),
+        "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN" => Some("testing".to_owned()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        _ => None,
+    };
+    let sdk = town311::aws::function_sdk_config_from(env).unwrap();
+    let store = DynamoTable::new(&sdk, &stack.stack.config);
+    assert!(store.service("SIGN").await.unwrap().is_some());
+
+    let missing = town311::aws::function_sdk_config_from(|name| env(name).filter(|_| name != "AWS_REGION"));
+    assert!(matches!(missing, Err(town311::config::ConfigError::Missing("AWS_REGION"))));
+}
+
+#[tokio::test]
 async fn photos_are_stored_privately_and_read_through_presigned_links() {
     let stack = spawn().await;
     let photos = S3Photos::new(&stack.stack.sdk, &stack.stack.config);
@@ -34,7 +76,8 @@ async fn photos_are_stored_privately_and_read_through_presigned_links() {
     photos.put("processed/AAAA-0001/1.jpg", bytes.clone(), "image/jpeg").await.unwrap();
     assert_eq!(photos.get("processed/AAAA-0001/1.jpg").await.unwrap(), Some(bytes.clone()));
     assert_eq!(photos.get("processed/none.jpg").await.unwrap(), None);
-    let link = photos.presigned_get("processed/AAAA-0001/1.jpg", Duration::from_secs(60)).await.unwrap();
+    let links = S3Links::new(&stack.stack.sdk, &stack.stack.config);
+    let link = links.presigned_get("processed/AAAA-0001/1.jpg", Duration::from_secs(60)).await.unwrap();
     assert!(link.contains("X-Amz-Signature="), "{link}");
     let fetched = reqwest::get(&link).await.unwrap();
     assert_eq!(fetched.status(), 200);

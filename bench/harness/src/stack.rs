@@ -20,7 +20,7 @@ pub struct Stack {
 
 /// SDK settings pointing at the emulator with dummy credentials.
 pub async fn emulator_sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    town311::aws::sdk_defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -202,12 +202,6 @@ impl Stack {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         env.insert("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory_mb.to_string());
-        // Where TLS roots are read from, if the caller says (to compare certificate store layouts).
-        for name in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
-            if let Ok(value) = std::env::var(name) {
-                env.insert(name.into(), value);
-            }
-        }
         match function {
             "route" => {
                 env.insert("DEAD_LETTER_QUEUE_URL".into(), self.queue_url.clone());

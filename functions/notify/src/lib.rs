@@ -44,7 +44,7 @@ impl State {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self {
             tickets: table.clone(),
-            catalog: table.clone(),
+            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
             deliveries: table,
             messenger: Arc::new(town311::aws::AwsMessenger::new(sdk, &config)),
             clock: Arc::new(SystemClock),

@@ -17,7 +17,7 @@ use town311::open311::records::{
     TokenRecord, UpdateRecord,
 };
 use town311::open311::{CHANGESET, Format};
-use town311::ports::{Catalog, PhotoStore, TicketStore, Uploads};
+use town311::ports::{Catalog, PhotoLinks, TicketStore, Uploads};
 use town311::ticket::Ticket;
 
 /// The OpenAPI 3.1 description of the public API.
@@ -28,7 +28,8 @@ pub struct State {
     pub config: Config,
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
-    pub photos: Arc<dyn PhotoStore>,
+    /// Signs the links photos are shown through.
+    pub links: Arc<dyn PhotoLinks>,
     pub uploads: Arc<dyn Uploads>,
     pub clock: Arc<dyn Clock>,
 }
@@ -39,9 +40,9 @@ impl State {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self {
             tickets: table.clone(),
-            catalog: table.clone(),
+            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
             uploads: table,
-            photos: Arc::new(town311::aws::S3Photos::new(sdk, &config)),
+            links: Arc::new(town311::aws::S3Links::new(sdk, &config)),
             clock: Arc::new(SystemClock),
             config,
         }

@@ -33,7 +33,7 @@ pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, 
     let ticket = state.tickets.get(&ticket_id).await?.ok_or_else(not_found)?;
     let photo = ticket.photos.iter().find(|p| p.id == id && !p.hidden).ok_or_else(not_found)?;
     let key = if thumbnail { &photo.thumbnail_key } else { &photo.key };
-    let link = state.photos.presigned_get(key, LINK_VALID_FOR).await?;
+    let link = state.links.presigned_get(key, LINK_VALID_FOR).await?;
     Response::builder()
         .status(StatusCode::FOUND)
         .header(header::LOCATION, link)

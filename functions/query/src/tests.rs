@@ -19,7 +19,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
-        photos: Arc::new(town311::memory::MemoryPhotos::default()),
+        links: Arc::new(town311::memory::MemoryPhotos::default()),
         clock,
     };
     (state, store)

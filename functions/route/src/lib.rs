@@ -56,7 +56,7 @@ impl State {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, config));
         Self {
             tickets: table.clone(),
-            catalog: table.clone(),
+            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
             outbox: table.clone(),
             uploads: table,
             events: Arc::new(town311::aws::SnsEvents::new(sdk, config)),

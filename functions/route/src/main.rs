@@ -4,7 +4,9 @@ use lambda_runtime::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     town311::telemetry::init();
     let config = town311::config::Config::from_env()?;
-    let sdk = town311::aws::sdk_config().await;
+    let sdk = town311::aws::function_sdk_config()?;
     let state = route::State::from_aws(&config, &sdk);
+    // The catalog load it started connects to DynamoDB now, while the first event is fetched.
+    tokio::task::yield_now().await;
     run(service_fn(|event| route::handle(&state, event))).await
 }

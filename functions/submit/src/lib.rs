@@ -17,7 +17,7 @@ use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
 use town311::photo::{ImageKind, MAX_PHOTOS, upload_key};
-use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoStore, StoreError, TicketStore};
+use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoLinks, PhotoStore, StoreError, TicketStore};
 use town311::ticket::{Channel, NewRequest, Ticket};
 use tracing::Instrument;
 
@@ -39,6 +39,8 @@ pub struct State {
     pub catalog: Arc<dyn Catalog>,
     pub keys: Arc<dyn ApiKeys>,
     pub photos: Arc<dyn PhotoStore>,
+    /// Signs the forms browsers upload photos with.
+    pub links: Arc<dyn PhotoLinks>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -49,9 +51,10 @@ impl State {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self {
             tickets: table.clone(),
-            catalog: table.clone(),
+            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
             keys: table,
             photos: Arc::new(town311::aws::S3Photos::new(sdk, &config)),
+            links: Arc::new(town311::aws::S3Links::new(sdk, &config)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(OsRandom),
             config,
@@ -361,14 +364,12 @@ async fn upload_form(state: &State, request: &Request) -> Result<Response<Body>,
     let fields: serde_json::Value = serde_json::from_slice(http::body_within(request, 4096)?)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let content_type = fields.get("content_type").and_then(|c| c.as_str()).unwrap_or_default();
-    if !town311::aws::presigned_post::UPLOAD_CONTENT_TYPES.contains(&content_type) {
+    if !town311::aws::presign::UPLOAD_CONTENT_TYPES.contains(&content_type) {
         return Err(ApiError::BadRequest("content_type must be image/jpeg, image/png or image/webp".into()));
     }
     let id = random_token(state.ids.as_ref()).map_err(internal)?;
-    let form = state
-        .photos
-        .presigned_upload(&upload_key(&id), content_type, MAX_UPLOAD_BYTES, UPLOAD_WINDOW)
-        .await?;
+    let form =
+        state.links.presigned_upload(&upload_key(&id), content_type, MAX_UPLOAD_BYTES, UPLOAD_WINDOW).await?;
     tracing::info!(upload = %id, "upload form handed out");
     http::json(
         StatusCode::CREATED,

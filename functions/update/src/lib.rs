@@ -36,6 +36,7 @@ impl State {
     /// The production wiring: DynamoDB and the system clock.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
+        table.connect_ahead();
         Self {
             tickets: table.clone(),
             catalog: table.clone(),

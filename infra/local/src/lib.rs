@@ -122,7 +122,7 @@ impl Settings {
 
 /// AWS SDK settings that point every client at the emulator.
 pub async fn emulator_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    town311::aws::sdk_defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -175,14 +175,15 @@ impl Stack {
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
         let config = function_config(&parameters, &provisioned)?;
         let map_center = parameters.get("TownMapCenter").map(String::as_str);
-        let functions = Arc::new(Functions::build(&template.functions(), &config, map_center, &sdk)?);
-
+        // Seeded before the functions start: they load the catalog as they start (and keep it
+        // for a minute, as in Lambda).
         if let Some(path) = &settings.catalog_path {
             seed(path, &config, &sdk).await?;
         }
         if let Some(path) = &settings.routing_path {
             seed_routing(path, &config, &sdk).await?;
         }
+        let functions = Arc::new(Functions::build(&template.functions(), &config, map_center, &sdk)?);
 
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);

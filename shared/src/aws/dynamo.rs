@@ -390,6 +390,24 @@ impl DynamoTable {
         Self { client, table: table.to_owned() }
     }
 
+    /// Opens the connection to DynamoDB in the background, so a function's first request does
+    /// not wait for it: one read of a key nothing is stored under (GetItem, which every function
+    /// may call; 0.5 RRU). A failure is only logged.
+    pub fn connect_ahead(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let request = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(CATALOG_PK))
+            .key("sk", s("CONNECTION"));
+        runtime.spawn(async move {
+            if let Err(error) = request.send().await {
+                tracing::warn!(error = %crate::http::chain(&error), "DynamoDB connection ahead failed");
+            }
+        });
+    }
+
     async fn get_item<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
         if pk.len() > MAX_PARTITION_KEY || sk.len() > MAX_SORT_KEY {
             return Ok(None);
@@ -818,6 +836,40 @@ impl Catalog for DynamoTable {
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let items: Vec<DepartmentItem> = self.items_under(CATALOG_PK, "DEPARTMENT#").await?;
         Ok(items.into_iter().map(|i| i.department).collect())
+    }
+
+    /// One Query of the catalog partition; the routing rules stay on the server (filtered out).
+    async fn reference(&self) -> Result<crate::catalog::Reference, StoreError> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .filter_expression("#entity IN (:service, :department, :calendar)")
+            .expression_attribute_names("#entity", "entity")
+            .expression_attribute_values(":pk", s(CATALOG_PK))
+            .expression_attribute_values(":service", s("service"))
+            .expression_attribute_values(":department", s("department"))
+            .expression_attribute_values(":calendar", s("calendar"))
+            .into_paginator()
+            .items()
+            .send();
+        let mut reference = crate::catalog::Reference::default();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(unavailable("Query"))?;
+            let key =
+                format!("{CATALOG_PK}/{}", item.get("sk").and_then(|v| v.as_s().ok()).map_or("?", |v| v));
+            match item.get("entity").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some("service") => reference.services.push(decode::<ServiceItem>(item, &key)?.service),
+                Some("department") => {
+                    reference.departments.push(decode::<DepartmentItem>(item, &key)?.department)
+                }
+                Some("calendar") => reference.calendar = Some(decode::<CalendarItem>(item, &key)?.calendar),
+                _ => {}
+            }
+        }
+        reference.services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        Ok(reference)
     }
 
     async fn service(&self, code: &str) -> Result<Option<Service>, StoreError> {

@@ -1,11 +1,12 @@
-//! The S3 adapter: photos in a private bucket, read through presigned links.
+//! The S3 adapters: photos in a private bucket (`S3Photos`, through the SDK client), read and
+//! uploaded through presigned links (`S3Links`, signed here without a client).
 
-use crate::aws::presigned_post::{Endpoint, Upload, presigned_post};
+use crate::aws::presign::{Endpoint, Upload, presigned_get, presigned_post};
 use crate::config::Config;
-use crate::ports::{PhotoStore, PresignedUpload, StoreError};
+use crate::ports::{PhotoLinks, PhotoStore, PresignedUpload, StoreError};
 use async_trait::async_trait;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use std::time::Duration;
 
@@ -14,32 +15,83 @@ use std::time::Duration;
 pub struct S3Photos {
     client: Client,
     bucket: String,
-    /// Where browsers post uploads: AWS's own endpoint, or the emulator's, path-style.
-    endpoint: Endpoint,
-    region: String,
-    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
 
 impl S3Photos {
     pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Self {
         let s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.s3_force_path_style);
-        let mut photos = Self::with_client(Client::from_conf(s3.build()), &config.photo_bucket);
-        photos.credentials = sdk.credentials_provider();
-        photos.region = sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string());
-        if let (true, Some(url)) = (config.s3_force_path_style, sdk.endpoint_url()) {
-            photos.endpoint = Endpoint::PathStyle { base_url: url.trim_end_matches('/').to_owned() };
-        }
-        photos
+        Self::with_client(Client::from_conf(s3.build()), &config.photo_bucket)
     }
 
     pub fn with_client(client: Client, bucket: &str) -> Self {
+        Self { client, bucket: bucket.to_owned() }
+    }
+}
+
+/// Links to the photo bucket, signed with the function's own credentials.
+#[derive(Debug, Clone)]
+pub struct S3Links {
+    bucket: String,
+    /// Where links point: AWS's own endpoint, or the emulator's, path-style.
+    endpoint: Endpoint,
+    region: String,
+    credentials: Option<SharedCredentialsProvider>,
+}
+
+impl S3Links {
+    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Self {
+        let endpoint = match (config.s3_force_path_style, sdk.endpoint_url()) {
+            (true, Some(url)) => Endpoint::PathStyle { base_url: url.trim_end_matches('/').to_owned() },
+            _ => Endpoint::Aws,
+        };
         Self {
-            client,
-            bucket: bucket.to_owned(),
-            endpoint: Endpoint::Aws,
-            region: "us-east-1".to_owned(),
-            credentials: None,
+            bucket: config.photo_bucket.clone(),
+            endpoint,
+            region: sdk.region().map_or_else(|| "us-east-1".to_owned(), |r| r.to_string()),
+            credentials: sdk.credentials_provider(),
         }
+    }
+
+    async fn credentials(&self) -> Result<crate::aws::presign::Credentials, StoreError> {
+        use aws_credential_types::provider::ProvideCredentials as _;
+        let provider = self
+            .credentials
+            .as_ref()
+            .ok_or_else(|| StoreError::unavailable("presign", "no AWS credentials"))?;
+        let credentials =
+            provider.provide_credentials().await.map_err(|e| StoreError::unavailable("credentials", e))?;
+        Ok((&credentials).into())
+    }
+}
+
+#[async_trait]
+impl PhotoLinks for S3Links {
+    async fn presigned_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        max_bytes: u64,
+        valid_for: Duration,
+    ) -> Result<PresignedUpload, StoreError> {
+        let credentials = self.credentials().await?;
+        let upload = Upload { bucket: &self.bucket, key, content_type, max_bytes, expires_in: valid_for };
+        let post = presigned_post(&credentials, &self.region, &self.endpoint, &upload, chrono::Utc::now())
+            .map_err(|e| StoreError::unavailable("presign", e))?;
+        Ok(PresignedUpload { url: post.url, fields: post.fields, expires_at: post.expires_at })
+    }
+
+    async fn presigned_get(&self, key: &str, valid_for: Duration) -> Result<String, StoreError> {
+        let credentials = self.credentials().await?;
+        presigned_get(
+            &credentials,
+            &self.region,
+            &self.endpoint,
+            &self.bucket,
+            key,
+            valid_for,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| StoreError::unavailable("presign", e))
     }
 }
 
@@ -77,40 +129,5 @@ impl PhotoStore for S3Photos {
             .await
             .map_err(|e| StoreError::unavailable("DeleteObject", e))?;
         Ok(())
-    }
-
-    async fn presigned_upload(
-        &self,
-        key: &str,
-        content_type: &str,
-        max_bytes: u64,
-        valid_for: Duration,
-    ) -> Result<PresignedUpload, StoreError> {
-        use aws_credential_types::provider::ProvideCredentials as _;
-        let provider = self
-            .credentials
-            .as_ref()
-            .ok_or_else(|| StoreError::unavailable("presign", "no AWS credentials"))?;
-        let credentials =
-            provider.provide_credentials().await.map_err(|e| StoreError::unavailable("credentials", e))?;
-        let upload = Upload { bucket: &self.bucket, key, content_type, max_bytes, expires_in: valid_for };
-        let post =
-            presigned_post(&(&credentials).into(), &self.region, &self.endpoint, &upload, chrono::Utc::now())
-                .map_err(|e| StoreError::unavailable("presign", e))?;
-        Ok(PresignedUpload { url: post.url, fields: post.fields, expires_at: post.expires_at })
-    }
-
-    async fn presigned_get(&self, key: &str, valid_for: Duration) -> Result<String, StoreError> {
-        let presigning =
-            PresigningConfig::expires_in(valid_for).map_err(|e| StoreError::unavailable("presign", e))?;
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .presigned(presigning)
-            .await
-            .map_err(|e| StoreError::unavailable("presign", e))?;
-        Ok(request.uri().to_owned())
     }
 }

@@ -9,6 +9,9 @@
 //! threads) are read while it waits for its next event; then it is killed. Functions are
 //! started in turn, round after round, so each sees the same machine as the others.
 //!
+//! The functions reach the emulator through a forwarder here that notes when each connection
+//! opens: a function that connects to AWS before its first `next` has done so during init.
+//!
 //! Usage: coldstart --emulator URL --root DIR --bin-dir DIR --out FILE [--runs N] [--port P]
 
 use serde_json::{Value, json};
@@ -16,7 +19,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 use town311_bench::{fail, percentiles, requests, stack::Stack};
 
@@ -120,6 +123,39 @@ fn serve(stream: TcpStream, seen: mpsc::Sender<Seen>) {
     }
 }
 
+/// When each forwarded connection opened.
+type Opened = Arc<Mutex<Vec<Instant>>>;
+
+/// Forwards connections on an ephemeral port to the emulator, noting when each opened; returns
+/// the URL to give the functions as their AWS endpoint.
+fn forwarder(emulator: &str, opened: Opened) -> String {
+    let target = emulator.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap_or_else(|e| fail(format!("forwarder: {e}")));
+    let address = listener.local_addr().unwrap_or_else(|e| fail(format!("forwarder: {e}")));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            opened.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
+            let target = target.clone();
+            std::thread::spawn(move || {
+                let Ok(server) = TcpStream::connect(&target) else { return };
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
+                let (Ok(mut client_in), Ok(mut server_out)) = (client.try_clone(), server.try_clone()) else {
+                    return;
+                };
+                let upstream = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_in, &mut server_out);
+                    let _ = server_out.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut server_in, mut client_out) = (server, client);
+                let _ = std::io::copy(&mut server_in, &mut client_out);
+                let _ = client_out.shutdown(std::net::Shutdown::Write);
+                let _ = upstream.join();
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -163,6 +199,8 @@ struct Run {
     /// Log bytes of the second (warm) request.
     second_log_bytes: Option<u64>,
     status: Option<i64>,
+    /// Whether its first AWS connection opened before its first `next` (None: it made none).
+    connected_during_init: Option<bool>,
 }
 
 fn start(
@@ -172,11 +210,14 @@ fn start(
     env: &BTreeMap<String, String>,
     seen: &mpsc::Receiver<Seen>,
     log: &std::path::Path,
+    opened: &Opened,
 ) -> Result<Run, String> {
     let events = &function.events[run % function.events.len()];
     let log_file = std::fs::File::create(log).map_err(|e| e.to_string())?;
     let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
+    opened.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let began = Instant::now();
+    let mut first_next = began;
     let mut child = Command::new(binary)
         .env_clear()
         .envs(env)
@@ -195,6 +236,7 @@ fn start(
             Err(_) => break Err("no call to the Runtime API within 20 s".to_owned()),
             Ok(Seen::Next(t, reply)) => {
                 if handed == 0 {
+                    first_next = t;
                     result.to_next_ms = ms(t);
                     result.init_cpu_ms = cpu_ns(pid).unwrap_or(0) as f64 / 1e6;
                 }
@@ -232,6 +274,8 @@ fn start(
     };
     let _ = child.kill();
     let _ = child.wait();
+    let first_connection = opened.lock().unwrap_or_else(|p| p.into_inner()).iter().min().copied();
+    result.connected_during_init = first_connection.map(|at| at < first_next);
     if result.second_ms.is_some() {
         let total = std::fs::metadata(log).map(|m| m.len()).unwrap_or(0);
         result.second_log_bytes = Some(total.saturating_sub(result.log_bytes));
@@ -262,6 +306,7 @@ async fn main() {
         catalog: table.clone(),
         keys: table.clone(),
         photos: std::sync::Arc::new(town311::aws::S3Photos::new(&stack.sdk, &stack.config)),
+        links: std::sync::Arc::new(town311::aws::S3Links::new(&stack.sdk, &stack.config)),
         clock: std::sync::Arc::new(town311::clock::SystemClock),
         ids: std::sync::Arc::new(town311::id::OsRandom),
     };
@@ -319,7 +364,16 @@ async fn main() {
         Function { name: "web", kind: "http", memory_mb: 0, events: twice(http(requests::form_page())) },
         Function { name: "route", kind: "stream", memory_mb: 0, events: route_events },
         Function { name: "notify", kind: "queue", memory_mb: 0, events: notify_events },
+        // Its init only: an empty batch (its processing is photo-bench's measure).
+        Function {
+            name: "photo",
+            kind: "queue",
+            memory_mb: 0,
+            events: vec![vec![r#"{"Records":[]}"#.to_owned()]],
+        },
     ];
+    let opened: Opened = Arc::default();
+    let aws_endpoint = forwarder(&endpoint, opened.clone());
 
     let listener =
         TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| fail(format!("127.0.0.1:{port}: {e}")));
@@ -339,12 +393,13 @@ async fn main() {
         for f in &functions {
             let memory_mb =
                 memory.get(f.name).copied().unwrap_or(if f.memory_mb > 0 { f.memory_mb } else { 256 });
-            let env = stack.environment(f.name, memory_mb, &api);
+            let mut env = stack.environment(f.name, memory_mb, &api);
+            env.insert("AWS_ENDPOINT_URL".into(), aws_endpoint.clone());
             let binary = bin_dir.join(f.name);
             let log = logs.join(format!("{}.log", f.name));
             // A start that failed leaves a held connection behind; drain what it left.
             while rx.try_recv().is_ok() {}
-            match start(f, run, &binary, &env, &rx, &log) {
+            match start(f, run, &binary, &env, &rx, &log, &opened) {
                 Ok(r) => samples.entry(f.name).or_default().push(r),
                 Err(e) => fail(format!(
                     "{} run {run}: {e}\n{}",
@@ -365,6 +420,7 @@ async fn main() {
         let statuses: Vec<i64> = runs.iter().filter_map(|r| r.status).collect();
         let warm_logs: Vec<f64> = runs.iter().filter_map(|r| r.second_log_bytes.map(|b| b as f64)).collect();
         let warm_logs = if warm_logs.is_empty() { Value::Null } else { percentiles(&warm_logs) };
+        let connected: Vec<bool> = runs.iter().filter_map(|r| r.connected_during_init).collect();
         report.push(json!({
             "function": f.name,
             "kind": f.kind,
@@ -378,6 +434,8 @@ async fn main() {
             "log_bytes_init_and_first": percentiles(&col(|r| r.log_bytes as f64)),
             "log_bytes_warm_request": warm_logs,
             "http_status": statuses.first(),
+            "runs_connecting_to_aws": connected.len(),
+            "runs_connected_during_init": connected.iter().filter(|c| **c).count(),
         }));
     }
     let report = json!({ "runs": runs, "functions": report });

@@ -1,11 +1,13 @@
-//! Presigned S3 POST uploads: the browser sends a photo straight to the bucket, under a key the
-//! API chose, with a policy that S3 enforces (that key, one image content type, at most so many
-//! bytes, until a deadline).
+//! Presigned S3 links, signed here with Signature Version 4 as S3 documents it, without an S3
+//! client:
 //!
-//! The AWS SDK for Rust presigns GET and PUT but not POST, and a PUT cannot limit the upload's
-//! size, so the POST policy is signed here with Signature Version 4, as S3 documents it: the
-//! policy is a JSON document, its base64 text is the string to sign, and the signing key is
-//! derived from the secret key, the date, the region and the service.
+//! - POST uploads: the browser sends a photo straight to the bucket, under a key the API chose,
+//!   with a policy that S3 enforces (that key, one image content type, at most so many bytes,
+//!   until a deadline). The AWS SDK for Rust cannot presign POST, and a PUT cannot limit the
+//!   upload's size. The policy is a JSON document, its base64 text is the string to sign.
+//! - GET links: a query-string-signed URL that reads one object for a while.
+//!
+//! The signing key is derived from the secret key, the date, the region and the service.
 
 use std::time::Duration;
 
@@ -142,6 +144,89 @@ pub fn presigned_post(
     Ok(PresignedPost { url, fields, expires_at })
 }
 
+/// Signs a link that reads `bucket`/`key` for `valid_for` from `now` (at most seven days).
+pub fn presigned_get(
+    credentials: &Credentials,
+    region: &str,
+    endpoint: &Endpoint,
+    bucket: &str,
+    key: &str,
+    valid_for: Duration,
+    now: DateTime<Utc>,
+) -> Result<String, PresignError> {
+    let (origin, path) = match endpoint {
+        Endpoint::Aws => {
+            (format!("https://{bucket}.s3.{region}.amazonaws.com"), format!("/{}", uri_encode(key, false)))
+        }
+        Endpoint::PathStyle { base_url } => (
+            base_url.trim_end_matches('/').to_owned(),
+            format!("/{}/{}", uri_encode(bucket, true), uri_encode(key, false)),
+        ),
+    };
+    let host = origin.split_once("://").map_or(origin.as_str(), |(_, host)| host);
+    let query = signed_get_query(credentials, region, host, &path, valid_for, now, Some("GetObject"))?;
+    Ok(format!("{origin}{path}?{query}"))
+}
+
+/// The query string of a GET of `path` on `host` (naming the S3 `operation` if given),
+/// signature last.
+fn signed_get_query(
+    credentials: &Credentials,
+    region: &str,
+    host: &str,
+    path: &str,
+    valid_for: Duration,
+    now: DateTime<Utc>,
+    operation: Option<&str>,
+) -> Result<String, PresignError> {
+    let seconds = valid_for.as_secs();
+    if seconds == 0 || seconds > 7 * 24 * 3600 {
+        return Err(PresignError::Expiry);
+    }
+    let date = now.format("%Y%m%d").to_string();
+    let timestamp = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let scope = format!("{date}/{region}/{SERVICE}/aws4_request");
+    let mut parameters = vec![
+        ("X-Amz-Algorithm", ALGORITHM.to_owned()),
+        ("X-Amz-Credential", format!("{}/{scope}", credentials.access_key_id)),
+        ("X-Amz-Date", timestamp.clone()),
+        ("X-Amz-Expires", seconds.to_string()),
+    ];
+    if let Some(token) = &credentials.session_token {
+        parameters.push(("X-Amz-Security-Token", token.clone()));
+    }
+    parameters.push(("X-Amz-SignedHeaders", "host".to_owned()));
+    if let Some(operation) = operation {
+        // Sorted last (lowercase), as the SDK names the operation.
+        parameters.push(("x-id", operation.to_owned()));
+    }
+    let query = parameters
+        .iter()
+        .map(|(name, value)| format!("{name}={}", uri_encode(value, true)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let canonical_request = format!("GET\n{path}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD");
+    let string_to_sign =
+        format!("{ALGORITHM}\n{timestamp}\n{scope}\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
+    let key = signing_key(&credentials.secret_access_key, &date, region, SERVICE);
+    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
+    Ok(format!("{query}&X-Amz-Signature={signature}"))
+}
+
+/// SigV4's URI encoding: every byte but the unreserved characters as `%XX`; `/` kept as is in
+/// an object key's path unless `slash` says to encode it.
+fn uri_encode(text: &str, slash: bool) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(byte as char),
+            b'/' if !slash => encoded.push('/'),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
+}
+
 /// The SigV4 signing key of a day, region and service.
 fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
     let day = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), date.as_bytes());
@@ -172,6 +257,97 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn get_link_matches_the_aws_query_string_example() {
+        // S3's "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)" example.
+        let credentials = Credentials {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            session_token: None,
+        };
+        let now = Utc.with_ymd_and_hms(2013, 5, 24, 0, 0, 0).unwrap();
+        let query = signed_get_query(
+            &credentials,
+            "us-east-1",
+            "examplebucket.s3.amazonaws.com",
+            "/test.txt",
+            Duration::from_secs(86400),
+            now,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            query,
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
+             &X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        );
+    }
+
+    #[tokio::test]
+    async fn get_link_signs_as_the_sdk_presigner_does() {
+        use aws_sdk_s3::config::{BehaviorVersion, Credentials as SdkCredentials, Region};
+        // Without a session token: the SDK leaves it out of what S3 links sign, as S3 allows.
+        let sdk_credentials = SdkCredentials::new("AKIDEXAMPLE", "secret/key+x", None, None, "test");
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 5).unwrap();
+        for (endpoint, path_style) in [
+            (Endpoint::Aws, false),
+            (Endpoint::PathStyle { base_url: "http://127.0.0.1:5311/".into() }, true),
+        ] {
+            let mut config = aws_sdk_s3::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-3"))
+                .credentials_provider(sdk_credentials.clone())
+                .force_path_style(path_style);
+            if path_style {
+                config = config.endpoint_url("http://127.0.0.1:5311");
+            }
+            let client = aws_sdk_s3::Client::from_conf(config.build());
+            for key in ["processed/AAAA-0001/1.jpg", "uploads/a b+c~(d).jpg"] {
+                let presigning = aws_sdk_s3::presigning::PresigningConfig::builder()
+                    .start_time(now.into())
+                    .expires_in(Duration::from_secs(300))
+                    .build()
+                    .unwrap();
+                let sdk =
+                    client.get_object().bucket("town-photos").key(key).presigned(presigning).await.unwrap();
+                let ours = presigned_get(
+                    &(&sdk_credentials).into(),
+                    "eu-west-3",
+                    &endpoint,
+                    "town-photos",
+                    key,
+                    Duration::from_secs(300),
+                    now,
+                )
+                .unwrap();
+                let signature = |url: &str| url.split("X-Amz-Signature=").nth(1).map(str::to_owned);
+                let (ours_path, sdk_path) = (ours.split('?').next(), sdk.uri().split('?').next());
+                assert_eq!(ours_path, sdk_path, "{key}");
+                assert_eq!(signature(&ours), signature(sdk.uri()), "{key}: {ours} vs {}", sdk.uri());
+            }
+        }
+    }
+
+    #[test]
+    fn get_links_last_at_most_a_week() {
+        let credentials = credentials(None);
+        let link = |seconds| {
+            presigned_get(
+                &credentials,
+                "us-east-1",
+                &Endpoint::Aws,
+                "b",
+                "k",
+                Duration::from_secs(seconds),
+                now(),
+            )
+        };
+        assert!(link(7 * 24 * 3600).is_ok());
+        assert_eq!(link(7 * 24 * 3600 + 1), Err(PresignError::Expiry));
+        assert_eq!(link(0), Err(PresignError::Expiry));
+    }
 
     #[test]
     fn hmac_matches_rfc_4231() {
