@@ -2,7 +2,8 @@
 and as `cargo build --release` makes it for x86-64, and each zipped the way `sam build`
 packages a function (deflate, the one file named bootstrap).
 
-Usage: sizes.py TARGET_DIR OUT.json FUNCTION...
+Usage: sizes.py LAMBDA_DIR X86_RELEASE_DIR OUT.json FUNCTION...
+  (LAMBDA_DIR holds cargo lambda's <function>/bootstrap, X86_RELEASE_DIR the x86-64 binaries)
 """
 import json
 import os
@@ -28,12 +29,12 @@ def sections(binary):
             sizes[parts[1]] = int(parts[5], 16)
     return sizes
 
-target, out, functions = sys.argv[1], sys.argv[2], sys.argv[3:]
-zips = os.path.join(target, "bench", "zips")
+lambda_dir, x86_dir, out, functions = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+zips = os.path.join(os.path.dirname(out), "zips")
 result = {}
 for arch, path_of in (
-    ("arm64", lambda f: os.path.join(target, "lambda", f, "bootstrap")),
-    ("x86_64", lambda f: os.path.join(target, "release", f)),
+    ("arm64", lambda f: os.path.join(lambda_dir, f, "bootstrap")),
+    ("x86_64", lambda f: os.path.join(x86_dir, f)),
 ):
     os.makedirs(os.path.join(zips, arch), exist_ok=True)
     for f in functions:
