@@ -39,20 +39,17 @@ mapfile -t functions < <(sed -n 's/^ *Binary: *\([a-z0-9_-]*\) *$/\1/p' template
 packages=(-p town311-hello)
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 
-# Both release builds at once: each alone leaves a core idle much of the time (one codegen unit
-# per crate, one LTO per binary). The x86-64 one, for measuring, has a target directory of its
-# own so neither waits on the other's lock; the arm64 one is where `make lambda-build` and
-# `sam build` put theirs, so it is reused when they have run.
-x86="$target/bench-x86"
-builds() {
-  CARGO_TARGET_DIR="$x86" cargo build --release --locked "${packages[@]}" -p town311-bench \
-    > "$out/build-x86_64.log" 2>&1 &
-  local x86_build=$!
-  cargo lambda build --release --arm64 --locked "${packages[@]}"
-  wait "$x86_build" || { tail -50 "$out/build-x86_64.log" >&2; echo "bench: the x86-64 build failed ($out/build-x86_64.log)" >&2; exit 1; }
-}
-step "release builds side by side: arm64 (cargo lambda build --release --arm64) and x86-64 with the bench harness (cargo build --release, log in $out/build-x86_64.log)"
-timed builds builds
+# One after the other in one target directory: the arm64 build reuses the build scripts and
+# procedural macros the x86-64 one compiled for this host, and two builds at once were slower
+# here than in turn.
+x86="$target"
+step "x86-64 release build with the bench harness (cargo build --release)"
+timed build_x86_64 cargo build --release --locked "${packages[@]}" -p town311-bench
+step "arm64 release build (cargo lambda build --release --arm64)"
+# Only the functions' binaries (and the floor), not the photo package's bench program.
+bins=(--bin hello)
+for f in "${functions[@]}"; do bins+=(--bin "$f"); done
+timed build_arm64 cargo lambda build --release --arm64 --locked "${bins[@]}"
 
 step "artefact sizes"
 "$root/.venv/bin/python" bench/sizes.py "$target/lambda" "$x86/release" "$out/sizes.json" hello "${functions[@]}"
@@ -65,13 +62,13 @@ endpoint="http://127.0.0.1:$emulator_port"
 
 step "cold starts: $runs per function"
 cut -d" " -f1-3 /proc/loadavg > "$out/loadavg.txt"  # how busy the machine was, for the report
-timed coldstart "$x86/release/coldstart" --emulator "$endpoint" --root "$root" --bin-dir "$x86/release" \
+timed coldstart "$x86/release/bench" coldstart --emulator "$endpoint" --root "$root" --bin-dir "$x86/release" \
   --out "$out/coldstart.json" --runs "$runs" --port "$runtime_port" \
   --memory "$("$root/.venv/bin/python" bench/report.py --memory-sizes)"
 step "photo processing: a 12-megapixel photo, 5 times"
 timed photo "$x86/release/photo-bench" "$out/photo.json" 5 > /dev/null
 step "warm handlers ($iterations calls each) and AWS calls per operation"
-timed warm "$x86/release/warm" --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
+timed warm "$x86/release/bench" warm --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
 
 step "report"
 "$root/.venv/bin/python" bench/report.py --target "$target" --started "$started" --timings "${timings[*]}" \

@@ -26,6 +26,12 @@ pub fn percentiles(samples: &[f64]) -> serde_json::Value {
 }
 
 /// Ends the harness with a message naming what went wrong.
+/// The value after `name` on the command line.
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
 pub fn fail(what: impl std::fmt::Display) -> ! {
     eprintln!("bench: {what}");
     std::process::exit(1)

@@ -12,7 +12,7 @@
 //! The functions reach the emulator through a forwarder here that notes when each connection
 //! opens: a function that connects to AWS before its first `next` has done so during init.
 //!
-//! Usage: coldstart --emulator URL --root DIR --bin-dir DIR --out FILE [--runs N] [--port P]
+//! Usage: bench coldstart --emulator URL --root DIR --bin-dir DIR --out FILE [--runs N] [--port P]
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
-use town311_bench::{fail, percentiles, requests, stack::Stack};
+use town311_bench::{arg, fail, percentiles, requests, stack::Stack};
 
 /// What a connection saw.
 enum Seen {
@@ -156,11 +156,6 @@ fn forwarder(emulator: &str, opened: Opened) -> String {
     format!("http://{address}")
 }
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
 /// Peak resident set (VmHWM) in KB.
 fn peak_rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -283,8 +278,7 @@ fn start(
     outcome.map(|()| result)
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+pub async fn run() {
     let endpoint = arg("--emulator").unwrap_or_else(|| fail("--emulator URL is required"));
     let root = std::path::PathBuf::from(arg("--root").unwrap_or_else(|| fail("--root DIR is required")));
     let bin_dir =

@@ -7,7 +7,7 @@
 //! DynamoDB adapter against the emulator, with a meter on the client: every call and the
 //! request units it would be billed; SNS publishes and messages sent are counted at their ports.
 //!
-//! Usage: warm --out FILE [--iterations N] [--emulator URL --root DIR]
+//! Usage: bench warm --out FILE [--iterations N] [--emulator URL --root DIR]
 
 use lambda_http::{Body, Request, Response};
 use lambda_runtime::{Context, LambdaEvent};
@@ -18,18 +18,13 @@ use town311::clock::SystemClock;
 use town311::id::OsRandom;
 use town311::memory::{MemoryPhotos, MemoryStore, RecordingMessenger, RecordingPublisher};
 use town311_bench::meter::{DynamoMeter, Tally};
-use town311_bench::{fail, percentiles, requests, stack::Stack};
+use town311_bench::{arg, fail, percentiles, requests, stack::Stack};
 
 fn thread_cpu_ns() -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
 fn request(invocation: town311::http::apigw::Invocation) -> Request {
@@ -459,8 +454,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     costs
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+pub async fn run() {
     let out = arg("--out").unwrap_or_else(|| fail("--out FILE is required"));
     let iterations: usize = arg("--iterations").and_then(|n| n.parse().ok()).unwrap_or(2000);
     let handlers = handler_cpu(iterations).await;
