@@ -1,5 +1,5 @@
 """Writes the bench report (Markdown and JSON) from the measurements in target/bench, checks
-the targets of issue #9, and turns the measured calls, units, durations and sizes into a
+its performance targets, and turns the measured calls, units, durations and sizes into a
 monthly AWS bill for a reference town.
 
 Usage:
@@ -55,7 +55,7 @@ FREE = {
     "dynamodb_storage_gb": 25,
 }
 
-# The reference town (issue #9): 50,000 residents, 2,000 requests a month, each with 5 status
+# The reference town: 50,000 residents, 2,000 requests a month, each with 5 status
 # changes, 20 lookups, one photo, and an email for each public change.
 TOWN = {"requests_per_month": 2000, "status_changes": 5, "lookups": 20, "photos": 1}
 ASSUMPTIONS = [
