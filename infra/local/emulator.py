@@ -5,6 +5,14 @@
    writers could both pass a check. town311 relies on those conditions (ticket numbers,
    versions, idempotency keys), so the emulator serializes DynamoDB requests to behave like
    the real service. Every other service keeps moto's threads.
+   A cancelled TransactWriteItems leaves the table as it was, stream included. moto backs
+   a transaction up by deep-copying every table it touches and, when the transaction is
+   cancelled, swaps the copies in: every stream iterator handed out before then reads an
+   orphaned shard from that moment on (a concurrent retry with one idempotency key, or any
+   conditional transaction that fails, silently stops every stream reader), and each
+   transaction copies the whole table. The emulator checks every condition first, against
+   the state before the transaction as DynamoDB does, and writes only when all hold; no
+   table is copied and a cancelled transaction writes no stream record.
 2. Two endpoints of its own, under /_town311/:
    - GET  /_town311/outbox  every SMS and email the emulator "sent" (SNS direct publishes to a
      phone number, SES emails), as JSON: what a town's residents would have received;
@@ -17,6 +25,7 @@
 """
 
 import base64
+import copy
 import datetime
 import email
 import email.policy
@@ -28,6 +37,16 @@ import os
 import sys
 import threading
 
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
@@ -42,6 +61,87 @@ def _serialized_call_action(self):
 
 
 DynamoHandler.call_action = _serialized_call_action
+
+
+def _transact_write_items(self, transact_items):
+    """DynamoDB's TransactWriteItems: every condition is checked against the state before the
+    transaction; then all writes happen, or (cancelled) none, and no stream record either."""
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    targets = set()
+    operations = []
+    reasons = []
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(item.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise MockValidationException("Unsupported transaction operation")
+        table_name = op["TableName"]
+        table = self.get_table(table_name)
+        if op_type == "Put":
+            attrs = op["Item"]
+            key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = attrs[table.range_key_attr]
+        else:
+            key = op["Key"]
+        unique = (str(table_name), str(dict(sorted(key.items()))))
+        if unique in targets:
+            raise MultipleTransactionsException()
+        targets.add(unique)
+        operations.append((op_type, op, table_name, table, key))
+        current = self.get_item(table_name, key)
+        condition = op.get("ConditionExpression")
+        if condition is not None:
+            check = get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            )
+            if not check.expr(current):
+                old = None
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    old = current.to_json()["Attributes"]
+                reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
+                continue
+        reasons.append((None, None, None))
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+
+    # Every condition holds: write. Should a write still be refused (an invalid update), the
+    # items written so far and their stream records are taken back.
+    touched = []
+    for op_type, op, table_name, table, key in operations:
+        current = self.get_item(table_name, key)
+        shard = table.stream_shard
+        touched.append((table, key, copy.deepcopy(current), shard, len(shard.items) if shard else 0))
+    try:
+        for op_type, op, table_name, table, key in operations:
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"], expression_attribute_names=names,
+                              expression_attribute_values=values)
+            elif op_type == "Delete":
+                self.delete_item(table_name, key, expression_attribute_names=names,
+                                 expression_attribute_values=values)
+            elif op_type == "Update":
+                self.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                 expression_attribute_names=names, expression_attribute_values=values)
+    except Exception:
+        for table, key, before, shard, records in reversed(touched):
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            holder = table.items[hash_value] if range_value is not None else table.items
+            slot = range_value if range_value is not None else hash_value
+            if before is None:
+                holder.pop(slot, None)
+            else:
+                holder[slot] = before
+            if shard is not None:
+                del shard.items[records:]
+        raise
+
+
+DynamoDBBackend.transact_write_items = _transact_write_items
 
 _down = {}
 _dispatch = DomainDispatcherApplication.__call__
