@@ -13,12 +13,17 @@
    transaction copies the whole table. The emulator checks every condition first, against
    the state before the transaction as DynamoDB does, and writes only when all hold; no
    table is copied and a cancelled transaction writes no stream record.
-2. Two endpoints of its own, under /_town311/:
+   Stream iterators expire as DynamoDB Streams' do: 15 minutes after they were handed out
+   (moto keeps them forever), GetRecords answers ExpiredIteratorException, and a reader must
+   ask again from the last record it processed.
+2. Endpoints of its own, under /_town311/:
    - GET  /_town311/outbox  every SMS and email the emulator "sent" (SNS direct publishes to a
      phone number, SES emails), as JSON: what a town's residents would have received;
    - POST /_town311/faults  {"service": "sns", "down": true, "match": "town311-events"}: the
      service answers 503 to every request (whose body contains `match`, if given) until set
-     back up, to test that nothing is lost while AWS is unavailable.
+     back up, to test that nothing is lost while AWS is unavailable;
+   - POST /_town311/streams/expire  every stream iterator handed out so far expires now, as
+     if 15 minutes had passed, to test that a stream reader takes up where it left off.
 3. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
    expiry and every condition (key, content type, size range). moto stores whatever it is
    sent; S3 refuses an upload the policy does not allow, and so does the emulator.
@@ -47,7 +52,9 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
 
@@ -142,6 +149,41 @@ def _transact_write_items(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_write_items
+
+# DynamoDB Streams: how long a shard iterator works once handed out.
+_ITERATOR_LIFETIME = datetime.timedelta(minutes=15)
+_issued = ShardIterator.__init__
+
+
+def _issue(self, *args, **kwargs):
+    _issued(self, *args, **kwargs)
+    self.issued_at = datetime.datetime.now(datetime.timezone.utc)
+
+
+def _get_records(self, iterator_arn, limit):
+    iterator = self.shard_iterators.get(iterator_arn)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if iterator is None or now - iterator.issued_at > _ITERATOR_LIFETIME:
+        # The expired ones are dropped as they are found: moto would keep every iterator.
+        for arn in [a for a, i in self.shard_iterators.items() if now - i.issued_at > _ITERATOR_LIFETIME]:
+            del self.shard_iterators[arn]
+        raise JsonRESTError("ExpiredIteratorException", "Iterator expired. The iterator was created at a time more than 15 minutes ago.")
+    return iterator.get(limit)
+
+
+def _expire_iterators():
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    expired = 0
+    for regions in dynamodbstreams_backends.values():
+        for backend in regions.values():
+            expired += len(backend.shard_iterators)
+            backend.shard_iterators.clear()
+    return expired
+
+
+ShardIterator.__init__ = _issue
+DynamoDBStreamsBackend.get_records = _get_records
 
 _down = {}
 _dispatch = DomainDispatcherApplication.__call__
@@ -269,6 +311,8 @@ def _town311_call(self, environ, start_response):
         else:
             _down.pop(service, None)
         return _respond(start_response, "200 OK", json.dumps({"down": sorted(_down)}))
+    if path == "/_town311/streams/expire" and environ.get("REQUEST_METHOD") == "POST":
+        return _respond(start_response, "200 OK", json.dumps({"expired": _expire_iterators()}))
     if (
         environ.get("REQUEST_METHOD") == "POST"
         and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")

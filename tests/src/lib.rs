@@ -389,3 +389,11 @@ pub fn unique_phone() -> (String, String) {
     let (exchange, subscriber) = (200 + n / 10_000 % 800, n % 10_000);
     (format!("+1555{exchange:03}{subscriber:04}"), format!("555-{exchange:03}-{subscriber:04}"))
 }
+
+/// Makes every stream iterator the emulator handed out so far expire, as DynamoDB Streams'
+/// do 15 minutes after they were handed out.
+pub async fn expire_stream_iterators() {
+    let url = format!("{}/_town311/streams/expire", emulator_url());
+    let answer = reqwest::Client::new().post(url).send().await.expect("the emulator answers");
+    assert_eq!(answer.status().as_u16(), 200);
+}

@@ -3,7 +3,7 @@
 //! when some writes are cancelled transactions (a retried submission racing its first try).
 
 use std::collections::BTreeMap;
-use town311_tests::{TestStack, outbox, spawn_routed};
+use town311_tests::{TestStack, expire_stream_iterators, outbox, spawn, spawn_routed};
 
 /// Files one pothole report for `email` (with an `Idempotency-Key`, if given); the ticket number.
 async fn report(stack: &TestStack, email: &str, n: usize, key: Option<&str>) -> String {
@@ -103,4 +103,20 @@ async fn thirty_reports_from_four_concurrent_clients_each_tell_their_reporter_ex
     let late = format!("storm-{run}-late@example.org");
     report(&stack, &late, 30, None).await;
     assert_eq!(emails_per_address(std::slice::from_ref(&late)).await[&late], 1);
+}
+
+#[tokio::test]
+async fn the_stream_is_read_on_from_where_it_was_after_its_iterators_expire() {
+    let stack = spawn().await;
+    let run = format!("{:x}", chrono::Utc::now().timestamp_micros());
+    let before = format!("expiry-{run}-before@example.org");
+    report(&stack, &before, 0, None).await;
+    assert_eq!(emails_per_address(std::slice::from_ref(&before)).await[&before], 1);
+
+    expire_stream_iterators().await;
+    let after = format!("expiry-{run}-after@example.org");
+    report(&stack, &after, 1, None).await;
+    let counts = emails_per_address(&[before.clone(), after.clone()]).await;
+    assert_eq!(counts[&after], 1, "the report after the expiry is routed and told");
+    assert_eq!(counts[&before], 1, "nothing before it is handled again");
 }

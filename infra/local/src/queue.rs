@@ -79,10 +79,21 @@ impl QueueFeed {
             .collect();
         let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))?;
         let event = LambdaEvent::new(event, Context::default());
-        let outcome = match &self.consumer {
-            Consumer::Notify(state) => notify::handle(state, event).await,
-            Consumer::Photo(state) => photo::lambda::handle(state, event).await,
+        let invocation = async {
+            match &self.consumer {
+                Consumer::Notify(state) => notify::handle(state, event).await,
+                Consumer::Photo(state) => photo::lambda::handle(state, event).await,
+            }
         };
+        // Lambda ends an invocation at the function's timeout: the whole batch comes back.
+        let outcome = tokio::time::timeout(self.source.timeout, invocation).await.unwrap_or_else(|_| {
+            tracing::error!(
+                function = %self.source.function,
+                timeout_s = self.source.timeout.as_secs(),
+                "function timed out; the batch will be redelivered"
+            );
+            Err("timed out".into())
+        });
         let failed: Vec<String> = match outcome {
             Ok(response) if self.source.report_batch_item_failures => {
                 response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()

@@ -1,10 +1,14 @@
 //! The local stand-in for Lambda's DynamoDB stream event source mapping: polls the table's
 //! stream, hands batches to the route handler, retries from a reported failure, and sends
-//! batches that exhaust their retries to the failure queue.
+//! batches that exhaust their retries to the failure queue. Like Lambda's poller it keeps its
+//! position in each shard, so an expired iterator or a stream rolled over to new shards loses
+//! nothing, and a batch still running at the function's timeout has failed.
 
 use crate::template::StreamSource;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::Client;
+use aws_sdk_dynamodbstreams::error::SdkError;
+use aws_sdk_dynamodbstreams::operation::get_records::GetRecordsError;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine as _;
 use lambda_runtime::{Context, LambdaEvent};
@@ -20,10 +24,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How many of `records` there are from the one with `sequence` on.
 fn from_sequence(records: &[Record], sequence: &str) -> usize {
-    records
-        .iter()
-        .skip_while(|r| r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_deref()) != Some(sequence))
-        .count()
+    records.iter().skip_while(|r| sequence_of(r) != Some(sequence)).count()
 }
 
 /// One stream feeding the route function.
@@ -39,12 +40,41 @@ pub struct StreamFeed {
 #[derive(Default)]
 struct Shard {
     iterator: Option<String>,
+    /// The last record handed over for good (processed, or sent to the failure queue): a lost
+    /// or expired iterator is taken up again right after it, as Lambda's poller keeps its
+    /// position in each shard.
+    position: Option<String>,
+    /// The shard was closed (DynamoDB rolls a stream over to new shards) and read to its end.
+    closed: bool,
     attempts: u32,
     /// After a failure, how many records the retry hands over: Lambda bisects a failing batch
     /// (`BisectBatchOnFunctionError`) until the failing record is alone.
     bisected: Option<i32>,
     /// After a failure, no retry before this instant (backing off, as Lambda does).
     retry_at: Option<tokio::time::Instant>,
+}
+
+impl Shard {
+    /// A batch went through: the shard reads on from `next`.
+    fn delivered(&mut self, records: &[Record], next: Option<String>) {
+        if let Some(last) = records.last().and_then(sequence_of) {
+            self.position = Some(last.to_owned());
+        }
+        self.attempts = 0;
+        self.bisected = None;
+        self.retry_at = None;
+        self.read_on(next);
+    }
+
+    /// Reads on from `next`; none means the shard is closed and read to its end.
+    fn read_on(&mut self, next: Option<String>) {
+        self.closed = next.is_none();
+        self.iterator = next;
+    }
+}
+
+fn sequence_of(record: &Record) -> Option<&str> {
+    record.dynamodb.as_ref()?.sequence_number.as_deref()
 }
 
 /// The longest pause between two retries of a failing batch.
@@ -54,6 +84,15 @@ enum Delivery {
     Done,
     /// Retry from this sequence number.
     Failed(String),
+}
+
+/// Whether GetRecords refused the iterator itself (expired after 15 minutes, or pointing at
+/// records trimmed away), so a new one must be asked for.
+fn iterator_refused(error: &SdkError<GetRecordsError>) -> bool {
+    matches!(
+        error.as_service_error(),
+        Some(GetRecordsError::ExpiredIteratorException(_) | GetRecordsError::TrimmedDataAccessException(_))
+    )
 }
 
 impl StreamFeed {
@@ -72,7 +111,8 @@ impl StreamFeed {
     }
 
     async fn poll(&self, shards: &mut BTreeMap<String, Shard>) -> Result<(), BoxError> {
-        if shards.is_empty() {
+        // New shards appear when the stream rolls over: look again once every known one closed.
+        if shards.values().all(|shard| shard.closed) {
             let description = self.streams.describe_stream().stream_arn(&self.stream_arn).send().await?;
             for shard in
                 description.stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default()
@@ -83,12 +123,12 @@ impl StreamFeed {
             }
         }
         for (shard_id, shard) in shards.iter_mut() {
-            if shard.retry_at.is_some_and(|at| tokio::time::Instant::now() < at) {
+            if shard.closed || shard.retry_at.is_some_and(|at| tokio::time::Instant::now() < at) {
                 continue;
             }
             let iterator = match shard.iterator.take() {
                 Some(iterator) => iterator,
-                None => self.iterator(shard_id, ShardIteratorType::TrimHorizon, None).await?,
+                None => self.iterator(shard_id, shard.position.as_deref()).await?,
             };
             let output = match self
                 .streams
@@ -99,6 +139,13 @@ impl StreamFeed {
                 .await
             {
                 Ok(output) => output,
+                Err(error) if iterator_refused(&error) => {
+                    tracing::info!(
+                        shard_id,
+                        "stream iterator expired; reading on from the last record handled"
+                    );
+                    continue;
+                }
                 Err(error) => {
                     shard.iterator = Some(iterator);
                     return Err(error.into());
@@ -107,20 +154,23 @@ impl StreamFeed {
             let records = output.records.unwrap_or_default();
             let next = output.next_shard_iterator;
             if records.is_empty() {
-                shard.iterator = next;
+                shard.read_on(next);
                 continue;
             }
             match self.deliver(&records).await {
-                Delivery::Done => {
-                    shard.attempts = 0;
-                    shard.bisected = None;
-                    shard.retry_at = None;
-                    shard.iterator = next;
-                }
+                Delivery::Done => shard.delivered(&records, next),
                 Delivery::Failed(sequence) => {
                     shard.attempts += 1;
-                    // The retry starts at the failed record; with bisection, with half as many.
-                    let from_failed = from_sequence(&records, &sequence);
+                    // The records before the failed one are done; the retry starts at it, and
+                    // with bisection, with half as many.
+                    let from_failed = match from_sequence(&records, &sequence) {
+                        0 => records.len(),
+                        n => n,
+                    };
+                    let failed_at = records.len() - from_failed;
+                    if let Some(before) = failed_at.checked_sub(1).and_then(|i| records.get(i)) {
+                        shard.position = sequence_of(before).map(str::to_owned);
+                    }
                     if self.source.bisect_batch_on_function_error {
                         shard.bisected = Some(i32::try_from(from_failed / 2).unwrap_or(i32::MAX).max(1));
                     }
@@ -128,18 +178,10 @@ impl StreamFeed {
                     shard.retry_at = Some(tokio::time::Instant::now() + backoff);
                     if self.source.maximum_retry_attempts.is_some_and(|max| shard.attempts > max) {
                         self.give_up(shard_id, &records, &sequence).await?;
+                        shard.position = Some(sequence);
                         shard.attempts = 0;
                         shard.bisected = None;
                         shard.retry_at = None;
-                        shard.iterator = Some(
-                            self.iterator(shard_id, ShardIteratorType::AfterSequenceNumber, Some(&sequence))
-                                .await?,
-                        );
-                    } else {
-                        shard.iterator = Some(
-                            self.iterator(shard_id, ShardIteratorType::AtSequenceNumber, Some(&sequence))
-                                .await?,
-                        );
                     }
                 }
             }
@@ -147,19 +189,19 @@ impl StreamFeed {
         Ok(())
     }
 
-    async fn iterator(
-        &self,
-        shard_id: &str,
-        kind: ShardIteratorType,
-        sequence: Option<&str>,
-    ) -> Result<String, BoxError> {
+    /// An iterator right after `position`, or at the shard's oldest record when there is none.
+    async fn iterator(&self, shard_id: &str, position: Option<&str>) -> Result<String, BoxError> {
+        let kind = match position {
+            Some(_) => ShardIteratorType::AfterSequenceNumber,
+            None => ShardIteratorType::TrimHorizon,
+        };
         let output = self
             .streams
             .get_shard_iterator()
             .stream_arn(&self.stream_arn)
             .shard_id(shard_id)
             .shard_iterator_type(kind)
-            .set_sequence_number(sequence.map(str::to_owned))
+            .set_sequence_number(position.map(str::to_owned))
             .send()
             .await?;
         output.shard_iterator.ok_or_else(|| "GetShardIterator returned no iterator".into())
@@ -176,7 +218,16 @@ impl StreamFeed {
                 return Delivery::Failed(first);
             }
         };
-        match route::handle(&self.route, LambdaEvent::new(event, Context::default())).await {
+        let invocation = route::handle(&self.route, LambdaEvent::new(event, Context::default()));
+        // Lambda ends an invocation at the function's timeout; what it did not finish is retried.
+        let Ok(outcome) = tokio::time::timeout(self.source.timeout, invocation).await else {
+            tracing::error!(
+                timeout_s = self.source.timeout.as_secs(),
+                "route function timed out; retrying the whole batch"
+            );
+            return Delivery::Failed(first);
+        };
+        match outcome {
             Ok(response) => match response.batch_item_failures.into_iter().next() {
                 Some(failure) if self.source.report_batch_item_failures => {
                     Delivery::Failed(failure.item_identifier.unwrap_or(first))

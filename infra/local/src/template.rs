@@ -10,7 +10,12 @@ use std::path::Path;
 pub struct Template {
     resources: Mapping,
     parameters: Mapping,
+    /// `Globals: Function:`, what every function has unless it says otherwise.
+    function_globals: Mapping,
 }
+
+/// How long Lambda lets a function run when neither it nor `Globals` says.
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS: u64 = 3;
 
 /// A problem with the template as the local stack reads it.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +56,8 @@ pub struct StreamSource {
     pub maximum_retry_attempts: Option<u32>,
     pub report_batch_item_failures: bool,
     pub bisect_batch_on_function_error: bool,
+    /// The function's `Timeout`: a batch still running then has failed.
+    pub timeout: std::time::Duration,
 }
 
 /// An SQS queue feeding a function, as an `SQS` event declares it.
@@ -61,6 +68,8 @@ pub struct QueueSource {
     pub queue: String,
     pub batch_size: i32,
     pub report_batch_item_failures: bool,
+    /// The function's `Timeout`: a batch still running then has failed.
+    pub timeout: std::time::Duration,
 }
 
 /// The `(logical id, attribute)` of a `!GetAtt Id.Attribute` (or `Fn::GetAtt`).
@@ -108,7 +117,13 @@ impl Template {
         if resources.is_empty() {
             return Err(TemplateError::Shape("no Resources".into()));
         }
-        Ok(Self { resources, parameters: section("Parameters") })
+        let function_globals = root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Self { resources, parameters: section("Parameters"), function_globals })
     }
 
     /// Every parameter's default value.
@@ -187,6 +202,7 @@ impl Template {
                     .and_then(Value::as_sequence)
                     .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
                 Ok(QueueSource {
+                    timeout: self.function_timeout(&function),
                     function,
                     queue,
                     batch_size: i32::try_from(batch_size).unwrap_or(10),
@@ -194,6 +210,20 @@ impl Template {
                 })
             })
             .collect()
+    }
+
+    /// How long a function may run (`Timeout`, its own or `Globals`'), after which Lambda ends
+    /// the invocation as failed.
+    pub fn function_timeout(&self, function: &str) -> std::time::Duration {
+        let own = self
+            .resource(function)
+            .and_then(|r| r.get(key("Properties")))
+            .and_then(|p| p.get(key("Timeout")))
+            .and_then(Value::as_u64);
+        let seconds = own
+            .or_else(|| self.function_globals.get(key("Timeout")).and_then(Value::as_u64))
+            .unwrap_or(LAMBDA_DEFAULT_TIMEOUT_SECONDS);
+        std::time::Duration::from_secs(seconds)
     }
 
     /// The logical ids of every function.
@@ -255,6 +285,7 @@ impl Template {
                     .and_then(Value::as_sequence)
                     .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
                 Ok(StreamSource {
+                    timeout: self.function_timeout(&function),
                     function,
                     table,
                     batch_size: i32::try_from(number("BatchSize", 100)).unwrap_or(100),
@@ -325,6 +356,22 @@ mod tests {
         assert_eq!(sources[0].function, "RouteFunction");
         assert_eq!(sources[0].table, "TicketsTable");
         assert!(sources[0].report_batch_item_failures);
+    }
+
+    #[test]
+    fn a_function_runs_for_its_own_timeout_or_the_global_one() {
+        let template = Template::parse(
+            "Globals:\n  Function:\n    Timeout: 10\nResources:\n  \
+             A:\n    Type: AWS::Serverless::Function\n    Properties:\n      Timeout: 60\n  \
+             B:\n    Type: AWS::Serverless::Function\n    Properties: {}\n",
+        )
+        .unwrap();
+        assert_eq!(template.function_timeout("A"), std::time::Duration::from_secs(60));
+        assert_eq!(template.function_timeout("B"), std::time::Duration::from_secs(10));
+        let bare =
+            Template::parse("Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties: {}\n")
+                .unwrap();
+        assert_eq!(bare.function_timeout("A"), std::time::Duration::from_secs(3));
     }
 
     #[test]
