@@ -23,7 +23,11 @@
      service answers 503 to every request (whose body contains `match`, if given) until set
      back up, to test that nothing is lost while AWS is unavailable;
    - POST /_town311/streams/expire  every stream iterator handed out so far expires now, as
-     if 15 minutes had passed, to test that a stream reader takes up where it left off.
+     if 15 minutes had passed, to test that a stream reader takes up where it left off;
+   - POST /_town311/refuse  {"to": "+15550000000"} (or an email address; "refuse": false lifts
+     it): as AWS refuses a recipient for good, an SMS to that number answers SNS's
+     `InvalidParameter` (400) and an email to that address SES's `MessageRejected` (400), to
+     test that one bad recipient does not hold back the others.
 3. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
    expiry and every condition (key, content type, size range). moto stores whatever it is
    sent; S3 refuses an upload the policy does not allow, and so does the emulator.
@@ -41,6 +45,7 @@ import json
 import os
 import sys
 import threading
+import urllib.parse
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -298,6 +303,62 @@ def _check_browser_upload(environ):
     return _policy_refusal(bucket, fields, file_size)
 
 
+_refused = set()
+
+
+def _refusal(environ, start_response):
+    """The /_town311/refuse endpoint, and SNS's or SES's refusal of a recipient it names; None
+    for every other request (its body restored)."""
+    if environ.get("PATH_INFO", "") == "/_town311/refuse" and environ.get("REQUEST_METHOD") == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        order = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        to = str(order.get("to", ""))
+        if order.get("refuse", True):
+            _refused.add(to)
+        else:
+            _refused.discard(to)
+        return _respond(start_response, "200 OK", json.dumps({"refused": len(_refused)}))
+    if not _refused or environ.get("REQUEST_METHOD") != "POST":
+        return None
+    service = _service_of(environ)
+    if service not in ("sns", "ses"):
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    if service == "sns":
+        # Query protocol: a form. Only a direct publish to a phone number names one.
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if form.get("Action") == ["Publish"] and set(form.get("PhoneNumber", [])) & _refused:
+            error = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code>"
+                "<Message>Invalid parameter: PhoneNumber Reason: refused (emulator)</Message></Error>"
+                "</ErrorResponse>"
+            )
+            return _respond(start_response, "400 Bad Request", error, "text/xml")
+        return None
+    # SES v2 SendEmail: JSON naming its recipients.
+    if not environ.get("PATH_INFO", "").endswith("/outbound-emails"):
+        return None
+    try:
+        destination = json.loads(body or b"{}").get("Destination") or {}
+    except ValueError:
+        return None
+    recipients = {a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destination.get(key, [])}
+    if not recipients & _refused:
+        return None
+    data = json.dumps({"message": "Email address rejected (emulator)"}).encode("utf-8")
+    start_response(
+        "400 Bad Request",
+        [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "MessageRejected"),
+            ("Content-Length", str(len(data))),
+        ],
+    )
+    return [data]
+
+
 def _town311_call(self, environ, start_response):
     path = environ.get("PATH_INFO", "")
     if path == "/_town311/outbox" and environ.get("REQUEST_METHOD") == "GET":
@@ -313,6 +374,9 @@ def _town311_call(self, environ, start_response):
         return _respond(start_response, "200 OK", json.dumps({"down": sorted(_down)}))
     if path == "/_town311/streams/expire" and environ.get("REQUEST_METHOD") == "POST":
         return _respond(start_response, "200 OK", json.dumps({"expired": _expire_iterators()}))
+    refused = _refusal(environ, start_response)
+    if refused is not None:
+        return refused
     if (
         environ.get("REQUEST_METHOD") == "POST"
         and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")

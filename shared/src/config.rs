@@ -30,6 +30,8 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// Where the route function sends stream records it can never process.
     pub dead_letter_queue_url: Option<String>,
+    /// The notify function's own queue, where it leaves the rest of a large fan-out.
+    pub notify_queue_url: Option<String>,
 }
 
 /// A missing or invalid setting.
@@ -79,6 +81,7 @@ impl Config {
             public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
             mail_from: get("MAIL_FROM").ok(),
             dead_letter_queue_url: get("DEAD_LETTER_QUEUE_URL").ok(),
+            notify_queue_url: get("NOTIFY_QUEUE_URL").ok(),
             town_name: get("TOWN_NAME")?,
             timezone,
             jurisdiction_id: get("JURISDICTION_ID").ok(),

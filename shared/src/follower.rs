@@ -93,6 +93,21 @@ impl Follower {
     }
 }
 
+/// One page of a ticket's followers, in contact-key order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FollowerPage {
+    pub followers: Vec<Follower>,
+    /// The last follower's contact key, to read on from; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// A page cursor as pages hand it out (a contact key: 64 lowercase hex digits), or `None`; anything
+/// else names no position.
+pub fn cursor(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use crate::id::TicketId;
 use crate::listing::{Indexed, Queue, QueuePage, TicketFilter, Window};
 use crate::ports::{
     ApiKeys, Catalog, Deliveries, EventPublisher, Idempotency, Messenger, Outbox, OutgoingEmail, Replay,
-    StoreError, TicketStore,
+    SendError, StoreError, TicketStore,
 };
 use crate::routing::RoutingRules;
 use crate::ticket::{HistoryEntry, Ticket};
@@ -35,6 +35,7 @@ pub struct MemoryStore {
     followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
     published: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
     deliveries: Mutex<BTreeMap<String, chrono::DateTime<chrono::Utc>>>,
+    undeliverable: Mutex<BTreeMap<String, String>>,
     mutes: Mutex<Vec<(TicketId, String)>>,
     unsubscribes: Mutex<BTreeMap<String, (TicketId, String)>>,
     upload_links: Mutex<BTreeMap<String, TicketId>>,
@@ -46,6 +47,11 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn history(&self) -> Vec<HistoryEntry> {
         lock(&self.history).clone()
+    }
+
+    /// The deliveries kept as undeliverable, with the refusal code of each.
+    pub fn undeliverable(&self) -> BTreeMap<String, String> {
+        lock(&self.undeliverable).clone()
     }
 
     fn check_up(&self) -> Result<(), StoreError> {
@@ -174,6 +180,25 @@ impl TicketStore for MemoryStore {
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.followers).iter().filter(|((t, _), _)| t == id).map(|(_, f)| f.clone()).collect())
+    }
+
+    async fn followers_page(
+        &self,
+        id: &TicketId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<crate::follower::FollowerPage, StoreError> {
+        self.check_up()?;
+        let mut followers: Vec<Follower> = lock(&self.followers)
+            .iter()
+            .filter(|((t, key), _)| t == id && after.is_none_or(|a| key.as_str() > a))
+            .take(limit.saturating_add(1))
+            .map(|(_, f)| f.clone())
+            .collect();
+        let more = followers.len() > limit;
+        followers.truncate(limit);
+        let next = if more { followers.last().map(|f| f.contact.key()) } else { None };
+        Ok(crate::follower::FollowerPage { followers, next })
     }
 
     async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
@@ -377,6 +402,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::config::Config {
         public_url: Some("https://311.millbrook.example".into()),
         mail_from: Some("311@millbrook.example".into()),
         dead_letter_queue_url: None,
+        notify_queue_url: None,
     }
 }
 
@@ -473,6 +499,18 @@ impl Deliveries for MemoryStore {
         Ok(())
     }
 
+    async fn mark_undeliverable(
+        &self,
+        delivery_id: &str,
+        code: &str,
+        keep_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.deliveries).insert(delivery_id.to_owned(), keep_until);
+        lock(&self.undeliverable).insert(delivery_id.to_owned(), code.to_owned());
+        Ok(())
+    }
+
     async fn mute(
         &self,
         ticket_id: &TicketId,
@@ -514,11 +552,21 @@ pub enum Sent {
     Email { to: String, subject: String, body: String, unsubscribe_url: String },
 }
 
-/// Remembers what it sent; can be made to fail.
+/// How a `RecordingMessenger` fails one recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// For good, as SNS refuses an invalid number.
+    Permanent,
+    /// For now, as a throttled or unreachable service fails.
+    Transient,
+}
+
+/// Remembers what it sent; can be made to fail, for everyone or for one recipient.
 #[derive(Debug, Default)]
 pub struct RecordingMessenger {
     sent: Mutex<Vec<Sent>>,
     pub down: Mutex<bool>,
+    refusals: Mutex<BTreeMap<String, Refusal>>,
 }
 
 impl RecordingMessenger {
@@ -526,21 +574,38 @@ impl RecordingMessenger {
         lock(&self.sent).clone()
     }
 
-    fn check_up(&self) -> Result<(), StoreError> {
-        if *lock(&self.down) { Err(StoreError::unavailable("send", "messaging is down")) } else { Ok(()) }
+    /// Fails every message to `to` (a phone number in E.164 or an email address) until
+    /// [`Self::accept`].
+    pub fn refuse(&self, to: &str, refusal: Refusal) {
+        lock(&self.refusals).insert(to.to_owned(), refusal);
+    }
+
+    pub fn accept(&self, to: &str) {
+        lock(&self.refusals).remove(to);
+    }
+
+    fn check_up(&self, to: &str) -> Result<(), SendError> {
+        if *lock(&self.down) {
+            return Err(StoreError::unavailable("send", "messaging is down").into());
+        }
+        match lock(&self.refusals).get(to) {
+            Some(Refusal::Permanent) => Err(SendError::Refused { code: "InvalidParameter".into() }),
+            Some(Refusal::Transient) => Err(StoreError::unavailable("send", "throttled").into()),
+            None => Ok(()),
+        }
     }
 }
 
 #[async_trait]
 impl Messenger for RecordingMessenger {
-    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), StoreError> {
-        self.check_up()?;
+    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), SendError> {
+        self.check_up(to.as_str())?;
         lock(&self.sent).push(Sent::Sms { to: to.as_str().to_owned(), text: text.to_owned() });
         Ok(())
     }
 
-    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), StoreError> {
-        self.check_up()?;
+    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), SendError> {
+        self.check_up(email.to.as_str())?;
         lock(&self.sent).push(Sent::Email {
             to: email.to.as_str().to_owned(),
             subject: email.subject.clone(),
@@ -567,6 +632,27 @@ impl RecordingDeadLetters {
 impl crate::ports::DeadLetters for RecordingDeadLetters {
     async fn send(&self, letter: &str) -> Result<(), StoreError> {
         lock(&self.letters).push(letter.to_owned());
+        Ok(())
+    }
+}
+
+/// A queue in memory: remembers what was enqueued until taken.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    bodies: Mutex<Vec<String>>,
+}
+
+impl MemoryQueue {
+    /// Everything enqueued since the last take, oldest first.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.bodies))
+    }
+}
+
+#[async_trait]
+impl crate::ports::WorkQueue for MemoryQueue {
+    async fn enqueue(&self, body: &str) -> Result<(), StoreError> {
+        lock(&self.bodies).push(body.to_owned());
         Ok(())
     }
 }

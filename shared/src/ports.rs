@@ -107,6 +107,14 @@ pub trait TicketStore: Send + Sync {
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError>;
     /// Everyone following a ticket.
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError>;
+    /// One page of a ticket's followers in contact-key order: at most `limit`, those whose key
+    /// sorts after `after` (the `next` of the page before).
+    async fn followers_page(
+        &self,
+        id: &TicketId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<crate::follower::FollowerPage, StoreError>;
 }
 
 /// Which ticket events went out already, so a replayed stream record publishes nothing twice.
@@ -213,11 +221,24 @@ impl std::fmt::Debug for OutgoingEmail {
     }
 }
 
+/// Why a message was not sent: the recipient refused for good, or a failure a retry may fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The service refused this one recipient and would refuse them again (an invalid phone
+    /// number, an address it rejects). `code` is the service's error code; the service's message
+    /// is dropped, as it may quote the address.
+    #[error("the recipient was refused ({code})")]
+    Refused { code: String },
+    /// Throttled, down, unreachable, or a refusal of the whole account: a retry may succeed.
+    #[error(transparent)]
+    Failed(#[from] StoreError),
+}
+
 /// Sends citizens their notices: SMS by SNS direct publish, email through SES.
 #[async_trait]
 pub trait Messenger: Send + Sync {
-    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), StoreError>;
-    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), StoreError>;
+    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), SendError>;
+    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), SendError>;
 }
 
 /// What notifications keep: which were sent (so a replayed event sends nothing twice), who
@@ -228,6 +249,14 @@ pub trait Deliveries: Send + Sync {
     async fn claim(&self, delivery_id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Gives a claim back after the send failed, so a retry sends it.
     async fn release(&self, delivery_id: &str) -> Result<(), StoreError>;
+    /// Keeps a claim as undeliverable, with the service's refusal code, until `keep_until`: the
+    /// recipient was refused for good and no retry will try them again.
+    async fn mark_undeliverable(
+        &self,
+        delivery_id: &str,
+        code: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Stops updates about a ticket to one contact (by its key).
     async fn mute(
         &self,
@@ -247,6 +276,12 @@ pub trait Deliveries: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The ticket and contact key an unsubscribe link stands for, while it lives.
     async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
+}
+
+/// A function's own queue: work left for a later invocation (the rest of a large fan-out).
+#[async_trait]
+pub trait WorkQueue: Send + Sync {
+    async fn enqueue(&self, body: &str) -> Result<(), StoreError>;
 }
 
 /// Where records that can never be processed go, for a person to look at (an SQS queue).

@@ -177,3 +177,65 @@ async fn a_change_made_while_the_topic_is_down_is_told_once_it_is_back() {
     assert_eq!(texts.len(), 2, "the change arrives once the topic is back, once: {texts:#?}");
     assert!(texts[1].contains("Assigned to a Public Works crew."));
 }
+
+/// Has the emulator refuse `to` (a phone number or an address) for good, as AWS refuses an
+/// invalid number or a rejected address.
+async fn refuse(to: &str) {
+    let url = format!(
+        "{}/_town311/refuse",
+        std::env::var("EMULATOR_URL").expect("EMULATOR_URL is set by make test")
+    );
+    let answer = reqwest::Client::new().post(url).body(json!({"to": to}).to_string()).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+}
+
+async fn follow(stack: &TestStack, id: &str, contact: Value) {
+    let follow = stack
+        .client
+        .post(stack.url(&format!("/citizen/v1/requests/{id}/follow")))
+        .header("content-type", "application/json")
+        .body(contact.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn a_number_sns_refuses_for_good_holds_back_none_of_the_other_recipients() {
+    let stack = spawn().await;
+    // The reporter is told first: with an invalid number, nobody after them may wait.
+    let (invalid, typed) = unique_phone();
+    refuse(&invalid).await;
+    let id = file(&stack, &[("phone", typed.as_str()), ("notify_by", "sms")]).await;
+    let (follower_phone, follower_typed) = unique_phone();
+    let follower_email = format!("follower-{}@example.org", &follower_phone[2..]);
+    follow(&stack, &id, json!({"phone": follower_typed})).await;
+    follow(&stack, &id, json!({"email": follower_email})).await;
+
+    act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
+    let texts = texts_to(&follower_phone, 1).await;
+    assert_eq!(texts.len(), 1, "the SMS follower heard, once: {texts:#?}");
+    assert!(texts[0].contains("Assigned to a Public Works crew."));
+    let emails = emails_to(&follower_email, 1).await;
+    assert_eq!(emails.len(), 1, "the email follower heard");
+    // Given time for redeliveries, still exactly one each, and nothing to the refused number.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let sent = outbox().await;
+    let count = |phone: &str| sent.sms.iter().filter(|(to, _)| to == phone).count();
+    assert_eq!(count(&follower_phone), 1);
+    assert_eq!(count(&invalid), 0, "the refused number got nothing");
+    assert_eq!(sent.emails.iter().filter(|m| m.to.contains(&follower_email)).count(), 1);
+    // Kept as undeliverable with SNS's code (the confirmation and the change): not retried.
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
+    let kept = dynamo
+        .scan()
+        .table_name(&stack.stack.provisioned.table)
+        .filter_expression("attribute_exists(undeliverable)")
+        .send()
+        .await
+        .unwrap();
+    let codes: Vec<String> =
+        kept.items().iter().filter_map(|item| item.get("undeliverable")?.as_s().ok().cloned()).collect();
+    assert_eq!(codes, ["InvalidParameter", "InvalidParameter"], "{kept:?}");
+}

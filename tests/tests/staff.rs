@@ -61,6 +61,7 @@ async fn every_staff_route_refuses_who_may_not_use_it_and_changes_nothing() {
     let routes: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/staff/v1/tickets?department=DPW".into(), None),
         (Method::GET, format!("/staff/v1/tickets/{id}"), None),
+        (Method::GET, format!("/staff/v1/tickets/{id}/followers"), None),
         (Method::GET, "/staff/v1/export.csv".into(), None),
         (Method::POST, format!("/staff/v1/tickets/{id}/actions"), Some(note.clone())),
         (Method::POST, "/staff/v1/tickets".into(), Some(entry.clone())),

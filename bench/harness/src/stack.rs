@@ -136,6 +136,7 @@ impl Stack {
             public_url: Some("https://311.millbrook.example".into()),
             mail_from: Some(mail_from.into()),
             dead_letter_queue_url: Some(queue_url.clone()),
+            notify_queue_url: None,
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

@@ -4,10 +4,18 @@
 //!
 //! A delivery is claimed in the table before it is sent and given back if sending fails, so a
 //! replayed event (SNS and SQS deliver at least once) sends nothing twice and a failed send is
-//! retried. Emails carry a one-click unsubscribe link; SNS itself honours STOP replies to SMS.
+//! retried. Each recipient stands alone: one the service refuses for good (an invalid number, a
+//! rejected address) is kept as undeliverable and skipped, and one that fails for now is
+//! retried with the message while everyone else still hears. Emails carry a one-click
+//! unsubscribe link; SNS itself honours STOP replies to SMS.
+//!
+//! A message tells at most [`CHUNK`] followers. When more follow the ticket, the rest is left
+//! on notify's own queue as a continuation (the event and the last contact key told) before
+//! this chunk is sent, so thousands of followers are told by many short invocations, each well
+//! inside the function's time limit, and a slow chunk holds none of the others back.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::catalog::Department;
@@ -18,7 +26,9 @@ use town311::events::TicketEvent;
 use town311::follower::Contact;
 use town311::id::{IdSource, OsRandom, random_token};
 use town311::notice::{Context, Notice, footer};
-use town311::ports::{Catalog, Deliveries, Messenger, OutgoingEmail, StoreError, TicketStore};
+use town311::ports::{
+    Catalog, Deliveries, Messenger, OutgoingEmail, SendError, StoreError, TicketStore, WorkQueue,
+};
 use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
 
@@ -26,6 +36,16 @@ use tracing::Instrument;
 const REMEMBER_SENT_DAYS: i64 = 14;
 /// How long an unsubscribe link works.
 const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
+/// Followers one message tells. Each costs a claim, for email an unsubscribe link, and a send
+/// (about 100 ms together; SES sends 14 a second by default), so a chunk takes about five
+/// seconds: several fit in notify's 30-second limit.
+pub const CHUNK: usize = 50;
+/// A message is started only with this much of the invocation left (twice a chunk's usual
+/// time); later messages of the batch go back to the queue for the next invocation.
+const RESERVE_SECONDS: i64 = 10;
+/// Without a queue to continue on (a misconfiguration), chunks follow one another in the same
+/// invocation, up to this many.
+const MAX_CHUNKS_IN_PLACE: usize = 200;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
@@ -34,12 +54,14 @@ pub struct State {
     pub catalog: Arc<dyn Catalog>,
     pub deliveries: Arc<dyn Deliveries>,
     pub messenger: Arc<dyn Messenger>,
+    /// Notify's own queue, where the rest of a large fan-out is left.
+    pub work: Option<Arc<dyn WorkQueue>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
 
 impl State {
-    /// The production wiring: the table, SNS for SMS, SES for email.
+    /// The production wiring: the table, SNS for SMS, SES for email, SQS to continue on.
     pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
         let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
         Self {
@@ -47,6 +69,10 @@ impl State {
             catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
             deliveries: table,
             messenger: Arc::new(town311::aws::AwsMessenger::new(sdk, &config)),
+            work: config
+                .notify_queue_url
+                .as_deref()
+                .map(|url| Arc::new(town311::aws::sqs::SqsQueue::new(sdk, url)) as Arc<dyn WorkQueue>),
             clock: Arc::new(SystemClock),
             ids: Arc::new(OsRandom),
             config,
@@ -54,11 +80,28 @@ impl State {
     }
 }
 
+/// Why a message must come back.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Some recipients could not be reached for now; the others were told.
+    #[error("{0} recipient(s) could not be reached for now")]
+    Unsent(usize),
+}
+
 /// Handles one batch of queue messages; the ones that failed are reported for redelivery.
 pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
+    let deadline = deadline(&event.context);
     let mut response = SqsBatchResponse::default();
-    for message in event.payload.records {
-        if let Err(error) = notify_message(state, &message).await {
+    for (n, message) in event.payload.records.into_iter().enumerate() {
+        let late = deadline.is_some_and(|d| d - state.clock.now() < Duration::seconds(RESERVE_SECONDS));
+        let outcome = if n > 0 && late {
+            hand_back(state, &message).await
+        } else {
+            notify_message(state, &message).await
+        };
+        if let Err(error) = outcome {
             tracing::error!(
                 message_id = message.message_id.as_deref().unwrap_or_default(),
                 error = %town311::http::chain(&error),
@@ -72,12 +115,61 @@ pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBa
     Ok(response)
 }
 
-async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), StoreError> {
+/// When the invocation ends, if Lambda said (the local stack does not).
+fn deadline(context: &lambda_runtime::Context) -> Option<DateTime<Utc>> {
+    i64::try_from(context.deadline).ok().filter(|&ms| ms > 0).and_then(DateTime::from_timestamp_millis)
+}
+
+/// A message there is no time for goes back to the queue as a new one: it is handled at once
+/// by another invocation, rather than after the visibility timeout, and it does not count
+/// towards the dead-letter limit. Without a queue, it is reported failed and redelivered.
+async fn hand_back(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
+    let Some(queue) = &state.work else {
+        return Err(StoreError::unavailable("SendMessage", "no queue to hand the message back to").into());
+    };
+    queue.enqueue(message.body.as_deref().unwrap_or_default()).await?;
+    tracing::info!("no time left in this invocation; message handed back to the queue");
+    Ok(())
+}
+
+/// The queue message of a continuation: the event with the last follower's key told.
+pub fn continuation(event: &TicketEvent, after: &str) -> Result<String, StoreError> {
+    let corrupt =
+        |e: serde_json::Error| StoreError::Corrupt { key: "queue message".into(), source: Box::new(e) };
+    let mut body = serde_json::to_value(event).map_err(corrupt)?;
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert(FOLLOWERS_AFTER.into(), after.into());
+    }
+    serde_json::to_string(&body).map_err(corrupt)
+}
+
+/// The field a continuation adds to the event it carries.
+const FOLLOWERS_AFTER: &str = "followers_after";
+
+async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
     let body = message.body.as_deref().unwrap_or_default();
-    let event: TicketEvent = serde_json::from_str(body)
-        .map_err(|e| StoreError::Corrupt { key: "queue message".into(), source: Box::new(e) })?;
-    let span = tracing::info_span!("notify", ticket_id = %event.ticket_id, event = event.event_type.as_str());
-    notify(state, &event).instrument(span).await
+    let corrupt =
+        |e: serde_json::Error| StoreError::Corrupt { key: "queue message".into(), source: Box::new(e) };
+    let mut body: serde_json::Value = serde_json::from_str(body).map_err(corrupt)?;
+    let after = match body.as_object_mut().and_then(|fields| fields.remove(FOLLOWERS_AFTER)) {
+        None => None,
+        Some(value) => {
+            let cursor = value.as_str().and_then(town311::follower::cursor).map(str::to_owned);
+            // Starting over instead would re-read every follower before this point.
+            Some(cursor.ok_or_else(|| StoreError::Corrupt {
+                key: "queue message".into(),
+                source: "followers_after is not a follower key".into(),
+            })?)
+        }
+    };
+    let event: TicketEvent = serde_json::from_value(body).map_err(corrupt)?;
+    let span = tracing::info_span!(
+        "notify",
+        ticket_id = %event.ticket_id,
+        event = event.event_type.as_str(),
+        continuation = after.is_some()
+    );
+    notify_from(state, &event, after.as_deref()).instrument(span).await
 }
 
 /// One person to tell, on one channel, in one language.
@@ -86,54 +178,124 @@ struct Recipient {
     language: Language,
 }
 
-/// Tells everyone who hears about `event`'s ticket.
-pub async fn notify(state: &State, event: &TicketEvent) -> Result<(), StoreError> {
+/// What became of one recipient.
+enum Outcome {
+    Sent,
+    /// Sent before, or nothing to send them.
+    Skipped,
+    /// Refused for good; kept as undeliverable.
+    Undeliverable,
+    /// Failed for now; the claim was given back so the message's retry sends it.
+    Retry,
+}
+
+/// Tells everyone who hears about `event`'s ticket: the reporter and the first chunk of
+/// followers, leaving the rest on the queue.
+pub async fn notify(state: &State, event: &TicketEvent) -> Result<(), NotifyError> {
+    notify_from(state, event, None).await
+}
+
+/// Tells the followers after `after` (all of them and the reporter when `None`), a chunk at a
+/// time.
+pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>) -> Result<(), NotifyError> {
     if !event.public {
         return Ok(());
     }
     let Some(ticket) = state.tickets.get(&event.ticket_id).await? else { return Ok(()) };
     let history = state.tickets.history(&event.ticket_id).await?;
     let Some(entry) = history.iter().find(|e| e.version == event.ticket_version) else { return Ok(()) };
-    let recipients = recipients(state, &ticket, entry).await?;
-    if recipients.is_empty() {
-        return Ok(());
-    }
     let department = state.catalog.department(&entry.department).await?;
-    let mut sent = 0;
-    for recipient in &recipients {
-        if send(state, event, &ticket, entry, department.as_ref(), recipient).await? {
-            sent += 1;
+    let muted = state.deliveries.muted(&ticket.id).await?;
+    let mut after = after.map(str::to_owned);
+    let (mut sent, mut undeliverable, mut unsent, mut told) = (0, 0, 0, 0);
+    for _ in 0..MAX_CHUNKS_IN_PLACE {
+        let (recipients, next) = chunk(state, &ticket, entry, after.as_deref(), &muted).await?;
+        // The rest goes on the queue first: a slow chunk then delays no other.
+        let handed_on = match (&next, &state.work) {
+            (Some(next), Some(queue)) => {
+                hand_on(state, queue.as_ref(), event, next).await?;
+                true
+            }
+            _ => false,
+        };
+        for recipient in &recipients {
+            match send(state, event, &ticket, entry, department.as_ref(), recipient).await? {
+                Outcome::Sent => sent += 1,
+                Outcome::Skipped => {}
+                Outcome::Undeliverable => undeliverable += 1,
+                Outcome::Retry => unsent += 1,
+            }
+        }
+        told += recipients.len();
+        match next {
+            Some(next) if !handed_on => after = Some(next),
+            _ => break,
         }
     }
-    tracing::info!(recipients = recipients.len(), sent, "citizens notified");
-    Ok(())
+    tracing::info!(recipients = told, sent, undeliverable, unsent, "citizens notified");
+    if unsent > 0 { Err(NotifyError::Unsent(unsent)) } else { Ok(()) }
 }
 
-/// The reporter (who gave a contact) and the followers, each once, minus who unsubscribed.
-async fn recipients(
+/// The recipients of one chunk (the reporter, who gave a contact, with the first), each once,
+/// minus who unsubscribed; and the key to continue after, if more follow.
+async fn chunk(
     state: &State,
     ticket: &Ticket,
     entry: &HistoryEntry,
-) -> Result<Vec<Recipient>, StoreError> {
+    after: Option<&str>,
+    muted: &[String],
+) -> Result<(Vec<Recipient>, Option<String>), StoreError> {
     let mut recipients = Vec::new();
-    if let Some(contact) = Contact::of_reporter(&ticket.reporter) {
+    if after.is_none()
+        && let Some(contact) = Contact::of_reporter(&ticket.reporter)
+    {
         recipients.push(Recipient { contact, language: ticket.reporter.language });
     }
+    let mut next = None;
     if !matches!(entry.change, Change::Submitted { .. }) {
-        for follower in state.tickets.followers(&ticket.id).await? {
+        let page = state.tickets.followers_page(&ticket.id, after, CHUNK).await?;
+        for follower in page.followers {
             recipients.push(Recipient { contact: follower.contact, language: follower.language });
         }
+        next = page.next;
     }
-    let muted = state.deliveries.muted(&ticket.id).await?;
+    // A reporter who also follows, in a later chunk, is stopped by the delivery claim.
     let mut seen = std::collections::BTreeSet::new();
     recipients.retain(|r| {
         let key = r.contact.key();
         !muted.contains(&key) && seen.insert(key)
     });
-    Ok(recipients)
+    Ok((recipients, next))
 }
 
-/// Sends one recipient their notice, unless it went out before; whether it was sent now.
+/// Leaves the followers after `next` on the queue, once: the claim stops a redelivered chunk
+/// from starting a second continuation.
+async fn hand_on(
+    state: &State,
+    queue: &dyn WorkQueue,
+    event: &TicketEvent,
+    next: &str,
+) -> Result<(), StoreError> {
+    let claim_id = format!("{}#after#{next}", event.event_id);
+    let keep_until = state.clock.now() + Duration::days(REMEMBER_SENT_DAYS);
+    if !state.deliveries.claim(&claim_id, keep_until).await? {
+        return Ok(());
+    }
+    let queued = match continuation(event, next) {
+        Ok(body) => queue.enqueue(&body).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = queued {
+        if let Err(release) = state.deliveries.release(&claim_id).await {
+            tracing::error!(error = %town311::http::chain(&release), "could not give back a continuation's claim");
+        }
+        return Err(error);
+    }
+    tracing::info!("more followers: continued on the queue");
+    Ok(())
+}
+
+/// Sends one recipient their notice, unless it went out before.
 async fn send(
     state: &State,
     event: &TicketEvent,
@@ -141,7 +303,7 @@ async fn send(
     entry: &HistoryEntry,
     department: Option<&Department>,
     recipient: &Recipient,
-) -> Result<bool, StoreError> {
+) -> Result<Outcome, StoreError> {
     let public_url = state.config.public_url.as_deref();
     let context = Context {
         town: &state.config.town_name,
@@ -152,27 +314,28 @@ async fn send(
         status_url: public_url.map(|url| format!("{url}/status?id={}", ticket.id)),
         language: recipient.language,
     };
-    let Some(notice) = Notice::compose(&context) else { return Ok(false) };
+    let Some(notice) = Notice::compose(&context) else { return Ok(Outcome::Skipped) };
     let channel = recipient.contact.channel();
     if matches!(recipient.contact, Contact::Email(_))
         && (state.config.mail_from.is_none() || public_url.is_none())
     {
         tracing::warn!("no MAIL_FROM or PUBLIC_URL: emails cannot be sent");
-        return Ok(false);
+        return Ok(Outcome::Skipped);
     }
     let key = recipient.contact.key();
     let delivery_id = format!("{}#{key}", event.event_id);
     let now = state.clock.now();
-    if !state.deliveries.claim(&delivery_id, now + Duration::days(REMEMBER_SENT_DAYS)).await? {
+    let keep_until = now + Duration::days(REMEMBER_SENT_DAYS);
+    if !state.deliveries.claim(&delivery_id, keep_until).await? {
         tracing::info!(%channel, "sent before; not again");
-        return Ok(false);
+        return Ok(Outcome::Skipped);
     }
     let outcome = match &recipient.contact {
         Contact::Sms(phone) => state.messenger.send_sms(phone, &notice.sms).await,
         Contact::Email(address) => {
             let token = random_token(state.ids.as_ref()).map_err(|e| StoreError::unavailable("random", e))?;
-            let keep_until = now + Duration::days(UNSUBSCRIBE_LINK_DAYS);
-            state.deliveries.issue_unsubscribe(&token, &ticket.id, &key, keep_until).await?;
+            let link_until = now + Duration::days(UNSUBSCRIBE_LINK_DAYS);
+            state.deliveries.issue_unsubscribe(&token, &ticket.id, &key, link_until).await?;
             let unsubscribe_url =
                 format!("{}/citizen/v1/unsubscribe?token={token}", public_url.unwrap_or_default());
             let email = OutgoingEmail {
@@ -184,14 +347,23 @@ async fn send(
             state.messenger.send_email(&email).await
         }
     };
-    if let Err(error) = outcome {
-        if let Err(release) = state.deliveries.release(&delivery_id).await {
-            tracing::error!(error = %town311::http::chain(&release), "could not give back a failed delivery's claim");
+    match outcome {
+        Ok(()) => {
+            tracing::info!(%channel, language = recipient.language.as_str(), "notice sent");
+            Ok(Outcome::Sent)
         }
-        return Err(error);
+        // The claim stays, so no retry tries them again; the code says why, the address is not logged.
+        Err(SendError::Refused { code }) => {
+            tracing::warn!(%channel, code = code.as_str(), "recipient refused for good; kept as undeliverable");
+            state.deliveries.mark_undeliverable(&delivery_id, &code, keep_until).await?;
+            Ok(Outcome::Undeliverable)
+        }
+        Err(SendError::Failed(error)) => {
+            tracing::warn!(%channel, error = %town311::http::chain(&error), "send failed; it will be retried");
+            state.deliveries.release(&delivery_id).await?;
+            Ok(Outcome::Retry)
+        }
     }
-    tracing::info!(%channel, language = recipient.language.as_str(), "notice sent");
-    Ok(true)
 }
 
 #[cfg(test)]

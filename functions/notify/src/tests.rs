@@ -5,7 +5,7 @@ use town311::contact::{NotifyBy, Reporter, ReporterInput};
 use town311::follower::Follower;
 use town311::id::TicketId;
 use town311::lifecycle::{Action, Targets};
-use town311::memory::{MemoryStore, RecordingMessenger, Sent};
+use town311::memory::{MemoryQueue, MemoryStore, RecordingMessenger, Refusal, Sent};
 use town311::status::{Resolution, Status};
 use town311::ticket::Actor;
 
@@ -20,22 +20,25 @@ fn tomorrow() -> DateTime<Utc> {
 struct Fixture {
     store: Arc<MemoryStore>,
     messenger: Arc<RecordingMessenger>,
+    queue: Arc<MemoryQueue>,
     state: State,
 }
 
 async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
     let messenger = Arc::new(RecordingMessenger::default());
+    let queue = Arc::new(MemoryQueue::default());
     let state = State {
         config: town311::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
         messenger: messenger.clone(),
+        work: Some(queue.clone()),
         clock: Arc::new(FixedClock::at(at(20))),
         ids: Arc::new(OsRandom),
     };
-    Fixture { store, messenger, state }
+    Fixture { store, messenger, queue, state }
 }
 
 fn reporter(input: ReporterInput<'_>) -> Reporter {
@@ -191,4 +194,136 @@ async fn a_batch_reports_only_the_messages_that_failed() {
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, vec!["garbage"]);
     assert_eq!(f.messenger.sent().len(), 1);
+}
+
+fn message(id: &str, body: String) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.into());
+    m.body = Some(body);
+    m
+}
+
+/// Handles `bodies` as one batch of queue messages (ids `m0`, `m1`, …); the ids reported failed.
+async fn deliver(f: &Fixture, bodies: Vec<String>, context: lambda_runtime::Context) -> Vec<String> {
+    let mut event = SqsEvent::default();
+    event.records = bodies.into_iter().enumerate().map(|(n, body)| message(&format!("m{n}"), body)).collect();
+    let response = handle(&f.state, LambdaEvent::new(event, context)).await.unwrap();
+    response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+}
+
+async fn follow(f: &Fixture, ticket: &Ticket, email: Option<&str>, phone: Option<&str>) {
+    let contact = Contact::choose(None, email, phone).unwrap();
+    let follower =
+        Follower { ticket_id: ticket.id.clone(), contact, language: Language::En, since: at(14), via: None };
+    f.store.follow(&follower).await.unwrap();
+}
+
+fn recipients_of(sent: &[Sent]) -> Vec<String> {
+    let mut to: Vec<String> = sent
+        .iter()
+        .map(|s| match s {
+            Sent::Sms { to, .. } | Sent::Email { to, .. } => to.clone(),
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test]
+async fn a_recipient_refused_for_good_is_kept_undeliverable_and_the_others_still_hear() {
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    follow(&f, &ticket, None, Some("555-010-0000")).await;
+    follow(&f, &ticket, Some("luz@example.org"), None).await;
+    f.messenger.refuse("+15550100000", Refusal::Permanent);
+    let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    let body = serde_json::to_string(&TicketEvent::new(&scheduled)).unwrap();
+
+    let failed = deliver(&f, vec![body.clone()], Default::default()).await;
+    assert!(failed.is_empty(), "a refusal for good is no reason to redeliver: {failed:?}");
+    assert_eq!(recipients_of(&f.messenger.sent()), ["+15550107777", "luz@example.org"]);
+    let undeliverable = f.store.undeliverable();
+    assert_eq!(undeliverable.len(), 1, "{undeliverable:?}");
+    assert!(undeliverable.values().all(|code| code == "InvalidParameter"));
+
+    // A replay tries nobody again.
+    f.messenger.accept("+15550100000");
+    assert!(deliver(&f, vec![body], Default::default()).await.is_empty());
+    assert_eq!(f.messenger.sent().len(), 2);
+}
+
+#[tokio::test]
+async fn a_recipient_failing_for_now_is_retried_alone_after_the_others_heard() {
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    follow(&f, &ticket, Some("ana@example.org"), None).await;
+    follow(&f, &ticket, None, Some("555-010-0001")).await;
+    // The reporter is told first: their failure must not hold back the followers.
+    f.messenger.refuse("+15550107777", Refusal::Transient);
+    f.messenger.refuse("+15550100001", Refusal::Transient);
+    let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    let body = serde_json::to_string(&TicketEvent::new(&scheduled)).unwrap();
+
+    assert_eq!(deliver(&f, vec![body.clone()], Default::default()).await, ["m0"]);
+    assert_eq!(recipients_of(&f.messenger.sent()), ["ana@example.org"]);
+    assert!(f.store.undeliverable().is_empty());
+
+    f.messenger.accept("+15550107777");
+    assert_eq!(deliver(&f, vec![body.clone()], Default::default()).await, ["m0"], "one still fails");
+    assert_eq!(recipients_of(&f.messenger.sent()), ["+15550107777", "ana@example.org"]);
+    f.messenger.accept("+15550100001");
+    assert!(deliver(&f, vec![body], Default::default()).await.is_empty());
+    assert_eq!(
+        recipients_of(&f.messenger.sent()),
+        ["+15550100001", "+15550107777", "ana@example.org"],
+        "each exactly once"
+    );
+}
+
+#[tokio::test]
+async fn thousands_of_followers_are_told_once_each_in_chunks_across_invocations() {
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    for n in 0..2_500 {
+        follow(&f, &ticket, None, Some(&format!("+1555200{n:04}"))).await;
+    }
+    let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    let body = serde_json::to_string(&TicketEvent::new(&scheduled)).unwrap();
+
+    // SQS delivers the first message twice: still one chain of continuations.
+    let mut batch = vec![body.clone(), body];
+    let mut invocations = 0;
+    while !batch.is_empty() && invocations < 200 {
+        let before = f.messenger.sent().len();
+        assert!(deliver(&f, batch, Default::default()).await.is_empty());
+        let told = f.messenger.sent().len() - before;
+        assert!(told <= 2 * (CHUNK + 1), "one invocation told {told}");
+        invocations += 1;
+        batch = f.queue.take();
+        assert!(batch.len() <= 1, "one continuation at a time: {}", batch.len());
+    }
+    let to = recipients_of(&f.messenger.sent());
+    let mut unique = to.clone();
+    unique.dedup();
+    assert_eq!(to.len(), 2_501, "the reporter and every follower");
+    assert_eq!(unique.len(), to.len(), "nobody twice");
+    assert_eq!(invocations, 2_500 / CHUNK, "{invocations} invocations");
+}
+
+#[tokio::test]
+async fn a_message_there_is_no_time_for_goes_back_to_the_queue_untouched() {
+    let f = fixture().await;
+    let (_, first) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let body = serde_json::to_string(&TicketEvent::new(&first)).unwrap();
+    let mut context = lambda_runtime::Context::default();
+    context.deadline = u64::try_from((at(20) + Duration::seconds(5)).timestamp_millis()).unwrap();
+
+    let failed = deliver(&f, vec![body.clone(), body.clone()], context).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(f.messenger.sent().len(), 1, "the first message is always handled");
+    assert_eq!(f.queue.take(), [body], "the second waits for the next invocation");
 }

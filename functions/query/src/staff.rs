@@ -6,6 +6,7 @@ use chrono::{Duration, SecondsFormat};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use town311::follower::Follower;
 use town311::http::{self, ApiError};
 use town311::id::TicketId;
 use town311::listing::{Indexed, Queue, TicketFilter, Window};
@@ -25,6 +26,7 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
     let caller = http::caller(request)?;
     match http::route_key(request).unwrap_or_default() {
         "GET /staff/v1/tickets/{id}" => ticket(state, request, &caller).await,
+        "GET /staff/v1/tickets/{id}/followers" => followers(state, request, &caller).await,
         "GET /staff/v1/tickets" => queue(state, request, &caller).await,
         "GET /staff/v1/export.csv" => export(state, request, &caller).await,
         "GET /staff/v1/routing" => {
@@ -35,7 +37,8 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
     }
 }
 
-async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+/// The ticket the path names, if the caller may read it.
+async fn readable_ticket(state: &State, request: &Request, caller: &Caller) -> Result<Ticket, ApiError> {
     let not_found = || ApiError::NotFound("no such ticket".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
@@ -43,9 +46,45 @@ async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Res
     if !caller.can_read(&ticket.department) {
         return Err(ApiError::Forbidden(format!("ticket {id} belongs to a department you do not work")));
     }
-    let history = state.tickets.history(&id).await?;
-    let followers = state.tickets.followers(&id).await?;
+    Ok(ticket)
+}
+
+async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let ticket = readable_ticket(state, request, caller).await?;
+    let history = state.tickets.history(&ticket.id).await?;
+    // A ticket may have thousands of followers: the view shows the first page, the followers
+    // resource the rest.
+    let followers = state.tickets.followers_page(&ticket.id, None, DEFAULT_PAGE).await?;
     http::staff_ticket(StatusCode::OK, &ticket, &history, Some(&followers))
+}
+
+#[derive(Serialize)]
+struct FollowersAnswer<'a> {
+    followers: &'a [Follower],
+    /// Pass as `after` for the next page; absent on the last one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<&'a str>,
+}
+
+/// `GET /staff/v1/tickets/{id}/followers?after=&limit=`: one page of a ticket's followers.
+async fn followers(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let limit = match http::query_parameter(request, "limit") {
+        None => DEFAULT_PAGE,
+        Some(v) => {
+            v.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}"))
+            })?
+        }
+    };
+    let after = http::query_parameter(request, "after")
+        .map(|a| {
+            town311::follower::cursor(a)
+                .ok_or_else(|| ApiError::BadRequest("after must be the next of a previous page".into()))
+        })
+        .transpose()?;
+    let ticket = readable_ticket(state, request, caller).await?;
+    let page = state.tickets.followers_page(&ticket.id, after, limit).await?;
+    http::json(StatusCode::OK, &FollowersAnswer { followers: &page.followers, next: page.next.as_deref() })
 }
 
 #[derive(Serialize)]

@@ -197,3 +197,69 @@ async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
     let url = format!("https://311.millbrook.example/open311/v2/media/{visible}");
     assert_eq!(record[0]["media_url"], url.as_str());
 }
+
+fn staff_get(route: &str, path: &str, id: &str, query: &str, groups: &str) -> Request {
+    Invocation::new("GET", &format!("GET {route}"), path)
+        .path_parameter("id", id)
+        .query(query)
+        .claims(&[("username", "ana"), ("cognito:groups", groups)])
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_pages_the_rest() {
+    let (state, store) = state().await;
+    let ticket = stored_ticket(&store).await;
+    for n in 0..120 {
+        let contact =
+            town311::follower::Contact::choose(None, Some(&format!("f{n}@example.org")), None).unwrap();
+        let follower = town311::follower::Follower {
+            ticket_id: ticket.id.clone(),
+            contact,
+            language: Default::default(),
+            since: Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap(),
+            via: None,
+        };
+        store.follow(&follower).await.unwrap();
+    }
+    let id = ticket.id.to_string();
+    let view_path = format!("/staff/v1/tickets/{id}");
+    let (status, body) =
+        call(&state, staff_get("/staff/v1/tickets/{id}", &view_path, &id, "", "admin")).await;
+    assert_eq!(status, 200, "{body}");
+    let view: Value = serde_json::from_str(&body).unwrap();
+    let mut seen: Vec<String> =
+        view["followers"].as_array().unwrap().iter().map(|f| f["contact"]["address"].to_string()).collect();
+    assert_eq!(seen.len(), 50);
+    let mut next = view["followers_next"].as_str().unwrap().to_owned();
+
+    let route = "/staff/v1/tickets/{id}/followers";
+    let path = format!("/staff/v1/tickets/{id}/followers");
+    for (limit, expected, more) in [(60, 60, true), (200, 10, false)] {
+        let query = format!("after={next}&limit={limit}");
+        let (status, body) = call(&state, staff_get(route, &path, &id, &query, "viewer")).await;
+        assert_eq!(status, 200, "{body}");
+        let page: Value = serde_json::from_str(&body).unwrap();
+        let followers = page["followers"].as_array().unwrap();
+        assert_eq!(followers.len(), expected);
+        seen.extend(followers.iter().map(|f| f["contact"]["address"].to_string()));
+        assert_eq!(page.get("next").is_some(), more, "{body}");
+        next = page["next"].as_str().unwrap_or_default().to_owned();
+    }
+    let total = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!((total, seen.len()), (120, 120), "every follower once");
+
+    for query in ["limit=0", "limit=201", "limit=ten", "after=not-a-cursor"] {
+        let (status, body) = call(&state, staff_get(route, &path, &id, query, "admin")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+    let (status, _) = call(&state, staff_get(route, &path, &id, "", "dept-SAN")).await;
+    assert_eq!(status, 403, "another department's followers");
+    let (status, _) =
+        call(&state, staff_get(route, "/staff/v1/tickets/ZZZZ-ZZZZ/followers", "ZZZZ-ZZZZ", "", "admin"))
+            .await;
+    assert_eq!(status, 404);
+}

@@ -272,6 +272,7 @@ fn function_config(
         public_url: Some(get("PublicUrl")).filter(|u| !u.is_empty()),
         mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
         dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
+        notify_queue_url: provisioned.queues.get("NotifyQueue").map(|q| q.url.clone()),
     })
 }
 

@@ -14,6 +14,7 @@
 //! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
 //! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
 //! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
+//! | continuation | `DELIVERY#<event id>#after#<contact hash>` | `DELIVERY` | –                   | –                                    |
 //! | mute       | `TICKET#<id>`   | `MUTE#<contact hash>`   | –                                       | –                                    |
 //! | unsubscribe link | `UNSUB#<token>` | `UNSUB`           | –                                       | –                                    |
 //! | upload     | `UPLOAD#<id>`   | `UPLOAD`                | –                                       | –                                    |
@@ -23,7 +24,9 @@
 //! every ticket), gsi4 (`ASSIGNEE#<user>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`), and gsi6,
 //! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`) for those with a point.
 //! Idempotency records, published-event marks, delivery claims and unsubscribe links expire
-//! through TTL (`expires_at`).
+//! through TTL (`expires_at`). A delivery whose recipient was refused for good keeps its claim
+//! with the service's code (`undeliverable`); a continuation claim marks the rest of a large
+//! fan-out as handed to the notify queue once.
 //!
 //! Month partitions are UTC. Every access is a key lookup or a Query on a key; nothing scans.
 //! template.yaml declares the same keys and indexes.
@@ -760,6 +763,51 @@ impl TicketStore for DynamoTable {
         Ok(items.into_iter().map(|i| i.follower).collect())
     }
 
+    async fn followers_page(
+        &self,
+        id: &TicketId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<crate::follower::FollowerPage, StoreError> {
+        // Contact keys are fixed-width hex, so `<after>~` sorts right after `after` and before
+        // any longer key; one more than `limit` tells whether a next page exists.
+        let from = after.map_or_else(|| "FOLLOWER#".to_owned(), |a| format!("FOLLOWER#{a}~"));
+        if from.len() > MAX_SORT_KEY {
+            return Ok(crate::follower::FollowerPage::default());
+        }
+        let wanted = limit.saturating_add(1);
+        let mut followers = Vec::new();
+        let mut start: Option<Item> = None;
+        // Each response is at most 1 MB (thousands of followers); a page needs one or two.
+        for _ in 0..8 {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(ticket_pk(id)))
+                .expression_attribute_values(":from", s(from.clone()))
+                .expression_attribute_values(":to", s("FOLLOWER#~"))
+                .limit(i32::try_from(wanted - followers.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable("Query"))?;
+            for item in output.items.unwrap_or_default() {
+                followers
+                    .push(decode::<FollowerItem>(item, &format!("{}/FOLLOWER#", ticket_pk(id)))?.follower);
+            }
+            start = output.last_evaluated_key.filter(|k| !k.is_empty());
+            if followers.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        let more = followers.len() > limit;
+        followers.truncate(limit);
+        let next = if more { followers.last().map(|f| f.contact.key()) } else { None };
+        Ok(crate::follower::FollowerPage { followers, next })
+    }
+
     async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
         let item = self.get_item::<ReplayItem>(format!("IDEMPOTENCY#{key_hash}"), "IDEMPOTENCY").await?;
         // TTL deletion lags expiry by up to days; an expired key counts as gone.
@@ -1047,6 +1095,16 @@ struct MuteItem {
     at: DateTime<Utc>,
 }
 
+/// A delivery claim kept for good: the recipient was refused, with the service's code.
+#[derive(Serialize, Deserialize)]
+struct UndeliverableItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    expires_at: i64,
+    undeliverable: String,
+}
+
 #[derive(Serialize, Deserialize)]
 struct UnsubscribeItem {
     pk: String,
@@ -1093,6 +1151,22 @@ impl Deliveries for DynamoTable {
             .await
             .map_err(unavailable("DeleteItem"))?;
         Ok(())
+    }
+
+    async fn mark_undeliverable(
+        &self,
+        delivery_id: &str,
+        code: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.put_item(encode(&UndeliverableItem {
+            pk: format!("DELIVERY#{delivery_id}"),
+            sk: "DELIVERY".to_owned(),
+            entity: "delivery".to_owned(),
+            expires_at: keep_until.timestamp(),
+            undeliverable: code.to_owned(),
+        })?)
+        .await
     }
 
     async fn mute(

@@ -1,12 +1,27 @@
 //! Sending citizens their notices: SMS by SNS direct publish to the phone number (SNS handles
 //! STOP replies and its opt-out list), email through SES as a raw MIME message (so it carries
 //! the one-click unsubscribe headers).
+//!
+//! A failure is a refusal of the recipient for good ([`SendError::Refused`]) only when the
+//! service says this one message can never be sent, so retrying would only block the others:
+//! - SNS Publish: `InvalidParameter` and `ParameterValueInvalid` (a number SNS cannot send to).
+//! - SES SendEmail: `MessageRejected` (the message to this address is refused; in the SES
+//!   sandbox, an address that is not verified) and `BadRequest` (an address SES cannot parse).
+//!
+//! Everything else may succeed later and is retried: throttling (`Throttled`,
+//! `TooManyRequests`, `LimitExceeded`), 5xx and internal errors, timeouts and connection
+//! failures, and refusals of the whole account or sender, which the operator fixes and which
+//! would otherwise mark every recipient undeliverable (`AuthorizationError`, KMS errors,
+//! `AccountSuspended`, `SendingPaused`, `MailFromDomainNotVerified`, `NotFound`). SNS drops
+//! SMS to numbers on its opt-out list without an error, and SES accepts mail to addresses on
+//! the suppression list and reports a bounce later: neither reaches this code.
 
 use crate::contact::Phone;
-use crate::ports::{Messenger, OutgoingEmail, StoreError};
+use crate::ports::{Messenger, OutgoingEmail, SendError, StoreError};
 use async_trait::async_trait;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
 
 /// SMS through SNS, email through SES.
@@ -33,7 +48,7 @@ impl AwsMessenger {
 
 #[async_trait]
 impl Messenger for AwsMessenger {
-    async fn send_sms(&self, to: &Phone, text: &str) -> Result<(), StoreError> {
+    async fn send_sms(&self, to: &Phone, text: &str) -> Result<(), SendError> {
         let transactional = MessageAttributeValue::builder()
             .data_type("String")
             .string_value("Transactional")
@@ -46,11 +61,16 @@ impl Messenger for AwsMessenger {
             .message_attributes("AWS.SNS.SMS.SMSType", transactional)
             .send()
             .await
-            .map_err(|e| StoreError::unavailable("Publish", e))?;
+            .map_err(|e| {
+                let refused = e.as_service_error().is_some_and(|e| {
+                    e.is_invalid_parameter_exception() || e.is_invalid_parameter_value_exception()
+                });
+                classify(refused, e, "Publish")
+            })?;
         Ok(())
     }
 
-    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), StoreError> {
+    async fn send_email(&self, email: &OutgoingEmail) -> Result<(), SendError> {
         let from = self
             .from
             .as_deref()
@@ -74,7 +94,27 @@ impl Messenger for AwsMessenger {
             .content(EmailContent::builder().raw(message).build())
             .send()
             .await
-            .map_err(|e| StoreError::unavailable("SendEmail", e))?;
+            .map_err(|e| {
+                let refused = e
+                    .as_service_error()
+                    .is_some_and(|e| e.is_message_rejected() || e.is_bad_request_exception());
+                classify(refused, e, "SendEmail")
+            })?;
         Ok(())
+    }
+}
+
+/// A service's answer keeps only its error code (its message may quote the address, which
+/// must not reach a log); a failure to get an answer (timeout, connection) keeps its cause.
+fn classify<E, R>(refused: bool, error: SdkError<E, R>, operation: &'static str) -> SendError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = error.as_service_error().map(|e| e.code().unwrap_or("unknown").to_owned());
+    match code {
+        Some(code) if refused => SendError::Refused { code },
+        Some(code) => StoreError::unavailable(operation, format!("service error {code}")).into(),
+        None => StoreError::unavailable(operation, error).into(),
     }
 }

@@ -257,6 +257,9 @@ struct StaffTicket<'a> {
     history: &'a [crate::ticket::HistoryEntry],
     #[serde(skip_serializing_if = "Option::is_none")]
     followers: Option<&'a [crate::follower::Follower]>,
+    /// Where the next page of followers starts, when there are more than the first page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    followers_next: Option<&'a str>,
 }
 
 /// The routing rules as staff read them, with their version as the `ETag`.
@@ -269,14 +272,20 @@ pub fn routing_rules(rules: &crate::routing::RoutingRules) -> Result<Response<Bo
 }
 
 /// The staff API's answer for one ticket, its version as the ETag the next write names;
-/// `followers` when the answer is the ticket's full view.
+/// the first page of `followers` when the answer is the ticket's full view.
 pub fn staff_ticket(
     status: StatusCode,
     ticket: &crate::ticket::Ticket,
     history: &[crate::ticket::HistoryEntry],
-    followers: Option<&[crate::follower::Follower]>,
+    followers: Option<&crate::follower::FollowerPage>,
 ) -> Result<Response<Body>, ApiError> {
-    let mut response = json(status, &StaffTicket { ticket, history, followers })?;
+    let answer = StaffTicket {
+        ticket,
+        history,
+        followers: followers.map(|page| page.followers.as_slice()),
+        followers_next: followers.and_then(|page| page.next.as_deref()),
+    };
+    let mut response = json(status, &answer)?;
     if let Ok(etag) = format!("\"{}\"", ticket.version).parse() {
         response.headers_mut().insert(header::ETAG, etag);
     }

@@ -128,6 +128,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         catalog: store.clone(),
         deliveries: store.clone(),
         messenger: Arc::new(RecordingMessenger::default()),
+        work: None,
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
     };
@@ -386,6 +387,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             catalog: catalogs[3].clone(),
             deliveries: table.clone(),
             messenger: messenger.clone(),
+            work: None,
             clock: Arc::new(SystemClock),
             ids: Arc::new(OsRandom),
         },
