@@ -197,3 +197,82 @@ async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
     let url = format!("https://311.millbrook.example/open311/v2/media/{visible}");
     assert_eq!(record[0]["media_url"], url.as_str());
 }
+
+fn listing(document: &str, raw_query: &str) -> Request {
+    Invocation::new("GET", "GET /open311/v2/{document}", &format!("/open311/v2/{document}"))
+        .path_parameter("document", document)
+        .query(raw_query)
+        .into_request()
+        .unwrap()
+}
+
+fn staff_get(route: &str, raw_query: &str) -> Request {
+    Invocation::new("GET", &format!("GET {route}"), route)
+        .claims(&[("username", "bo"), ("cognito:groups", "[dept-DPW]")])
+        .query(raw_query)
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn dates_past_the_calendar_are_400_lists_naming_the_parameter() {
+    let (state, _) = state().await;
+    for (document, query, name) in [
+        ("requests.json", "end_date=-262143-01-15", "end_date"),
+        ("requests.json", "start_date=%2B262142-12-31", "start_date"),
+        ("requests.json", "updated_after=%2B262142-12-31T23:59:59", "updated_after"),
+        ("requests.json", "updated_before=-262143-01-15", "updated_before"),
+        ("servicerequestupdates.json", "start_date=%2B262142-12-31", "start_date"),
+        ("servicerequestupdates.json", "end_date=-262143-01-15", "end_date"),
+    ] {
+        let (status, body) = call(&state, listing(document, query)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let errors: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(errors[0]["code"], 400);
+        assert!(errors[0]["description"].as_str().unwrap().starts_with(name), "{body}");
+    }
+    let (status, body) = call(&state, listing("requests.xml", "end_date=-262143-01-15")).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<errors><error><code>400</code><description>end_date"), "{body}");
+}
+
+#[tokio::test]
+async fn hostile_staff_queue_and_export_parameters_are_400() {
+    let (state, _) = state().await;
+    for (route, query) in [
+        ("/staff/v1/tickets", "updated_since=-262143-01-15"),
+        ("/staff/v1/tickets", "updated_since=%2B262142-12-31"),
+        ("/staff/v1/tickets", "limit=18446744073709551616"),
+        ("/staff/v1/tickets", "limit=-0"),
+        ("/staff/v1/tickets", "after=%E2%80%A8%23%FF"),
+        ("/staff/v1/tickets", "after=2026-11-22T00:00:00Z"),
+        ("/staff/v1/tickets", "status=%F0%9F%92%A5"),
+        ("/staff/v1/tickets", "overdue=NaN"),
+        ("/staff/v1/export.csv", "start_date=%2B262142-12-31"),
+        ("/staff/v1/export.csv", "end_date=-262143-01-15"),
+    ] {
+        let (status, body) = call(&state, staff_get(route, query)).await;
+        assert_eq!(status, 400, "{route}?{query}: {body}");
+    }
+    let (status, _) =
+        call(&state, staff_get("/staff/v1/tickets", "after=2026-11-22T00:00:00.000Z%23K7QM-3XPR")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn hostile_nearby_points_and_radii_are_400() {
+    let (state, _) = state().await;
+    for query in [
+        "service_code=POTHOLE&lat=NaN&long=0",
+        "service_code=POTHOLE&lat=0&long=inf",
+        "service_code=POTHOLE&lat=-inf&long=0",
+        "service_code=POTHOLE&lat=1e400&long=0",
+        "service_code=POTHOLE&lat=42&long=-72&radius=NaN",
+        "service_code=POTHOLE&lat=42&long=-72&radius=4294967296",
+        "service_code=POTHOLE&lat=42&long=-72&radius=-0",
+    ] {
+        let request = Invocation::new("GET", nearby::ROUTE, "/citizen/v1/nearby").query(query).into_request();
+        let (status, body) = call(&state, request.unwrap()).await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+}
