@@ -53,6 +53,8 @@ fn cell_degrees(precision: usize) -> (f64, f64) {
 /// Every geohash cell of `precision` characters that a circle of `radius_m` around `center`
 /// touches (those of its bounding box), without repeats.
 pub fn cells_around(center: GeoPoint, radius_m: f64, precision: usize) -> Vec<String> {
+    // A NaN radius would never reach the loops' ends; a negative one means just the center.
+    let radius_m = if radius_m.is_nan() { 0.0 } else { radius_m.max(0.0) };
     let dlat = (radius_m / EARTH_RADIUS_M).to_degrees();
     let cos = center.lat().to_radians().cos().max(0.01);
     let dlong = (dlat / cos).min(180.0);
@@ -190,6 +192,14 @@ mod tests {
             p(-90.0 + ((42.0 + 90.0) / dlat).round() * dlat, -180.0 + ((109.0_f64) / dlong).round() * dlong);
         let cells = cells_around(corner, 60.0, 6);
         assert_eq!(cells.len(), 4, "{cells:?}");
+    }
+
+    #[test]
+    fn radii_that_are_not_distances_take_the_center_cell() {
+        let center = p(42.26, -71.80);
+        for radius in [f64::NAN, -1.0, f64::NEG_INFINITY, -0.0] {
+            assert_eq!(cells_around(center, radius, 6), vec![geohash(center, 6)], "{radius}");
+        }
     }
 
     fn square_with_hole() -> Polygon {

@@ -181,9 +181,10 @@ fn decode_component(raw: &[u8]) -> Result<String, FormError> {
         match raw[i] {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = raw.get(i + 1..i + 3).ok_or(FormError::Malformed)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| FormError::Malformed)?;
-                bytes.push(u8::from_str_radix(hex, 16).map_err(|_| FormError::Malformed)?);
+                // Two hex digits exactly: `from_str_radix` alone would also take `%+1` as 1.
+                let digit = |at: usize| raw.get(at).and_then(|b| char::from(*b).to_digit(16));
+                let (high, low) = digit(i + 1).zip(digit(i + 2)).ok_or(FormError::Malformed)?;
+                bytes.push(u8::try_from(high * 16 + low).map_err(|_| FormError::Malformed)?);
                 i += 2;
             }
             b => bytes.push(b),
@@ -253,6 +254,9 @@ mod tests {
         assert!(matches!(Form::parse_urlencoded(b"a=%4"), Err(FormError::Malformed)));
         assert!(matches!(Form::parse_urlencoded(b"a=%zz"), Err(FormError::Malformed)));
         assert!(matches!(Form::parse_urlencoded(b"a=\xff"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%+1"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%-1"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%\xc3\xa9"), Err(FormError::Malformed)));
     }
 
     #[test]
