@@ -266,4 +266,51 @@ mod tests {
         assert_eq!(f.get("x"), Some("a=b"));
         assert_eq!(f.get("e"), None);
     }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        /// Bodies made of the pieces a form decoder meets, in any order.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                prop::sample::select(vec![
+                    "&",
+                    "=",
+                    "+",
+                    "%",
+                    "%2",
+                    "%C3",
+                    "%A9",
+                    "%FF",
+                    "%+1",
+                    "lat",
+                    "long",
+                    "service_code"
+                ])
+                .prop_map(|p| p.as_bytes().to_vec()),
+                hostile::text().prop_map(String::into_bytes),
+                any::<Vec<u8>>(),
+            ];
+            prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_a_form_or_malformed(body in body()) {
+                if let Ok(form) = Form::parse_urlencoded(&body) {
+                    let _ = form.new_request(Channel::Web);
+                    let _ = form.answers();
+                }
+            }
+
+            #[test]
+            fn any_field_values_are_a_request_or_refused(values in prop::collection::vec(hostile::text(), 8)) {
+                let names = ["service_code", "lat", "long", "email", "phone", "notify_by", "language", "media_url"];
+                let pairs = names.iter().zip(values).map(|(n, v)| ((*n).to_owned(), v)).collect();
+                let _ = Form::from_pairs(pairs).new_request(Channel::Web);
+            }
+        }
+    }
 }

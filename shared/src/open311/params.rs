@@ -341,4 +341,52 @@ mod tests {
             Err(ParamError::Window(WindowError::Reversed { .. }))
         ));
     }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        const NAMES: [&str; 9] = [
+            "start_date",
+            "end_date",
+            "updated_after",
+            "updated_before",
+            "page",
+            "page_size",
+            "status",
+            "extensions",
+            "service_request_id",
+        ];
+
+        proptest! {
+            #[test]
+            fn any_text_is_read_as_a_date_in_range_or_not_at_all(text in hostile::text()) {
+                if let Some(at) = datetime(&text, TZ) {
+                    prop_assert!(YEARS.contains(&at.year()), "{text} read as {at}");
+                }
+            }
+
+            #[test]
+            fn a_date_out_of_range_is_refused_by_name(text in hostile::date_like(), pick in 0usize..4) {
+                let name = NAMES[pick];
+                let outcome = parse(&[(name, text.as_str())]);
+                match read_datetime(&text, TZ) {
+                    Err(Unread::OutOfRange) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::OutOfRange(name))),
+                    Err(Unread::Unreadable) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::Datetime(name))),
+                    Ok(_) => {}
+                }
+            }
+
+            #[test]
+            fn no_listing_parameters_panic(values in prop::collection::vec(hostile::text(), NAMES.len())) {
+                let pairs: Vec<(&str, &str)> = NAMES.iter().copied().zip(values.iter().map(String::as_str)).collect();
+                for used in 0..=pairs.len() {
+                    let _ = parse(&pairs[..used]);
+                }
+                let _ = window_of(&pairs[..2]);
+                let _ = extensions(Some(&values[0]));
+            }
+        }
+    }
 }
