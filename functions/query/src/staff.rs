@@ -144,7 +144,7 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
 
 /// The `after` of a queue page: a `next` handed out before (`<timestamp>#<ticket>`). Anything
 /// else is refused here, rather than sent on as a sort-key bound the table would refuse (503).
-fn cursor(after: &str) -> Result<&str, ApiError> {
+pub(crate) fn cursor(after: &str) -> Result<&str, ApiError> {
     let refused = || ApiError::BadRequest("after must be the next value of a previous page".into());
     let (at, id) = after.split_once('#').ok_or_else(refused)?;
     let readable = chrono::DateTime::parse_from_rfc3339(at).is_ok()

@@ -276,3 +276,86 @@ async fn hostile_nearby_points_and_radii_are_400() {
         assert_eq!(status, 400, "{query}: {body}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a query parameter may hold: any unicode, and the extreme values parsers meet.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            prop::sample::select(vec![
+                "NaN",
+                "inf",
+                "-inf",
+                "-0",
+                "1e400",
+                "18446744073709551616",
+                "-262143-01-15",
+                "+262142-12-31",
+                "+262142-12-31T23:59:59",
+                "9999-12-31T23:59:59-23:59",
+                "0000-01-01T00:00:00+23:59",
+                "2026-11-22T00:00:00Z#K7QM-3XPR",
+                "true",
+                "open",
+                "DPW",
+                "POTHOLE",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    fn encoded(pairs: &[(&str, String)]) -> String {
+        let encode = |text: &str| text.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+        pairs.iter().map(|(name, value)| format!("{name}={}", encode(value))).collect::<Vec<_>>().join("&")
+    }
+
+    /// Every route of this function, with the parameters it reads.
+    const ROUTES: [(&str, &str, &[&str]); 5] = [
+        (
+            "GET /open311/v2/{document}",
+            "requests.json",
+            &["start_date", "end_date", "updated_after", "updated_before", "page", "page_size", "status"],
+        ),
+        ("GET /open311/v2/{document}", "servicerequestupdates.xml", &["start_date", "end_date"]),
+        (
+            "GET /staff/v1/tickets",
+            "",
+            &["limit", "after", "updated_since", "overdue", "status", "department", "state", "assignee"],
+        ),
+        ("GET /staff/v1/export.csv", "", &["start_date", "end_date"]),
+        ("GET /citizen/v1/nearby", "", &["service_code", "lat", "long", "radius"]),
+    ];
+
+    proptest! {
+        #[test]
+        fn any_query_is_answered_without_a_server_error(
+            route in 0..ROUTES.len(),
+            values in prop::collection::vec(value(), 8),
+            used in 0usize..=8,
+        ) {
+            let (key, document, names) = ROUTES[route];
+            let pairs: Vec<(&str, String)> = names.iter().copied().zip(values).take(used).collect();
+            let path = key.trim_start_matches("GET ").replace("{document}", document);
+            let mut invocation = Invocation::new("GET", key, &path)
+                .claims(&[("username", "bo"), ("cognito:groups", "[dept-DPW]")])
+                .query(&encoded(&pairs));
+            if !document.is_empty() {
+                invocation = invocation.path_parameter("document", document);
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let (status, body) = runtime.block_on(async {
+                let (state, _) = state().await;
+                call(&state, invocation.into_request().unwrap()).await
+            });
+            prop_assert!(status < 500, "{key} {pairs:?}: {status} {body}");
+        }
+
+        #[test]
+        fn any_cursor_is_followed_or_refused(after in any::<String>()) {
+            let _ = staff::cursor(&after);
+        }
+    }
+}
