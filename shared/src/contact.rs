@@ -308,4 +308,24 @@ mod tests {
         let shown = format!("{r:?} {:?} {:?}", r.email, r.phone);
         assert!(!shown.contains("Ana") && !shown.contains("ana@") && !shown.contains("555"));
     }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn contact_fields_never_panic(text in hostile::text()) {
+                if let Ok(phone) = Phone::parse(&text) {
+                    let digits = phone.as_str().strip_prefix('+').unwrap_or_default();
+                    prop_assert!((8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()));
+                }
+                if let Ok(email) = Email::parse(&text) {
+                    prop_assert!(email.as_str().len() <= 254 && email.as_str().contains('@'));
+                }
+                let _ = (NotifyBy::parse(&text), Language::parse(&text));
+            }
+        }
+    }
 }

@@ -53,6 +53,8 @@ fn cell_degrees(precision: usize) -> (f64, f64) {
 /// Every geohash cell of `precision` characters that a circle of `radius_m` around `center`
 /// touches (those of its bounding box), without repeats.
 pub fn cells_around(center: GeoPoint, radius_m: f64, precision: usize) -> Vec<String> {
+    // A NaN radius would never reach the loops' ends; a negative one means just the center.
+    let radius_m = if radius_m.is_nan() { 0.0 } else { radius_m.max(0.0) };
     let dlat = (radius_m / EARTH_RADIUS_M).to_degrees();
     let cos = center.lat().to_radians().cos().max(0.01);
     let dlong = (dlat / cos).min(180.0);
@@ -192,6 +194,14 @@ mod tests {
         assert_eq!(cells.len(), 4, "{cells:?}");
     }
 
+    #[test]
+    fn radii_that_are_not_distances_take_the_center_cell() {
+        let center = p(42.26, -71.80);
+        for radius in [f64::NAN, -1.0, f64::NEG_INFINITY, -0.0] {
+            assert_eq!(cells_around(center, radius, 6), vec![geohash(center, 6)], "{radius}");
+        }
+    }
+
     fn square_with_hole() -> Polygon {
         Polygon {
             rings: vec![
@@ -233,5 +243,35 @@ mod tests {
         assert!(u.covers(p(2.0, 0.5)));
         assert!(u.covers(p(2.5, 2.5)));
         assert!(u.covers(p(1.0, 1.5)), "on the notch's edge");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn point() -> impl Strategy<Value = GeoPoint> {
+            (-90.0..=90.0f64, -180.0..=180.0f64).prop_map(|(lat, long)| p(lat, long))
+        }
+
+        fn radius() -> impl Strategy<Value = f64> {
+            prop_oneof![0.0..300.0f64, Just(f64::NAN), Just(-0.0), Just(-1.0), Just(f64::MIN)]
+        }
+
+        proptest! {
+            #[test]
+            fn cells_of_any_point_and_radius_are_few_and_well_formed(center in point(), radius in radius()) {
+                let cells = cells_around(center, radius, 6);
+                // Near the poles a circle spans many cells of longitude; still a bounded few.
+                prop_assert!(!cells.is_empty() && cells.len() <= 200, "{}", cells.len());
+                prop_assert!(cells.iter().all(|c| c.len() == 6 && c.bytes().all(|b| BASE32.contains(&b))));
+            }
+
+            #[test]
+            fn geohashes_and_distances_of_any_points(a in point(), b in point(), precision in any::<usize>()) {
+                prop_assert_eq!(geohash(a, precision).len(), precision.clamp(1, 12));
+                let d = distance_m(a, b);
+                prop_assert!(d.is_finite() && d >= 0.0, "{d}");
+            }
+        }
     }
 }

@@ -141,4 +141,39 @@ mod tests {
         assert!(TicketId::parse("").is_err());
         assert!(TicketId::parse("ÄÄÄÄ-ÄÄÄÄ").is_err());
     }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_is_a_canonical_ticket_number_or_refused(text in hostile::text()) {
+                if let Ok(id) = TicketId::parse(&text) {
+                    prop_assert_eq!(id.as_str().len(), 9);
+                    prop_assert_eq!(TicketId::parse(id.as_str()), Ok(id.clone()));
+                }
+            }
+
+            #[test]
+            fn typed_numbers_survive_case_dashes_and_spaces(bits in 0u64..(1 << 40), lower in any::<bool>()) {
+                let id = TicketId::generate(&Fixed(bits)).unwrap();
+                let typed = if lower { id.as_str().to_lowercase().replace('-', " ") } else { id.as_str().replace('-', "") };
+                prop_assert_eq!(TicketId::parse(&typed), Ok(id));
+            }
+        }
+
+        struct Fixed(u64);
+
+        impl IdSource for Fixed {
+            fn fill(&self, bytes: &mut [u8]) -> Result<(), getrandom::Error> {
+                let be = self.0.to_be_bytes();
+                for (byte, value) in bytes.iter_mut().zip(be.iter().skip(8 - 5)) {
+                    *byte = *value;
+                }
+                Ok(())
+            }
+        }
+    }
 }

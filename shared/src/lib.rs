@@ -33,5 +33,7 @@ pub mod status;
 pub mod telemetry;
 pub mod ticket;
 
+#[cfg(test)]
+mod hostile;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;

@@ -206,4 +206,25 @@ mod tests {
         assert!(!StatusFilter::Open.matches(Status::Closed));
         assert!(StatusFilter::Closed.matches(Status::Closed));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+            let edges = prop::sample::select(vec![DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC]);
+            let seconds = (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp())
+                .prop_filter_map("in chrono's calendar", |s| DateTime::from_timestamp(s, 0));
+            prop_oneof![edges, seconds]
+        }
+
+        proptest! {
+            #[test]
+            fn any_two_instants_are_a_short_window_or_refused(from in instant(), to in instant()) {
+                if let Ok(window) = Window::new(from, to, ("a", "b")) {
+                    prop_assert!((1..=4).contains(&window.months().len()));
+                }
+            }
+        }
+    }
 }

@@ -154,4 +154,22 @@ mod tests {
         assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 91, "long": 0}"#).is_err());
         assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 45, "long": 0}"#).is_ok());
     }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_lat_and_long_is_a_finite_point_or_refused(lat in hostile::text(), long in hostile::text()) {
+                if let Ok(Some(point)) = GeoPoint::parse(Some(&lat), Some(&long)) {
+                    prop_assert!(point.lat().is_finite() && (-90.0..=90.0).contains(&point.lat()));
+                    prop_assert!(point.long().is_finite() && (-180.0..=180.0).contains(&point.long()));
+                }
+                let _ = GeoPoint::parse(Some(&lat), None);
+                let _ = Location::new(None, Some(&lat), Some(&long));
+            }
+        }
+    }
 }

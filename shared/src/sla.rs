@@ -95,12 +95,16 @@ impl BusinessCalendar {
 }
 
 /// A wall-clock time in the town as an instant; a time that a clock change skips is read as
-/// the moment after it, one it repeats as the first.
-fn to_utc(timezone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+/// the moment after it, one it repeats as the first. `None` only past the ends of chrono's
+/// calendar (a typed date may reach them: the hour is added checked).
+pub(crate) fn to_utc(timezone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     let mapped = timezone.from_local_datetime(&local);
     mapped
         .earliest()
-        .or_else(|| timezone.from_local_datetime(&(local + chrono::Duration::hours(1))).earliest())
+        .or_else(|| {
+            let later = local.checked_add_signed(chrono::Duration::hours(1))?;
+            timezone.from_local_datetime(&later).earliest()
+        })
         .map(|at| at.with_timezone(&Utc))
 }
 

@@ -123,8 +123,7 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
     let now = state.clock.now();
     if let Some(since) = http::query_parameter(request, "updated_since") {
         // Recently updated, across the departments the caller reads (or the one named).
-        let from = params::datetime(since, state.config.timezone)
-            .ok_or_else(|| ApiError::BadRequest("updated_since must be a date and time".into()))?;
+        let from = params::date_parameter("updated_since", since, state.config.timezone)?;
         let window = Window::new(from, now, ("updated_since", "now"))
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let named =
@@ -171,7 +170,8 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
         };
         Queue::Department { department: department(request, caller)?, open }
     };
-    let page = state.tickets.queue(&queue, limit, http::query_parameter(request, "after")).await?;
+    let after = http::query_parameter(request, "after").map(cursor).transpose()?;
+    let page = state.tickets.queue(&queue, limit, after).await?;
     // An assignee's queue may span departments; show only what the caller may read.
     let tickets: Vec<Ticket> = page
         .tickets
@@ -179,6 +179,16 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
         .filter(|t| caller.can_read(&t.department) && status.is_none_or(|s| t.status == s))
         .collect();
     http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: page.next })
+}
+
+/// The `after` of a queue page: a `next` handed out before (`<timestamp>#<ticket>`). Anything
+/// else is refused here, rather than sent on as a sort-key bound the table would refuse (503).
+pub(crate) fn cursor(after: &str) -> Result<&str, ApiError> {
+    let refused = || ApiError::BadRequest("after must be the next value of a previous page".into());
+    let (at, id) = after.split_once('#').ok_or_else(refused)?;
+    let readable = chrono::DateTime::parse_from_rfc3339(at).is_ok()
+        && TicketId::parse(id).is_ok_and(|parsed| parsed.as_str() == id);
+    if readable { Ok(after) } else { Err(refused()) }
 }
 
 /// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
@@ -249,7 +259,19 @@ async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Res
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, cursor};
+
+    #[test]
+    fn only_cursors_of_earlier_pages_are_followed() {
+        assert!(cursor("2026-11-22T14:30:00.000Z#K7QM-3XPR").is_ok());
+        assert!(cursor("2026-11-22T14:30:00+00:00#K7QM-3XPR").is_ok());
+        for hostile in
+            ["", "#", "x#K7QM-3XPR", "2026-11-22T14:30:00Z#k7qm3xpr", "2026-11-22T14:30:00Z", "é#é"]
+        {
+            assert!(cursor(hostile).is_err(), "{hostile}");
+        }
+        assert!(cursor(&"9".repeat(5000)).is_err());
+    }
 
     #[test]
     fn csv_cells_are_quoted_and_never_formulas() {

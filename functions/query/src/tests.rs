@@ -198,11 +198,27 @@ async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
     assert_eq!(record[0]["media_url"], url.as_str());
 }
 
-fn staff_get(route: &str, path: &str, id: &str, query: &str, groups: &str) -> Request {
+fn staff_ticket_get(route: &str, path: &str, id: &str, query: &str, groups: &str) -> Request {
     Invocation::new("GET", &format!("GET {route}"), path)
         .path_parameter("id", id)
         .query(query)
         .claims(&[("username", "ana"), ("cognito:groups", groups)])
+        .into_request()
+        .unwrap()
+}
+
+fn listing(document: &str, raw_query: &str) -> Request {
+    Invocation::new("GET", "GET /open311/v2/{document}", &format!("/open311/v2/{document}"))
+        .path_parameter("document", document)
+        .query(raw_query)
+        .into_request()
+        .unwrap()
+}
+
+fn staff_get(route: &str, raw_query: &str) -> Request {
+    Invocation::new("GET", &format!("GET {route}"), route)
+        .claims(&[("username", "bo"), ("cognito:groups", "[dept-DPW]")])
+        .query(raw_query)
         .into_request()
         .unwrap()
 }
@@ -226,7 +242,7 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     let id = ticket.id.to_string();
     let view_path = format!("/staff/v1/tickets/{id}");
     let (status, body) =
-        call(&state, staff_get("/staff/v1/tickets/{id}", &view_path, &id, "", "admin")).await;
+        call(&state, staff_ticket_get("/staff/v1/tickets/{id}", &view_path, &id, "", "admin")).await;
     assert_eq!(status, 200, "{body}");
     let view: Value = serde_json::from_str(&body).unwrap();
     let mut seen: Vec<String> =
@@ -238,7 +254,7 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     let path = format!("/staff/v1/tickets/{id}/followers");
     for (limit, expected, more) in [(60, 60, true), (200, 10, false)] {
         let query = format!("after={next}&limit={limit}");
-        let (status, body) = call(&state, staff_get(route, &path, &id, &query, "viewer")).await;
+        let (status, body) = call(&state, staff_ticket_get(route, &path, &id, &query, "viewer")).await;
         assert_eq!(status, 200, "{body}");
         let page: Value = serde_json::from_str(&body).unwrap();
         let followers = page["followers"].as_array().unwrap();
@@ -253,13 +269,156 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     assert_eq!((total, seen.len()), (120, 120), "every follower once");
 
     for query in ["limit=0", "limit=201", "limit=ten", "after=not-a-cursor"] {
-        let (status, body) = call(&state, staff_get(route, &path, &id, query, "admin")).await;
+        let (status, body) = call(&state, staff_ticket_get(route, &path, &id, query, "admin")).await;
         assert_eq!(status, 400, "{query}: {body}");
     }
-    let (status, _) = call(&state, staff_get(route, &path, &id, "", "dept-SAN")).await;
+    let (status, _) = call(&state, staff_ticket_get(route, &path, &id, "", "dept-SAN")).await;
     assert_eq!(status, 403, "another department's followers");
     let (status, _) =
-        call(&state, staff_get(route, "/staff/v1/tickets/ZZZZ-ZZZZ/followers", "ZZZZ-ZZZZ", "", "admin"))
+        call(&state, staff_ticket_get(route, "/staff/v1/tickets/ZZZZ-ZZZZ/followers", "ZZZZ-ZZZZ", "", "admin"))
             .await;
     assert_eq!(status, 404);
+async fn dates_past_the_calendar_are_400_lists_naming_the_parameter() {
+    let (state, _) = state().await;
+    for (document, query, name) in [
+        ("requests.json", "end_date=-262143-01-15", "end_date"),
+        ("requests.json", "start_date=%2B262142-12-31", "start_date"),
+        ("requests.json", "updated_after=%2B262142-12-31T23:59:59", "updated_after"),
+        ("requests.json", "updated_before=-262143-01-15", "updated_before"),
+        ("servicerequestupdates.json", "start_date=%2B262142-12-31", "start_date"),
+        ("servicerequestupdates.json", "end_date=-262143-01-15", "end_date"),
+    ] {
+        let (status, body) = call(&state, listing(document, query)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let errors: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(errors[0]["code"], 400);
+        assert!(errors[0]["description"].as_str().unwrap().starts_with(name), "{body}");
+    }
+    let (status, body) = call(&state, listing("requests.xml", "end_date=-262143-01-15")).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<errors><error><code>400</code><description>end_date"), "{body}");
+}
+
+#[tokio::test]
+async fn hostile_staff_queue_and_export_parameters_are_400() {
+    let (state, _) = state().await;
+    for (route, query) in [
+        ("/staff/v1/tickets", "updated_since=-262143-01-15"),
+        ("/staff/v1/tickets", "updated_since=%2B262142-12-31"),
+        ("/staff/v1/tickets", "limit=18446744073709551616"),
+        ("/staff/v1/tickets", "limit=-0"),
+        ("/staff/v1/tickets", "after=%E2%80%A8%23%FF"),
+        ("/staff/v1/tickets", "after=2026-11-22T00:00:00Z"),
+        ("/staff/v1/tickets", "status=%F0%9F%92%A5"),
+        ("/staff/v1/tickets", "overdue=NaN"),
+        ("/staff/v1/export.csv", "start_date=%2B262142-12-31"),
+        ("/staff/v1/export.csv", "end_date=-262143-01-15"),
+    ] {
+        let (status, body) = call(&state, staff_get(route, query)).await;
+        assert_eq!(status, 400, "{route}?{query}: {body}");
+    }
+    let (status, _) =
+        call(&state, staff_get("/staff/v1/tickets", "after=2026-11-22T00:00:00.000Z%23K7QM-3XPR")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn hostile_nearby_points_and_radii_are_400() {
+    let (state, _) = state().await;
+    for query in [
+        "service_code=POTHOLE&lat=NaN&long=0",
+        "service_code=POTHOLE&lat=0&long=inf",
+        "service_code=POTHOLE&lat=-inf&long=0",
+        "service_code=POTHOLE&lat=1e400&long=0",
+        "service_code=POTHOLE&lat=42&long=-72&radius=NaN",
+        "service_code=POTHOLE&lat=42&long=-72&radius=4294967296",
+        "service_code=POTHOLE&lat=42&long=-72&radius=-0",
+    ] {
+        let request = Invocation::new("GET", nearby::ROUTE, "/citizen/v1/nearby").query(query).into_request();
+        let (status, body) = call(&state, request.unwrap()).await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a query parameter may hold: any unicode, and the extreme values parsers meet.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            prop::sample::select(vec![
+                "NaN",
+                "inf",
+                "-inf",
+                "-0",
+                "1e400",
+                "18446744073709551616",
+                "-262143-01-15",
+                "+262142-12-31",
+                "+262142-12-31T23:59:59",
+                "9999-12-31T23:59:59-23:59",
+                "0000-01-01T00:00:00+23:59",
+                "2026-11-22T00:00:00Z#K7QM-3XPR",
+                "true",
+                "open",
+                "DPW",
+                "POTHOLE",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    fn encoded(pairs: &[(&str, String)]) -> String {
+        let encode = |text: &str| text.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+        pairs.iter().map(|(name, value)| format!("{name}={}", encode(value))).collect::<Vec<_>>().join("&")
+    }
+
+    /// Every route of this function, with the parameters it reads.
+    const ROUTES: [(&str, &str, &[&str]); 5] = [
+        (
+            "GET /open311/v2/{document}",
+            "requests.json",
+            &["start_date", "end_date", "updated_after", "updated_before", "page", "page_size", "status"],
+        ),
+        ("GET /open311/v2/{document}", "servicerequestupdates.xml", &["start_date", "end_date"]),
+        (
+            "GET /staff/v1/tickets",
+            "",
+            &["limit", "after", "updated_since", "overdue", "status", "department", "state", "assignee"],
+        ),
+        ("GET /staff/v1/export.csv", "", &["start_date", "end_date"]),
+        ("GET /citizen/v1/nearby", "", &["service_code", "lat", "long", "radius"]),
+    ];
+
+    proptest! {
+        #[test]
+        fn any_query_is_answered_without_a_server_error(
+            route in 0..ROUTES.len(),
+            values in prop::collection::vec(value(), 8),
+            used in 0usize..=8,
+        ) {
+            let (key, document, names) = ROUTES[route];
+            let pairs: Vec<(&str, String)> = names.iter().copied().zip(values).take(used).collect();
+            let path = key.trim_start_matches("GET ").replace("{document}", document);
+            let mut invocation = Invocation::new("GET", key, &path)
+                .claims(&[("username", "bo"), ("cognito:groups", "[dept-DPW]")])
+                .query(&encoded(&pairs));
+            if !document.is_empty() {
+                invocation = invocation.path_parameter("document", document);
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let (status, body) = runtime.block_on(async {
+                let (state, _) = state().await;
+                call(&state, invocation.into_request().unwrap()).await
+            });
+            prop_assert!(status < 500, "{key} {pairs:?}: {status} {body}");
+        }
+
+        #[test]
+        fn any_cursor_is_followed_or_refused(after in any::<String>()) {
+            let _ = staff::cursor(&after);
+        }
+    }
 }

@@ -176,3 +176,22 @@ async fn merging_writes_both_tickets_or_neither() {
     let parent_history = store.history().into_iter().filter(|e| e.ticket_id == parent).count();
     assert_eq!(parent_history, 2);
 }
+
+#[tokio::test]
+async fn schedules_at_the_ends_of_the_calendar_are_400() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0002", "POTHOLE").await;
+    for at in [
+        "+262142-12-31T23:59:59Z",
+        "-262143-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "0000-01-01T00:00:00+23:59",
+        "2026-13-45T99:99:99Z",
+        "NaN",
+    ] {
+        let body = json!({"action": "schedule", "at": at, "version": 1});
+        let (status, answer, _) = call(&state, act(&id, Some(DPW_CLERK), None, body)).await;
+        assert_eq!(status, 400, "{at}: {answer}");
+        assert_eq!(answer[0]["code"], 400, "{at}: {answer}");
+    }
+}

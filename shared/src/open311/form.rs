@@ -181,9 +181,10 @@ fn decode_component(raw: &[u8]) -> Result<String, FormError> {
         match raw[i] {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = raw.get(i + 1..i + 3).ok_or(FormError::Malformed)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| FormError::Malformed)?;
-                bytes.push(u8::from_str_radix(hex, 16).map_err(|_| FormError::Malformed)?);
+                // Two hex digits exactly: `from_str_radix` alone would also take `%+1` as 1.
+                let digit = |at: usize| raw.get(at).and_then(|b| char::from(*b).to_digit(16));
+                let (high, low) = digit(i + 1).zip(digit(i + 2)).ok_or(FormError::Malformed)?;
+                bytes.push(u8::try_from(high * 16 + low).map_err(|_| FormError::Malformed)?);
                 i += 2;
             }
             b => bytes.push(b),
@@ -253,6 +254,9 @@ mod tests {
         assert!(matches!(Form::parse_urlencoded(b"a=%4"), Err(FormError::Malformed)));
         assert!(matches!(Form::parse_urlencoded(b"a=%zz"), Err(FormError::Malformed)));
         assert!(matches!(Form::parse_urlencoded(b"a=\xff"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%+1"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%-1"), Err(FormError::Malformed)));
+        assert!(matches!(Form::parse_urlencoded(b"a=%\xc3\xa9"), Err(FormError::Malformed)));
     }
 
     #[test]
@@ -261,5 +265,52 @@ mod tests {
         assert_eq!(f.get("d"), Some("caf\u{e9} au lait"));
         assert_eq!(f.get("x"), Some("a=b"));
         assert_eq!(f.get("e"), None);
+    }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        /// Bodies made of the pieces a form decoder meets, in any order.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                prop::sample::select(vec![
+                    "&",
+                    "=",
+                    "+",
+                    "%",
+                    "%2",
+                    "%C3",
+                    "%A9",
+                    "%FF",
+                    "%+1",
+                    "lat",
+                    "long",
+                    "service_code"
+                ])
+                .prop_map(|p| p.as_bytes().to_vec()),
+                hostile::text().prop_map(String::into_bytes),
+                any::<Vec<u8>>(),
+            ];
+            prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_a_form_or_malformed(body in body()) {
+                if let Ok(form) = Form::parse_urlencoded(&body) {
+                    let _ = form.new_request(Channel::Web);
+                    let _ = form.answers();
+                }
+            }
+
+            #[test]
+            fn any_field_values_are_a_request_or_refused(values in prop::collection::vec(hostile::text(), 8)) {
+                let names = ["service_code", "lat", "long", "email", "phone", "notify_by", "language", "media_url"];
+                let pairs = names.iter().zip(values).map(|(n, v)| ((*n).to_owned(), v)).collect();
+                let _ = Form::from_pairs(pairs).new_request(Channel::Web);
+            }
+        }
     }
 }

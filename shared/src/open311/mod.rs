@@ -50,4 +50,18 @@ mod tests {
         assert_eq!(Format::split("services"), None);
         assert_eq!(Format::split(".json"), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_document_name_splits_or_not(name in any::<String>()) {
+                if let Some((stem, _)) = Format::split(&name) {
+                    prop_assert!(!stem.is_empty() && name.starts_with(stem));
+                }
+            }
+        }
+    }
 }

@@ -381,4 +381,54 @@ mod tests {
         let close = body.len() - format!("--{B}--\r\n").len() + B.len() + 4;
         assert!((0..close).all(|len| parse(&body[..len], B, 20).is_err()));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Bodies made of the pieces a multipart reader meets, in any order.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                prop::sample::select(vec![
+                    "--xyz",
+                    "--xyz--",
+                    "\r\n",
+                    "\n",
+                    "\r",
+                    " ",
+                    "Content-Disposition: form-data; name=\"a\"",
+                    "Content-Disposition: form-data; name=a; filename*=UTF-8''%",
+                    "; filename=\"C:\\x.jpg\"",
+                    "Content-Type: image/jpeg",
+                    "\"",
+                    "\\",
+                    ";",
+                    "=",
+                    "%E2%82",
+                    "\t",
+                ])
+                .prop_map(|p| p.as_bytes().to_vec()),
+                any::<String>().prop_map(String::into_bytes),
+                any::<Vec<u8>>(),
+            ];
+            prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_parts_or_refused(body in body(), max_parts in 0usize..8) {
+                if let Ok(parts) = parse(&body, "xyz", max_parts) {
+                    prop_assert!(parts.len() <= max_parts);
+                }
+            }
+
+            #[test]
+            fn any_content_type_and_boundary_are_read_or_refused(content_type in any::<String>(), body in any::<Vec<u8>>()) {
+                if let Some(boundary) = boundary(&content_type) {
+                    let _ = parse(&body, &boundary, 4);
+                }
+                let _ = parse(&body, &content_type, 4);
+            }
+        }
+    }
 }

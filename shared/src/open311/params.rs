@@ -3,8 +3,9 @@
 
 use crate::id::TicketId;
 use crate::listing::{Indexed, MAX_RESULTS, StatusFilter, TicketFilter, Window, WindowError};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
+use std::ops::RangeInclusive;
 
 /// The most tickets one page may hold when `extensions=true` (each needs its history).
 pub const MAX_EXTENDED_PAGE: usize = 100;
@@ -17,6 +18,8 @@ const MAX_CODES: usize = 100;
 pub enum ParamError {
     #[error("{0} must be a date and time like 2026-11-22T09:30:00-05:00")]
     Datetime(&'static str),
+    #[error("{0} must be a date from the year 1970 to the year 9999")]
+    OutOfRange(&'static str),
     #[error(transparent)]
     Window(#[from] WindowError),
     #[error("status must be open, closed or both, comma-separated")]
@@ -49,20 +52,52 @@ pub struct RequestsListing {
 }
 
 /// Reads a W3C datetime; one without an offset (or a bare date) is in the town's time. A `+`
-/// left unencoded in a query string arrives as a space and is read as `+`.
+/// left unencoded in a query string arrives as a space and is read as `+`. Dates outside
+/// `YEARS` are not read.
 pub fn datetime(text: &str, timezone: Tz) -> Option<DateTime<Utc>> {
+    read_datetime(text, timezone).ok()
+}
+
+/// Why a text is not a date a parameter may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unread {
+    Unreadable,
+    OutOfRange,
+}
+
+fn read_datetime(text: &str, timezone: Tz) -> Result<DateTime<Utc>, Unread> {
     let text = text.trim();
     let repaired = text.replace(' ', "+");
-    for candidate in [text, repaired.as_str()] {
-        if let Ok(at) = DateTime::parse_from_rfc3339(candidate) {
-            return Some(at.with_timezone(&Utc));
+    let offset = [text, repaired.as_str()].into_iter().find_map(|c| DateTime::parse_from_rfc3339(c).ok());
+    let at = match offset {
+        Some(at) => Some(at.with_timezone(&Utc)),
+        None => {
+            let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+                .ok()
+                .or_else(|| {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN))
+                })
+                .ok_or(Unread::Unreadable)?;
+            // A wall-clock time that has no instant is one at the very ends of the calendar.
+            crate::sla::to_utc(timezone, local)
         }
-    }
-    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .ok()
-        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))?;
-    timezone.from_local_datetime(&local).earliest().map(|at| at.with_timezone(&Utc))
+    };
+    at.filter(|at| YEARS.contains(&at.year())).ok_or(Unread::OutOfRange)
+}
+
+/// The years a date parameter may name, in UTC. Sort keys and month partitions write years
+/// with four digits (`stamp`, `%Y-%m` in the DynamoDB adapter), so only these sort as dates;
+/// and no ticket predates 1970. This is the one bound every date a client sends is held to.
+pub const YEARS: RangeInclusive<i32> = 1970..=9999;
+
+/// Reads the date parameter `name`: unreadable text and dates outside `YEARS` are refused by
+/// name, so what follows can do date arithmetic without overflowing.
+pub fn date_parameter(name: &'static str, text: &str, timezone: Tz) -> Result<DateTime<Utc>, ParamError> {
+    read_datetime(text, timezone).map_err(|unread| match unread {
+        Unread::Unreadable => ParamError::Datetime(name),
+        Unread::OutOfRange => ParamError::OutOfRange(name),
+    })
 }
 
 /// A comma list, trimmed, empty items dropped.
@@ -104,7 +139,7 @@ pub fn window(
     let read = |name: &'static str| -> Result<Option<DateTime<Utc>>, ParamError> {
         match get(name).filter(|v| !v.trim().is_empty()) {
             None => Ok(None),
-            Some(text) => datetime(&text, timezone).map(Some).ok_or(ParamError::Datetime(name)),
+            Some(text) => date_parameter(name, &text, timezone).map(Some),
         }
     };
     let (from, to) = (read(names.0)?, read(names.1)?);
@@ -114,8 +149,17 @@ pub fn window(
     let span = Duration::days(crate::listing::MAX_SPAN_DAYS);
     // A start alone reads forward from it (90 days at most, not past now); an end alone, or
     // none, reads back 90 days.
-    let to = to.unwrap_or_else(|| from.map_or(now, |from| (from + span).min(now)));
-    let from = from.unwrap_or(to - span);
+    // Both bounds are within YEARS, so the sums cannot leave chrono's calendar; checked anyway,
+    // because an overflow here would abort the Lambda.
+    let to = match (to, from) {
+        (Some(to), _) => to,
+        (None, Some(from)) => from.checked_add_signed(span).ok_or(ParamError::OutOfRange(names.0))?.min(now),
+        (None, None) => now,
+    };
+    let from = match from {
+        Some(from) => from,
+        None => to.checked_sub_signed(span).ok_or(ParamError::OutOfRange(names.1))?,
+    };
     Ok(Some(Window::new(from, to, names)?))
 }
 
@@ -167,6 +211,7 @@ pub fn requests_listing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use std::collections::HashMap;
 
     const TZ: Tz = chrono_tz::America::New_York;
@@ -189,6 +234,9 @@ mod tests {
         assert_eq!(datetime("2026-11-22T09:30:00", TZ), Some(expected));
         assert_eq!(datetime("2026-11-22", TZ), Some(Utc.with_ymd_and_hms(2026, 11, 22, 5, 0, 0).unwrap()));
         assert_eq!(datetime("yesterday", TZ), None);
+        // The hour clocks skip in spring is read as the moment after it.
+        let spring = Utc.with_ymd_and_hms(2026, 3, 8, 7, 30, 0).unwrap();
+        assert_eq!(datetime("2026-03-08T02:30:00", TZ), Some(spring));
     }
 
     #[test]
@@ -246,5 +294,99 @@ mod tests {
             Err(ParamError::Number { name: "page_size", max: 100 })
         ));
         assert_eq!(parse(&[("extensions", "maybe")]), Err(ParamError::Extensions));
+    }
+
+    fn window_of(pairs: &[(&str, &str)]) -> Result<Option<Window>, ParamError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        window(&move |k| map.get(k).cloned(), ("start_date", "end_date"), now(), TZ)
+    }
+
+    #[test]
+    fn dates_at_the_ends_of_the_calendar_are_refused_by_name() {
+        for (name, text) in [
+            ("end_date", "-262143-01-15"),
+            ("start_date", "+262142-12-31"),
+            ("start_date", "+262142-12-31T23:59:59"),
+            ("end_date", "+262142-12-31T23:59"),
+            ("start_date", "-262143-01-01"),
+            ("start_date", "0000-01-01T00:00:00+23:59"),
+            ("end_date", "9999-12-31T23:59:59-23:59"),
+            ("start_date", "1969-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(
+                parse(&[(name, text)]).map(|_| ()),
+                Err(ParamError::OutOfRange(name)),
+                "{name}={text}"
+            );
+            assert_eq!(window_of(&[(name, text)]).map(|_| ()), Err(ParamError::OutOfRange(name)), "{text}");
+        }
+        for name in ["updated_after", "updated_before"] {
+            for text in ["-262143-01-15", "+262142-12-31", "+12345-01-01"] {
+                assert_eq!(parse(&[(name, text)]).map(|_| ()), Err(ParamError::OutOfRange(name)), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_and_last_days_of_the_range_are_read() {
+        let listing = parse(&[("end_date", "1970-01-15")]).unwrap();
+        let Selection::Filtered(filter) = listing.selection else { panic!("filtered") };
+        let Indexed::Requested(window) = filter.index else { panic!("requested") };
+        assert_eq!(window.to(), Utc.with_ymd_and_hms(1970, 1, 15, 5, 0, 0).unwrap());
+        let late = window_of(&[("start_date", "9999-12-31T00:00:00Z"), ("end_date", "9999-12-31T23:59:59Z")]);
+        assert!(matches!(late, Ok(Some(_))), "{late:?}");
+        // A start alone in the future reads nothing, rather than failing.
+        assert!(matches!(
+            window_of(&[("start_date", "9999-12-31")]),
+            Err(ParamError::Window(WindowError::Reversed { .. }))
+        ));
+    }
+
+    mod properties {
+        use super::*;
+        use crate::hostile;
+        use proptest::prelude::*;
+
+        const NAMES: [&str; 9] = [
+            "start_date",
+            "end_date",
+            "updated_after",
+            "updated_before",
+            "page",
+            "page_size",
+            "status",
+            "extensions",
+            "service_request_id",
+        ];
+
+        proptest! {
+            #[test]
+            fn any_text_is_read_as_a_date_in_range_or_not_at_all(text in hostile::text()) {
+                if let Some(at) = datetime(&text, TZ) {
+                    prop_assert!(YEARS.contains(&at.year()), "{text} read as {at}");
+                }
+            }
+
+            #[test]
+            fn a_date_out_of_range_is_refused_by_name(text in hostile::date_like(), pick in 0usize..4) {
+                let name = NAMES[pick];
+                let outcome = parse(&[(name, text.as_str())]);
+                match read_datetime(&text, TZ) {
+                    Err(Unread::OutOfRange) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::OutOfRange(name))),
+                    Err(Unread::Unreadable) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::Datetime(name))),
+                    Ok(_) => {}
+                }
+            }
+
+            #[test]
+            fn no_listing_parameters_panic(values in prop::collection::vec(hostile::text(), NAMES.len())) {
+                let pairs: Vec<(&str, &str)> = NAMES.iter().copied().zip(values.iter().map(String::as_str)).collect();
+                for used in 0..=pairs.len() {
+                    let _ = parse(&pairs[..used]);
+                }
+                let _ = window_of(&pairs[..2]);
+                let _ = extensions(Some(&values[0]));
+            }
+        }
     }
 }
