@@ -274,10 +274,15 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     }
     let (status, _) = call(&state, staff_ticket_get(route, &path, &id, "", "dept-SAN")).await;
     assert_eq!(status, 403, "another department's followers");
-    let (status, _) =
-        call(&state, staff_ticket_get(route, "/staff/v1/tickets/ZZZZ-ZZZZ/followers", "ZZZZ-ZZZZ", "", "admin"))
-            .await;
+    let (status, _) = call(
+        &state,
+        staff_ticket_get(route, "/staff/v1/tickets/ZZZZ-ZZZZ/followers", "ZZZZ-ZZZZ", "", "admin"),
+    )
+    .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn dates_past_the_calendar_are_400_lists_naming_the_parameter() {
     let (state, _) = state().await;
     for (document, query, name) in [

@@ -120,6 +120,15 @@ impl Settings {
     }
 }
 
+/// What Lambda tells an invocation about itself: here, its deadline (`timeout` from now), which
+/// functions read to leave work for a next invocation rather than be cut off.
+pub fn invocation_context(timeout: std::time::Duration) -> lambda_runtime::Context {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let mut context = lambda_runtime::Context::default();
+    context.deadline = u64::try_from((now + timeout).as_millis()).unwrap_or(u64::MAX);
+    context
+}
+
 /// AWS SDK settings that point every client at the emulator.
 pub async fn emulator_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     town311::aws::sdk_defaults()

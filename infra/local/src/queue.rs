@@ -7,7 +7,7 @@
 
 use crate::template::QueueSource;
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -78,7 +78,7 @@ impl QueueFeed {
             })
             .collect();
         let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))?;
-        let event = LambdaEvent::new(event, Context::default());
+        let event = LambdaEvent::new(event, crate::invocation_context(self.source.timeout));
         let invocation = async {
             match &self.consumer {
                 Consumer::Notify(state) => notify::handle(state, event).await,

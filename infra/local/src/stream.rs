@@ -11,7 +11,7 @@ use aws_sdk_dynamodbstreams::error::SdkError;
 use aws_sdk_dynamodbstreams::operation::get_records::GetRecordsError;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use base64::Engine as _;
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -218,7 +218,7 @@ impl StreamFeed {
                 return Delivery::Failed(first);
             }
         };
-        let invocation = route::handle(&self.route, LambdaEvent::new(event, Context::default()));
+        let invocation = route::handle(&self.route, LambdaEvent::new(event, crate::invocation_context(self.source.timeout)));
         // Lambda ends an invocation at the function's timeout; what it did not finish is retried.
         let Ok(outcome) = tokio::time::timeout(self.source.timeout, invocation).await else {
             tracing::error!(
