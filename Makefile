@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key outbox bench cost deploy
+.PHONY: run stop test template-check lambda-build api-key outbox bench soak cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -39,6 +39,10 @@ api-key:
 ## Measure artefact sizes, cold starts, warm latency, AWS calls and the monthly bill: bench/report/latest.md (and .json).
 bench:
 	@bench/run.sh
+
+## The storm-night reliability run: 300 reports from 16 clients, SNS and DynamoDB outages mid-run; bench/report/soak.md (and .json).
+soak:
+	@bench/soak.sh
 
 ## The monthly bill from the last `make bench` measurements (no new measurement; edit bench/report.py's prices or town to try others).
 cost:

@@ -2,6 +2,8 @@
 //! topic and queue in the shared emulator, own dev server port), started through the same code
 //! as `make run`.
 
+pub mod soak;
+
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;

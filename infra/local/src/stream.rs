@@ -218,7 +218,10 @@ impl StreamFeed {
                 return Delivery::Failed(first);
             }
         };
-        let invocation = route::handle(&self.route, LambdaEvent::new(event, crate::invocation_context(self.source.timeout)));
+        let invocation = route::handle(
+            &self.route,
+            LambdaEvent::new(event, crate::invocation_context(self.source.timeout)),
+        );
         // Lambda ends an invocation at the function's timeout; what it did not finish is retried.
         let Ok(outcome) = tokio::time::timeout(self.source.timeout, invocation).await else {
             tracing::error!(
