@@ -60,11 +60,14 @@ async fn a_function_configured_from_lambdas_environment_reaches_its_table() {
         "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
         _ => None,
     };
-    let sdk = town311::aws::function_sdk_config_from(env).unwrap();
+    let sdk = town311::aws::function_sdk_config_from(env, town311::aws::SHORTEST_FUNCTION_TIMEOUT).unwrap();
     let store = DynamoTable::new(&sdk, &stack.stack.config);
     assert!(store.service("SIGN").await.unwrap().is_some());
 
-    let missing = town311::aws::function_sdk_config_from(|name| env(name).filter(|_| name != "AWS_REGION"));
+    let missing = town311::aws::function_sdk_config_from(
+        |name| env(name).filter(|_| name != "AWS_REGION"),
+        town311::aws::SHORTEST_FUNCTION_TIMEOUT,
+    );
     assert!(matches!(missing, Err(town311::config::ConfigError::Missing("AWS_REGION"))));
 }
 
