@@ -501,8 +501,12 @@ impl TicketStore for Racing {
     ) -> Result<(), StoreError> {
         self.store.create(ticket, entry, token, idempotency).await
     }
-    async fn replay(&self, key_hash: &str) -> Result<Option<town311::ports::Replay>, StoreError> {
-        self.store.replay(key_hash).await
+    async fn replay(
+        &self,
+        key_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<town311::ports::Replay>, StoreError> {
+        self.store.replay(key_hash, now).await
     }
     async fn queue(
         &self,

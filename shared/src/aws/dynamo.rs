@@ -647,9 +647,20 @@ impl TicketStore for DynamoTable {
                 sk: "IDEMPOTENCY".to_owned(),
                 entity: "replay".to_owned(),
                 expires_at: idempotency.expires_at.timestamp(),
-                replay: Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) },
+                replay: Replay::of(&ticket.id, token, idempotency),
             };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
+            // TTL removes an expired key up to days late; until then it is free all the same.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&item)?))
+                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
         }
         let failed = match send_transaction(transaction).await? {
             None => return Ok(()),
@@ -816,11 +827,23 @@ impl TicketStore for DynamoTable {
         Ok(items.into_iter().map(|i| i.follower).collect())
     }
 
-    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
-        let item = self.get_item::<ReplayItem>(format!("IDEMPOTENCY#{key_hash}"), "IDEMPOTENCY").await?;
+    async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError> {
+        let pk = format!("IDEMPOTENCY#{key_hash}");
+        // Strongly consistent: a retry racing its first attempt must see the record it just lost to.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk.clone()))
+            .key("sk", s("IDEMPOTENCY"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable("GetItem"))?;
+        let item =
+            output.item.map(|item| decode::<ReplayItem>(item, &format!("{pk}/IDEMPOTENCY"))).transpose()?;
         // TTL deletion lags expiry by up to days; an expired key counts as gone.
-        let now = chrono::Utc::now().timestamp();
-        Ok(item.filter(|i| i.expires_at > now).map(|i| i.replay))
+        Ok(item.filter(|i| i.expires_at > now.timestamp()).map(|i| i.replay))
     }
 
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
