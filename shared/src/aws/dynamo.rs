@@ -578,6 +578,11 @@ fn listing_filter(filter: &TicketFilter) -> Option<(String, HashMap<String, Stri
 async fn send_transaction(
     transaction: aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder,
 ) -> Result<Option<Vec<bool>>, StoreError> {
+    // One token for every try: should a try that timed out or was still in progress have
+    // committed after all, the next one returns its success instead of failing a condition
+    // (which would read as a taken ticket number and write the ticket twice).
+    let token = crate::id::random_token(&crate::id::OsRandom).ok();
+    let transaction = transaction.set_client_request_token(token);
     let mut attempt = 0;
     loop {
         let error = match transaction.clone().send().await {
