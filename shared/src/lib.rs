@@ -6,6 +6,7 @@
 
 pub mod api_key;
 pub mod aws;
+pub mod backoff;
 pub mod catalog;
 pub mod catalog_cache;
 pub mod clock;

@@ -29,7 +29,8 @@ pub struct MemoryStore {
     departments: Mutex<BTreeMap<String, Department>>,
     tokens: Mutex<BTreeMap<String, TicketId>>,
     calendar: Mutex<Option<crate::sla::BusinessCalendar>>,
-    replays: Mutex<BTreeMap<String, Replay>>,
+    /// Idempotency records with their expiry.
+    replays: Mutex<BTreeMap<String, (Replay, chrono::DateTime<chrono::Utc>)>>,
     keys: Mutex<BTreeMap<String, ApiKey>>,
     routing: Mutex<Option<RoutingRules>>,
     followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
@@ -71,15 +72,17 @@ impl TicketStore for MemoryStore {
         self.check_up()?;
         let mut tickets = lock(&self.tickets);
         let mut replays = lock(&self.replays);
-        if idempotency.is_some_and(|i| replays.contains_key(&i.key_hash)) {
+        // A key past its expiry is free, as in the table before TTL removes it.
+        if idempotency.is_some_and(|i| replays.get(&i.key_hash).is_some_and(|(_, exp)| *exp > i.received_at))
+        {
             return Err(StoreError::Replayed);
         }
         if tickets.contains_key(&ticket.id) {
             return Err(StoreError::IdTaken);
         }
         if let Some(idempotency) = idempotency {
-            let replay = Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) };
-            replays.insert(idempotency.key_hash.clone(), replay);
+            let replay = Replay::of(&ticket.id, token, idempotency);
+            replays.insert(idempotency.key_hash.clone(), (replay, idempotency.expires_at));
         }
         let mut links = lock(&self.upload_links);
         if let Some(taken) = ticket.uploads.iter().find(|u| links.contains_key(*u)) {
@@ -201,9 +204,16 @@ impl TicketStore for MemoryStore {
         Ok(crate::follower::FollowerPage { followers, next })
     }
 
-    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
+    async fn replay(
+        &self,
+        key_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Replay>, StoreError> {
         self.check_up()?;
-        Ok(lock(&self.replays).get(key_hash).cloned())
+        Ok(lock(&self.replays)
+            .get(key_hash)
+            .filter(|(_, expires_at)| *expires_at > now)
+            .map(|(r, _)| r.clone()))
     }
 
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {

@@ -58,6 +58,11 @@ impl StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
     pub key_hash: String,
+    /// What was submitted under the key ([`crate::ticket::NewRequest::fingerprint`]).
+    pub fingerprint: String,
+    /// When the submission came in: a key that expired by then is free again, even if the
+    /// store has not removed it yet.
+    pub received_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -67,13 +72,34 @@ pub struct Replay {
     pub ticket_id: TicketId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// What was submitted; records kept before it was have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+impl Replay {
+    /// What the first submission under `idempotency` leaves for its retries.
+    pub fn of(ticket_id: &TicketId, token: Option<&str>, idempotency: &Idempotency) -> Self {
+        Self {
+            ticket_id: ticket_id.clone(),
+            token: token.map(str::to_owned),
+            fingerprint: Some(idempotency.fingerprint.clone()),
+        }
+    }
+
+    /// Whether a submission with `fingerprint` is a retry of the one this record is for (a
+    /// record without a fingerprint takes any: it was kept before they were).
+    pub fn matches(&self, fingerprint: &str) -> bool {
+        self.fingerprint.as_deref().is_none_or(|kept| kept == fingerprint)
+    }
 }
 
 /// Tickets and their history.
 #[async_trait]
 pub trait TicketStore: Send + Sync {
     /// Writes a new ticket together with its first history entry (and, for batch services, the
-    /// token that will lead to it), or nothing at all.
+    /// token that will lead to it, and the idempotency record), or nothing at all: `Replayed`
+    /// when the idempotency key is taken and has not expired by `received_at`.
     async fn create(
         &self,
         ticket: &Ticket,
@@ -81,8 +107,9 @@ pub trait TicketStore: Send + Sync {
         token: Option<&str>,
         idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError>;
-    /// What the first submission with this idempotency key created, while the key lives.
-    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError>;
+    /// What the first submission with this idempotency key created, if the key still lives
+    /// at `now`.
+    async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError>;
     /// One page of a staff queue.
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError>;
     /// Writes changed tickets with their history entries, all or nothing; each ticket is written

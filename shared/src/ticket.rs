@@ -91,6 +91,32 @@ pub struct NewRequest {
     pub uploads: Vec<String>,
 }
 
+impl NewRequest {
+    /// What the request says, as a SHA-256 (hex) of its checked fields and of the `photos` sent
+    /// with it: a retry under the same `Idempotency-Key` has the same, a different report does
+    /// not. Upload ids drawn for the photos on arrival are left out (they differ on a retry).
+    pub fn fingerprint(&self, photos: &[&[u8]]) -> String {
+        use sha2::{Digest, Sha256};
+        let photos: Vec<String> = photos.iter().map(|p| hex(&Sha256::digest(p))).collect();
+        let fields = serde_json::json!({
+            "service_code": self.service_code,
+            "location": self.location,
+            "description": self.description,
+            "answers": self.answers,
+            "media_urls": self.media_urls,
+            "reporter": self.reporter,
+            "channel": self.channel,
+            "uploads": self.uploads,
+            "photos": photos,
+        });
+        hex(&Sha256::digest(fields.to_string().as_bytes()))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]

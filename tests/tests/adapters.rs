@@ -60,11 +60,14 @@ async fn a_function_configured_from_lambdas_environment_reaches_its_table() {
         "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
         _ => None,
     };
-    let sdk = town311::aws::function_sdk_config_from(env).unwrap();
+    let sdk = town311::aws::function_sdk_config_from(env, town311::aws::SHORTEST_FUNCTION_TIMEOUT).unwrap();
     let store = DynamoTable::new(&sdk, &stack.stack.config);
     assert!(store.service("SIGN").await.unwrap().is_some());
 
-    let missing = town311::aws::function_sdk_config_from(|name| env(name).filter(|_| name != "AWS_REGION"));
+    let missing = town311::aws::function_sdk_config_from(
+        |name| env(name).filter(|_| name != "AWS_REGION"),
+        town311::aws::SHORTEST_FUNCTION_TIMEOUT,
+    );
     assert!(matches!(missing, Err(town311::config::ConfigError::Missing("AWS_REGION"))));
 }
 
@@ -197,4 +200,41 @@ async fn the_admin_command_creates_staff_users_in_their_groups() {
         );
     }
     assert!(town311_ops::create_user(&cognito, &pool, "not-an-email", &["admin".into()]).await.is_err());
+}
+
+#[tokio::test]
+async fn an_idempotency_key_past_its_expiry_is_free_before_ttl_removes_it() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use town311::ports::Idempotency;
+    let stack = spawn().await;
+    let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
+    let service = store.service("SIGN").await.unwrap().expect("seeded");
+    let now = Utc::now();
+    // What a submission two days ago left, still in the table: TTL lags expiry by up to days.
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    aws_sdk_dynamodb::Client::new(&stack.stack.sdk)
+        .put_item()
+        .table_name(&stack.stack.provisioned.table)
+        .item("pk", s("IDEMPOTENCY#expired-key"))
+        .item("sk", s("IDEMPOTENCY"))
+        .item("entity", s("replay"))
+        .item("expires_at", AttributeValue::N((now - chrono::Duration::days(1)).timestamp().to_string()))
+        .item("ticket_id", s("OLDT-0001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(store.replay("expired-key", now).await.unwrap(), None, "expired counts as gone");
+
+    let idempotency = Idempotency {
+        key_hash: "expired-key".into(),
+        fingerprint: "f1".into(),
+        received_at: now,
+        expires_at: now + chrono::Duration::hours(24),
+    };
+    let request = town311::memory::phone_request("SIGN", "1 Main St");
+    let (ticket, entry) = Ticket::open(TicketId::parse("DDDD-0001").unwrap(), &service, request, now);
+    store.create(&ticket, &entry, None, Some(&idempotency)).await.unwrap();
+    let replay = store.replay("expired-key", now).await.unwrap().expect("the new record");
+    assert_eq!((&replay.ticket_id, replay.fingerprint.as_deref()), (&ticket.id, Some("f1")));
+    assert!(!replay.matches("f2"), "another request under the key is told apart (422)");
 }

@@ -10,9 +10,10 @@
 //! function has processed it, whichever comes second finds the other and attaches the photo
 //! (or records why it was refused) to the ticket.
 //!
-//! Replays are harmless: routing writes only if the ticket is still the version the entry made
-//! (otherwise it was routed already, or staff changed it since), following is keyed by contact,
-//! and an event already published is remembered and not published again.
+//! Replays are harmless: routing stands down when the ticket was routed since or staff placed
+//! it since (a note or a photo in between does not stop it; a write that meets another change
+//! reads the ticket again), following is keyed by contact, and an event already published is
+//! remembered and not published again.
 //!
 //! Records are handled in order; on the first failure the batch stops and reports that record,
 //! so Lambda retries from it (partial batch response) and nothing after it is skipped: an
@@ -143,24 +144,89 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
     }
 }
 
-/// Routes the ticket as `entry` left it, by the town's rules.
+/// Tries at routing a ticket that keeps changing under the write, before the record fails and
+/// the stream brings it again.
+const ROUTE_ATTEMPTS: u32 = 5;
+/// Pauses between those tries: the write that won took milliseconds.
+const ROUTE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(20);
+const ROUTE_BACKOFF_CAP: std::time::Duration = std::time::Duration::from_millis(320);
+
+/// Routes the ticket `entry` changed, by the town's rules. If it changed again since, the
+/// current ticket is routed, unless what changed already settles where it goes
+/// ([`settles_routing`]): the decision is never dropped because a note or a photo came first.
 async fn route(
     state: &State,
     entry: &HistoryEntry,
     within: Option<&str>,
     find_duplicates: bool,
 ) -> Result<(), StoreError> {
-    let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
-    if ticket.version != entry.version {
-        tracing::debug!(current = ticket.version, "the ticket moved on since; nothing to route");
-        return Ok(());
+    for attempt in 0..ROUTE_ATTEMPTS {
+        if attempt > 0 {
+            town311::backoff::pause(attempt - 1, ROUTE_BACKOFF, ROUTE_BACKOFF_CAP).await;
+        }
+        let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
+        if ticket.version < entry.version {
+            // A read from before the entry's own write reached every replica: read again.
+            tracing::debug!(current = ticket.version, "the ticket read is older than the entry");
+            continue;
+        }
+        if ticket.version > entry.version {
+            let history = state.tickets.history(&entry.ticket_id).await?;
+            let since = history.iter().filter(|e| e.version > entry.version);
+            if let Some(settled) = since.into_iter().find(|e| settles_routing(&e.change)) {
+                tracing::info!(
+                    by = settled.change.kind(),
+                    version = settled.version,
+                    "routing settled since; nothing to route"
+                );
+                return Ok(());
+            }
+        }
+        match route_once(state, &ticket, within, find_duplicates).await {
+            Err(StoreError::Conflict) => {
+                tracing::info!(attempt, "the ticket changed while it was routed; reading it again");
+            }
+            other => return other,
+        }
     }
+    Err(StoreError::unavailable("route", "the ticket kept changing while it was routed"))
+}
+
+/// Whether a change made after the entry being routed already settles where the ticket goes,
+/// so routing must not override it: routing ran since (a replay, or the routing of a later
+/// move), staff placed it, gave it to someone, worked it or closed it, or it changed service
+/// (its own entry routes it again). Notes, photos and merged-in duplicates leave routing to do.
+fn settles_routing(change: &Change) -> bool {
+    match change {
+        Change::Routed { .. }
+        | Change::Moved { .. }
+        | Change::Assigned { .. }
+        | Change::Recategorized { .. }
+        | Change::StatusChanged { .. }
+        | Change::Scheduled { .. }
+        | Change::MergedInto { .. } => true,
+        Change::Submitted { .. }
+        | Change::Noted { .. }
+        | Change::Absorbed { .. }
+        | Change::PhotoAdded { .. }
+        | Change::PhotoRefused { .. }
+        | Change::PhotoHidden { .. } => false,
+    }
+}
+
+/// Routes `ticket` as read; `Conflict` if it changed before the write.
+async fn route_once(
+    state: &State,
+    ticket: &Ticket,
+    within: Option<&str>,
+    find_duplicates: bool,
+) -> Result<(), StoreError> {
     let rules = state.catalog.routing().await?.unwrap_or_default();
     let fallback = match state.catalog.service(&ticket.service_code).await? {
         Some(service) => service.department,
         None => ticket.department.clone(),
     };
-    let mut routing = rules.decide(&ticket, &fallback, within);
+    let mut routing = rules.decide(ticket, &fallback, within);
     if routing.department != ticket.department
         && state.catalog.department(&routing.department).await?.is_none()
     {
@@ -169,27 +235,21 @@ async fn route(
             town311::routing::Routing { department: ticket.department.clone(), assignee: None, rule: None };
     }
     let duplicates = if find_duplicates {
-        probable_duplicates(state, &ticket, f64::from(rules.duplicate_radius_m)).await?
+        probable_duplicates(state, ticket, f64::from(rules.duplicate_radius_m)).await?
     } else {
         Vec::new()
     };
     let Some(change) = ticket.route(&routing, duplicates, state.clock.now()) else { return Ok(()) };
+    state.tickets.apply(std::slice::from_ref(&change)).await?;
     let (routed, _) = &change;
-    match state.tickets.apply(std::slice::from_ref(&change)).await {
-        Ok(()) => {
-            tracing::info!(
-                department = %routed.department,
-                assigned = routed.assignee.is_some(),
-                rule = routing.rule.as_deref().unwrap_or("-"),
-                duplicates = routed.possible_duplicates.len(),
-                "ticket routed"
-            );
-            Ok(())
-        }
-        // Someone changed it meanwhile (or a replay routed it first): their change stands.
-        Err(StoreError::Conflict) => Ok(()),
-        Err(other) => Err(other),
-    }
+    tracing::info!(
+        department = %routed.department,
+        assigned = routed.assignee.is_some(),
+        rule = routing.rule.as_deref().unwrap_or("-"),
+        duplicates = routed.possible_duplicates.len(),
+        "ticket routed"
+    );
+    Ok(())
 }
 
 /// Older open requests of the same service within the radius.

@@ -396,3 +396,189 @@ async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
     let ticket = f.store.get(&ticket.id).await.unwrap().unwrap();
     assert_eq!((ticket.photos.clone(), ticket.uploads.len(), ticket.version), (vec![photo], 0, 2));
 }
+
+/// A later change by staff (or by the photo function) to the ticket filed as `entry`.
+async fn change_by(f: &Fixture, entry: &HistoryEntry, action: Action, actor: Actor, minute: u32) {
+    let ticket = f.store.get(&entry.ticket_id).await.unwrap().unwrap();
+    let change = ticket.apply(&action, actor, at(minute), Targets::default()).unwrap();
+    f.store.apply(&[change]).await.unwrap();
+}
+
+fn routed_entries(history: &[HistoryEntry]) -> usize {
+    history.iter().filter(|e| matches!(e.change, Change::Routed { .. })).count()
+}
+
+#[tokio::test]
+async fn a_ticket_noted_before_routing_is_still_routed_with_its_person_and_duplicates() {
+    let f = fixture().await;
+    let older = file(&f, "EEEE-FFFF", "POTHOLE", 42.2800, -71.8000, 0).await;
+    let filed = file(&f, "K7QM-3XPR", "POTHOLE", 42.28036, -71.8000, 1).await;
+    let note = Action::Note { text: "caller says it is deep".into(), public: false };
+    change_by(&f, &filed, note, Actor::Staff("omar".into()), 2).await;
+
+    let response = handle(&f.state, batch(vec![entry_record("1", &filed)])).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.assignee.as_deref()), ("DPW", Some("ana")));
+    assert_eq!((ticket.status, ticket.version), (Status::Assigned, 3));
+    assert_eq!(ticket.possible_duplicates, vec![older.ticket_id]);
+    let history = TicketStore::history(f.store.as_ref(), &filed.ticket_id).await.unwrap();
+    assert!(matches!(&history[1].change, Change::Noted { .. }), "the note stays: {history:?}");
+}
+
+#[tokio::test]
+async fn a_ticket_whose_photo_was_attached_before_routing_is_still_routed() {
+    use town311::photo::Processing;
+    let f = fixture().await;
+    let service = f.store.service("POTHOLE").await.unwrap().unwrap();
+    let upload = "0123456789abcdef0123456789abcdef";
+    let mut request = town311::memory::phone_request("POTHOLE", "1 Main St");
+    request.location = Location::new(Some(GeoPoint::new(42.280, -71.800).unwrap()), None, None).unwrap();
+    request.uploads = vec![upload.to_owned()];
+    let (ticket, filed) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
+    f.store.create(&ticket, &filed, None, None).await.unwrap();
+    let refused = Processing::Refused { upload_id: upload.into(), reason: "not an image".into() };
+    f.store.apply(&[ticket.attach(&refused, at(1)).unwrap()]).await.unwrap();
+
+    handle(&f.state, batch(vec![entry_record("1", &filed)])).await.unwrap();
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.assignee.as_deref()), ("DPW", Some("ana")));
+    assert_eq!(ticket.version, 3);
+}
+
+#[tokio::test]
+async fn what_staff_decided_before_routing_is_not_overridden() {
+    let f = fixture().await;
+    let moved = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+    change_by(&f, &moved, Action::Move { department: "CODE".into() }, Actor::Staff("ana".into()), 1).await;
+    let assigned = file(&f, "AAAA-BBBB", "POTHOLE", 42.280, -71.801, 2).await;
+    let assign = Action::Assign { assignee: Some("omar".into()) };
+    change_by(&f, &assigned, assign, Actor::Staff("carla".into()), 3).await;
+
+    let records = vec![entry_record("1", &moved), entry_record("2", &assigned)];
+    assert!(handle(&f.state, batch(records)).await.unwrap().batch_item_failures.is_empty());
+    let ticket = f.store.get(&moved.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.version), ("CODE", 2));
+    let ticket = f.store.get(&assigned.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.assignee.as_deref(), ticket.version), (Some("omar"), 2));
+    for id in [&moved.ticket_id, &assigned.ticket_id] {
+        assert_eq!(routed_entries(&TicketStore::history(f.store.as_ref(), id).await.unwrap()), 0);
+    }
+}
+
+/// The table, where someone writes a note on the ticket just before each of the first `races`
+/// writes of routing, as a clerk or the photo function would.
+struct Racing {
+    store: Arc<MemoryStore>,
+    races: std::sync::Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl TicketStore for Racing {
+    async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
+        let race = {
+            let mut races = self.races.lock().unwrap();
+            let race = *races > 0;
+            *races = races.saturating_sub(1);
+            race
+        };
+        if race {
+            let (ticket, _) = &changes[0];
+            let current = self.store.get(&ticket.id).await?.unwrap();
+            let note = Action::Note { text: "meanwhile".into(), public: false };
+            let change =
+                current.apply(&note, Actor::Staff("omar".into()), at(9), Targets::default()).unwrap();
+            self.store.apply(&[change]).await?;
+        }
+        self.store.apply(changes).await
+    }
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        entry: &HistoryEntry,
+        token: Option<&str>,
+        idempotency: Option<&town311::ports::Idempotency>,
+    ) -> Result<(), StoreError> {
+        self.store.create(ticket, entry, token, idempotency).await
+    }
+    async fn replay(
+        &self,
+        key_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<town311::ports::Replay>, StoreError> {
+        self.store.replay(key_hash, now).await
+    }
+    async fn queue(
+        &self,
+        queue: &town311::listing::Queue,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<town311::listing::QueuePage, StoreError> {
+        self.store.queue(queue, limit, after).await
+    }
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.store.get(id).await
+    }
+    async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
+        self.store.get_many(ids).await
+    }
+    async fn list(&self, filter: &town311::listing::TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        self.store.list(filter).await
+    }
+    async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
+        TicketStore::history(self.store.as_ref(), id).await
+    }
+    async fn public_updates(
+        &self,
+        window: town311::listing::Window,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.store.public_updates(window, limit).await
+    }
+    async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
+        self.store.ticket_for_token(token).await
+    }
+    async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError> {
+        self.store.in_cells(service_code, cells).await
+    }
+    async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
+        self.store.follow(follower).await
+    }
+    async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
+        self.store.followers(id).await
+    }
+    async fn followers_page(
+        &self,
+        id: &TicketId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<town311::follower::FollowerPage, StoreError> {
+        self.store.followers_page(id, after, limit).await
+    }
+}
+
+#[tokio::test]
+async fn routing_that_meets_a_concurrent_change_reads_the_ticket_again_and_routes_it() {
+    let mut f = fixture().await;
+    f.state.tickets = Arc::new(Racing { store: f.store.clone(), races: std::sync::Mutex::new(2) });
+    let filed = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+
+    let response = handle(&f.state, batch(vec![entry_record("1", &filed)])).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!((ticket.department.as_str(), ticket.assignee.as_deref()), ("DPW", Some("ana")));
+    assert_eq!(ticket.version, 4, "two notes, then routing");
+}
+
+#[tokio::test]
+async fn a_ticket_that_keeps_changing_fails_its_record_for_the_stream_to_retry() {
+    let mut f = fixture().await;
+    f.state.tickets = Arc::new(Racing { store: f.store.clone(), races: std::sync::Mutex::new(u32::MAX) });
+    let filed = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+
+    let response = handle(&f.state, batch(vec![entry_record("1", &filed)])).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1, "not dropped");
+    assert!(f.publisher.events().is_empty(), "announced only once routed");
+    let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
+    assert_eq!(ticket.assignee, None);
+}

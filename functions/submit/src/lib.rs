@@ -106,18 +106,19 @@ async fn submit(
     let key = authorize(state, request, &form, web_form).await?;
     // Public retries are told apart by the app's key where there is one.
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
-    let idempotency = idempotency_key(request, &scope)?;
-    if let Some(outcome) = replayed(state, idempotency.as_deref()).await? {
+    let channel = if web_form { Channel::Web } else { Channel::Open311 };
+    let mut new_request = form.new_request(channel)?;
+    new_request.uploads = uploads_named(&form, photos.len())?;
+    let sent: Vec<&[u8]> = photos.iter().map(|p| p.data).collect();
+    let idempotency = idempotency_key(request, &scope, &new_request.fingerprint(&sent))?;
+    if let Some(outcome) = replayed(state, idempotency.as_ref()).await? {
         return answer(state, format, &outcome).await;
     }
 
-    let channel = if web_form { Channel::Web } else { Channel::Open311 };
-    let mut new_request = form.new_request(channel)?;
     let service = offered(state, &new_request.service_code).await?;
     new_request.answers = service.check_answers(&new_request.answers)?;
-    new_request.uploads = uploads_named(&form, photos.len())?;
     new_request.uploads.extend(store_photos(state, &photos).await?);
-    let outcome = open_ticket(state, &service, new_request, idempotency.as_deref()).await?;
+    let outcome = open_ticket(state, &service, new_request, idempotency.as_ref()).await?;
     if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {
         // The ticket is written; a failed bookkeeping write must not fail the citizen.
         if let Err(e) = state.keys.record_use(hash, state.clock.now()).await {
@@ -150,11 +151,12 @@ async fn staff_submit(state: &State, request: &Request) -> Result<Response<Body>
             service.code
         )));
     }
+    let fingerprint = new_request.fingerprint(&[]);
     new_request.answers = service.check_answers(&new_request.answers)?;
-    let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user))?;
-    let outcome = match replayed(state, idempotency.as_deref()).await? {
+    let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user), &fingerprint)?;
+    let outcome = match replayed(state, idempotency.as_ref()).await? {
         Some(outcome) => outcome,
-        None => open_ticket(state, &service, new_request, idempotency.as_deref()).await?,
+        None => open_ticket(state, &service, new_request, idempotency.as_ref()).await?,
     };
     let (Outcome::Created(ticket, _) | Outcome::Replayed(ticket, _)) = &outcome;
     tracing::info!(ticket_id = %ticket.id, user = %caller.user, channel = ticket.channel.as_str(), "entered by staff");
@@ -171,23 +173,35 @@ async fn offered(state: &State, code: &str) -> Result<Service, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("service_code '{code}' is not offered")))
 }
 
+/// A submission's `Idempotency-Key` and what was submitted with it.
+struct Key {
+    hash: String,
+    fingerprint: String,
+}
+
 /// The `Idempotency-Key` header, hashed within `scope` (who is submitting): a client's retry of
 /// the same POST carries the same key, and nobody else's key can lead to their ticket.
-fn idempotency_key(request: &Request, scope: &str) -> Result<Option<String>, ApiError> {
+fn idempotency_key(request: &Request, scope: &str, fingerprint: &str) -> Result<Option<Key>, ApiError> {
     let Some(value) = request.headers().get("idempotency-key") else { return Ok(None) };
     let key = value.to_str().map(str::trim).unwrap_or_default();
     if key.is_empty() || key.len() > 255 {
         return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible characters".into()));
     }
-    Ok(Some(town311::api_key::hash(&format!("{scope}\u{0}{key}"))))
+    let hash = town311::api_key::hash(&format!("{scope}\u{0}{key}"));
+    Ok(Some(Key { hash, fingerprint: fingerprint.to_owned() }))
 }
 
-/// The outcome of an earlier attempt with this key, if there was one.
-async fn replayed(state: &State, key_hash: Option<&str>) -> Result<Option<Outcome>, ApiError> {
-    let Some(key_hash) = key_hash else { return Ok(None) };
-    let Some(replay) = state.tickets.replay(key_hash).await? else { return Ok(None) };
+/// The outcome of an earlier attempt with this key, if there was one; a different request
+/// under the same key is refused, never answered with another report's ticket.
+async fn replayed(state: &State, key: Option<&Key>) -> Result<Option<Outcome>, ApiError> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(replay) = state.tickets.replay(&key.hash, state.clock.now()).await? else { return Ok(None) };
+    if !replay.matches(&key.fingerprint) {
+        return Err(ApiError::IdempotencyKeyReused);
+    }
+    // The ticket is written with the record; a read that misses it is a moment early.
     let ticket = state.tickets.get(&replay.ticket_id).await?.ok_or_else(|| {
-        ApiError::Internal(format!("idempotency key points at missing ticket {}", replay.ticket_id).into())
+        ApiError::Unavailable(StoreError::unavailable("GetItem", "a replayed ticket is not readable yet"))
     })?;
     Ok(Some(Outcome::Replayed(Box::new(ticket), replay.token)))
 }
@@ -197,7 +211,7 @@ async fn open_ticket(
     state: &State,
     service: &Service,
     new_request: NewRequest,
-    key_hash: Option<&str>,
+    key: Option<&Key>,
 ) -> Result<Outcome, ApiError> {
     let token = match service.kind {
         ServiceType::Realtime => None,
@@ -208,10 +222,13 @@ async fn open_ticket(
     let now = state.clock.now();
     let expected_at = promise(state, service, now).await?;
     let department = department_for(state, service, &new_request).await?;
-    let idempotency = key_hash.map(|h| Idempotency {
-        key_hash: h.to_owned(),
+    let idempotency = key.map(|k| Idempotency {
+        key_hash: k.hash.clone(),
+        fingerprint: k.fingerprint.clone(),
+        received_at: now,
         expires_at: now + Duration::hours(IDEMPOTENCY_HOURS),
     });
+    let mut last = ApiError::Internal("no free ticket number after several draws".into());
     for _ in 0..ID_ATTEMPTS {
         let id = TicketId::generate(state.ids.as_ref()).map_err(internal)?;
         let (mut ticket, entry) = Ticket::open_in(id, service, &department, new_request.clone(), now);
@@ -237,15 +254,23 @@ async fn open_ticket(
                 span.in_scope(|| tracing::warn!("ticket number taken, drawing another"))
             }
             Err(StoreError::Replayed) => {
-                // A concurrent retry won the race: answer with its ticket.
-                return replayed(state, key_hash)
-                    .await?
-                    .ok_or_else(|| ApiError::Internal("a replayed submission left no record".into()));
+                // A concurrent retry won the race: answer with its ticket. If its record is gone
+                // already (it expired just now), the key is free: write again.
+                if let Some(outcome) = replayed(state, key).await? {
+                    return Ok(outcome);
+                }
+                span.in_scope(|| {
+                    tracing::warn!("idempotency key taken, but by no live record; writing again")
+                });
+                last = ApiError::Unavailable(StoreError::unavailable(
+                    "TransactWriteItems",
+                    "the idempotency key stayed taken by no live record",
+                ));
             }
             Err(other) => return Err(other.into()),
         }
     }
-    Err(ApiError::Internal("no free ticket number after several draws".into()))
+    Err(last)
 }
 
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {

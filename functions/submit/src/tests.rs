@@ -337,3 +337,70 @@ async fn the_towns_own_web_form_may_post_without_a_key_when_allowed() {
     assert_eq!(call(&state, from("https://www.millbrook.example")).await.0, 200);
     assert_eq!(call(&state, from("https://elsewhere.example")).await.0, 403);
 }
+
+fn with_key(body: &str, key: &str) -> Request {
+    let path = "/open311/v2/requests.json";
+    Invocation::new("POST", &format!("POST {path}"), path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", key)
+        .body(body)
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_and_body_answers_with_the_first_ticket() {
+    let (state, store) = state().await;
+    let (first, body) = call(&state, with_key(POTHOLE, "retry-1")).await;
+    assert_eq!(first, 200, "{body}");
+    let (again, replayed) = call(&state, with_key(POTHOLE, "retry-1")).await;
+    assert_eq!(again, 200, "{replayed}");
+    assert_eq!(json(&body)[0]["service_request_id"], json(&replayed)[0]["service_request_id"]);
+    assert_eq!(store.history().len(), 1, "one ticket");
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_report_is_refused_with_422() {
+    let (state, store) = state().await;
+    assert_eq!(call(&state, with_key(POTHOLE, "retry-1")).await.0, 200);
+    let other = POTHOLE.replace("Deep+hole", "Another+hole+down+the+street");
+    let (status, body) = call(&state, with_key(&other, "retry-1")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(json(&body)[0]["description"].as_str().unwrap().contains("Idempotency-Key"), "{body}");
+    assert_eq!(store.history().len(), 1, "nothing written");
+}
+
+#[tokio::test]
+async fn a_key_past_its_expiry_is_free_again_even_before_the_store_removes_it() {
+    let (mut state, store) = state().await;
+    let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap()));
+    state.clock = clock.clone();
+    let (_, first) = call(&state, with_key(POTHOLE, "retry-1")).await;
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap());
+    // A new report under the old key: the old record is expired, not a reason to refuse or fail.
+    let other = POTHOLE.replace("Deep+hole", "Another+hole");
+    let (status, second) = call(&state, with_key(&other, "retry-1")).await;
+    assert_eq!(status, 200, "{second}");
+    assert_ne!(json(&first)[0]["service_request_id"], json(&second)[0]["service_request_id"]);
+    let (again, third) = call(&state, with_key(&other, "retry-1")).await;
+    assert_eq!(
+        (again, json(&third)[0]["service_request_id"].clone()),
+        (200, json(&second)[0]["service_request_id"].clone())
+    );
+    assert_eq!(store.history().len(), 2);
+}
+
+#[tokio::test]
+async fn an_outage_answers_503_with_retry_after_and_the_retry_makes_one_ticket() {
+    let (state, store) = state().await;
+    *store.down.lock().unwrap() = true;
+    let response = handle(&state, with_key(POTHOLE, "retry-1")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    *store.down.lock().unwrap() = false;
+    let (first, body) = call(&state, with_key(POTHOLE, "retry-1")).await;
+    let (again, replayed) = call(&state, with_key(POTHOLE, "retry-1")).await;
+    assert_eq!((first, again), (200, 200));
+    assert_eq!(json(&body)[0]["service_request_id"], json(&replayed)[0]["service_request_id"]);
+    assert_eq!(store.history().len(), 1);
+}

@@ -347,30 +347,71 @@ where
     move |e| StoreError::unavailable(operation, e)
 }
 
-/// For each item of a cancelled transaction, whether its condition failed (empty if the
-/// service did not say).
-fn failed_conditions<R>(e: &SdkError<TransactWriteItemsError, R>) -> Vec<bool> {
-    match e.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
-            .cancellation_reasons()
-            .iter()
-            .map(|r| r.code() == Some("ConditionalCheckFailed"))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// Tries at a transaction that keeps meeting other transactions on its items.
+const TRANSACT_TRIES: u32 = 5;
+/// Pauses between those tries: a conflict clears in milliseconds.
+const TRANSACT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(25);
+const TRANSACT_BACKOFF_CAP: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Why DynamoDB refused a transaction, which decides what the writer does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// Conditions did not hold: for each item, whether its condition failed. Nothing was
+    /// written, and the same write would be refused again.
+    Conditions(Vec<bool>),
+    /// Another transaction was writing one of the items at the same moment (or this one is
+    /// still in progress): nothing was written, and a try a moment later goes through.
+    Contention,
+    /// Anything else: throttling, a fault, a request DynamoDB could not take.
+    Outage,
 }
 
-/// Whether a transaction was cancelled because a condition did not hold.
-fn condition_failed<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
-    match e.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-            let reasons = cancelled.cancellation_reasons();
-            reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-                || (reasons.is_empty()
-                    && cancelled.message().unwrap_or_default().contains("ConditionalCheckFailed"))
-        }
-        _ => false,
+/// Reads a refusal from the error's code and, for a cancelled transaction, the reason of each
+/// item. A failed condition settles it even if another item also met a conflict: trying again
+/// would fail the same way.
+fn refusal(error_code: Option<&str>, reasons: &[Option<&str>]) -> Refusal {
+    let failed: Vec<bool> = reasons.iter().map(|r| *r == Some("ConditionalCheckFailed")).collect();
+    if failed.contains(&true) {
+        return Refusal::Conditions(failed);
     }
+    let contended = reasons.contains(&Some("TransactionConflict"))
+        || matches!(error_code, Some("TransactionConflictException" | "TransactionInProgressException"));
+    if contended { Refusal::Contention } else { Refusal::Outage }
+}
+
+/// The refusal behind a failed TransactWriteItems call.
+fn refusal_of<R>(e: &SdkError<TransactWriteItemsError, R>) -> Refusal {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let Some(service_error) = e.as_service_error() else { return Refusal::Outage };
+    let reasons: Vec<String> = match service_error {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            let given: Vec<String> = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None").to_owned())
+                .collect();
+            let message = cancelled.message().unwrap_or_default();
+            match (given.is_empty(), reasons_in_message(message)) {
+                (false, _) => given,
+                (true, listed) if !listed.is_empty() => listed,
+                // A condition failed, but which one was not said.
+                _ if message.contains("ConditionalCheckFailed") => return Refusal::Conditions(Vec::new()),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    let reasons: Vec<Option<&str>> =
+        reasons.iter().map(|r| Some(r.as_str()).filter(|r| *r != "None")).collect();
+    refusal(service_error.code(), &reasons)
+}
+
+/// The reasons a cancellation message lists, `… reasons [None, ConditionalCheckFailed]`, for
+/// endpoints that give them only there.
+fn reasons_in_message(message: &str) -> Vec<String> {
+    let Some((_, list)) = message.rsplit_once('[') else { return Vec::new() };
+    let list = list.split(']').next().unwrap_or_default();
+    list.split(',').map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect()
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -535,6 +576,36 @@ fn listing_filter(filter: &TicketFilter) -> Option<(String, HashMap<String, Stri
     Some((conditions.join(" AND "), names, values))
 }
 
+/// Sends a transaction, trying again while it only meets other transactions (bounded, with
+/// jittered pauses); `Some` with each item's failed condition when conditions did not hold.
+async fn send_transaction(
+    transaction: aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder,
+) -> Result<Option<Vec<bool>>, StoreError> {
+    // One token for every try: should a try that timed out or was still in progress have
+    // committed after all, the next one returns its success instead of failing a condition
+    // (which would read as a taken ticket number and write the ticket twice).
+    let token = crate::id::random_token(&crate::id::OsRandom).ok();
+    let transaction = transaction.set_client_request_token(token);
+    let mut attempt = 0;
+    loop {
+        let error = match transaction.clone().send().await {
+            Ok(_) => return Ok(None),
+            Err(error) => error,
+        };
+        match refusal_of(&error) {
+            Refusal::Conditions(failed) => return Ok(Some(failed)),
+            Refusal::Contention if attempt + 1 < TRANSACT_TRIES => {
+                tracing::info!(attempt, "transaction met another on its items; trying again");
+                crate::backoff::pause(attempt, TRANSACT_BACKOFF, TRANSACT_BACKOFF_CAP).await;
+                attempt += 1;
+            }
+            Refusal::Contention | Refusal::Outage => {
+                return Err(StoreError::unavailable("TransactWriteItems", error));
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl TicketStore for DynamoTable {
     #[tracing::instrument(skip_all, fields(ticket_id = %ticket.id))]
@@ -584,34 +655,36 @@ impl TicketStore for DynamoTable {
                 sk: "IDEMPOTENCY".to_owned(),
                 entity: "replay".to_owned(),
                 expires_at: idempotency.expires_at.timestamp(),
-                replay: Replay { ticket_id: ticket.id.clone(), token: token.map(str::to_owned) },
+                replay: Replay::of(&ticket.id, token, idempotency),
             };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
+            // TTL removes an expired key up to days late; until then it is free all the same.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&item)?))
+                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
         }
-        match transaction.send().await {
-            Ok(_) => Ok(()),
-            // The idempotency item is written last: its failure means a retry of an earlier POST.
-            Err(e) if idempotency.is_some() && failed_conditions(&e).last() == Some(&true) => {
-                Err(StoreError::Replayed)
-            }
-            // Upload links follow the ticket and its history entry.
-            Err(e)
-                if failed_conditions(&e).iter().skip(2).take(ticket.uploads.len()).any(|failed| *failed) =>
-            {
-                let failed = failed_conditions(&e);
-                let taken = ticket
-                    .uploads
-                    .iter()
-                    .zip(failed.iter().skip(2))
-                    .find(|(_, failed)| **failed)
-                    .map(|(upload, _)| upload.clone())
-                    .unwrap_or_default();
-                Err(StoreError::UploadTaken(taken))
-            }
-            // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
-            Err(e) if condition_failed(&e) => Err(StoreError::IdTaken),
-            Err(e) => Err(StoreError::unavailable("TransactWriteItems", e)),
+        let failed = match send_transaction(transaction).await? {
+            None => return Ok(()),
+            Some(failed) => failed,
+        };
+        // The idempotency item is written last: its failure means a retry of an earlier POST.
+        if idempotency.is_some() && failed.last() == Some(&true) {
+            return Err(StoreError::Replayed);
         }
+        // Upload links follow the ticket and its history entry.
+        let upload_failed = failed.iter().skip(2).take(ticket.uploads.len());
+        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
+            return Err(StoreError::UploadTaken(upload.clone()));
+        }
+        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
+        Err(StoreError::IdTaken)
     }
 
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
@@ -635,10 +708,9 @@ impl TicketStore for DynamoTable {
                 .transact_items(TransactWriteItem::builder().put(ticket_put).build())
                 .transact_items(TransactWriteItem::builder().put(history_put).build());
         }
-        match transaction.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Err(StoreError::Conflict),
-            Err(e) => Err(StoreError::unavailable("TransactWriteItems", e)),
+        match send_transaction(transaction).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict),
         }
     }
 
@@ -808,11 +880,23 @@ impl TicketStore for DynamoTable {
         Ok(crate::follower::FollowerPage { followers, next })
     }
 
-    async fn replay(&self, key_hash: &str) -> Result<Option<Replay>, StoreError> {
-        let item = self.get_item::<ReplayItem>(format!("IDEMPOTENCY#{key_hash}"), "IDEMPOTENCY").await?;
+    async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError> {
+        let pk = format!("IDEMPOTENCY#{key_hash}");
+        // Strongly consistent: a retry racing its first attempt must see the record it just lost to.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk.clone()))
+            .key("sk", s("IDEMPOTENCY"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable("GetItem"))?;
+        let item =
+            output.item.map(|item| decode::<ReplayItem>(item, &format!("{pk}/IDEMPOTENCY"))).transpose()?;
         // TTL deletion lags expiry by up to days; an expired key counts as gone.
-        let now = chrono::Utc::now().timestamp();
-        Ok(item.filter(|i| i.expires_at > now).map(|i| i.replay))
+        Ok(item.filter(|i| i.expires_at > now.timestamp()).map(|i| i.replay))
     }
 
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
@@ -1258,5 +1342,43 @@ impl crate::ports::Uploads for DynamoTable {
             .get_item::<ProcessingItem>(format!("PHOTO#{upload_id}"), "PHOTO")
             .await?
             .map(|i| i.processing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transaction_that_met_another_is_tried_again() {
+        let reasons = [None, Some("TransactionConflict"), None];
+        assert_eq!(refusal(Some("TransactionCanceledException"), &reasons), Refusal::Contention);
+        assert_eq!(refusal(Some("TransactionConflictException"), &[]), Refusal::Contention);
+        assert_eq!(refusal(Some("TransactionInProgressException"), &[]), Refusal::Contention);
+    }
+
+    #[test]
+    fn a_failed_condition_is_a_condition_even_beside_a_conflict() {
+        let reasons = [Some("TransactionConflict"), None, Some("ConditionalCheckFailed")];
+        assert_eq!(
+            refusal(Some("TransactionCanceledException"), &reasons),
+            Refusal::Conditions(vec![false, false, true])
+        );
+    }
+
+    #[test]
+    fn throttling_and_faults_are_outages() {
+        let throttled = [None, Some("ThrottlingError")];
+        assert_eq!(refusal(Some("TransactionCanceledException"), &throttled), Refusal::Outage);
+        assert_eq!(refusal(Some("InternalServerError"), &[]), Refusal::Outage);
+        assert_eq!(refusal(None, &[]), Refusal::Outage);
+    }
+
+    #[test]
+    fn reasons_given_only_in_the_message_are_read_from_it() {
+        let message = "Transaction cancelled, please refer cancellation reasons for specific reasons \
+                       [None, TransactionConflict]";
+        assert_eq!(reasons_in_message(message), vec!["None", "TransactionConflict"]);
+        assert!(reasons_in_message("Transaction cancelled").is_empty());
     }
 }

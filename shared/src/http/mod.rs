@@ -35,6 +35,11 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// An `Idempotency-Key` sent again with a different request.
+    #[error(
+        "this Idempotency-Key was already used for a different request; a new request needs a new Idempotency-Key"
+    )]
+    IdempotencyKeyReused,
     #[error("the service is temporarily unavailable, please try again")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -53,6 +58,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -149,8 +155,17 @@ pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>
     };
     // Serializing two plain fields cannot fail; the fallback keeps the promise of a list anyway.
     let body = body.unwrap_or_else(|_| format!(r#"[{{"code":{},"description":"error"}}]"#, status.as_u16()));
-    with_body(status, format.content_type(), body)
+    let mut response = with_body(status, format.content_type(), body);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // Outages of AWS services mostly pass within seconds; clients that honour it come back
+        // then (with the same Idempotency-Key, a POST makes one ticket however often it is sent).
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
 }
+
+/// When a client should try again after a 503, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// An Open311 document: `root` names the XML root element (JSON has none).
 pub fn document(format: Format, root: &str, value: &impl Serialize) -> Result<Response<Body>, ApiError> {
@@ -290,4 +305,33 @@ pub fn staff_ticket(
         response.headers_mut().insert(header::ETAG, etag);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: &Response<Body>) -> String {
+        String::from_utf8_lossy(response.body().as_ref()).into_owned()
+    }
+
+    #[test]
+    fn an_outage_is_a_503_error_list_with_retry_after_in_either_format() {
+        for (format, start) in [(Some(Format::Json), "[{\"code\":503"), (Some(Format::Xml), "<?xml")] {
+            let outage = ApiError::Unavailable(StoreError::unavailable("GetItem", "connection reset"));
+            let response = respond(format, Err(outage));
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+            assert!(body(&response).starts_with(start), "{}", body(&response));
+            assert!(!body(&response).contains("connection reset"), "causes stay in the logs");
+        }
+    }
+
+    #[test]
+    fn a_reused_idempotency_key_is_a_422_naming_the_header_and_not_worth_retrying() {
+        let response = respond(None, Err(ApiError::IdempotencyKeyReused));
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body(&response).contains("Idempotency-Key"));
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+    }
 }
