@@ -32,6 +32,10 @@ use town311::ports::{
 use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How long a sent delivery is remembered: far past any redelivery.
 const REMEMBER_SENT_DAYS: i64 = 14;
 /// How long an unsubscribe link works.

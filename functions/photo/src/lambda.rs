@@ -13,6 +13,10 @@ use town311::photo::{Photo, Processing, upload_id_of};
 use town311::ports::{PhotoStore, StoreError, Uploads};
 use tracing::Instrument;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long an outcome waits for the request naming its upload (uploads themselves expire
 /// after a day).
 const KEEP_OUTCOME_DAYS: i64 = 2;

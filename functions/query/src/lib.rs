@@ -20,6 +20,10 @@ use town311::open311::{CHANGESET, Format};
 use town311::ports::{Catalog, PhotoLinks, TicketStore, Uploads};
 use town311::ticket::Ticket;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The OpenAPI 3.1 description of the public API.
 pub const OPENAPI: &str = include_str!("../../../shared/openapi.json");
 

@@ -34,6 +34,10 @@ use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, T
 use town311::ticket::{Change, HistoryEntry, Ticket};
 use tracing::Instrument;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long a published event is remembered: past the stream's 24-hour retention.
 const REMEMBER_PUBLISHED_HOURS: i64 = 48;
 /// At most this many probable duplicates are flagged on a ticket, nearest first.

@@ -1,14 +1,10 @@
 use lambda_runtime::{Error, run, service_fn};
 
-/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
-/// bounded within it.
-const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     town311::telemetry::init();
     let config = town311::config::Config::from_env()?;
-    let sdk = town311::aws::function_sdk_config(TIMEOUT)?;
+    let sdk = town311::aws::function_sdk_config(route::TIMEOUT)?;
     let state = route::State::from_aws(&config, &sdk);
     // The catalog load it started connects to DynamoDB now, while the first event is fetched.
     tokio::task::yield_now().await;

@@ -21,6 +21,10 @@ use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoLinks, PhotoStore, Stor
 use town311::ticket::{Channel, NewRequest, Ticket};
 use tracing::Instrument;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The largest form body accepted: a full description and answers fit many times over.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 /// The largest multipart body accepted: Lambda takes at most 6 MB of (base64) event, so larger

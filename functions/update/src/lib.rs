@@ -18,6 +18,10 @@ use town311::staff::Caller;
 use town311::ticket::{Actor, Ticket};
 use tracing::Instrument;
 
+/// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
+/// bounded within it.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub mod unsubscribe;
 
 /// The largest action body accepted.

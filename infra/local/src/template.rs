@@ -375,6 +375,21 @@ mod tests {
     }
 
     #[test]
+    fn each_function_bounds_its_aws_calls_by_its_timeout_in_the_template() {
+        let template = template();
+        for (function, timeout) in [
+            ("SubmitFunction", submit::TIMEOUT),
+            ("QueryFunction", query::TIMEOUT),
+            ("UpdateFunction", update::TIMEOUT),
+            ("RouteFunction", route::TIMEOUT),
+            ("NotifyFunction", notify::TIMEOUT),
+            ("PhotoFunction", photo::lambda::TIMEOUT),
+        ] {
+            assert_eq!(template.function_timeout(function), timeout, "{function}");
+        }
+    }
+
+    #[test]
     fn resolves_parameters_and_refuses_what_it_cannot() {
         let params: BTreeMap<String, String> = [("WebOrigin".to_owned(), "http://x".to_owned())].into();
         let v: Value = serde_yaml::from_str("a: [!Ref WebOrigin]").unwrap();
