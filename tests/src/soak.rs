@@ -402,6 +402,18 @@ async fn owed(stack: &TestStack, store: &dyn TicketStore, id: &str) -> Owed {
     owed
 }
 
+/// Every ticket in the table and what the pipeline owes each.
+async fn audit(stack: &TestStack, store: &dyn TicketStore) -> (Vec<Value>, BTreeMap<String, Owed>) {
+    let tickets = listed_tickets(stack).await;
+    let mut owed_by_ticket = BTreeMap::new();
+    for ticket in &tickets {
+        let id = ticket["service_request_id"].as_str().unwrap_or_default().to_owned();
+        let owed = owed(stack, store, &id).await;
+        owed_by_ticket.insert(id, owed);
+    }
+    (tickets, owed_by_ticket)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -461,7 +473,7 @@ pub async fn run(plan: &Plan) -> SoakReport {
     let mut published = Published::default();
     let mut drained_at = None;
     let mut tickets: Vec<Value>;
-    let mut owed_by_ticket = BTreeMap::new();
+    let mut owed_by_ticket: BTreeMap<String, Owed>;
     let mut sent_by_contact: BTreeMap<usize, usize>;
     let by_marker = |tickets: &[Value]| -> BTreeMap<String, Vec<String>> {
         let mut by_marker: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -475,17 +487,8 @@ pub async fn run(plan: &Plan) -> SoakReport {
         by_marker
     };
     let deadline = Instant::now() + plan.drain_limit;
-    loop {
-        receive_published(&subscriber, &mut published).await;
-        tickets = listed_tickets(&stack).await;
-        owed_by_ticket.clear();
-        for ticket in &tickets {
-            let id = ticket["service_request_id"].as_str().unwrap_or_default().to_owned();
-            let owed = owed(&stack, &store, &id).await;
-            owed_by_ticket.insert(id, owed);
-        }
-        let outbox = outbox().await;
-        sent_by_contact = reports
+    let sent_to = |outbox: &crate::Outbox| -> BTreeMap<usize, usize> {
+        reports
             .iter()
             .map(|report| {
                 let sent = match &report.contact {
@@ -496,40 +499,59 @@ pub async fn run(plan: &Plan) -> SoakReport {
                 };
                 (report.n, sent)
             })
-            .collect();
-        let markers = by_marker(&tickets);
-        let events_out = owed_by_ticket
-            .values()
-            .all(|owed| owed.events.iter().all(|id| published.events.contains_key(id)));
-        let notices_out = reports.iter().all(|report| {
-            let owed: usize = markers
-                .get(&report.marker)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| owed_by_ticket.get(id))
-                .map(|o| o.notices)
-                .sum();
-            sent_by_contact.get(&report.n).copied().unwrap_or_default() >= owed
-        });
-        if events_out && notices_out && tickets.len() >= reports.len() {
-            drained_at = Some(Instant::now());
-            // One more quiet moment: a doubled event or notice would show.
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            receive_published(&subscriber, &mut published).await;
-            let outbox = crate::outbox().await;
-            for report in reports.iter() {
-                let sent = match &report.contact {
-                    Contact::Email(address) => {
-                        outbox.emails.iter().filter(|m| m.to.contains(address)).count()
-                    }
-                    Contact::Sms(phone) => outbox.sms.iter().filter(|(to, _)| to == phone).count(),
-                };
-                sent_by_contact.insert(report.n, sent);
-            }
-            break;
+            .collect()
+    };
+    // Cheap looks (the topic's queue, the outbox) every half second; the audit of every
+    // ticket's history only once nothing moved for a second, so the measuring does not slow
+    // down what it measures.
+    let (mut last_seen, mut last_progress, mut last_said) = ((0, 0), Instant::now(), Instant::now());
+    let mut next_audit = Instant::now();
+    loop {
+        receive_published(&subscriber, &mut published).await;
+        sent_by_contact = sent_to(&outbox().await);
+        let seen = (published.events.len(), sent_by_contact.values().sum::<usize>());
+        if seen != last_seen {
+            (last_seen, last_progress) = (seen, Instant::now());
         }
-        if Instant::now() > deadline {
-            break;
+        if last_said.elapsed() >= Duration::from_secs(10) {
+            eprintln!(
+                "soak: {:.0} s after the outages: {} events published, {} notices sent",
+                cleared.elapsed().as_secs_f64(),
+                seen.0,
+                seen.1
+            );
+            last_said = Instant::now();
+        }
+        let quiet = last_progress.elapsed() >= Duration::from_secs(1);
+        let out_of_time = Instant::now() > deadline;
+        if (quiet && Instant::now() >= next_audit) || out_of_time {
+            (tickets, owed_by_ticket) = audit(&stack, &store).await;
+            let markers = by_marker(&tickets);
+            let events_out = owed_by_ticket
+                .values()
+                .all(|owed| owed.events.iter().all(|id| published.events.contains_key(id)));
+            let notices_out = reports.iter().all(|report| {
+                let owed: usize = markers
+                    .get(&report.marker)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| owed_by_ticket.get(id))
+                    .map(|o| o.notices)
+                    .sum();
+                sent_by_contact.get(&report.n).copied().unwrap_or_default() >= owed
+            });
+            if events_out && notices_out && tickets.len() >= reports.len() {
+                drained_at = Some(last_progress);
+                // One more quiet moment: a doubled event or notice would show.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                receive_published(&subscriber, &mut published).await;
+                sent_by_contact = sent_to(&outbox().await);
+                break;
+            }
+            if out_of_time {
+                break;
+            }
+            next_audit = Instant::now() + Duration::from_secs(3);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
