@@ -58,6 +58,17 @@ async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Res
     http::staff_ticket(StatusCode::OK, &ticket, &history, Some(&followers))
 }
 
+/// `limit`: how many a page holds (1 to `MAX_PAGE`, `DEFAULT_PAGE` when not given).
+fn page_limit(request: &Request) -> Result<usize, ApiError> {
+    let Some(limit) = http::query_parameter(request, "limit") else { return Ok(DEFAULT_PAGE) };
+    limit
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}")))
+}
+
 #[derive(Serialize)]
 struct FollowersAnswer<'a> {
     followers: &'a [Follower],
@@ -68,14 +79,7 @@ struct FollowersAnswer<'a> {
 
 /// `GET /staff/v1/tickets/{id}/followers?after=&limit=`: one page of a ticket's followers.
 async fn followers(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
-    let limit = match http::query_parameter(request, "limit") {
-        None => DEFAULT_PAGE,
-        Some(v) => {
-            v.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-                ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}"))
-            })?
-        }
-    };
+    let limit = page_limit(request)?;
     let after = http::query_parameter(request, "after")
         .map(|a| {
             town311::follower::cursor(a)
@@ -112,14 +116,7 @@ fn department(request: &Request, caller: &Caller) -> Result<String, ApiError> {
 }
 
 async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
-    let limit = match http::query_parameter(request, "limit") {
-        None => DEFAULT_PAGE,
-        Some(v) => {
-            v.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-                ApiError::BadRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}"))
-            })?
-        }
-    };
+    let limit = page_limit(request)?;
     let now = state.clock.now();
     if let Some(since) = http::query_parameter(request, "updated_since") {
         // Recently updated, across the departments the caller reads (or the one named).
