@@ -120,3 +120,73 @@ async fn the_stream_is_read_on_from_where_it_was_after_its_iterators_expire() {
     assert_eq!(counts[&after], 1, "the report after the expiry is routed and told");
     assert_eq!(counts[&before], 1, "nothing before it is handled again");
 }
+
+/// Publishes nothing and never returns the first time (a call that hangs past the function's
+/// timeout); records every event after that.
+#[derive(Default)]
+struct HangsOnce {
+    calls: std::sync::atomic::AtomicUsize,
+    published: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl town311::ports::EventPublisher for HangsOnce {
+    async fn publish(&self, event: &town311::events::TicketEvent) -> Result<(), town311::ports::StoreError> {
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            std::future::pending::<()>().await;
+        }
+        self.published.lock().unwrap().push(event.event_type.as_str().to_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried() {
+    use std::sync::Arc;
+    use town311_local::stream::StreamFeed;
+    use town311_local::template::Template;
+
+    let stack = spawn().await;
+    let table = Arc::new(town311::aws::DynamoTable::new(&stack.stack.sdk, &stack.stack.config));
+    let publisher = Arc::new(HangsOnce::default());
+    // A second reader of the stack's stream, as route with a publisher that hangs once and its
+    // own memory of what went out.
+    let route = Arc::new(route::State {
+        tickets: table.clone(),
+        catalog: table.clone(),
+        outbox: Arc::new(town311::memory::MemoryStore::default()),
+        events: publisher.clone(),
+        uploads: table,
+        clock: Arc::new(town311::clock::SystemClock),
+        dead_letters: None,
+    });
+    let template = Template::load(std::path::Path::new(town311_local::TEMPLATE_PATH)).unwrap();
+    let mut source = template.stream_sources().unwrap().remove(0);
+    source.timeout = std::time::Duration::from_secs(1);
+    let feed = StreamFeed {
+        streams: aws_sdk_dynamodbstreams::Client::new(&stack.stack.sdk),
+        sqs: aws_sdk_sqs::Client::new(&stack.stack.sdk),
+        stream_arn: stack.stack.provisioned.stream_arn.clone(),
+        failure_queue_url: stack.stack.provisioned.failure_queue_url.clone(),
+        source,
+        route,
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let feeding = tokio::spawn(feed.run(stopped));
+
+    report(&stack, "timeout@example.org", 0, None).await;
+    let mut published = Vec::new();
+    for _ in 0..100 {
+        published = publisher.published.lock().unwrap().clone();
+        if !published.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    // A feed still waiting on the hung batch would never see the stop.
+    feeding.abort();
+    let _ = feeding.await;
+    assert!(publisher.calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the hung batch was tried again");
+    assert_eq!(published.first().map(String::as_str), Some("created"), "{published:?}");
+}
