@@ -4,6 +4,7 @@
 use crate::status::Status;
 use crate::ticket::Ticket;
 use chrono::{DateTime, Datelike, Duration, Utc};
+use std::collections::BTreeSet;
 
 /// The longest window one listing may span (Open311's default bound).
 pub const MAX_SPAN_DAYS: i64 = 90;
@@ -116,6 +117,9 @@ pub struct TicketFilter {
     pub service_codes: Vec<String>,
     /// Statuses to keep; empty keeps all.
     pub statuses: Vec<StatusFilter>,
+    /// Departments to keep; `None` keeps all (`Some` of none keeps none). Applied before
+    /// `limit` counts, so a department's listing is not cut short by others' tickets.
+    pub departments: Option<BTreeSet<String>>,
     /// How many to return at most.
     pub limit: usize,
 }
@@ -131,6 +135,7 @@ impl TicketFilter {
             && self.also_updated.is_none_or(|w| w.contains(ticket.updated_at))
             && (self.service_codes.is_empty() || self.service_codes.contains(&ticket.service_code))
             && (self.statuses.is_empty() || self.statuses.iter().any(|s| s.matches(ticket.status)))
+            && self.departments.as_ref().is_none_or(|d| d.contains(&ticket.department))
     }
 }
 

@@ -58,6 +58,11 @@ impl Caller {
         self.admin || self.viewer || self.departments.contains(department)
     }
 
+    /// The departments they may read, `None` when they read every one.
+    pub fn readable_departments(&self) -> Option<&BTreeSet<String>> {
+        if self.admin || self.viewer { None } else { Some(&self.departments) }
+    }
+
     pub fn can_write(&self, department: &str) -> bool {
         self.admin || self.departments.contains(department)
     }

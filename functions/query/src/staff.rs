@@ -11,6 +11,7 @@ use town311::http::{self, ApiError};
 use town311::id::TicketId;
 use town311::listing::{Indexed, Queue, TicketFilter, Window};
 use town311::open311::params;
+use town311::ports::{StoreError, TicketStore};
 use town311::staff::Caller;
 use town311::status::Status;
 use town311::ticket::Ticket;
@@ -130,6 +131,7 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
             also_updated: None,
             service_codes: Vec::new(),
             statuses: Vec::new(),
+            departments: None,
             limit: MAX_EXPORT_ROWS,
         };
         let tickets: Vec<Ticket> = state
@@ -188,14 +190,78 @@ pub(crate) fn cursor(after: &str) -> Result<&str, ApiError> {
     if readable { Ok(after) } else { Err(refused()) }
 }
 
-/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
-fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
+/// Set on every export: `true` when it was cut at `MAX_EXPORT_ROWS` (its last row then says
+/// so too), `false` when it holds every ticket of the window the caller may read.
+pub const TRUNCATED_HEADER: &str = "x-export-truncated";
+
+/// What a column holds, which decides whether a spreadsheet could be tricked by it.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Typed by a person (a reporter, staff, an admin naming a service): guarded, since
+    /// `=`, `+`, `-` or `@` at its start would make a spreadsheet run it as a formula.
+    Text,
+    /// Written by town311 itself (ids, times, codes of its own, numbers): left as is, so a
+    /// longitude of -71.8 stays a number.
+    Value,
+}
+
+/// The export's columns, in order.
+const COLUMNS: [(&str, Kind); 15] = [
+    ("ticket", Kind::Value),
+    ("requested", Kind::Value),
+    ("updated", Kind::Value),
+    ("status", Kind::Value),
+    ("resolution", Kind::Value),
+    ("service_code", Kind::Text),
+    ("service", Kind::Text),
+    ("department", Kind::Text),
+    ("assignee", Kind::Text),
+    ("channel", Kind::Value),
+    ("expected", Kind::Value),
+    ("address", Kind::Text),
+    ("lat", Kind::Value),
+    ("long", Kind::Value),
+    ("description", Kind::Text),
+];
+
+/// A CSV cell: quoted when needed; text never read as a formula by a spreadsheet.
+fn cell(kind: Kind, value: &str) -> String {
+    let value = match kind {
+        Kind::Text if value.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{value}"),
+        _ => value.to_owned(),
     };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+}
+
+/// One CSV line of `cells`, in the order of `COLUMNS`.
+fn line(cells: [String; COLUMNS.len()]) -> String {
+    let cells: Vec<String> =
+        COLUMNS.iter().zip(&cells).map(|((_, kind), value)| cell(*kind, value)).collect();
+    format!("{}\r\n", cells.join(","))
+}
+
+/// The tickets of the window the caller may read, newest first, at most `cap`; `true` when
+/// more were left out. Departments are left out by the store, before it counts to the cap.
+async fn exported(
+    tickets: &dyn TicketStore,
+    window: Window,
+    caller: &Caller,
+    cap: usize,
+) -> Result<(Vec<Ticket>, bool), StoreError> {
+    let filter = TicketFilter {
+        index: Indexed::Requested(window),
+        also_updated: None,
+        service_codes: Vec::new(),
+        statuses: Vec::new(),
+        departments: caller.readable_departments().cloned(),
+        // One more than the cap tells a full export from a cut one.
+        limit: cap.saturating_add(1),
+    };
+    let mut found = tickets.list(&filter).await?;
+    found.retain(|t| caller.can_read(&t.department));
+    let cut = found.len() > cap;
+    found.truncate(cap);
+    Ok((found, cut))
 }
 
 async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
@@ -205,23 +271,15 @@ async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Res
         Window::new(now - Duration::days(30), now, ("start_date", "end_date"))
             .map_err(|e| ApiError::BadRequest(e.to_string()))?,
     );
-    let filter = TicketFilter {
-        index: Indexed::Requested(window),
-        also_updated: None,
-        service_codes: Vec::new(),
-        statuses: Vec::new(),
-        limit: MAX_EXPORT_ROWS,
-    };
-    let tickets = state.tickets.list(&filter).await?;
-    let mut csv = String::from(
-        "ticket,requested,updated,status,resolution,service_code,service,department,assignee,channel,expected,address,lat,long,description\r\n",
-    );
+    let (tickets, cut) = exported(state.tickets.as_ref(), window, caller, MAX_EXPORT_ROWS).await?;
+    let mut csv = COLUMNS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(",");
+    csv.push_str("\r\n");
     let time = |at: chrono::DateTime<chrono::Utc>| {
         at.with_timezone(&state.config.timezone).to_rfc3339_opts(SecondsFormat::Secs, false)
     };
-    for t in tickets.iter().filter(|t| caller.can_read(&t.department)) {
+    for t in &tickets {
         let point = t.location.point();
-        let row = [
+        csv.push_str(&line([
             t.id.to_string(),
             time(t.requested_at),
             time(t.updated_at),
@@ -237,9 +295,16 @@ async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Res
             point.map(|p| p.lat().to_string()).unwrap_or_default(),
             point.map(|p| p.long().to_string()).unwrap_or_default(),
             t.description.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default(),
-        ];
-        csv.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
-        csv.push_str("\r\n");
+        ]));
+    }
+    if cut {
+        // A row as wide as the others (strict CSV readers refuse ragged ones), its note in the
+        // first column where a spreadsheet shows it; `#` lets tools that skip comments skip it.
+        let mut note: [String; COLUMNS.len()] = Default::default();
+        note[0] = format!(
+            "# cut at {MAX_EXPORT_ROWS} rows (the newest); narrow start_date and end_date for the rest"
+        );
+        csv.push_str(&line(note));
     }
     let mut response = Response::new(Body::Text(csv));
     let headers = response.headers_mut();
@@ -251,12 +316,16 @@ async fn export(state: &State, request: &Request, caller: &Caller) -> Result<Res
     {
         headers.insert("content-disposition", v);
     }
+    headers.insert(
+        TRUNCATED_HEADER,
+        lambda_http::http::HeaderValue::from_static(if cut { "true" } else { "false" }),
+    );
     Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, cursor};
+    use super::*;
 
     #[test]
     fn only_cursors_of_earlier_pages_are_followed() {
@@ -271,11 +340,62 @@ mod tests {
     }
 
     #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("-72.5"), "'-72.5");
+    fn csv_cells_are_quoted_and_text_is_never_a_formula() {
+        assert_eq!(cell(Kind::Text, "plain"), "plain");
+        assert_eq!(cell(Kind::Text, "a,b"), "\"a,b\"");
+        assert_eq!(cell(Kind::Text, "say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell(Kind::Text, "=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for formula in ["=1+1", "-2+3", "+1", "@SUM(A1)", "\t=1"] {
+            assert_eq!(cell(Kind::Text, formula), format!("'{formula}"));
+        }
+        assert_eq!(cell(Kind::Value, "-71.8"), "-71.8");
+        assert_eq!(cell(Kind::Value, "2026-11-22T09:30:00-05:00"), "2026-11-22T09:30:00-05:00");
+    }
+
+    #[tokio::test]
+    async fn the_cap_counts_only_the_departments_the_caller_reads() {
+        use chrono::{TimeZone, Utc};
+        use std::collections::HashMap;
+        use town311::memory::MemoryStore;
+        use town311::ports::Catalog;
+        let store = MemoryStore::with_demo_catalog().await;
+        let service = store.service("POTHOLE").await.unwrap().unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        // Oldest first: three DPW tickets, then five newer SAN ones.
+        for n in 0..8u32 {
+            let request = town311::ticket::NewRequest {
+                service_code: "POTHOLE".into(),
+                location: town311::location::Location::new(None, Some("1 Main St"), None).unwrap(),
+                description: None,
+                answers: Default::default(),
+                media_urls: vec![],
+                reporter: Default::default(),
+                channel: town311::ticket::Channel::Phone,
+                uploads: vec![],
+            };
+            let department = if n < 3 { "DPW" } else { "SAN" };
+            let id = TicketId::parse(&format!("0000-000{n}")).unwrap();
+            let at = start + Duration::hours(i64::from(n));
+            let (ticket, entry) = Ticket::open_in(id, &service, department, request, at);
+            store.create(&ticket, &entry, None, None).await.unwrap();
+        }
+        let window = Window::new(start, start + Duration::days(1), ("start_date", "end_date")).unwrap();
+        let claims = |groups: &str| {
+            HashMap::from([
+                ("username".to_owned(), "bo".to_owned()),
+                ("cognito:groups".to_owned(), groups.to_owned()),
+            ])
+        };
+        let clerk = Caller::from_claims(&claims("[dept-DPW]")).unwrap();
+        let ids = |tickets: &[Ticket]| tickets.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+        let (tickets, cut) = exported(&store, window, &clerk, 2).await.unwrap();
+        assert_eq!((ids(&tickets), cut), (vec!["0000-0002".to_owned(), "0000-0001".to_owned()], true));
+        let (tickets, cut) = exported(&store, window, &clerk, 3).await.unwrap();
+        assert_eq!((tickets.len(), cut), (3, false));
+        let viewer = Caller::from_claims(&claims("[viewer]")).unwrap();
+        let (tickets, cut) = exported(&store, window, &viewer, 8).await.unwrap();
+        assert_eq!((tickets.len(), cut), (8, false));
+        let (tickets, cut) = exported(&store, window, &viewer, 7).await.unwrap();
+        assert_eq!((tickets[0].id.to_string(), tickets.len(), cut), ("0000-0007".to_owned(), 7, true));
     }
 }

@@ -427,3 +427,79 @@ mod properties {
         }
     }
 }
+
+/// A ticket of `department` requested `minutes` after the start of 22 November 2026.
+async fn exported_ticket(
+    store: &MemoryStore,
+    n: u32,
+    department: &str,
+    point: Option<GeoPoint>,
+    address: &str,
+    description: &str,
+) -> Ticket {
+    let service = store.service("POTHOLE").await.unwrap().unwrap();
+    let reporter =
+        Reporter::parse(ReporterInput { email: Some("ana@example.org"), ..Default::default() }).unwrap();
+    let request = NewRequest {
+        service_code: "POTHOLE".into(),
+        location: Location::new(point, Some(address), None).unwrap(),
+        description: Description::parse(description).unwrap(),
+        answers: Answers::new(),
+        media_urls: vec![],
+        reporter,
+        channel: Channel::Phone,
+        uploads: vec![],
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap() + chrono::Duration::seconds(i64::from(n));
+    let id = TicketId::parse(&format!("{:04}-{:04}", n / 10_000, n % 10_000)).unwrap();
+    let (ticket, entry) = Ticket::open_in(id, &service, department, request, at);
+    store.create(&ticket, &entry, None, None).await.unwrap();
+    ticket
+}
+
+/// The export as `groups` see it: status, the truncation header, the body.
+async fn export_as(state: &State, groups: &str) -> (u16, Option<String>, String) {
+    let request = Invocation::new("GET", "GET /staff/v1/export.csv", "/staff/v1/export.csv")
+        .claims(&[("username", "bo"), ("cognito:groups", groups)])
+        .into_request()
+        .unwrap();
+    let response = handle(state, request).await.unwrap();
+    let truncated = response.headers().get("x-export-truncated").map(|v| v.to_str().unwrap().to_owned());
+    let body = std::str::from_utf8(response.body().as_ref()).unwrap().to_owned();
+    (response.status().as_u16(), truncated, body)
+}
+
+#[tokio::test]
+async fn export_guards_typed_text_against_formulas_but_leaves_numbers_numbers() {
+    let (state, store) = state().await;
+    let point = GeoPoint::new(42.3, -71.8).unwrap();
+    exported_ticket(&store, 1, "DPW", Some(point), "=1+1", "-2+3").await;
+    let (status, truncated, body) = export_as(&state, "[dept-DPW]").await;
+    assert_eq!((status, truncated.as_deref()), (200, Some("false")), "{body}");
+    let row = body.lines().nth(1).unwrap();
+    assert!(row.ends_with(",'=1+1,42.3,-71.8,'-2+3"), "{row}");
+}
+
+#[tokio::test]
+async fn a_department_export_is_capped_after_other_departments_are_left_out_and_says_when_cut() {
+    let (state, store) = state().await;
+    // The department's one ticket is older than a full export of another department's.
+    exported_ticket(&store, 0, "DPW", None, "1 Main St", "Deep hole").await;
+    for n in 1..=staff::MAX_EXPORT_ROWS as u32 {
+        exported_ticket(&store, n, "SAN", None, "2 Elm St", "Bins").await;
+    }
+    let (status, truncated, body) = export_as(&state, "[dept-DPW]").await;
+    assert_eq!((status, truncated.as_deref()), (200, Some("false")));
+    let rows: Vec<&str> = body.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert!(rows[0].starts_with("0000-0000,"), "{body}");
+
+    let (status, truncated, body) = export_as(&state, "[admin]").await;
+    assert_eq!((status, truncated.as_deref()), (200, Some("true")));
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 1 + staff::MAX_EXPORT_ROWS + 1);
+    assert!(lines[1].starts_with("0001-0000,"), "newest first: {}", lines[1]);
+    let last = lines[lines.len() - 1];
+    assert!(last.starts_with("# cut at 10000 rows"), "{last}");
+    assert_eq!(last.matches(',').count(), 14, "a row as wide as the others: {last}");
+}

@@ -204,7 +204,14 @@ pub fn requests_listing(
         (None, Some(u)) => (Indexed::Updated(u), None),
         (None, None) => (Indexed::Requested(Window::last_90_days(now)), None),
     };
-    let filter = TicketFilter { index, also_updated, service_codes, statuses, limit: page * page_size };
+    let filter = TicketFilter {
+        index,
+        also_updated,
+        service_codes,
+        statuses,
+        departments: None,
+        limit: page * page_size,
+    };
     Ok(RequestsListing { selection: Selection::Filtered(filter), page, page_size, extensions })
 }
 
