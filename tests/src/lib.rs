@@ -300,23 +300,12 @@ pub struct Mail {
     pub one_click: bool,
 }
 
-/// Decodes an RFC 2047 `=?UTF-8?B?…?=` header (the only encoding town311 writes).
-fn decode_header(value: &str) -> String {
-    use base64::Engine as _;
-    match value.trim().strip_prefix("=?UTF-8?B?").and_then(|v| v.strip_suffix("?=")) {
-        Some(encoded) => base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default(),
-        None => value.trim().to_owned(),
-    }
-}
-
 /// Reads a raw MIME message as town311 writes it: headers, then a base64 text body.
 pub fn read_mail(to: Vec<String>, raw: &str) -> Mail {
     use base64::Engine as _;
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    // A folded header continues on lines that start with a space: join them back.
+    let head = head.replace("\r\n ", " ").replace("\r\n\t", "\t");
     let header = |name: &str| {
         head.split("\r\n")
             .find_map(|line| {
@@ -332,7 +321,7 @@ pub fn read_mail(to: Vec<String>, raw: &str) -> Mail {
         .unwrap_or_default();
     Mail {
         to,
-        subject: decode_header(&header("Subject")),
+        subject: town311::mail::decode_header(&header("Subject")),
         body: text,
         list_unsubscribe: header("List-Unsubscribe").trim_matches(['<', '>']).to_owned(),
         one_click: header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
