@@ -37,6 +37,9 @@
 3. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
    expiry and every condition (key, content type, size range). moto stores whatever it is
    sent; S3 refuses an upload the policy does not allow, and so does the emulator.
+   Upload notifications carry every field S3's do: moto leaves out `userIdentity`,
+   `requestParameters` and `responseElements`, which S3 always sends and the photo function's
+   event types require.
 """
 
 import base64
@@ -70,6 +73,7 @@ from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+import moto.s3.notifications as s3_notifications
 from moto.server import main
 
 _lock = threading.Lock()
@@ -511,6 +515,21 @@ def _town311_call(self, environ, start_response):
 
 
 DomainDispatcherApplication.__call__ = _town311_call
+
+_get_s3_event = s3_notifications._get_s3_event
+
+
+def _s3_event(*args, **kwargs):
+    """An S3 event notification with the fields S3 sends and moto leaves out."""
+    event = _get_s3_event(*args, **kwargs)
+    for record in event.get("Records", []):
+        record.setdefault("userIdentity", {"principalId": "AWS:AIDAEMULATOR"})
+        record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+        record.setdefault("responseElements", {"x-amz-request-id": "EMULATOR", "x-amz-id-2": "EMULATOR"})
+    return event
+
+
+s3_notifications._get_s3_event = _s3_event
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -4,9 +4,11 @@
 //! upload. Nothing unprocessed is ever published.
 
 use crate::{Processed, process};
+use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
+use percent_encoding::percent_decode_str;
 use std::sync::Arc;
 use town311::clock::{Clock, SystemClock};
 use town311::photo::{Photo, Processing, upload_id_of};
@@ -62,42 +64,19 @@ pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBa
     Ok(response)
 }
 
-/// The object keys an S3 event notification (`{"Records": [{"s3": {"object": {"key"}}}]}`)
-/// reports, URL-decoded as S3 encodes them; `None` for any other message.
+/// The object keys an S3 event notification reports, URL-decoded as S3 encodes them; `None`
+/// for any other message.
 fn object_keys(body: &str) -> Option<Vec<String>> {
-    let notification: serde_json::Value = serde_json::from_str(body).ok()?;
-    let records = notification.get("Records")?.as_array()?;
+    let notification: S3Event = serde_json::from_str(body).ok()?;
     Some(
-        records
-            .iter()
-            .filter_map(|r| r.pointer("/s3/object/key")?.as_str())
-            .map(|key| {
-                // Keys are form-encoded in notifications (a space is `+`).
-                let plus_decoded = key.replace('+', " ");
-                percent_decode(&plus_decoded)
-            })
+        notification
+            .records
+            .into_iter()
+            .filter_map(|record| record.s3.object.key)
+            // Keys are form-encoded in notifications (a space is `+`); a stray `%` stays as it is.
+            .map(|key| percent_decode_str(&key.replace('+', " ")).decode_utf8_lossy().into_owned())
             .collect(),
     )
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn handle_keys(state: &State, keys: &[String]) -> Result<(), StoreError> {
@@ -188,12 +167,59 @@ mod tests {
         assert_eq!(photos.stored().len(), 2);
     }
 
+    /// An S3 notification of `keys`, as S3 delivers it (form-encoded keys).
+    fn notification(keys: &[&str]) -> String {
+        let records: Vec<serde_json::Value> = keys
+            .iter()
+            .map(|key| {
+                serde_json::json!({
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": "us-east-1",
+                    "eventTime": "2026-05-04T13:07:09.123Z",
+                    "eventName": "ObjectCreated:Post",
+                    "userIdentity": {"principalId": "AWS:AROAEXAMPLE"},
+                    "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+                    "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810"},
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": "uploads",
+                        "bucket": {"name": "town311-photos", "arn": "arn:aws:s3:::town311-photos"},
+                        "object": {"key": key, "size": 1024, "eTag": "d41d8cd98f00b204e9800998ecf8427e"},
+                    },
+                })
+            })
+            .collect();
+        serde_json::json!({ "Records": records }).to_string()
+    }
+
     #[test]
     fn reads_the_keys_of_an_s3_notification() {
-        let body = r#"{"Records": [{"eventName": "ObjectCreated:Post", "s3": {"object": {"key": "uploads/abc%2Bd+e"}}}]}"#;
-        assert_eq!(object_keys(body), Some(vec!["uploads/abc+d e".to_owned()]));
+        let body = notification(&["uploads/abc%2Bd+e"]);
+        assert_eq!(object_keys(&body), Some(vec!["uploads/abc+d e".to_owned()]));
         assert_eq!(object_keys(r#"{"Service": "Amazon S3", "Event": "s3:TestEvent"}"#), None);
         assert_eq!(object_keys("not json"), None);
+    }
+
+    #[test]
+    fn keys_are_form_decoded_and_a_stray_percent_is_kept() {
+        let body = notification(&["uploads/a+b%2B%2Bc+%28d%29", "uploads/caf%C3%A9%", "uploads/100%25+%zz"]);
+        assert_eq!(
+            object_keys(&body),
+            Some(vec![
+                "uploads/a b++c (d)".to_owned(),
+                "uploads/café%".to_owned(),
+                "uploads/100% %zz".to_owned()
+            ])
+        );
+        assert_eq!(object_keys(&notification(&[])), Some(vec![]));
+    }
+
+    #[test]
+    fn a_test_event_is_no_upload() {
+        let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-05-04T13:07:09.123Z",
+            "Bucket":"town311-photos","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}"#;
+        assert_eq!(object_keys(test_event), None);
     }
 
     #[tokio::test]

@@ -5,8 +5,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::collections::BTreeMap;
 
 /// Who the local tokens say issued them, and for whom.
@@ -16,7 +17,8 @@ pub const AUDIENCE: &str = "town311-local-staff";
 /// Signs and checks local staff tokens.
 #[derive(Clone)]
 pub struct DevAuthority {
-    key: [u8; 32],
+    /// HMAC-SHA256 keyed once; each token signs a copy.
+    keyed: Hmac<Sha256>,
 }
 
 /// Why a token was refused (API Gateway answers 401 for each).
@@ -34,18 +36,20 @@ pub enum TokenError {
     Audience,
 }
 
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut padded = [0u8; 64];
-    padded[..32].copy_from_slice(key);
-    let inner: Vec<u8> = padded.iter().map(|b| b ^ 0x36).chain(message.iter().copied()).collect();
-    let inner = Sha256::digest(&inner);
-    let outer: Vec<u8> = padded.iter().map(|b| b ^ 0x5c).chain(inner.iter().copied()).collect();
-    Sha256::digest(&outer).into()
-}
-
 impl DevAuthority {
     pub fn new(key: [u8; 32]) -> Self {
-        Self { key }
+        // HMAC pads a key shorter than the hash's block with zeros (RFC 2104), so the padded
+        // key is the same key, and taking a whole block cannot fail as `new_from_slice` might.
+        let mut block = hmac::digest::Key::<Hmac<Sha256>>::default();
+        block[..key.len()].copy_from_slice(&key);
+        Self { keyed: Hmac::new(&block) }
+    }
+
+    /// The HMAC of `signed` (a token's `header.payload`), not yet finalized.
+    fn mac(&self, signed: &str) -> Hmac<Sha256> {
+        let mut mac = self.keyed.clone();
+        mac.update(signed.as_bytes());
+        mac
     }
 
     /// A token carrying `claims` as they are.
@@ -53,7 +57,7 @@ impl DevAuthority {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signed = format!("{header}.{payload}");
-        let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(&self.key, signed.as_bytes()));
+        let signature = URL_SAFE_NO_PAD.encode(self.mac(&signed).finalize().into_bytes());
         format!("{signed}.{signature}")
     }
 
@@ -88,14 +92,9 @@ impl DevAuthority {
         else {
             return Err(TokenError::Malformed);
         };
-        let expected = hmac_sha256(&self.key, format!("{header}.{payload}").as_bytes());
         let given = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
-        // Compare in constant time: the signature is a secret-derived value.
-        if given.len() != expected.len()
-            || given.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0
-        {
-            return Err(TokenError::Signature);
-        }
+        // `verify_slice` compares in constant time: the signature is a secret-derived value.
+        self.mac(&format!("{header}.{payload}")).verify_slice(&given).map_err(|_| TokenError::Signature)?;
         let header: Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?)
                 .map_err(|_| TokenError::Malformed)?;
@@ -140,7 +139,7 @@ mod tests {
     #[test]
     fn hmac_matches_an_independent_implementation() {
         // Expected value from Python's hmac module: hmac.new(b"\x0b" * 32, b"Hi There", sha256).
-        let mac = hmac_sha256(&[0x0b; 32], b"Hi There");
+        let mac = DevAuthority::new([0x0b; 32]).mac("Hi There").finalize().into_bytes();
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7");
     }

@@ -101,21 +101,9 @@ fn bind(pattern: &[Segment], parts: &[&str]) -> Option<BTreeMap<String, String>>
     (parts.len() == pattern.len()).then_some(params)
 }
 
+/// A path segment as API Gateway hands it to a function: percent-decoded, refused if malformed.
 fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    town311::open311::percent_decode_strict(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -155,6 +143,8 @@ mod tests {
         assert!(t.find("GET", "/open311/v2/requests/").is_none());
         assert!(t.find("GET", "/open311/v2/requests/a/b").is_none());
         assert!(t.find("GET", "/open311/v2/requests/%FF.json").is_none());
+        // Two hex digits exactly: a sign is no digit.
+        assert!(t.find("GET", "/open311/v2/requests/%+41.json").is_none());
     }
 
     #[test]

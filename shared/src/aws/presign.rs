@@ -7,10 +7,12 @@
 //!   upload's size. The policy is a JSON document, its base64 text is the string to sign.
 //! - GET links: a query-string-signed URL that reads one object for a while.
 //!
-//! The signing key is derived from the secret key, the date, the region and the service.
+//! The signing key (from the secret key, the date, the region and the service) and the
+//! signature are `aws-sigv4`'s, the SDK's own signer.
 
 use std::time::Duration;
 
+use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -108,7 +110,7 @@ pub fn presigned_post(
         .and_then(|valid_for| now.checked_add_signed(valid_for))
         .ok_or(PresignError::Expiry)?;
 
-    let date = now.format("%Y%m%d").to_string();
+    let date = now.format("%Y%m%d");
     let timestamp = now.format("%Y%m%dT%H%M%SZ").to_string();
     let credential = format!("{}/{date}/{region}/{SERVICE}/aws4_request", credentials.access_key_id);
 
@@ -132,8 +134,8 @@ pub fn presigned_post(
     });
     let policy = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
 
-    let key = signing_key(&credentials.secret_access_key, &date, region, SERVICE);
-    let signature = hex(&hmac_sha256(&key, policy.as_bytes()));
+    let key = generate_signing_key(&credentials.secret_access_key, now.into(), region, SERVICE);
+    let signature = calculate_signature(key, policy.as_bytes());
     fields.push(("policy".to_owned(), policy));
     fields.push(("x-amz-signature".to_owned(), signature));
 
@@ -208,8 +210,8 @@ fn signed_get_query(
     let canonical_request = format!("GET\n{path}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD");
     let string_to_sign =
         format!("{ALGORITHM}\n{timestamp}\n{scope}\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
-    let key = signing_key(&credentials.secret_access_key, &date, region, SERVICE);
-    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
+    let key = generate_signing_key(&credentials.secret_access_key, now.into(), region, SERVICE);
+    let signature = calculate_signature(key, string_to_sign.as_bytes());
     Ok(format!("{query}&X-Amz-Signature={signature}"))
 }
 
@@ -225,28 +227,6 @@ fn uri_encode(text: &str, slash: bool) -> String {
         }
     }
     encoded
-}
-
-/// The SigV4 signing key of a day, region and service.
-fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-    let day = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), date.as_bytes());
-    let region = hmac_sha256(&day, region.as_bytes());
-    let service = hmac_sha256(&region, service.as_bytes());
-    hmac_sha256(&service, b"aws4_request")
-}
-
-/// HMAC-SHA256 (RFC 2104), in a few lines rather than a dependency.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block_key = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block_key[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block_key[..key.len()].copy_from_slice(key);
-    }
-    let padded = |pad: u8| block_key.map(|byte| byte ^ pad);
-    let inner = Sha256::new().chain_update(padded(0x36)).chain_update(message).finalize();
-    Sha256::new().chain_update(padded(0x5c)).chain_update(inner).finalize().into()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -351,21 +331,27 @@ mod tests {
 
     #[test]
     fn hmac_matches_rfc_4231() {
-        // Test case 2, and test case 6 (a key longer than the block).
+        // Test case 2, and test case 6 (a key longer than the block): a POST policy's signature
+        // is the plain HMAC-SHA256 of its text.
         assert_eq!(
-            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            calculate_signature(b"Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert_eq!(
-            hex(&hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            calculate_signature([0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
 
     #[test]
     fn signing_key_matches_the_aws_key_derivation_example() {
-        let key = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
-        assert_eq!(hex(&key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        let key = generate_signing_key(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            day(2012, 2, 15),
+            "us-east-1",
+            "iam",
+        );
+        assert_eq!(hex(key.as_ref()), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
     }
 
     #[test]
@@ -384,9 +370,14 @@ mod tests {
             "LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7IngtYW16LWRhdGUiOiAi",
             "MjAxNTEyMjlUMDAwMDAwWiIgfQ0KICBdDQp9",
         );
-        let key = signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20151229", "us-east-1", "s3");
+        let key = generate_signing_key(
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            day(2015, 12, 29),
+            "us-east-1",
+            "s3",
+        );
         assert_eq!(
-            hex(&hmac_sha256(&key, POLICY.as_bytes())),
+            calculate_signature(key, POLICY.as_bytes()),
             "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e"
         );
     }
@@ -407,6 +398,11 @@ mod tests {
             max_bytes: 10 * 1024 * 1024,
             expires_in: Duration::from_secs(600),
         }
+    }
+
+    /// A signing key's day, at a time of day that must not matter.
+    fn day(year: i32, month: u32, day_of_month: u32) -> std::time::SystemTime {
+        Utc.with_ymd_and_hms(year, month, day_of_month, 23, 59, 59).unwrap().into()
     }
 
     fn now() -> DateTime<Utc> {
@@ -475,10 +471,15 @@ mod tests {
             ]
         );
         assert_eq!(post.url, "http://127.0.0.1:5311/town311-photos");
-        let key = signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20260504", "us-east-1", "s3");
+        let key = generate_signing_key(
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            day(2026, 5, 4),
+            "us-east-1",
+            "s3",
+        );
         assert_eq!(
             field(&post, "x-amz-signature"),
-            hex(&hmac_sha256(&key, field(&post, "policy").as_bytes()))
+            calculate_signature(key, field(&post, "policy").as_bytes())
         );
     }
 

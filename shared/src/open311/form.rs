@@ -175,23 +175,9 @@ impl Form {
 /// Decodes one `+`/percent-encoded component, refusing bad escapes and invalid UTF-8 rather
 /// than storing replacement characters in place of what the citizen wrote.
 fn decode_component(raw: &[u8]) -> Result<String, FormError> {
-    let mut bytes = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => bytes.push(b' '),
-            b'%' => {
-                // Two hex digits exactly: `from_str_radix` alone would also take `%+1` as 1.
-                let digit = |at: usize| raw.get(at).and_then(|b| char::from(*b).to_digit(16));
-                let (high, low) = digit(i + 1).zip(digit(i + 2)).ok_or(FormError::Malformed)?;
-                bytes.push(u8::try_from(high * 16 + low).map_err(|_| FormError::Malformed)?);
-                i += 2;
-            }
-            b => bytes.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(bytes).map_err(|_| FormError::Malformed)
+    // `+` first: an encoded plus (`%2B`) has no `+` in it yet.
+    let spaced: Vec<u8> = raw.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
+    super::percent_decode_strict(&spaced).ok_or(FormError::Malformed)
 }
 
 #[cfg(test)]

@@ -38,6 +38,19 @@ impl Format {
     }
 }
 
+/// Percent-decodes `raw`, refusing (`None`) a `%` without two hex digits after it and bytes
+/// that are not UTF-8, rather than storing a guess in place of what was sent.
+pub fn percent_decode_strict(raw: &[u8]) -> Option<String> {
+    // `percent_decode` passes a malformed escape through as it is: refuse it first.
+    let escapes_whole = raw.iter().enumerate().filter(|(_, byte)| **byte == b'%').all(|(at, _)| {
+        raw.get(at + 1..at + 3).is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_whole {
+        return None;
+    }
+    percent_encoding::percent_decode(raw).decode_utf8().ok().map(std::borrow::Cow::into_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

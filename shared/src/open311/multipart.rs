@@ -167,23 +167,11 @@ fn unquote(quoted: &str) -> Option<(String, &str)> {
 /// Decodes an RFC 5987 `UTF-8''percent%20encoded` value, which some apps use for non-ASCII names.
 fn decode_extended(value: &str) -> Option<String> {
     let mut pieces = value.splitn(3, '\'');
-    let (charset, _language, mut rest) = (pieces.next()?, pieces.next()?, pieces.next()?.as_bytes());
+    let (charset, _language, rest) = (pieces.next()?, pieces.next()?, pieces.next()?);
     if !charset.eq_ignore_ascii_case("utf-8") {
         return None;
     }
-    let digit = |b: u8| char::from(b).to_digit(16);
-    let mut bytes = Vec::with_capacity(rest.len());
-    while let Some((&b, tail)) = rest.split_first() {
-        rest = tail;
-        if b == b'%' {
-            let (&[high, low], tail) = rest.split_first_chunk::<2>()?;
-            bytes.push(u8::try_from(digit(high)? * 16 + digit(low)?).ok()?);
-            rest = tail;
-        } else {
-            bytes.push(b);
-        }
-    }
-    String::from_utf8(bytes).ok()
+    super::percent_decode_strict(rest.as_bytes())
 }
 
 #[cfg(test)]
