@@ -67,6 +67,7 @@ async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> Te
         template_path: PathBuf::from(TEMPLATE_PATH),
         catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
         routing_path,
+        clock: None,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");
     TestStack { stack, client: reqwest::Client::new() }

@@ -147,7 +147,7 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
     use town311_local::template::Template;
 
     let stack = spawn().await;
-    let table = Arc::new(town311::aws::DynamoTable::new(&stack.stack.sdk, &stack.stack.config));
+    let table = stack.stack.adapters.table();
     let publisher = Arc::new(HangsOnce::default());
     // A second reader of the stack's stream, as route with a publisher that hangs once and its
     // own memory of what went out.
@@ -157,7 +157,7 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
         outbox: Arc::new(town311::memory::MemoryStore::default()),
         events: publisher.clone(),
         uploads: table,
-        clock: Arc::new(town311::clock::SystemClock),
+        clock: stack.stack.adapters.clock(),
         dead_letters: None,
     });
     let template = Template::load(std::path::Path::new(town311_local::TEMPLATE_PATH)).unwrap();

@@ -276,7 +276,7 @@ async fn replaying_a_stream_batch_publishes_no_event_twice() {
         let history = table.history(&town311::id::TicketId::parse(id).unwrap()).await.unwrap();
         records.push(stream_record(&n.to_string(), TableItem::history_image(&history[0]).unwrap()));
     }
-    let state = route::State::from_aws(&stack.stack.config, &stack.stack.sdk);
+    let state = route::State::from(&stack.stack.adapters);
     for _ in 0..2 {
         let event = serde_json::from_value(json!({ "Records": records })).unwrap();
         let response =

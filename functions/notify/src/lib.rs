@@ -19,12 +19,12 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::catalog::Department;
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::config::Config;
 use town311::contact::Language;
 use town311::events::TicketEvent;
 use town311::follower::Contact;
-use town311::id::{IdSource, OsRandom, random_token};
+use town311::id::{IdSource, random_token};
 use town311::notice::{Context, Notice, footer};
 use town311::ports::{
     Catalog, Deliveries, Messenger, OutgoingEmail, SendError, StoreError, TicketStore, WorkQueue,
@@ -64,23 +64,10 @@ pub struct State {
     pub ids: Arc<dyn IdSource>,
 }
 
-impl State {
+impl From<&town311::aws::Adapters> for State {
     /// The production wiring: the table, SNS for SMS, SES for email, SQS to continue on.
-    pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
-        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        Self {
-            tickets: table.clone(),
-            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
-            deliveries: table,
-            messenger: Arc::new(town311::aws::AwsMessenger::new(sdk, &config)),
-            work: config
-                .notify_queue_url
-                .as_deref()
-                .map(|url| Arc::new(town311::aws::sqs::SqsQueue::new(sdk, url)) as Arc<dyn WorkQueue>),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(OsRandom),
-            config,
-        }
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        town311::wire!(aws, Self { config, tickets, catalog, deliveries, messenger, work, clock, ids })
     }
 }
 

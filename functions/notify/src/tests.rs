@@ -3,7 +3,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use town311::clock::FixedClock;
 use town311::contact::{NotifyBy, Reporter, ReporterInput};
 use town311::follower::Follower;
-use town311::id::TicketId;
+use town311::id::{OsRandom, TicketId};
 use town311::lifecycle::{Action, Targets};
 use town311::memory::{MemoryQueue, MemoryStore, RecordingMessenger, Refusal, Sent};
 use town311::status::{Resolution, Status};

@@ -10,7 +10,7 @@ use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::percent_decode_str;
 use std::sync::Arc;
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::photo::{Photo, Processing, upload_id_of};
 use town311::ports::{PhotoStore, StoreError, Uploads};
 use tracing::Instrument;
@@ -30,14 +30,10 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl State {
+impl From<&town311::aws::Adapters> for State {
     /// The production wiring: the photo bucket and the table.
-    pub fn from_aws(config: &town311::config::Config, sdk: &town311::aws::SdkConfig) -> Self {
-        Self {
-            photos: Arc::new(town311::aws::S3Photos::new(sdk, config)),
-            uploads: Arc::new(town311::aws::DynamoTable::new(sdk, config)),
-            clock: Arc::new(SystemClock),
-        }
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        town311::wire!(aws, Self { photos, uploads, clock })
     }
 }
 
@@ -137,6 +133,7 @@ async fn keep(state: &State, upload_id: &str, processed: Processed) -> Result<Pr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use town311::clock::SystemClock;
     use town311::memory::{MemoryPhotos, MemoryStore};
 
     fn state() -> (State, Arc<MemoryPhotos>, Arc<MemoryStore>) {

@@ -6,7 +6,7 @@ use lambda_http::{Body, Error, Request, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
 use town311::catalog::Department;
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::config::Config;
 use town311::http::{self, ApiError};
 use town311::id::TicketId;
@@ -38,18 +38,10 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl State {
-    /// The production wiring: DynamoDB and the system clock.
-    pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
-        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        Self {
-            tickets: table.clone(),
-            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
-            uploads: table,
-            links: Arc::new(town311::aws::S3Links::new(sdk, &config)),
-            clock: Arc::new(SystemClock),
-            config,
-        }
+impl From<&town311::aws::Adapters> for State {
+    /// The production wiring: DynamoDB, the photo bucket's links and the clock.
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, clock })
     }
 }
 

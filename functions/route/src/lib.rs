@@ -26,7 +26,7 @@ use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::aws::TableItem;
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::events::TicketEvent;
 use town311::follower::{Contact, Follower};
 use town311::id::TicketId;
@@ -55,22 +55,10 @@ pub struct State {
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
 }
 
-impl State {
-    /// The production wiring: the table and the SNS topic.
-    pub fn from_aws(config: &town311::config::Config, sdk: &town311::aws::SdkConfig) -> Self {
-        let table = Arc::new(town311::aws::DynamoTable::new(sdk, config));
-        Self {
-            tickets: table.clone(),
-            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
-            outbox: table.clone(),
-            uploads: table,
-            events: Arc::new(town311::aws::SnsEvents::new(sdk, config)),
-            clock: Arc::new(SystemClock),
-            dead_letters: config
-                .dead_letter_queue_url
-                .as_deref()
-                .map(|url| Arc::new(town311::aws::SqsDeadLetters::new(sdk, url)) as Arc<dyn DeadLetters>),
-        }
+impl From<&town311::aws::Adapters> for State {
+    /// The production wiring: the table, the SNS topic and the dead-letter queue.
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        town311::wire!(aws, Self { tickets, catalog, outbox, events, uploads, clock, dead_letters })
     }
 }
 

@@ -3,9 +3,7 @@ use lambda_runtime::{Error, run, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     town311::telemetry::init();
-    let config = town311::config::Config::from_env()?;
-    let sdk = town311::aws::function_sdk_config(route::TIMEOUT)?;
-    let state = route::State::from_aws(&config, &sdk);
+    let state = route::State::from(&town311::aws::Adapters::from_env(route::TIMEOUT)?);
     // The catalog load it started connects to DynamoDB now, while the first event is fetched.
     tokio::task::yield_now().await;
     run(service_fn(|event| route::handle(&state, event))).await

@@ -7,10 +7,10 @@ use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::api_key::{self, KeyPolicy};
 use town311::catalog::{Department, Service, ServiceType};
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::config::Config;
 use town311::http::{self, ApiError};
-use town311::id::{IdSource, OsRandom, TicketId, random_token};
+use town311::id::{IdSource, TicketId, random_token};
 use town311::open311::Format;
 use town311::open311::datetime::w3c;
 use town311::open311::form::Form;
@@ -49,20 +49,10 @@ pub struct State {
     pub ids: Arc<dyn IdSource>,
 }
 
-impl State {
-    /// The production wiring: DynamoDB, S3, the system clock, the OS random source.
-    pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
-        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        Self {
-            tickets: table.clone(),
-            catalog: town311::catalog_cache::CachedCatalog::prefetched(table.clone()),
-            keys: table,
-            photos: Arc::new(town311::aws::S3Photos::new(sdk, &config)),
-            links: Arc::new(town311::aws::S3Links::new(sdk, &config)),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(OsRandom),
-            config,
-        }
+impl From<&town311::aws::Adapters> for State {
+    /// The production wiring: DynamoDB, S3, the clock and the random source.
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        town311::wire!(aws, Self { config, tickets, catalog, keys, photos, links, clock, ids })
     }
 }
 

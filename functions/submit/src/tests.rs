@@ -4,6 +4,7 @@ use serde_json::Value;
 use town311::api_key::{ApiKey, KeyPolicy};
 use town311::clock::FixedClock;
 use town311::http::apigw::Invocation;
+use town311::id::OsRandom;
 use town311::memory::{MemoryPhotos, MemoryStore};
 use town311::ports::ApiKeys;
 

@@ -5,7 +5,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
-use town311::clock::{Clock, SystemClock};
+use town311::clock::Clock;
 use town311::config::Config;
 use town311::contact::{Language, NotifyBy};
 use town311::follower::{Contact, Follower};
@@ -36,17 +36,17 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl State {
-    /// The production wiring: DynamoDB and the system clock.
-    pub fn from_aws(config: Config, sdk: &town311::aws::SdkConfig) -> Self {
-        let table = Arc::new(town311::aws::DynamoTable::new(sdk, &config));
-        table.connect_ahead();
+impl From<&town311::aws::Adapters> for State {
+    /// The production wiring: DynamoDB and the clock. With no catalog cache to load (admins edit
+    /// the catalog here), the table connects ahead itself.
+    fn from(aws: &town311::aws::Adapters) -> Self {
+        aws.connect_ahead();
         Self {
-            tickets: table.clone(),
-            catalog: table.clone(),
-            deliveries: table,
-            clock: Arc::new(SystemClock),
-            config,
+            config: aws.config(),
+            tickets: aws.tickets(),
+            catalog: aws.uncached_catalog(),
+            deliveries: aws.deliveries(),
+            clock: aws.clock(),
         }
     }
 }

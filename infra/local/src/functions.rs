@@ -1,7 +1,7 @@
 //! The function handlers the local stack runs, by the logical id template.yaml gives them.
 
 use lambda_http::{Body, Request, Response};
-use town311::config::Config;
+use town311::aws::Adapters;
 
 /// A function answering HTTP API routes.
 pub enum HttpFunction {
@@ -41,16 +41,16 @@ impl Functions {
     /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages.
     pub fn build(
         declared: &[String],
-        config: &Config,
+        aws: &Adapters,
         map_center: Option<&str>,
-        sdk: &aws_config::SdkConfig,
     ) -> Result<Self, UnknownFunction> {
+        let config = &aws.config();
         let mut http = Vec::new();
         for id in declared {
             let function = match id.as_str() {
-                "SubmitFunction" => HttpFunction::Submit(submit::State::from_aws(config.clone(), sdk)),
-                "QueryFunction" => HttpFunction::Query(query::State::from_aws(config.clone(), sdk)),
-                "UpdateFunction" => HttpFunction::Update(update::State::from_aws(config.clone(), sdk)),
+                "SubmitFunction" => HttpFunction::Submit(aws.into()),
+                "QueryFunction" => HttpFunction::Query(aws.into()),
+                "UpdateFunction" => HttpFunction::Update(aws.into()),
                 // Locally, staff sign in through the dev server's own `POST /dev/sign-in`.
                 "WebFunction" => HttpFunction::Web(web::State {
                     town_name: config.town_name.clone(),
@@ -67,9 +67,9 @@ impl Functions {
         }
         Ok(Self {
             http,
-            route: route::State::from_aws(config, sdk),
-            notify: std::sync::Arc::new(notify::State::from_aws(config.clone(), sdk)),
-            photo: std::sync::Arc::new(photo::lambda::State::from_aws(config, sdk)),
+            route: aws.into(),
+            notify: std::sync::Arc::new(aws.into()),
+            photo: std::sync::Arc::new(aws.into()),
         })
     }
 

@@ -24,7 +24,9 @@ use template::{Template, TemplateError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use town311::aws::{Adapters, DynamoTable};
 use town311::catalog::CatalogSeed;
+use town311::clock::FixedClock;
 use town311::config::Config;
 
 /// The template this checkout deploys.
@@ -49,6 +51,8 @@ pub struct Settings {
     pub catalog_path: Option<PathBuf>,
     /// The routing rules to seed, if any (checked against the catalog).
     pub routing_path: Option<PathBuf>,
+    /// The time the functions see, if not the system's: tests of dates and deadlines move it.
+    pub clock: Option<Arc<FixedClock>>,
 }
 
 /// A setting or step that failed.
@@ -116,6 +120,7 @@ impl Settings {
                 Some(none) if none == "none" => None,
                 other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_ROUTING_PATH.into()))),
             },
+            clock: None,
         })
     }
 }
@@ -153,6 +158,8 @@ pub struct Stack {
     /// The configuration the functions run with.
     pub config: Config,
     pub sdk: aws_config::SdkConfig,
+    /// The wiring the functions run with, for tests that build a function's state themselves.
+    pub adapters: Adapters,
     pub routes: RouteTable,
     /// Signs the local staff tokens the dev server accepts.
     pub authority: auth::DevAuthority,
@@ -184,15 +191,19 @@ impl Stack {
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
         let config = function_config(&parameters, &provisioned)?;
         let map_center = parameters.get("TownMapCenter").map(String::as_str);
+        let mut adapters = Adapters::new(&sdk, &config);
+        if let Some(clock) = settings.clock.clone() {
+            adapters = adapters.with_clock(clock);
+        }
         // Seeded before the functions start: they load the catalog as they start (and keep it
         // for a minute, as in Lambda).
         if let Some(path) = &settings.catalog_path {
-            seed(path, &config, &sdk).await?;
+            seed(path, &adapters.table()).await?;
         }
         if let Some(path) = &settings.routing_path {
-            seed_routing(path, &config, &sdk).await?;
+            seed_routing(path, &adapters.table()).await?;
         }
-        let functions = Arc::new(Functions::build(&template.functions(), &config, map_center, &sdk)?);
+        let functions = Arc::new(Functions::build(&template.functions(), &adapters, map_center)?);
 
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);
@@ -207,7 +218,7 @@ impl Stack {
             authority: authority.clone(),
         });
         tasks.spawn(gateway.serve(listener, receiver.clone()));
-        let route_state = Arc::new(route::State::from_aws(&config, &sdk));
+        let route_state = Arc::new(route::State::from(&adapters));
         for source in template.stream_sources()? {
             if source.function != "RouteFunction" {
                 return Err(UnknownFunction(source.function).into());
@@ -242,7 +253,7 @@ impl Stack {
             };
             tasks.spawn(feed.run(receiver.clone()));
         }
-        Ok(Self { base_url, provisioned, config, sdk, routes, authority, shutdown, tasks })
+        Ok(Self { base_url, provisioned, config, sdk, adapters, routes, authority, shutdown, tasks })
     }
 
     /// Stops the dev server and the stream feed.
@@ -286,40 +297,73 @@ fn function_config(
 }
 
 /// Stores routing rules from a file, checked against the catalog already stored.
-async fn seed_routing(
-    path: &std::path::Path,
-    config: &Config,
-    sdk: &aws_config::SdkConfig,
-) -> Result<(), LocalError> {
+async fn seed_routing(path: &std::path::Path, store: &DynamoTable) -> Result<(), LocalError> {
     use town311::ports::Catalog;
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let store = town311::aws::DynamoTable::new(sdk, config);
     let services = store.services().await.map_err(|e| fail(town311::http::chain(&e)))?;
     let departments = store.departments().await.map_err(|e| fail(town311::http::chain(&e)))?;
     let rules = town311::routing::RoutingRules::parse(&text, &services, &departments)
         .map_err(|e| fail(e.to_string()))?;
-    let stored = town311::routing::replace(&store, rules, "seed", chrono::Utc::now(), None)
+    let stored = town311::routing::replace(store, rules, "seed", chrono::Utc::now(), None)
         .await
         .map_err(|e| fail(town311::http::chain(&e)))?;
     tracing::info!(areas = stored.areas.features.len(), rules = stored.rules.len(), "routing rules seeded");
     Ok(())
 }
 
-async fn seed(
-    path: &std::path::Path,
-    config: &Config,
-    sdk: &aws_config::SdkConfig,
-) -> Result<(), LocalError> {
+async fn seed(path: &std::path::Path, store: &DynamoTable) -> Result<(), LocalError> {
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let catalog = CatalogSeed::parse(&text).map_err(|e| fail(e.to_string()))?;
-    let store = town311::aws::DynamoTable::new(sdk, config);
-    catalog.store(&store).await.map_err(|e| fail(town311::http::chain(&e)))?;
+    catalog.store(store).await.map_err(|e| fail(town311::http::chain(&e)))?;
     tracing::info!(
         services = catalog.services.len(),
         departments = catalog.departments.len(),
         "catalog seeded"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use functions::HttpFunction;
+
+    #[test]
+    fn a_clock_handed_to_the_stack_is_the_one_every_function_reads() {
+        let template = Template::load(std::path::Path::new(TEMPLATE_PATH)).unwrap();
+        let provisioned = Provisioned {
+            table: "town311".into(),
+            stream_arn: String::new(),
+            bucket: "photos".into(),
+            topic_arn: String::new(),
+            failure_queue_url: String::new(),
+            queues: BTreeMap::new(),
+        };
+        let config = function_config(&template.parameter_defaults(), &provisioned).unwrap();
+        // Outside a runtime, nothing the functions start at build time (catalog loads, the
+        // connection ahead) runs: the test calls no emulator.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let sdk = runtime.block_on(emulator_sdk_config("http://127.0.0.1:9"));
+        drop(runtime);
+        let noon = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let adapters = Adapters::new(&sdk, &config).with_clock(Arc::new(FixedClock::at(noon)));
+
+        let functions = Functions::build(&template.functions(), &adapters, None).unwrap();
+
+        assert_eq!(functions.route.clock.now(), noon);
+        assert_eq!(functions.notify.clock.now(), noon);
+        assert_eq!(functions.photo.clock.now(), noon);
+        for (id, function) in &functions.http {
+            let clock = match function {
+                HttpFunction::Submit(state) => &state.clock,
+                HttpFunction::Query(state) => &state.clock,
+                HttpFunction::Update(state) => &state.clock,
+                HttpFunction::Web(_) => continue,
+            };
+            assert_eq!(clock.now(), noon, "{id}");
+        }
+    }
 }

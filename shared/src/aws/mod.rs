@@ -7,12 +7,14 @@ pub mod presign;
 pub mod s3;
 pub mod sns;
 pub mod sqs;
+pub mod wiring;
 
 pub use dynamo::{DynamoTable, TableItem};
 pub use messages::AwsMessenger;
 pub use s3::{S3Links, S3Photos};
 pub use sns::SnsEvents;
 pub use sqs::SqsDeadLetters;
+pub use wiring::Adapters;
 
 use std::time::Duration;
 
