@@ -125,8 +125,6 @@ async fn hand_back(state: &State, message: &SqsMessage) -> Result<(), NotifyErro
 
 /// The queue message of a continuation: the event with the last follower's key told.
 pub fn continuation(event: &TicketEvent, after: &str) -> Result<String, StoreError> {
-    let corrupt =
-        |e: serde_json::Error| StoreError::Corrupt { key: "queue message".into(), source: Box::new(e) };
     let mut body = serde_json::to_value(event).map_err(corrupt)?;
     if let Some(fields) = body.as_object_mut() {
         fields.insert(FOLLOWERS_AFTER.into(), after.into());
@@ -134,13 +132,16 @@ pub fn continuation(event: &TicketEvent, after: &str) -> Result<String, StoreErr
     serde_json::to_string(&body).map_err(corrupt)
 }
 
+/// A queue message that is not what notify writes or reads.
+fn corrupt(error: serde_json::Error) -> StoreError {
+    StoreError::Corrupt { key: "queue message".into(), source: Box::new(error) }
+}
+
 /// The field a continuation adds to the event it carries.
 const FOLLOWERS_AFTER: &str = "followers_after";
 
 async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
     let body = message.body.as_deref().unwrap_or_default();
-    let corrupt =
-        |e: serde_json::Error| StoreError::Corrupt { key: "queue message".into(), source: Box::new(e) };
     let mut body: serde_json::Value = serde_json::from_str(body).map_err(corrupt)?;
     let after = match body.as_object_mut().and_then(|fields| fields.remove(FOLLOWERS_AFTER)) {
         None => None,

@@ -13,7 +13,7 @@ pub use dynamo::{DynamoTable, TableItem};
 pub use messages::AwsMessenger;
 pub use s3::{S3Links, S3Photos};
 pub use sns::SnsEvents;
-pub use sqs::SqsDeadLetters;
+pub use sqs::SqsQueue;
 pub use wiring::Adapters;
 
 use std::time::Duration;

@@ -1,36 +1,10 @@
-//! The SQS adapters: dead letters, for records no retry can fix, and a function's own queue.
+//! The SQS adapter: one queue, as a dead-letter queue for records no retry can fix or as a
+//! function's own queue for work it leaves to a later invocation.
 
-use crate::ports::{DeadLetters, StoreError};
+use crate::ports::{DeadLetters, StoreError, WorkQueue};
 use async_trait::async_trait;
 
-/// A dead-letter queue.
-#[derive(Debug, Clone)]
-pub struct SqsDeadLetters {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-}
-
-impl SqsDeadLetters {
-    pub fn new(sdk: &aws_config::SdkConfig, queue_url: &str) -> Self {
-        Self { client: aws_sdk_sqs::Client::new(sdk), queue_url: queue_url.to_owned() }
-    }
-}
-
-#[async_trait]
-impl DeadLetters for SqsDeadLetters {
-    async fn send(&self, letter: &str) -> Result<(), StoreError> {
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(letter)
-            .send()
-            .await
-            .map_err(|e| StoreError::unavailable("SendMessage", e))?;
-        Ok(())
-    }
-}
-
-/// A function's own queue, for work it leaves to a later invocation.
+/// One SQS queue.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: aws_sdk_sqs::Client,
@@ -41,11 +15,8 @@ impl SqsQueue {
     pub fn new(sdk: &aws_config::SdkConfig, queue_url: &str) -> Self {
         Self { client: aws_sdk_sqs::Client::new(sdk), queue_url: queue_url.to_owned() }
     }
-}
 
-#[async_trait]
-impl crate::ports::WorkQueue for SqsQueue {
-    async fn enqueue(&self, body: &str) -> Result<(), StoreError> {
+    async fn send_message(&self, body: &str) -> Result<(), StoreError> {
         self.client
             .send_message()
             .queue_url(&self.queue_url)
@@ -54,5 +25,19 @@ impl crate::ports::WorkQueue for SqsQueue {
             .await
             .map_err(|e| StoreError::unavailable("SendMessage", e))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DeadLetters for SqsQueue {
+    async fn send(&self, letter: &str) -> Result<(), StoreError> {
+        self.send_message(letter).await
+    }
+}
+
+#[async_trait]
+impl WorkQueue for SqsQueue {
+    async fn enqueue(&self, body: &str) -> Result<(), StoreError> {
+        self.send_message(body).await
     }
 }

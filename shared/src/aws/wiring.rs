@@ -4,8 +4,7 @@
 //! Each method is named after the `State` field it fills, so a function's wiring is the list
 //! of what it needs: `town311::wire!(aws, Self { tickets, catalog, clock })`.
 
-use super::sqs::SqsQueue;
-use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, SqsDeadLetters};
+use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue};
 use crate::catalog_cache::CachedCatalog;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -124,7 +123,7 @@ impl Adapters {
     /// The dead-letter queue, where the configuration names one.
     pub fn dead_letters(&self) -> Option<Arc<dyn DeadLetters>> {
         let url = self.config.dead_letter_queue_url.as_deref()?;
-        Some(Arc::new(SqsDeadLetters::new(&self.sdk, url)))
+        Some(Arc::new(SqsQueue::new(&self.sdk, url)))
     }
 
     /// Notify's own queue, where the rest of a large fan-out is left, where the configuration
