@@ -1,40 +1,26 @@
-//! town311's shared library: the domain of citizen service requests, the Open311 codec,
-//! the ports the functions depend on and their AWS adapters.
+//! town311's shared library, in layers; each imports only the ones listed before it
+//! (`docs/architecture.md` follows one request through them):
 //!
-//! Domain modules (`ticket`, `catalog`, `status`, `location`, …) import no AWS crate;
-//! only `aws` does.
+//! - [`domain`]: citizen service requests, the catalog, routing rules, promises, notices.
+//!   Plain data and rules: no I/O, no AWS or Lambda crate.
+//! - [`runtime`]: what every function runs with: configuration, logging, the clock, pauses.
+//! - [`ports`]: the traits through which the use cases reach storage and messaging.
+//! - [`app`]: use cases that combine ports (replacing the routing rules, seeding a catalog,
+//!   finding nearby requests).
+//! - [`open311`]: the GeoReport v2 codec: forms, query parameters, JSON and XML records.
+//! - [`adapters`]: the ports' implementations: AWS (DynamoDB, S3, SNS, SES, SQS) and, for
+//!   tests, in memory.
+//! - [`http`]: the edge: API Gateway events in, problems and Open311 errors out.
 
-pub mod api_key;
-pub mod aws;
-pub mod backoff;
-pub mod catalog;
-pub mod catalog_cache;
-pub mod clock;
-pub mod config;
-pub mod contact;
-pub mod description;
-pub mod events;
-pub mod follower;
-pub mod geo;
+pub mod adapters;
+pub mod app;
+pub mod domain;
 pub mod http;
-pub mod id;
-pub mod lifecycle;
-pub mod listing;
-pub mod location;
-pub mod mail;
-pub mod nearby;
-pub mod notice;
 pub mod open311;
-pub mod photo;
 pub mod ports;
-pub mod routing;
-pub mod sla;
-pub mod staff;
-pub mod status;
-pub mod telemetry;
-pub mod ticket;
+pub mod runtime;
 
 #[cfg(test)]
 mod hostile;
-#[cfg(any(test, feature = "test-util"))]
-pub mod memory;
+#[cfg(test)]
+mod layers;

@@ -1,14 +1,14 @@
 //! The ports: what the functions need from storage and messaging, as traits. `aws` holds the
 //! DynamoDB, S3 and SNS adapters; `memory` holds in-memory ones for unit tests.
 
-use crate::api_key::ApiKey;
-use crate::catalog::{Department, Service};
-use crate::events::TicketEvent;
-use crate::follower::Follower;
-use crate::id::TicketId;
-use crate::listing::{Queue, QueuePage, TicketFilter, Window};
-use crate::routing::RoutingRules;
-use crate::ticket::{HistoryEntry, Ticket};
+use crate::domain::api_key::ApiKey;
+use crate::domain::catalog::{Department, Service};
+use crate::domain::events::TicketEvent;
+use crate::domain::follower::Follower;
+use crate::domain::id::TicketId;
+use crate::domain::listing::{Queue, QueuePage, TicketFilter, Window};
+use crate::domain::routing::RoutingRules;
+use crate::domain::ticket::{HistoryEntry, Ticket};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -58,7 +58,7 @@ impl StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
     pub key_hash: String,
-    /// What was submitted under the key ([`crate::ticket::NewRequest::fingerprint`]).
+    /// What was submitted under the key ([`crate::domain::ticket::NewRequest::fingerprint`]).
     pub fingerprint: String,
     /// When the submission came in: a key that expired by then is free again, even if the
     /// store has not removed it yet.
@@ -128,7 +128,7 @@ pub trait TicketStore: Send + Sync {
     /// The ticket a submission token stands for.
     async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError>;
     /// Open tickets of a service with a point in one of these geohash cells (the nearby index;
-    /// `crate::nearby` narrows them down to a radius).
+    /// `crate::domain::nearby` narrows them down to a radius).
     async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError>;
     /// Adds a follower to a ticket (following again changes nothing but the language).
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError>;
@@ -141,7 +141,7 @@ pub trait TicketStore: Send + Sync {
         id: &TicketId,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<crate::follower::FollowerPage, StoreError>;
+    ) -> Result<crate::domain::follower::FollowerPage, StoreError>;
 }
 
 /// Which ticket events went out already, so a replayed stream record publishes nothing twice.
@@ -164,12 +164,12 @@ pub trait Catalog: Send + Sync {
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_department(&self, department: &Department) -> Result<(), StoreError>;
     /// The town's business calendar, if one was set.
-    async fn calendar(&self) -> Result<Option<crate::sla::BusinessCalendar>, StoreError>;
-    async fn put_calendar(&self, calendar: &crate::sla::BusinessCalendar) -> Result<(), StoreError>;
+    async fn calendar(&self) -> Result<Option<crate::domain::sla::BusinessCalendar>, StoreError>;
+    async fn put_calendar(&self, calendar: &crate::domain::sla::BusinessCalendar) -> Result<(), StoreError>;
     /// Services (ordered as `services`), departments and the calendar together: one read
     /// where the store can.
-    async fn reference(&self) -> Result<crate::catalog::Reference, StoreError> {
-        Ok(crate::catalog::Reference {
+    async fn reference(&self) -> Result<crate::domain::catalog::Reference, StoreError> {
+        Ok(crate::domain::catalog::Reference {
             services: self.services().await?,
             departments: self.departments().await?,
             calendar: self.calendar().await?,
@@ -235,7 +235,7 @@ pub trait EventPublisher: Send + Sync {
 /// An email to send: plain text, with a one-click unsubscribe link.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {
-    pub to: crate::contact::Email,
+    pub to: crate::domain::contact::Email,
     pub subject: String,
     pub body: String,
     pub unsubscribe_url: String,
@@ -264,7 +264,7 @@ pub enum SendError {
 /// Sends citizens their notices: SMS by SNS direct publish, email through SES.
 #[async_trait]
 pub trait Messenger: Send + Sync {
-    async fn send_sms(&self, to: &crate::contact::Phone, text: &str) -> Result<(), SendError>;
+    async fn send_sms(&self, to: &crate::domain::contact::Phone, text: &str) -> Result<(), SendError>;
     async fn send_email(&self, email: &OutgoingEmail) -> Result<(), SendError>;
 }
 
@@ -326,8 +326,11 @@ pub trait Uploads: Send + Sync {
     async fn upload_ticket(&self, upload_id: &str) -> Result<Option<TicketId>, StoreError>;
     async fn put_processing(
         &self,
-        processing: &crate::photo::Processing,
+        processing: &crate::domain::photo::Processing,
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    async fn processing(&self, upload_id: &str) -> Result<Option<crate::photo::Processing>, StoreError>;
+    async fn processing(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<crate::domain::photo::Processing>, StoreError>;
 }

@@ -322,7 +322,7 @@ pub fn read_mail(to: Vec<String>, raw: &str) -> Mail {
         .unwrap_or_default();
     Mail {
         to,
-        subject: town311::mail::decode_header(&header("Subject")),
+        subject: town311::adapters::aws::mail::decode_header(&header("Subject")),
         body: text,
         list_unsubscribe: header("List-Unsubscribe").trim_matches(['<', '>']).to_owned(),
         one_click: header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
@@ -376,7 +376,7 @@ pub async fn fault(service: &str, matching: &str, down: bool) {
 /// A phone number no other test uses, in E.164 and as typed.
 pub fn unique_phone() -> (String, String) {
     let mut bytes = [0u8; 4];
-    town311::id::IdSource::fill(&town311::id::OsRandom, &mut bytes).expect("randomness");
+    town311::domain::id::IdSource::fill(&town311::domain::id::OsRandom, &mut bytes).expect("randomness");
     let n = u32::from_le_bytes(bytes) % 10_000_000;
     let (exchange, subscriber) = (200 + n / 10_000 % 800, n % 10_000);
     (format!("+1555{exchange:03}{subscriber:04}"), format!("555-{exchange:03}-{subscriber:04}"))

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
-use town311::events::TicketEvent;
-use town311::notice::{Context, Notice};
+use town311::domain::events::TicketEvent;
+use town311::domain::notice::{Context, Notice};
+use town311::domain::ticket::Change;
 use town311::ports::TicketStore;
-use town311::ticket::Change;
 
 /// The size of a run.
 #[derive(Debug, Clone)]
@@ -373,7 +373,7 @@ struct Owed {
 
 async fn owed(stack: &TestStack, store: &dyn TicketStore, id: &str) -> Owed {
     let mut owed = Owed { events: BTreeSet::new(), created: None, notices: 0, routing_decisions: 0 };
-    let Ok(ticket_id) = town311::id::TicketId::parse(id) else { return owed };
+    let Ok(ticket_id) = town311::domain::id::TicketId::parse(id) else { return owed };
     let (Ok(Some(ticket)), Ok(history)) = (store.get(&ticket_id).await, store.history(&ticket_id).await)
     else {
         return owed;
@@ -469,7 +469,7 @@ pub async fn run(plan: &Plan) -> SoakReport {
     let cleared = sns.up.max(dynamodb.up);
 
     // Drain: every history entry's event on the topic, every notice in the outbox.
-    let store = town311::aws::DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
+    let store = town311::adapters::aws::DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
     let mut published = Published::default();
     let mut drained_at = None;
     let mut tickets: Vec<Value>;

@@ -3,10 +3,10 @@
 
 use chrono::Utc;
 use std::time::Duration;
-use town311::aws::{DynamoTable, S3Links, S3Photos};
-use town311::id::TicketId;
+use town311::adapters::aws::{DynamoTable, S3Links, S3Photos};
+use town311::domain::id::TicketId;
+use town311::domain::ticket::Ticket;
 use town311::ports::{Catalog, PhotoLinks, PhotoStore, StoreError, TicketStore};
-use town311::ticket::Ticket;
 use town311_tests::{spawn, spawn_routed};
 
 #[tokio::test]
@@ -15,7 +15,7 @@ async fn a_taken_ticket_number_is_refused_and_nothing_is_overwritten() {
     let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
     let catalog = store.clone();
     let service = catalog.service("SIGN").await.unwrap().expect("seeded");
-    let request = |address: &str| town311::memory::phone_request("SIGN", address);
+    let request = |address: &str| town311::adapters::memory::phone_request("SIGN", address);
     let id = TicketId::parse("AAAA-0001").unwrap();
     let (first, entry) = Ticket::open(id.clone(), &service, request("1 Main St"), Utc::now());
     store.create(&first, &entry, None, None).await.unwrap();
@@ -32,13 +32,14 @@ async fn the_catalog_reads_in_one_query_what_its_three_reads_return() {
     let store = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
     assert!(store.routing().await.unwrap().is_some(), "the routing rules share the partition");
     let reference = store.reference().await.unwrap();
-    let codes =
-        |services: &[town311::catalog::Service]| services.iter().map(|s| s.code.clone()).collect::<Vec<_>>();
+    let codes = |services: &[town311::domain::catalog::Service]| {
+        services.iter().map(|s| s.code.clone()).collect::<Vec<_>>()
+    };
     let services = store.services().await.unwrap();
     assert!(!services.is_empty());
     assert_eq!(codes(&reference.services), codes(&services), "same services, same order");
     let departments = store.departments().await.unwrap();
-    let department_codes = |d: &[town311::catalog::Department]| {
+    let department_codes = |d: &[town311::domain::catalog::Department]| {
         let mut codes = d.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
         codes.sort();
         codes
@@ -60,15 +61,19 @@ async fn a_function_configured_from_lambdas_environment_reaches_its_table() {
         "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
         _ => None,
     };
-    let sdk = town311::aws::function_sdk_config_from(env, town311::aws::SHORTEST_FUNCTION_TIMEOUT).unwrap();
+    let sdk = town311::adapters::aws::function_sdk_config_from(
+        env,
+        town311::adapters::aws::SHORTEST_FUNCTION_TIMEOUT,
+    )
+    .unwrap();
     let store = DynamoTable::new(&sdk, &stack.stack.config);
     assert!(store.service("SIGN").await.unwrap().is_some());
 
-    let missing = town311::aws::function_sdk_config_from(
+    let missing = town311::adapters::aws::function_sdk_config_from(
         |name| env(name).filter(|_| name != "AWS_REGION"),
-        town311::aws::SHORTEST_FUNCTION_TIMEOUT,
+        town311::adapters::aws::SHORTEST_FUNCTION_TIMEOUT,
     );
-    assert!(matches!(missing, Err(town311::config::ConfigError::Missing("AWS_REGION"))));
+    assert!(matches!(missing, Err(town311::runtime::config::ConfigError::Missing("AWS_REGION"))));
 }
 
 #[tokio::test]
@@ -125,12 +130,12 @@ async fn a_new_ticket_reaches_topic_subscribers_through_the_stream() {
 
 #[tokio::test]
 async fn concurrent_writers_of_one_version_one_wins_and_history_holds_one_entry() {
-    use town311::lifecycle::{Action, Targets};
-    use town311::ticket::Actor;
+    use town311::domain::lifecycle::{Action, Targets};
+    use town311::domain::ticket::Actor;
     let stack = spawn().await;
     let store = std::sync::Arc::new(DynamoTable::new(&stack.stack.sdk, &stack.stack.config));
     let service = store.service("SIGN").await.unwrap().expect("seeded");
-    let request = town311::memory::phone_request("SIGN", "1 Main St");
+    let request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
     let (ticket, entry) = Ticket::open(TicketId::parse("CCCC-0001").unwrap(), &service, request, Utc::now());
     store.create(&ticket, &entry, None, None).await.unwrap();
     let writers: Vec<_> = (0..4)
@@ -231,7 +236,7 @@ async fn an_idempotency_key_past_its_expiry_is_free_before_ttl_removes_it() {
         received_at: now,
         expires_at: now + chrono::Duration::hours(24),
     };
-    let request = town311::memory::phone_request("SIGN", "1 Main St");
+    let request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
     let (ticket, entry) = Ticket::open(TicketId::parse("DDDD-0001").unwrap(), &service, request, now);
     store.create(&ticket, &entry, None, Some(&idempotency)).await.unwrap();
     let replay = store.replay("expired-key", now).await.unwrap().expect("the new record");

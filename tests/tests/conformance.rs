@@ -4,8 +4,8 @@
 
 use chrono::{Duration, Utc};
 use serde_json::Value;
-use town311::aws::DynamoTable;
-use town311::id::OsRandom;
+use town311::adapters::aws::DynamoTable;
+use town311::domain::id::OsRandom;
 use town311_tests::{Answer, BOUNDARY, JPEG_BYTES, Part, TestStack, multipart, spawn, spawn_with};
 
 const XML: &str = "text/xml; charset=utf-8";

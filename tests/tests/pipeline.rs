@@ -131,7 +131,10 @@ struct HangsOnce {
 
 #[async_trait::async_trait]
 impl town311::ports::EventPublisher for HangsOnce {
-    async fn publish(&self, event: &town311::events::TicketEvent) -> Result<(), town311::ports::StoreError> {
+    async fn publish(
+        &self,
+        event: &town311::domain::events::TicketEvent,
+    ) -> Result<(), town311::ports::StoreError> {
         if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
             std::future::pending::<()>().await;
         }
@@ -154,7 +157,7 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
     let route = Arc::new(route::State {
         tickets: table.clone(),
         catalog: table.clone(),
-        outbox: Arc::new(town311::memory::MemoryStore::default()),
+        outbox: Arc::new(town311::adapters::memory::MemoryStore::default()),
         events: publisher.clone(),
         uploads: table,
         clock: stack.stack.adapters.clock(),

@@ -6,7 +6,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use town311::aws::{DynamoTable, TableItem};
+use town311::adapters::aws::{DynamoTable, TableItem};
 use town311::ports::TicketStore;
 use town311_tests::{TestStack, spawn, spawn_routed};
 
@@ -273,7 +273,7 @@ async fn replaying_a_stream_batch_publishes_no_event_twice() {
     let table = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
     let mut records = Vec::new();
     for (n, id) in [&a, &b].into_iter().enumerate() {
-        let history = table.history(&town311::id::TicketId::parse(id).unwrap()).await.unwrap();
+        let history = table.history(&town311::domain::id::TicketId::parse(id).unwrap()).await.unwrap();
         records.push(stream_record(&n.to_string(), TableItem::history_image(&history[0]).unwrap()));
     }
     let state = route::State::from(&stack.stack.adapters);

@@ -156,7 +156,7 @@ pub async fn raw_image(
         .key("sk", AttributeValue::S(sk.to_owned()))
         .send()
         .await
-        .unwrap_or_else(|e| fail(format!("GetItem {pk}/{sk}: {}", town311::http::chain(&e))))
+        .unwrap_or_else(|e| fail(format!("GetItem {pk}/{sk}: {}", town311::runtime::chain(&e))))
         .item
         .unwrap_or_else(|| fail(format!("no item {pk}/{sk}")));
     let item: serde_dynamo::Item = item.into();

@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 pub struct Stack {
     pub endpoint: String,
     pub sdk: aws_config::SdkConfig,
-    pub config: town311::config::Config,
+    pub config: town311::runtime::config::Config,
     pub queue_url: String,
 }
 
 /// SDK settings pointing at the emulator with dummy credentials.
 pub async fn emulator_sdk(endpoint: &str) -> aws_config::SdkConfig {
-    town311::aws::sdk_defaults()
+    town311::adapters::aws::sdk_defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -98,7 +98,7 @@ impl Stack {
         if let Err(e) = create.send().await {
             let exists = e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception());
             if !exists {
-                fail(format!("CreateTable at {endpoint}: {}", town311::http::chain(&e)));
+                fail(format!("CreateTable at {endpoint}: {}", town311::runtime::chain(&e)));
             }
         }
         let bucket = format!("{prefix}-photos");
@@ -108,7 +108,7 @@ impl Stack {
             .name(format!("{prefix}-events"))
             .send()
             .await
-            .unwrap_or_else(|e| fail(format!("CreateTopic: {}", town311::http::chain(&e))))
+            .unwrap_or_else(|e| fail(format!("CreateTopic: {}", town311::runtime::chain(&e))))
             .topic_arn
             .unwrap_or_else(|| fail("CreateTopic returned no ARN"));
         let queue_url = aws_sdk_sqs::Client::new(&sdk)
@@ -116,14 +116,14 @@ impl Stack {
             .queue_name(format!("{prefix}-stream-failures"))
             .send()
             .await
-            .unwrap_or_else(|e| fail(format!("CreateQueue: {}", town311::http::chain(&e))))
+            .unwrap_or_else(|e| fail(format!("CreateQueue: {}", town311::runtime::chain(&e))))
             .queue_url
             .unwrap_or_else(|| fail("CreateQueue returned no URL"));
         let mail_from = "311@millbrook.example";
         let _ =
             aws_sdk_sesv2::Client::new(&sdk).create_email_identity().email_identity(mail_from).send().await;
 
-        let config = town311::config::Config {
+        let config = town311::runtime::config::Config {
             town_name: "Millbrook".into(),
             timezone: chrono_tz_new_york(),
             jurisdiction_id: None,
@@ -131,7 +131,7 @@ impl Stack {
             photo_bucket: bucket,
             events_topic_arn: topic_arn,
             s3_force_path_style: true,
-            api_key_policy: town311::api_key::KeyPolicy::Open,
+            api_key_policy: town311::domain::api_key::KeyPolicy::Open,
             web_origin: Some("https://www.millbrook.example".into()),
             public_url: Some("https://311.millbrook.example".into()),
             mail_from: Some(mail_from.into()),
@@ -145,24 +145,26 @@ impl Stack {
 
     async fn seed(&self, root: &std::path::Path) {
         use town311::ports::Catalog;
-        let store = town311::aws::DynamoTable::new(&self.sdk, &self.config);
+        let store = town311::adapters::aws::DynamoTable::new(&self.sdk, &self.config);
         let read =
             |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| fail(format!("{p}: {e}")));
-        let catalog = town311::catalog::CatalogSeed::parse(&read("infra/seed/catalog.json"))
+        let catalog = town311::domain::catalog::CatalogSeed::parse(&read("infra/seed/catalog.json"))
             .unwrap_or_else(|e| fail(e));
-        catalog.store(&store).await.unwrap_or_else(|e| fail(town311::http::chain(&e)));
-        if store.routing().await.unwrap_or_else(|e| fail(town311::http::chain(&e))).is_none() {
-            let services = store.services().await.unwrap_or_else(|e| fail(town311::http::chain(&e)));
-            let departments = store.departments().await.unwrap_or_else(|e| fail(town311::http::chain(&e)));
-            let rules = town311::routing::RoutingRules::parse(
+        town311::app::seed::store(&catalog, &store)
+            .await
+            .unwrap_or_else(|e| fail(town311::runtime::chain(&e)));
+        if store.routing().await.unwrap_or_else(|e| fail(town311::runtime::chain(&e))).is_none() {
+            let services = store.services().await.unwrap_or_else(|e| fail(town311::runtime::chain(&e)));
+            let departments = store.departments().await.unwrap_or_else(|e| fail(town311::runtime::chain(&e)));
+            let rules = town311::domain::routing::RoutingRules::parse(
                 read("infra/seed/routing.json").as_bytes(),
                 &services,
                 &departments,
             )
             .unwrap_or_else(|e| fail(e));
-            town311::routing::replace(&store, rules, "seed", chrono::Utc::now(), None)
+            town311::app::routing::replace(&store, rules, "seed", chrono::Utc::now(), None)
                 .await
-                .unwrap_or_else(|e| fail(town311::http::chain(&e)));
+                .unwrap_or_else(|e| fail(town311::runtime::chain(&e)));
         }
     }
 

@@ -18,18 +18,18 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
-use town311::catalog::Department;
-use town311::clock::Clock;
-use town311::config::Config;
-use town311::contact::Language;
-use town311::events::TicketEvent;
-use town311::follower::Contact;
-use town311::id::{IdSource, random_token};
-use town311::notice::{Context, Notice, footer};
+use town311::domain::catalog::Department;
+use town311::domain::contact::Language;
+use town311::domain::events::TicketEvent;
+use town311::domain::follower::Contact;
+use town311::domain::id::{IdSource, random_token};
+use town311::domain::notice::{Context, Notice, footer};
+use town311::domain::ticket::{Change, HistoryEntry, Ticket};
 use town311::ports::{
     Catalog, Deliveries, Messenger, OutgoingEmail, SendError, StoreError, TicketStore, WorkQueue,
 };
-use town311::ticket::{Change, HistoryEntry, Ticket};
+use town311::runtime::clock::Clock;
+use town311::runtime::config::Config;
 use tracing::Instrument;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -64,9 +64,9 @@ pub struct State {
     pub ids: Arc<dyn IdSource>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the table, SNS for SMS, SES for email, SQS to continue on.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { config, tickets, catalog, deliveries, messenger, work, clock, ids })
     }
 }
@@ -95,7 +95,7 @@ pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBa
         if let Err(error) = outcome {
             tracing::error!(
                 message_id = message.message_id.as_deref().unwrap_or_default(),
-                error = %town311::http::chain(&error),
+                error = %town311::runtime::chain(&error),
                 "notification failed; the message will be redelivered"
             );
             let mut failure = BatchItemFailure::default();
@@ -146,7 +146,7 @@ async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), Notif
     let after = match body.as_object_mut().and_then(|fields| fields.remove(FOLLOWERS_AFTER)) {
         None => None,
         Some(value) => {
-            let cursor = value.as_str().and_then(town311::follower::cursor).map(str::to_owned);
+            let cursor = value.as_str().and_then(town311::domain::follower::cursor).map(str::to_owned);
             // Starting over instead would re-read every follower before this point.
             Some(cursor.ok_or_else(|| StoreError::Corrupt {
                 key: "queue message".into(),
@@ -279,7 +279,7 @@ async fn hand_on(
     };
     if let Err(error) = queued {
         if let Err(release) = state.deliveries.release(&claim_id).await {
-            tracing::error!(error = %town311::http::chain(&release), "could not give back a continuation's claim");
+            tracing::error!(error = %town311::runtime::chain(&release), "could not give back a continuation's claim");
         }
         return Err(error);
     }
@@ -351,7 +351,7 @@ async fn send(
             Ok(Outcome::Undeliverable)
         }
         Err(SendError::Failed(error)) => {
-            tracing::warn!(%channel, error = %town311::http::chain(&error), "send failed; it will be retried");
+            tracing::warn!(%channel, error = %town311::runtime::chain(&error), "send failed; it will be retried");
             state.deliveries.release(&delivery_id).await?;
             Ok(Outcome::Retry)
         }

@@ -1,13 +1,13 @@
 use super::*;
 use chrono::{DateTime, TimeZone, Utc};
-use town311::clock::FixedClock;
-use town311::contact::{NotifyBy, Reporter, ReporterInput};
-use town311::follower::Follower;
-use town311::id::{OsRandom, TicketId};
-use town311::lifecycle::{Action, Targets};
-use town311::memory::{MemoryQueue, MemoryStore, RecordingMessenger, Refusal, Sent};
-use town311::status::{Resolution, Status};
-use town311::ticket::Actor;
+use town311::adapters::memory::{MemoryQueue, MemoryStore, RecordingMessenger, Refusal, Sent};
+use town311::domain::contact::{NotifyBy, Reporter, ReporterInput};
+use town311::domain::follower::Follower;
+use town311::domain::id::{OsRandom, TicketId};
+use town311::domain::lifecycle::{Action, Targets};
+use town311::domain::status::{Resolution, Status};
+use town311::domain::ticket::Actor;
+use town311::runtime::clock::FixedClock;
 
 fn at(hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).unwrap()
@@ -29,7 +29,7 @@ async fn fixture() -> Fixture {
     let messenger = Arc::new(RecordingMessenger::default());
     let queue = Arc::new(MemoryQueue::default());
     let state = State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -48,7 +48,7 @@ fn reporter(input: ReporterInput<'_>) -> Reporter {
 /// Files a pothole by `reporter` and returns it with its first entry.
 async fn file(f: &Fixture, reporter: Reporter) -> (Ticket, HistoryEntry) {
     let service = f.store.service("POTHOLE").await.unwrap().unwrap();
-    let mut request = town311::memory::phone_request("POTHOLE", "12 Main St");
+    let mut request = town311::adapters::memory::phone_request("POTHOLE", "12 Main St");
     request.reporter = reporter;
     let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(14));
     f.store.create(&ticket, &entry, None, None).await.unwrap();

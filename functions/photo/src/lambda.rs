@@ -10,9 +10,9 @@ use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::percent_decode_str;
 use std::sync::Arc;
-use town311::clock::Clock;
-use town311::photo::{Photo, Processing, upload_id_of};
+use town311::domain::photo::{Photo, Processing, upload_id_of};
 use town311::ports::{PhotoStore, StoreError, Uploads};
+use town311::runtime::clock::Clock;
 use tracing::Instrument;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -30,9 +30,9 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the photo bucket and the table.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { photos, uploads, clock })
     }
 }
@@ -51,7 +51,7 @@ pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBa
             }
         };
         if let Err(error) = outcome {
-            tracing::error!(error = %town311::http::chain(&error), "photo processing failed; the message will be redelivered");
+            tracing::error!(error = %town311::runtime::chain(&error), "photo processing failed; the message will be redelivered");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message.message_id.clone().unwrap_or_default();
             response.batch_item_failures.push(failure);
@@ -93,7 +93,7 @@ pub async fn process_upload(state: &State, upload_id: &str) -> Result<(), StoreE
         tracing::info!("processed before; not again");
         return Ok(());
     }
-    let upload_key = town311::photo::upload_key(upload_id);
+    let upload_key = town311::domain::photo::upload_key(upload_id);
     let Some(bytes) = state.photos.get(&upload_key).await? else {
         tracing::info!("the upload is gone (expired or processed)");
         return Ok(());
@@ -133,8 +133,8 @@ async fn keep(state: &State, upload_id: &str, processed: Processed) -> Result<Pr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use town311::clock::SystemClock;
-    use town311::memory::{MemoryPhotos, MemoryStore};
+    use town311::adapters::memory::{MemoryPhotos, MemoryStore};
+    use town311::runtime::clock::SystemClock;
 
     fn state() -> (State, Arc<MemoryPhotos>, Arc<MemoryStore>) {
         let photos = Arc::new(MemoryPhotos::default());
@@ -150,7 +150,7 @@ mod tests {
         let (state, photos, store) = state();
         let image = crate::sample::photo_like(640, 480, 7);
         let jpeg = crate::sample::jpeg_with_exif(&image, 85, 6, Some((42.28, -71.8))).unwrap();
-        photos.put(&town311::photo::upload_key(ID), jpeg, "image/jpeg").await.unwrap();
+        photos.put(&town311::domain::photo::upload_key(ID), jpeg, "image/jpeg").await.unwrap();
         process_upload(&state, ID).await.unwrap();
         let stored: Vec<String> = photos.stored().into_iter().map(|(k, _)| k).collect();
         assert_eq!(stored, vec![format!("photos/{ID}/full.jpg"), format!("photos/{ID}/thumb.jpg")]);
@@ -223,7 +223,7 @@ mod tests {
     async fn what_is_not_a_photo_is_refused_with_its_reason_and_deleted() {
         let (state, photos, store) = state();
         photos
-            .put(&town311::photo::upload_key(ID), b"not a photo at all".to_vec(), "image/jpeg")
+            .put(&town311::domain::photo::upload_key(ID), b"not a photo at all".to_vec(), "image/jpeg")
             .await
             .unwrap();
         process_upload(&state, ID).await.unwrap();

@@ -5,12 +5,11 @@
 use lambda_http::{Body, Error, Request, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
-use town311::catalog::Department;
-use town311::clock::Clock;
-use town311::config::Config;
+use town311::domain::catalog::Department;
+use town311::domain::id::TicketId;
+use town311::domain::listing::{MAX_RESULTS, Window};
+use town311::domain::ticket::Ticket;
 use town311::http::{self, ApiError};
-use town311::id::TicketId;
-use town311::listing::{MAX_RESULTS, Window};
 use town311::open311::params::{self, Selection};
 use town311::open311::records::{
     Discovery, DiscoveryEndpoint, ExtendedAttributes, ServiceDefinition, ServiceRecord, ServiceRequestRecord,
@@ -18,7 +17,8 @@ use town311::open311::records::{
 };
 use town311::open311::{CHANGESET, Format};
 use town311::ports::{Catalog, PhotoLinks, TicketStore, Uploads};
-use town311::ticket::Ticket;
+use town311::runtime::clock::Clock;
+use town311::runtime::config::Config;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
 /// bounded within it.
@@ -38,9 +38,9 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, the photo bucket's links and the clock.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { config, tickets, catalog, links, uploads, clock })
     }
 }
@@ -100,7 +100,7 @@ fn discovery(state: &State, request: &Request, format: Format) -> Result<Respons
     let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
     let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
     let key_service = match state.config.api_key_policy {
-        town311::api_key::KeyPolicy::Open => "No API key is needed to submit requests.".to_owned(),
+        town311::domain::api_key::KeyPolicy::Open => "No API key is needed to submit requests.".to_owned(),
         _ => format!("Apps need an API key to submit requests: ask {} for one.", state.config.town_name),
     };
     let discovery = Discovery {

@@ -6,8 +6,8 @@ use crate::State;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use std::time::Duration;
-use town311::config::Config;
 use town311::http::{self, ApiError};
+use town311::runtime::config::Config;
 
 pub const ROUTE: &str = "GET /open311/v2/media/{photo}";
 /// How long the link a redirect leads to works.
@@ -21,7 +21,7 @@ pub fn base(config: &Config) -> Option<String> {
 pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
     let not_found = || ApiError::NotFound("no such photo".into());
     let id = http::path_parameter(request, "photo").unwrap_or_default();
-    if !town311::photo::is_upload_id(id) {
+    if !town311::domain::photo::is_upload_id(id) {
         return Err(not_found());
     }
     let thumbnail = match http::query_parameter(request, "size") {

@@ -6,11 +6,11 @@ use crate::State;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use town311::domain::id::TicketId;
+use town311::domain::location::GeoPoint;
+use town311::domain::routing::{DEFAULT_DUPLICATE_RADIUS_M, RADIUS_RANGE_M};
 use town311::http::{self, ApiError};
-use town311::id::TicketId;
-use town311::location::GeoPoint;
 use town311::open311::datetime::w3c;
-use town311::routing::{DEFAULT_DUPLICATE_RADIUS_M, RADIUS_RANGE_M};
 
 pub const ROUTE: &str = "GET /citizen/v1/nearby";
 /// The most requests one answer lists.
@@ -61,7 +61,7 @@ pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, 
         return Err(ApiError::NotFound(format!("service_code '{service_code}' is not offered")));
     }
     let found =
-        town311::nearby::find(state.tickets.as_ref(), service_code, center, f64::from(radius_m)).await?;
+        town311::app::nearby::find(state.tickets.as_ref(), service_code, center, f64::from(radius_m)).await?;
     let requests = found
         .iter()
         .take(MAX_NEARBY)

@@ -6,15 +6,15 @@ use chrono::{Duration, SecondsFormat};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use town311::follower::Follower;
+use town311::domain::follower::Follower;
+use town311::domain::id::TicketId;
+use town311::domain::listing::{Indexed, Queue, TicketFilter, Window};
+use town311::domain::staff::Caller;
+use town311::domain::status::Status;
+use town311::domain::ticket::Ticket;
 use town311::http::{self, ApiError};
-use town311::id::TicketId;
-use town311::listing::{Indexed, Queue, TicketFilter, Window};
 use town311::open311::params;
 use town311::ports::{StoreError, TicketStore};
-use town311::staff::Caller;
-use town311::status::Status;
-use town311::ticket::Ticket;
 
 /// The largest queue page.
 pub const MAX_PAGE: usize = 200;
@@ -83,7 +83,7 @@ async fn followers(state: &State, request: &Request, caller: &Caller) -> Result<
     let limit = page_limit(request)?;
     let after = http::query_parameter(request, "after")
         .map(|a| {
-            town311::follower::cursor(a)
+            town311::domain::follower::cursor(a)
                 .ok_or_else(|| ApiError::BadRequest("after must be the next of a previous page".into()))
         })
         .transpose()?;
@@ -356,21 +356,21 @@ mod tests {
     async fn the_cap_counts_only_the_departments_the_caller_reads() {
         use chrono::{TimeZone, Utc};
         use std::collections::HashMap;
-        use town311::memory::MemoryStore;
+        use town311::adapters::memory::MemoryStore;
         use town311::ports::Catalog;
         let store = MemoryStore::with_demo_catalog().await;
         let service = store.service("POTHOLE").await.unwrap().unwrap();
         let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         // Oldest first: three DPW tickets, then five newer SAN ones.
         for n in 0..8u32 {
-            let request = town311::ticket::NewRequest {
+            let request = town311::domain::ticket::NewRequest {
                 service_code: "POTHOLE".into(),
-                location: town311::location::Location::new(None, Some("1 Main St"), None).unwrap(),
+                location: town311::domain::location::Location::new(None, Some("1 Main St"), None).unwrap(),
                 description: None,
                 answers: Default::default(),
                 media_urls: vec![],
                 reporter: Default::default(),
-                channel: town311::ticket::Channel::Phone,
+                channel: town311::domain::ticket::Channel::Phone,
                 uploads: vec![],
             };
             let department = if n < 3 { "DPW" } else { "SAN" };

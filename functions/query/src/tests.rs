@@ -1,25 +1,26 @@
 use super::*;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use town311::catalog::Answers;
-use town311::contact::{Reporter, ReporterInput};
-use town311::description::Description;
+use town311::adapters::memory::MemoryStore;
+use town311::domain::catalog::Answers;
+use town311::domain::contact::{Reporter, ReporterInput};
+use town311::domain::description::Description;
+use town311::domain::location::{GeoPoint, Location};
+use town311::domain::ticket::{Channel, NewRequest, Ticket};
 use town311::http::apigw::Invocation;
-use town311::location::{GeoPoint, Location};
-use town311::memory::MemoryStore;
-use town311::ticket::{Channel, NewRequest, Ticket};
 
 async fn state() -> (State, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
-    let config = town311::memory::config(None);
-    let clock =
-        Arc::new(town311::clock::FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()));
+    let config = town311::adapters::memory::config(None);
+    let clock = Arc::new(town311::runtime::clock::FixedClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap(),
+    ));
     let state = State {
         config,
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
-        links: Arc::new(town311::memory::MemoryPhotos::default()),
+        links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         clock,
     };
     (state, store)
@@ -146,11 +147,11 @@ async fn xml_documents_use_open311_roots() {
 
 #[tokio::test]
 async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
-    use town311::photo::{Photo, Processing};
+    use town311::domain::photo::{Photo, Processing};
     let (state, store) = state().await;
     let service = store.service("POTHOLE").await.unwrap().unwrap();
     let (visible, hidden) = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210");
-    let mut request = town311::memory::phone_request("POTHOLE", "1 Main St");
+    let mut request = town311::adapters::memory::phone_request("POTHOLE", "1 Main St");
     request.uploads = vec![visible.into(), hidden.into()];
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
     let (mut ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at);
@@ -169,8 +170,8 @@ async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
         store.apply(&[(next.clone(), entry)]).await.unwrap();
         ticket = next;
         if hide {
-            let action = town311::lifecycle::Action::HidePhoto { photo: id.into(), hidden: true };
-            let staff = town311::ticket::Actor::Staff("ana".into());
+            let action = town311::domain::lifecycle::Action::HidePhoto { photo: id.into(), hidden: true };
+            let staff = town311::domain::ticket::Actor::Staff("ana".into());
             let change = ticket.apply(&action, staff, at, Default::default()).unwrap();
             store.apply(std::slice::from_ref(&change)).await.unwrap();
             ticket = change.0;
@@ -229,8 +230,9 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     let ticket = stored_ticket(&store).await;
     for n in 0..120 {
         let contact =
-            town311::follower::Contact::choose(None, Some(&format!("f{n}@example.org")), None).unwrap();
-        let follower = town311::follower::Follower {
+            town311::domain::follower::Contact::choose(None, Some(&format!("f{n}@example.org")), None)
+                .unwrap();
+        let follower = town311::domain::follower::Follower {
             ticket_id: ticket.id.clone(),
             contact,
             language: Default::default(),

@@ -25,13 +25,13 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
-use town311::aws::TableItem;
-use town311::clock::Clock;
-use town311::events::TicketEvent;
-use town311::follower::{Contact, Follower};
-use town311::id::TicketId;
+use town311::adapters::aws::TableItem;
+use town311::domain::events::TicketEvent;
+use town311::domain::follower::{Contact, Follower};
+use town311::domain::id::TicketId;
+use town311::domain::ticket::{Change, HistoryEntry, Ticket};
 use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, TicketStore, Uploads};
-use town311::ticket::{Change, HistoryEntry, Ticket};
+use town311::runtime::clock::Clock;
 use tracing::Instrument;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -55,9 +55,9 @@ pub struct State {
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the table, the SNS topic and the dead-letter queue.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { tickets, catalog, outbox, events, uploads, clock, dead_letters })
     }
 }
@@ -73,7 +73,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Event>) -> Result<DynamoDb
         if let Err(error) = outcome {
             tracing::error!(
                 event_id = %record.event_id,
-                error = %town311::http::chain(&error),
+                error = %town311::runtime::chain(&error),
                 "stream record failed; the batch resumes from it"
             );
             let mut failure = DynamoDbBatchItemFailure::default();
@@ -110,7 +110,7 @@ async fn dead_letter(state: &State, record: &EventRecord, error: &StoreError) ->
         return Err(StoreError::unavailable("dead letter", "no dead-letter queue is configured"));
     };
     let letter = serde_json::json!({
-        "reason": town311::http::chain(error),
+        "reason": town311::runtime::chain(error),
         "eventID": record.event_id,
         "eventName": record.event_name,
         "sequenceNumber": record.change.sequence_number,
@@ -119,7 +119,7 @@ async fn dead_letter(state: &State, record: &EventRecord, error: &StoreError) ->
     dead_letters.send(&letter.to_string()).await?;
     tracing::error!(
         event_id = %record.event_id,
-        error = %town311::http::chain(error),
+        error = %town311::runtime::chain(error),
         "unreadable stream record sent to the dead-letter queue"
     );
     Ok(())
@@ -154,7 +154,7 @@ async fn route(
 ) -> Result<(), StoreError> {
     for attempt in 0..ROUTE_ATTEMPTS {
         if attempt > 0 {
-            town311::backoff::pause(attempt - 1, ROUTE_BACKOFF, ROUTE_BACKOFF_CAP).await;
+            town311::runtime::backoff::pause(attempt - 1, ROUTE_BACKOFF, ROUTE_BACKOFF_CAP).await;
         }
         let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
         if ticket.version < entry.version {
@@ -223,8 +223,11 @@ async fn route_once(
         && state.catalog.department(&routing.department).await?.is_none()
     {
         tracing::warn!(department = %routing.department, "a rule names a department no longer in the catalog");
-        routing =
-            town311::routing::Routing { department: ticket.department.clone(), assignee: None, rule: None };
+        routing = town311::domain::routing::Routing {
+            department: ticket.department.clone(),
+            assignee: None,
+            rule: None,
+        };
     }
     let duplicates = if find_duplicates {
         probable_duplicates(state, ticket, f64::from(rules.duplicate_radius_m)).await?
@@ -251,7 +254,8 @@ async fn probable_duplicates(
     radius_m: f64,
 ) -> Result<Vec<TicketId>, StoreError> {
     let Some(point) = ticket.location.point() else { return Ok(Vec::new()) };
-    let nearby = town311::nearby::find(state.tickets.as_ref(), &ticket.service_code, point, radius_m).await?;
+    let nearby =
+        town311::app::nearby::find(state.tickets.as_ref(), &ticket.service_code, point, radius_m).await?;
     Ok(nearby
         .into_iter()
         .filter(|n| n.ticket.id != ticket.id && n.ticket.requested_at <= ticket.requested_at)

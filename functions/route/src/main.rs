@@ -2,8 +2,8 @@ use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    town311::telemetry::init();
-    let state = route::State::from(&town311::aws::Adapters::from_env(route::TIMEOUT)?);
+    town311::runtime::telemetry::init();
+    let state = route::State::from(&town311::adapters::aws::Adapters::from_env(route::TIMEOUT)?);
     // The catalog load it started connects to DynamoDB now, while the first event is fetched.
     tokio::task::yield_now().await;
     run(service_fn(|event| route::handle(&state, event))).await

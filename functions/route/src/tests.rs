@@ -2,14 +2,14 @@ use super::*;
 use chrono::{DateTime, TimeZone, Utc};
 use lambda_runtime::Context;
 use serde_json::json;
-use town311::clock::FixedClock;
-use town311::contact::{Language, NotifyBy, Reporter, ReporterInput};
-use town311::events::EventType;
-use town311::lifecycle::{Action, Targets};
-use town311::location::{GeoPoint, Location};
-use town311::memory::{MemoryStore, RecordingDeadLetters, RecordingPublisher};
-use town311::status::Status;
-use town311::ticket::{Actor, Channel, NewRequest};
+use town311::adapters::memory::{MemoryStore, RecordingDeadLetters, RecordingPublisher};
+use town311::domain::contact::{Language, NotifyBy, Reporter, ReporterInput};
+use town311::domain::events::EventType;
+use town311::domain::lifecycle::{Action, Targets};
+use town311::domain::location::{GeoPoint, Location};
+use town311::domain::status::Status;
+use town311::domain::ticket::{Actor, Channel, NewRequest};
+use town311::runtime::clock::FixedClock;
 
 struct Fixture {
     store: Arc<MemoryStore>,
@@ -345,13 +345,13 @@ async fn without_a_dead_letter_queue_an_unreadable_entry_is_retried_not_skipped(
 
 #[tokio::test]
 async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
-    use town311::photo::{Photo, Processing};
+    use town311::domain::photo::{Photo, Processing};
     use town311::ports::Uploads;
     let f = fixture().await;
     let upload = "0123456789abcdef0123456789abcdef";
     // The request names the upload…
     let service = f.store.service("SIGN").await.unwrap().unwrap();
-    let mut request = town311::memory::phone_request("SIGN", "1 Main St");
+    let mut request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
     request.uploads = vec![upload.to_owned()];
     let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
     f.store.create(&ticket, &entry, None, None).await.unwrap();
@@ -428,11 +428,11 @@ async fn a_ticket_noted_before_routing_is_still_routed_with_its_person_and_dupli
 
 #[tokio::test]
 async fn a_ticket_whose_photo_was_attached_before_routing_is_still_routed() {
-    use town311::photo::Processing;
+    use town311::domain::photo::Processing;
     let f = fixture().await;
     let service = f.store.service("POTHOLE").await.unwrap().unwrap();
     let upload = "0123456789abcdef0123456789abcdef";
-    let mut request = town311::memory::phone_request("POTHOLE", "1 Main St");
+    let mut request = town311::adapters::memory::phone_request("POTHOLE", "1 Main St");
     request.location = Location::new(Some(GeoPoint::new(42.280, -71.800).unwrap()), None, None).unwrap();
     request.uploads = vec![upload.to_owned()];
     let (ticket, filed) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
@@ -510,10 +510,10 @@ impl TicketStore for Racing {
     }
     async fn queue(
         &self,
-        queue: &town311::listing::Queue,
+        queue: &town311::domain::listing::Queue,
         limit: usize,
         after: Option<&str>,
-    ) -> Result<town311::listing::QueuePage, StoreError> {
+    ) -> Result<town311::domain::listing::QueuePage, StoreError> {
         self.store.queue(queue, limit, after).await
     }
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
@@ -522,7 +522,7 @@ impl TicketStore for Racing {
     async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
         self.store.get_many(ids).await
     }
-    async fn list(&self, filter: &town311::listing::TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+    async fn list(&self, filter: &town311::domain::listing::TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         self.store.list(filter).await
     }
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -530,7 +530,7 @@ impl TicketStore for Racing {
     }
     async fn public_updates(
         &self,
-        window: town311::listing::Window,
+        window: town311::domain::listing::Window,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         self.store.public_updates(window, limit).await
@@ -552,7 +552,7 @@ impl TicketStore for Racing {
         id: &TicketId,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<town311::follower::FollowerPage, StoreError> {
+    ) -> Result<town311::domain::follower::FollowerPage, StoreError> {
         self.store.followers_page(id, after, limit).await
     }
 }

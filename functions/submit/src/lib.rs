@@ -5,20 +5,20 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
-use town311::api_key::{self, KeyPolicy};
-use town311::catalog::{Department, Service, ServiceType};
-use town311::clock::Clock;
-use town311::config::Config;
+use town311::domain::api_key::{self, KeyPolicy};
+use town311::domain::catalog::{Department, Service, ServiceType};
+use town311::domain::id::{IdSource, TicketId, random_token};
+use town311::domain::photo::{ImageKind, MAX_PHOTOS, upload_key};
+use town311::domain::ticket::{Channel, NewRequest, Ticket};
 use town311::http::{self, ApiError};
-use town311::id::{IdSource, TicketId, random_token};
 use town311::open311::Format;
 use town311::open311::datetime::w3c;
 use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
-use town311::photo::{ImageKind, MAX_PHOTOS, upload_key};
 use town311::ports::{ApiKeys, Catalog, Idempotency, PhotoLinks, PhotoStore, StoreError, TicketStore};
-use town311::ticket::{Channel, NewRequest, Ticket};
+use town311::runtime::clock::Clock;
+use town311::runtime::config::Config;
 use tracing::Instrument;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -49,9 +49,9 @@ pub struct State {
     pub ids: Arc<dyn IdSource>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, S3, the clock and the random source.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { config, tickets, catalog, keys, photos, links, clock, ids })
     }
 }
@@ -116,7 +116,7 @@ async fn submit(
     if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {
         // The ticket is written; a failed bookkeeping write must not fail the citizen.
         if let Err(e) = state.keys.record_use(hash, state.clock.now()).await {
-            tracing::warn!(error = %http::chain(&e), "could not record the API key's use");
+            tracing::warn!(error = %town311::runtime::chain(&e), "could not record the API key's use");
         }
     }
     answer(state, format, &outcome).await
@@ -181,7 +181,7 @@ fn idempotency_key(request: &Request, scope: &str, fingerprint: &str) -> Result<
     if key.is_empty() || key.len() > 255 {
         return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible characters".into()));
     }
-    let hash = town311::api_key::hash(&format!("{scope}\u{0}{key}"));
+    let hash = town311::domain::api_key::hash(&format!("{scope}\u{0}{key}"));
     Ok(Some(Key { hash, fingerprint: fingerprint.to_owned() }))
 }
 
@@ -345,7 +345,7 @@ async fn authorize(
 /// `POST /citizen/v1/uploads`), counted with the photos in the body.
 fn uploads_named(form: &Form, photos_in_body: usize) -> Result<Vec<String>, ApiError> {
     let named: Vec<String> = form.all("upload").into_iter().map(|u| u.trim().to_owned()).collect();
-    if let Some(bad) = named.iter().find(|u| !town311::photo::is_upload_id(u)) {
+    if let Some(bad) = named.iter().find(|u| !town311::domain::photo::is_upload_id(u)) {
         return Err(ApiError::BadRequest(format!("upload '{bad}' is not an upload id")));
     }
     if named.len() + photos_in_body > MAX_PHOTOS {
@@ -383,7 +383,7 @@ async fn upload_form(state: &State, request: &Request) -> Result<Response<Body>,
     let fields: serde_json::Value = serde_json::from_slice(http::body_within(request, 4096)?)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let content_type = fields.get("content_type").and_then(|c| c.as_str()).unwrap_or_default();
-    if !town311::aws::presign::UPLOAD_CONTENT_TYPES.contains(&content_type) {
+    if !town311::adapters::aws::presign::UPLOAD_CONTENT_TYPES.contains(&content_type) {
         return Err(ApiError::BadRequest("content_type must be image/jpeg, image/png or image/webp".into()));
     }
     let id = random_token(state.ids.as_ref()).map_err(internal)?;

@@ -1,12 +1,12 @@
 use super::*;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use town311::api_key::{ApiKey, KeyPolicy};
-use town311::clock::FixedClock;
+use town311::adapters::memory::{MemoryPhotos, MemoryStore};
+use town311::domain::api_key::{ApiKey, KeyPolicy};
+use town311::domain::id::OsRandom;
 use town311::http::apigw::Invocation;
-use town311::id::OsRandom;
-use town311::memory::{MemoryPhotos, MemoryStore};
 use town311::ports::ApiKeys;
+use town311::runtime::clock::FixedClock;
 
 async fn state() -> (State, Arc<MemoryStore>) {
     let (state, store, _) = state_with_photos().await;
@@ -15,7 +15,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
 
 async fn state_with_photos() -> (State, Arc<MemoryStore>, Arc<MemoryPhotos>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
-    let config = town311::memory::config(Some("millbrook.example"));
+    let config = town311::adapters::memory::config(Some("millbrook.example"));
     let photos = Arc::new(MemoryPhotos::default());
     let state = State {
         config,
@@ -228,7 +228,7 @@ async fn multipart_submissions_keep_their_photos_as_uploads() {
     let id = json(&body)[0]["service_request_id"].as_str().unwrap().to_owned();
     let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
     assert_eq!(ticket.uploads.len(), 2);
-    assert!(ticket.uploads.iter().all(|id| town311::photo::is_upload_id(id)));
+    assert!(ticket.uploads.iter().all(|id| town311::domain::photo::is_upload_id(id)));
     let stored = photos.stored();
     assert!(stored.contains(&(format!("uploads/{}", ticket.uploads[0]), "image/jpeg".into())), "{stored:?}");
     assert!(stored.contains(&(format!("uploads/{}", ticket.uploads[1]), "image/png".into())), "{stored:?}");
@@ -266,7 +266,7 @@ async fn browsers_get_a_form_to_upload_one_photo_straight_to_the_bucket() {
     assert_eq!(status, 201, "{body}");
     let answer = json(&body);
     let id = answer["upload_id"].as_str().unwrap();
-    assert!(town311::photo::is_upload_id(id));
+    assert!(town311::domain::photo::is_upload_id(id));
     assert_eq!(answer["fields"][0], serde_json::json!({"name": "key", "value": format!("uploads/{id}")}));
     let request = Invocation::new("POST", UPLOAD_ROUTE, "/citizen/v1/uploads")
         .body(r#"{"content_type": "text/html"}"#)

@@ -5,17 +5,17 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
-use town311::clock::Clock;
-use town311::config::Config;
-use town311::contact::{Language, NotifyBy};
-use town311::follower::{Contact, Follower};
+use town311::domain::contact::{Language, NotifyBy};
+use town311::domain::follower::{Contact, Follower};
+use town311::domain::id::TicketId;
+use town311::domain::lifecycle::{Action, Targets};
+use town311::domain::routing::RoutingRules;
+use town311::domain::staff::Caller;
+use town311::domain::ticket::{Actor, Ticket};
 use town311::http::{self, ApiError};
-use town311::id::TicketId;
-use town311::lifecycle::{Action, Targets};
 use town311::ports::{Catalog, Deliveries, StoreError, TicketStore};
-use town311::routing::{self, RoutingRules};
-use town311::staff::Caller;
-use town311::ticket::{Actor, Ticket};
+use town311::runtime::clock::Clock;
+use town311::runtime::config::Config;
 use tracing::Instrument;
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -36,10 +36,10 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
 }
 
-impl From<&town311::aws::Adapters> for State {
+impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB and the clock. With no catalog cache to load (admins edit
     /// the catalog here), the table connects ahead itself.
-    fn from(aws: &town311::aws::Adapters) -> Self {
+    fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         aws.connect_ahead();
         Self {
             config: aws.config(),
@@ -76,12 +76,16 @@ async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiE
     let ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
     let reporter = &ticket.reporter;
     let by_email = reporter.email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(contact));
-    let by_phone = town311::contact::Phone::parse(contact).is_ok_and(|p| reporter.phone.as_ref() == Some(&p));
+    let by_phone =
+        town311::domain::contact::Phone::parse(contact).is_ok_and(|p| reporter.phone.as_ref() == Some(&p));
     if contact.is_empty() || !(by_email || by_phone) {
         return Err(ApiError::Forbidden("give the email or phone number you gave with the request".into()));
     }
-    let action =
-        Action::SetStatus { status: town311::status::Status::Reopened, resolution: None, referral: None };
+    let action = Action::SetStatus {
+        status: town311::domain::status::Status::Reopened,
+        resolution: None,
+        referral: None,
+    };
     let change = ticket.apply(&action, Actor::Reporter, state.clock.now(), Targets::default())?;
     match state.tickets.apply(std::slice::from_ref(&change)).await {
         Ok(()) => {}
@@ -167,11 +171,11 @@ async fn put_routing(state: &State, request: &Request) -> Result<Response<Body>,
                 })?)
             }
         };
-    let body = http::body_within(request, town311::routing::MAX_RULES_BYTES)?;
+    let body = http::body_within(request, town311::domain::routing::MAX_RULES_BYTES)?;
     let services = state.catalog.services().await?;
     let departments = state.catalog.departments().await?;
     let rules = RoutingRules::parse(body, &services, &departments)?;
-    let stored = match routing::replace(
+    let stored = match town311::app::routing::replace(
         state.catalog.as_ref(),
         rules,
         &caller.user,

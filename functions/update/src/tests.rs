@@ -1,15 +1,15 @@
 use super::*;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
-use town311::clock::FixedClock;
+use town311::adapters::memory::MemoryStore;
 use town311::http::apigw::Invocation;
-use town311::memory::MemoryStore;
+use town311::runtime::clock::FixedClock;
 
 async fn state() -> (State, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::with_demo_catalog().await);
     let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap()));
     let state = State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -20,7 +20,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
 
 async fn ticket(store: &MemoryStore, id: &str, service_code: &str) -> TicketId {
     let service = store.service(service_code).await.unwrap().unwrap();
-    let request = town311::memory::phone_request(service_code, "1 Main St");
+    let request = town311::adapters::memory::phone_request(service_code, "1 Main St");
     let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
     let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at);
     store.create(&ticket, &entry, None, None).await.unwrap();

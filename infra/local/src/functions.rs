@@ -1,7 +1,7 @@
 //! The function handlers the local stack runs, by the logical id template.yaml gives them.
 
 use lambda_http::{Body, Request, Response};
-use town311::aws::Adapters;
+use town311::adapters::aws::Adapters;
 
 /// A function answering HTTP API routes.
 pub enum HttpFunction {

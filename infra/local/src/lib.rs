@@ -24,10 +24,10 @@ use template::{Template, TemplateError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use town311::aws::{Adapters, DynamoTable};
-use town311::catalog::CatalogSeed;
-use town311::clock::FixedClock;
-use town311::config::Config;
+use town311::adapters::aws::{Adapters, DynamoTable};
+use town311::domain::catalog::CatalogSeed;
+use town311::runtime::clock::FixedClock;
+use town311::runtime::config::Config;
 
 /// The template this checkout deploys.
 pub const TEMPLATE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
@@ -136,7 +136,7 @@ pub fn invocation_context(timeout: std::time::Duration) -> lambda_runtime::Conte
 
 /// AWS SDK settings that point every client at the emulator.
 pub async fn emulator_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    town311::aws::sdk_defaults()
+    town311::adapters::aws::sdk_defaults()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -209,7 +209,7 @@ impl Stack {
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let mut key = [0u8; 32];
-        town311::id::IdSource::fill(&town311::id::OsRandom, &mut key)
+        town311::domain::id::IdSource::fill(&town311::domain::id::OsRandom, &mut key)
             .map_err(|e| LocalError::Setting { name: "random source", reason: e.to_string() })?;
         let authority = auth::DevAuthority::new(key);
         let gateway = Arc::new(Gateway {
@@ -282,12 +282,12 @@ fn function_config(
         photo_bucket: provisioned.bucket.clone(),
         events_topic_arn: provisioned.topic_arn.clone(),
         s3_force_path_style: true,
-        api_key_policy: town311::api_key::KeyPolicy::parse(&get("ApiKeyPolicy")).ok_or_else(|| {
-            LocalError::Setting {
+        api_key_policy: town311::domain::api_key::KeyPolicy::parse(&get("ApiKeyPolicy")).ok_or_else(
+            || LocalError::Setting {
                 name: "API_KEY_POLICY",
                 reason: "expected open, required or required-except-web-form".into(),
-            }
-        })?,
+            },
+        )?,
         web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
         public_url: Some(get("PublicUrl")).filter(|u| !u.is_empty()),
         mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
@@ -301,13 +301,13 @@ async fn seed_routing(path: &std::path::Path, store: &DynamoTable) -> Result<(),
     use town311::ports::Catalog;
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let services = store.services().await.map_err(|e| fail(town311::http::chain(&e)))?;
-    let departments = store.departments().await.map_err(|e| fail(town311::http::chain(&e)))?;
-    let rules = town311::routing::RoutingRules::parse(&text, &services, &departments)
+    let services = store.services().await.map_err(|e| fail(town311::runtime::chain(&e)))?;
+    let departments = store.departments().await.map_err(|e| fail(town311::runtime::chain(&e)))?;
+    let rules = town311::domain::routing::RoutingRules::parse(&text, &services, &departments)
         .map_err(|e| fail(e.to_string()))?;
-    let stored = town311::routing::replace(store, rules, "seed", chrono::Utc::now(), None)
+    let stored = town311::app::routing::replace(store, rules, "seed", chrono::Utc::now(), None)
         .await
-        .map_err(|e| fail(town311::http::chain(&e)))?;
+        .map_err(|e| fail(town311::runtime::chain(&e)))?;
     tracing::info!(areas = stored.areas.features.len(), rules = stored.rules.len(), "routing rules seeded");
     Ok(())
 }
@@ -316,7 +316,7 @@ async fn seed(path: &std::path::Path, store: &DynamoTable) -> Result<(), LocalEr
     let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let catalog = CatalogSeed::parse(&text).map_err(|e| fail(e.to_string()))?;
-    catalog.store(store).await.map_err(|e| fail(town311::http::chain(&e)))?;
+    town311::app::seed::store(&catalog, store).await.map_err(|e| fail(town311::runtime::chain(&e)))?;
     tracing::info!(
         services = catalog.services.len(),
         departments = catalog.departments.len(),

@@ -5,7 +5,7 @@ use town311_local::{Settings, Stack};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    town311::telemetry::init();
+    town311::runtime::telemetry::init();
     let started = match Settings::from_env() {
         Ok(settings) => Stack::start(settings).await,
         Err(error) => Err(error),
@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
     let stack = match started {
         Ok(stack) => stack,
         Err(error) => {
-            eprintln!("devserver: {}", town311::http::chain(&error));
+            eprintln!("devserver: {}", town311::runtime::chain(&error));
             return ExitCode::FAILURE;
         }
     };

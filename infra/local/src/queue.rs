@@ -38,7 +38,7 @@ impl QueueFeed {
             tokio::select! {
                 outcome = self.poll() => {
                     if let Err(error) = outcome {
-                        tracing::warn!(error = %town311::http::chain(error.as_ref()), "queue poll failed; retrying");
+                        tracing::warn!(error = %town311::runtime::chain(error.as_ref()), "queue poll failed; retrying");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     }
                 }

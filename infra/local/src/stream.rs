@@ -101,7 +101,7 @@ impl StreamFeed {
         let mut shards: BTreeMap<String, Shard> = BTreeMap::new();
         loop {
             if let Err(error) = self.poll(&mut shards).await {
-                tracing::warn!(error = %town311::http::chain(error.as_ref()), "stream poll failed; retrying");
+                tracing::warn!(error = %town311::runtime::chain(error.as_ref()), "stream poll failed; retrying");
             }
             tokio::select! {
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}

@@ -3,11 +3,11 @@
 //! users (the first admin among them).
 
 use chrono::{DateTime, Utc};
-use town311::api_key::ApiKey;
-use town311::catalog::CatalogSeed;
-use town311::id::IdSource;
+use town311::domain::api_key::ApiKey;
+use town311::domain::catalog::CatalogSeed;
+use town311::domain::id::IdSource;
+use town311::domain::routing::RoutingRules;
 use town311::ports::{ApiKeys, Catalog, StoreError};
-use town311::routing::RoutingRules;
 
 /// A command that could not be carried out.
 #[derive(Debug)]
@@ -22,7 +22,7 @@ impl std::fmt::Display for OpsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Usage(text) => f.write_str(text),
-            Self::Store(e) => write!(f, "{}", town311::http::chain(e)),
+            Self::Store(e) => write!(f, "{}", town311::runtime::chain(e)),
             Self::Random(e) => write!(f, "no randomness available: {e}"),
             Self::Cognito(e) => write!(f, "the user pool refused: {e}"),
         }
@@ -39,7 +39,7 @@ impl From<StoreError> for OpsError {
 /// are replaced.
 pub async fn load_catalog(catalog: &dyn Catalog, json: &str) -> Result<CatalogSeed, OpsError> {
     let seed = CatalogSeed::parse(json).map_err(|e| OpsError::Usage(e.to_string()))?;
-    seed.store(catalog).await?;
+    town311::app::seed::store(&seed, catalog).await?;
     Ok(seed)
 }
 
@@ -53,7 +53,7 @@ pub async fn load_routing(
     let departments = catalog.departments().await?;
     let rules =
         RoutingRules::parse(json, &services, &departments).map_err(|e| OpsError::Usage(e.to_string()))?;
-    Ok(town311::routing::replace(catalog, rules, "town311-admin", now, None).await?)
+    Ok(town311::app::routing::replace(catalog, rules, "town311-admin", now, None).await?)
 }
 
 /// Issues a key for `name`; the secret is returned once and never stored.
@@ -114,7 +114,7 @@ pub async fn list(keys: &dyn ApiKeys) -> Result<Vec<String>, OpsError> {
 pub fn valid_group(group: &str) -> bool {
     group == "admin"
         || group == "viewer"
-        || group.strip_prefix(town311::staff::DEPARTMENT_GROUP_PREFIX).is_some_and(|code| {
+        || group.strip_prefix(town311::domain::staff::DEPARTMENT_GROUP_PREFIX).is_some_and(|code| {
             !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         })
 }
@@ -128,7 +128,7 @@ pub async fn create_user(
     groups: &[String],
 ) -> Result<(), OpsError> {
     use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
-    let email = town311::contact::Email::parse(email)
+    let email = town311::domain::contact::Email::parse(email)
         .map_err(|_| OpsError::Usage(format!("{email} is not an email address")))?;
     if groups.is_empty() || !groups.iter().all(|g| valid_group(g)) {
         return Err(OpsError::Usage("give at least one --group: admin, viewer or dept-<CODE>".into()));
@@ -145,12 +145,12 @@ pub async fn create_user(
         .desired_delivery_mediums(DeliveryMediumType::Email)
         .send()
         .await
-        .map_err(|e| OpsError::Cognito(town311::http::chain(&e)))?;
+        .map_err(|e| OpsError::Cognito(town311::runtime::chain(&e)))?;
     for group in groups {
         match cognito.create_group().user_pool_id(pool).group_name(group).send().await {
             Ok(_) => {}
             Err(e) if e.as_service_error().is_some_and(|se| se.is_group_exists_exception()) => {}
-            Err(e) => return Err(OpsError::Cognito(town311::http::chain(&e))),
+            Err(e) => return Err(OpsError::Cognito(town311::runtime::chain(&e))),
         }
         cognito
             .admin_add_user_to_group()
@@ -159,7 +159,7 @@ pub async fn create_user(
             .group_name(group)
             .send()
             .await
-            .map_err(|e| OpsError::Cognito(town311::http::chain(&e)))?;
+            .map_err(|e| OpsError::Cognito(town311::runtime::chain(&e)))?;
     }
     Ok(())
 }

@@ -12,8 +12,8 @@
 //! local emulator.
 
 use std::process::ExitCode;
-use town311::aws::DynamoTable;
-use town311::id::OsRandom;
+use town311::adapters::aws::DynamoTable;
+use town311::domain::id::OsRandom;
 use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
@@ -37,7 +37,7 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
     }
     let table = std::env::var("TABLE_NAME")
         .map_err(|_| OpsError::Usage("set TABLE_NAME to the stack's table".into()))?;
-    let sdk = town311::aws::sdk_config().await;
+    let sdk = town311::adapters::aws::sdk_config().await;
     let keys = DynamoTable::with_client(aws_sdk_dynamodb::Client::new(&sdk), &table);
     let now = chrono::Utc::now();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -97,7 +97,7 @@ async fn user(args: &[String]) -> Result<(), OpsError> {
     let email = email.ok_or_else(|| OpsError::Usage(USAGE.into()))?;
     let pool = std::env::var("USER_POOL_ID")
         .map_err(|_| OpsError::Usage("set USER_POOL_ID to the stack's StaffUserPoolId".into()))?;
-    let sdk = town311::aws::sdk_config().await;
+    let sdk = town311::adapters::aws::sdk_config().await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     town311_ops::create_user(&cognito, &pool, &email, &groups).await?;
     println!("Created {email} in {}; Cognito emails them a temporary password.", groups.join(", "));

@@ -1,7 +1,7 @@
 //! The HTTP edge shared by the API functions: errors mapped to responses in one place,
 //! Open311 documents in either format, and reading what API Gateway hands a function.
 
-use crate::catalog::AnswerError;
+use crate::domain::catalog::AnswerError;
 use crate::open311::Format;
 use crate::open311::form::FormError;
 use crate::open311::records::ErrorRecord;
@@ -83,11 +83,11 @@ impl From<crate::open311::params::ParamError> for ApiError {
     }
 }
 
-impl From<crate::lifecycle::LifecycleError> for ApiError {
+impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
     /// What the ticket's state forbids is a conflict (409); what the request itself gets wrong
     /// is a bad request (400).
-    fn from(e: crate::lifecycle::LifecycleError) -> Self {
-        use crate::lifecycle::LifecycleError as L;
+    fn from(e: crate::domain::lifecycle::LifecycleError) -> Self {
+        use crate::domain::lifecycle::LifecycleError as L;
         match e {
             L::Transition { .. } | L::Unchanged(_) | L::Closed | L::ReopenWindow => {
                 Self::Conflict(e.to_string())
@@ -105,14 +105,14 @@ impl From<crate::lifecycle::LifecycleError> for ApiError {
     }
 }
 
-impl From<crate::routing::RulesError> for ApiError {
-    fn from(e: crate::routing::RulesError) -> Self {
+impl From<crate::domain::routing::RulesError> for ApiError {
+    fn from(e: crate::domain::routing::RulesError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }
 
-impl From<crate::contact::ContactError> for ApiError {
-    fn from(e: crate::contact::ContactError) -> Self {
+impl From<crate::domain::contact::ContactError> for ApiError {
+    fn from(e: crate::domain::contact::ContactError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }
@@ -142,7 +142,7 @@ pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>
     };
     let status = error.status();
     if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), error = %chain(&error), "request failed");
+        tracing::error!(status = status.as_u16(), error = %crate::runtime::chain(&error), "request failed");
     } else {
         tracing::info!(status = status.as_u16(), reason = %error, "request refused");
     }
@@ -184,18 +184,6 @@ fn with_body(status: StatusCode, content_type: &str, body: String) -> Response<B
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
     response
-}
-
-/// The error with its causes, for logs.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The API Gateway route key the request matched, e.g. `GET /open311/v2/{document}`.
@@ -248,7 +236,7 @@ pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> 
 }
 
 /// The signed-in staff member API Gateway's JWT authorizer vouched for.
-pub fn caller(request: &Request) -> Result<crate::staff::Caller, ApiError> {
+pub fn caller(request: &Request) -> Result<crate::domain::staff::Caller, ApiError> {
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => {
             context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
@@ -256,7 +244,7 @@ pub fn caller(request: &Request) -> Result<crate::staff::Caller, ApiError> {
         #[allow(unreachable_patterns)]
         _ => None,
     };
-    claims.and_then(crate::staff::Caller::from_claims).ok_or(ApiError::Unauthorized)
+    claims.and_then(crate::domain::staff::Caller::from_claims).ok_or(ApiError::Unauthorized)
 }
 
 /// A JSON answer of the staff API.
@@ -268,17 +256,17 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>
 /// A ticket as staff see it: everything, with its whole history.
 #[derive(Debug, Serialize)]
 struct StaffTicket<'a> {
-    ticket: &'a crate::ticket::Ticket,
-    history: &'a [crate::ticket::HistoryEntry],
+    ticket: &'a crate::domain::ticket::Ticket,
+    history: &'a [crate::domain::ticket::HistoryEntry],
     #[serde(skip_serializing_if = "Option::is_none")]
-    followers: Option<&'a [crate::follower::Follower]>,
+    followers: Option<&'a [crate::domain::follower::Follower]>,
     /// Where the next page of followers starts, when there are more than the first page.
     #[serde(skip_serializing_if = "Option::is_none")]
     followers_next: Option<&'a str>,
 }
 
 /// The routing rules as staff read them, with their version as the `ETag`.
-pub fn routing_rules(rules: &crate::routing::RoutingRules) -> Result<Response<Body>, ApiError> {
+pub fn routing_rules(rules: &crate::domain::routing::RoutingRules) -> Result<Response<Body>, ApiError> {
     let mut response = json(StatusCode::OK, rules)?;
     if let Ok(etag) = format!("\"{}\"", rules.version).parse() {
         response.headers_mut().insert(header::ETAG, etag);
@@ -290,9 +278,9 @@ pub fn routing_rules(rules: &crate::routing::RoutingRules) -> Result<Response<Bo
 /// the first page of `followers` when the answer is the ticket's full view.
 pub fn staff_ticket(
     status: StatusCode,
-    ticket: &crate::ticket::Ticket,
-    history: &[crate::ticket::HistoryEntry],
-    followers: Option<&crate::follower::FollowerPage>,
+    ticket: &crate::domain::ticket::Ticket,
+    history: &[crate::domain::ticket::HistoryEntry],
+    followers: Option<&crate::domain::follower::FollowerPage>,
 ) -> Result<Response<Body>, ApiError> {
     let answer = StaffTicket {
         ticket,

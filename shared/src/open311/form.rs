@@ -1,10 +1,10 @@
 //! Reading an Open311 POST body (form-urlencoded) into a checked `NewRequest`.
 
-use crate::catalog::Answers;
-use crate::contact::{ContactError, Language, NotifyBy, Reporter, ReporterInput};
-use crate::description::{Description, DescriptionError};
-use crate::location::{GeoPoint, Location, LocationError};
-use crate::ticket::{Channel, NewRequest};
+use crate::domain::catalog::Answers;
+use crate::domain::contact::{ContactError, Language, NotifyBy, Reporter, ReporterInput};
+use crate::domain::description::{Description, DescriptionError};
+use crate::domain::location::{GeoPoint, Location, LocationError};
+use crate::domain::ticket::{Channel, NewRequest};
 
 /// The fields of a form, in order, repeated names kept.
 #[derive(Debug, Default)]

@@ -1,8 +1,8 @@
 //! Reading the query parameters of Open311 listings (`GET requests`, `servicerequestupdates`)
 //! into bounded, index-backed listings.
 
-use crate::id::TicketId;
-use crate::listing::{Indexed, MAX_RESULTS, StatusFilter, TicketFilter, Window, WindowError};
+use crate::domain::id::TicketId;
+use crate::domain::listing::{Indexed, MAX_RESULTS, StatusFilter, TicketFilter, Window, WindowError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::ops::RangeInclusive;
@@ -80,7 +80,7 @@ fn read_datetime(text: &str, timezone: Tz) -> Result<DateTime<Utc>, Unread> {
                 })
                 .ok_or(Unread::Unreadable)?;
             // A wall-clock time that has no instant is one at the very ends of the calendar.
-            crate::sla::to_utc(timezone, local)
+            crate::domain::sla::to_utc(timezone, local)
         }
     };
     at.filter(|at| YEARS.contains(&at.year())).ok_or(Unread::OutOfRange)
@@ -146,7 +146,7 @@ pub fn window(
     if from.is_none() && to.is_none() {
         return Ok(None);
     }
-    let span = Duration::days(crate::listing::MAX_SPAN_DAYS);
+    let span = Duration::days(crate::domain::listing::MAX_SPAN_DAYS);
     // A start alone reads forward from it (90 days at most, not past now); an end alone, or
     // none, reads back 90 days.
     // Both bounds are within YEARS, so the sums cannot leave chrono's calendar; checked anyway,

@@ -2,9 +2,9 @@
 //! name, email, phone, device or account.
 
 use super::datetime::w3c;
-use crate::catalog::{Department, Service, ServiceAttribute};
-use crate::id::TicketId;
-use crate::ticket::{HistoryEntry, Ticket};
+use crate::domain::catalog::{Department, Service, ServiceAttribute};
+use crate::domain::id::TicketId;
+use crate::domain::ticket::{HistoryEntry, Ticket};
 use chrono_tz::Tz;
 use serde::Serialize;
 

@@ -293,16 +293,16 @@ pub async fn run() {
         .collect();
 
     let stack = Stack::provision(&endpoint, &root, "bench").await;
-    let table = std::sync::Arc::new(town311::aws::DynamoTable::new(&stack.sdk, &stack.config));
+    let table = std::sync::Arc::new(town311::adapters::aws::DynamoTable::new(&stack.sdk, &stack.config));
     let submit_state = submit::State {
         config: stack.config.clone(),
         tickets: table.clone(),
         catalog: table.clone(),
         keys: table.clone(),
-        photos: std::sync::Arc::new(town311::aws::S3Photos::new(&stack.sdk, &stack.config)),
-        links: std::sync::Arc::new(town311::aws::S3Links::new(&stack.sdk, &stack.config)),
-        clock: std::sync::Arc::new(town311::clock::SystemClock),
-        ids: std::sync::Arc::new(town311::id::OsRandom),
+        photos: std::sync::Arc::new(town311::adapters::aws::S3Photos::new(&stack.sdk, &stack.config)),
+        links: std::sync::Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &stack.config)),
+        clock: std::sync::Arc::new(town311::runtime::clock::SystemClock),
+        ids: std::sync::Arc::new(town311::domain::id::OsRandom),
     };
     // A fresh ticket per run for route and notify, so no run finds its work done already.
     let raw = aws_sdk_dynamodb::Client::new(&stack.sdk);
@@ -327,7 +327,8 @@ pub async fn run() {
         route_events.push(vec![town311_bench::stream_batch(&[image]).to_string()]);
         let entry = {
             use town311::ports::TicketStore;
-            let ticket_id = town311::id::TicketId::parse(&id).unwrap_or_else(|_| fail("bad ticket number"));
+            let ticket_id =
+                town311::domain::id::TicketId::parse(&id).unwrap_or_else(|_| fail("bad ticket number"));
             table
                 .history(&ticket_id)
                 .await
@@ -336,8 +337,8 @@ pub async fn run() {
                 .next()
                 .unwrap_or_else(|| fail("no history"))
         };
-        let body =
-            serde_json::to_string(&town311::events::TicketEvent::new(&entry)).unwrap_or_else(|e| fail(e));
+        let body = serde_json::to_string(&town311::domain::events::TicketEvent::new(&entry))
+            .unwrap_or_else(|e| fail(e));
         notify_events.push(vec![town311_bench::sqs_batch(&[body]).to_string()]);
         if first_id.is_empty() {
             first_id = id;

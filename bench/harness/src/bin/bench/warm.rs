@@ -14,9 +14,9 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
-use town311::clock::SystemClock;
-use town311::id::OsRandom;
-use town311::memory::{MemoryPhotos, MemoryStore, RecordingMessenger, RecordingPublisher};
+use town311::adapters::memory::{MemoryPhotos, MemoryStore, RecordingMessenger, RecordingPublisher};
+use town311::domain::id::OsRandom;
+use town311::runtime::clock::SystemClock;
 use town311_bench::meter::{DynamoMeter, Tally};
 use town311_bench::{arg, fail, percentiles, requests, stack::Stack};
 
@@ -72,7 +72,7 @@ impl Timer {
 
 fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
     submit::State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         keys: store.clone(),
@@ -98,15 +98,15 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
     let store = Arc::new(MemoryStore::with_demo_routing().await);
     let submit = submit_state(&store);
     let query = query::State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
-        links: Arc::new(town311::memory::MemoryPhotos::default()),
+        links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -123,7 +123,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         dead_letters: None,
     };
     let notify = notify::State {
-        config: town311::memory::config(None),
+        config: town311::adapters::memory::config(None),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -197,7 +197,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
     let firsts: Vec<_> = history.iter().filter(|e| e.version == 1).take(n).cloned().collect();
     let mut timer = Timer::new();
     for entry in &firsts {
-        let image = town311::aws::TableItem::history_image(entry).unwrap_or_else(|e| fail(e));
+        let image = town311::adapters::aws::TableItem::history_image(entry).unwrap_or_else(|e| fail(e));
         let image = serde_json::to_value(&image).unwrap_or_else(|e| fail(e));
         let event = serde_json::from_value(town311_bench::stream_batch(&[image])).unwrap_or_else(|e| fail(e));
         let t = Timer::start();
@@ -217,8 +217,8 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
 
     let mut timer = Timer::new();
     for entry in &firsts {
-        let body =
-            serde_json::to_string(&town311::events::TicketEvent::new(entry)).unwrap_or_else(|e| fail(e));
+        let body = serde_json::to_string(&town311::domain::events::TicketEvent::new(entry))
+            .unwrap_or_else(|e| fail(e));
         let event = serde_json::from_value(town311_bench::sqs_batch(&[body])).unwrap_or_else(|e| fail(e));
         let t = Timer::start();
         let response = notify::handle(&notify, LambdaEvent::new(event, Context::default()))
@@ -332,12 +332,18 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     // A table of its own: the town holds only what this journey files.
     let stack = Stack::provision(endpoint, root, "journey").await;
     let meter = DynamoMeter::default();
-    let table =
-        Arc::new(town311::aws::DynamoTable::with_client(meter.client(&stack.sdk), &stack.config.table_name));
+    let table = Arc::new(town311::adapters::aws::DynamoTable::with_client(
+        meter.client(&stack.sdk),
+        &stack.config.table_name,
+    ));
     let config = stack.config.clone();
-    // As each function holds it (town311::catalog_cache): its own copy per instance.
-    let cached =
-        || town311::catalog_cache::CachedCatalog::new(table.clone(), town311::catalog_cache::MAX_AGE);
+    // As each function holds it (town311::adapters::cached_catalog): its own copy per instance.
+    let cached = || {
+        town311::adapters::cached_catalog::CachedCatalog::new(
+            table.clone(),
+            town311::adapters::cached_catalog::MAX_AGE,
+        )
+    };
     let catalogs = [cached(), cached(), cached(), cached()];
     let publisher = Arc::new(RecordingPublisher::default());
     let messenger = Arc::new(RecordingMessenger::default());
@@ -346,8 +352,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         tickets: table.clone(),
         catalog: catalogs[0].clone(),
         keys: table.clone(),
-        photos: Arc::new(town311::aws::S3Photos::new(&stack.sdk, &config)),
-        links: Arc::new(town311::aws::S3Links::new(&stack.sdk, &config)),
+        photos: Arc::new(town311::adapters::aws::S3Photos::new(&stack.sdk, &config)),
+        links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
     };
@@ -356,7 +362,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         tickets: table.clone(),
         catalog: catalogs[1].clone(),
         uploads: table.clone(),
-        links: Arc::new(town311::aws::S3Links::new(&stack.sdk, &config)),
+        links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -432,7 +438,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
 
     let version = {
         use town311::ports::TicketStore;
-        let ticket_id = town311::id::TicketId::parse(&id).unwrap_or_else(|_| fail("bad ticket number"));
+        let ticket_id =
+            town311::domain::id::TicketId::parse(&id).unwrap_or_else(|_| fail("bad ticket number"));
         table
             .get(&ticket_id)
             .await

@@ -1,0 +1,5 @@
+//! Use cases that combine ports: what more than one function (or a tool) does the same way.
+
+pub mod nearby;
+pub mod routing;
+pub mod seed;

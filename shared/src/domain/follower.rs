@@ -1,0 +1,138 @@
+//! Followers: citizens who asked to hear about a request they did not file (instead of filing
+//! the same pothole again), and reporters of duplicates merged into it. Personal data.
+
+use crate::domain::contact::{ContactError, Email, Language, NotifyBy, Phone, Reporter};
+use crate::domain::id::TicketId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a follower hears back: one address on one channel.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "channel", content = "address", rename_all = "snake_case")]
+pub enum Contact {
+    Email(Email),
+    Sms(Phone),
+}
+
+/// Redacted: only the channel reaches a log line.
+impl fmt::Debug for Contact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Email(_) => "Contact::Email(<redacted>)",
+            Self::Sms(_) => "Contact::Sms(<redacted>)",
+        })
+    }
+}
+
+impl Contact {
+    /// The contact for `notify_by`, from the addresses given.
+    pub fn choose(
+        notify_by: Option<NotifyBy>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Self, ContactError> {
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+        match (notify_by, email, phone) {
+            (Some(NotifyBy::Email) | None, Some(email), _) => Ok(Self::Email(Email::parse(email)?)),
+            (Some(NotifyBy::Sms) | None, _, Some(phone)) => Ok(Self::Sms(Phone::parse(phone)?)),
+            (Some(NotifyBy::Sms), _, None) => Err(ContactError::NoAddressForChannel(NotifyBy::Sms)),
+            _ => Err(ContactError::NoAddressForChannel(NotifyBy::Email)),
+        }
+    }
+
+    /// A reporter's contact on the channel they chose, if they gave one.
+    pub fn of_reporter(reporter: &Reporter) -> Option<Self> {
+        match reporter.notify_by? {
+            NotifyBy::Email => reporter.email.clone().map(Self::Email),
+            NotifyBy::Sms => reporter.phone.clone().map(Self::Sms),
+            NotifyBy::None => None,
+        }
+    }
+
+    /// A stable key for this address, free of the address itself (it keys the stored item, so
+    /// the same person following twice is one follower).
+    pub fn key(&self) -> String {
+        let (channel, address) = match self {
+            Self::Email(e) => ("email", e.as_str().to_lowercase()),
+            Self::Sms(p) => ("sms", p.as_str().to_owned()),
+        };
+        crate::domain::api_key::hash(&format!("{channel}\u{0}{address}"))
+    }
+
+    pub fn channel(&self) -> NotifyBy {
+        match self {
+            Self::Email(_) => NotifyBy::Email,
+            Self::Sms(_) => NotifyBy::Sms,
+        }
+    }
+}
+
+/// One follower of one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Follower {
+    pub ticket_id: TicketId,
+    pub contact: Contact,
+    #[serde(default)]
+    pub language: Language,
+    pub since: DateTime<Utc>,
+    /// The duplicate this follower came from, when it was merged into the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<TicketId>,
+}
+
+impl Follower {
+    /// The same follower, following `parent` now (a merge carries followers along).
+    pub fn carried_to(&self, parent: &TicketId, child: &TicketId) -> Self {
+        Self {
+            ticket_id: parent.clone(),
+            via: Some(self.via.clone().unwrap_or_else(|| child.clone())),
+            ..self.clone()
+        }
+    }
+}
+
+/// One page of a ticket's followers, in contact-key order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FollowerPage {
+    pub followers: Vec<Follower>,
+    /// The last follower's contact key, to read on from; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// A page cursor as pages hand it out (a contact key: 64 lowercase hex digits), or `None`; anything
+/// else names no position.
+pub fn cursor(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_channel_picks_the_address() {
+        let email = Contact::choose(Some(NotifyBy::Email), Some("a@b.org"), Some("5551234567")).unwrap();
+        assert_eq!(email.channel(), NotifyBy::Email);
+        let sms = Contact::choose(Some(NotifyBy::Sms), Some("a@b.org"), Some("5551234567")).unwrap();
+        assert_eq!(sms.channel(), NotifyBy::Sms);
+        assert_eq!(Contact::choose(None, None, Some("555 123 4567")).unwrap().channel(), NotifyBy::Sms);
+        assert!(Contact::choose(Some(NotifyBy::Sms), Some("a@b.org"), None).is_err());
+        assert!(Contact::choose(None, None, None).is_err());
+        assert!(Contact::choose(None, Some("not an email"), None).is_err());
+    }
+
+    #[test]
+    fn one_address_is_one_key_however_it_is_written() {
+        let a = Contact::choose(None, Some("Ana@Example.org"), None).unwrap();
+        let b = Contact::choose(None, Some(" ana@example.org"), None).unwrap();
+        assert_eq!(a.key(), b.key());
+        let c = Contact::choose(None, None, Some("(555) 123-4567")).unwrap();
+        let d = Contact::choose(None, None, Some("+1 555 123 4567")).unwrap();
+        assert_eq!(c.key(), d.key());
+        assert_ne!(a.key(), c.key());
+        assert!(!format!("{a:?}").contains("ana"));
+    }
+}

@@ -1,0 +1,393 @@
+//! What staff (and reporters) do to a ticket, and the rules that keep its story honest. Every
+//! action yields the changed ticket and exactly one history entry, written together.
+
+use crate::domain::catalog::Service;
+use crate::domain::id::TicketId;
+use crate::domain::routing::MAX_ASSIGNEE_CHARS;
+use crate::domain::status::{Resolution, Status};
+use crate::domain::ticket::{Actor, Change, HistoryEntry, Ticket};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+/// How long after closing a reporter may reopen a ticket ("still broken").
+pub const REOPEN_WINDOW_DAYS: i64 = 30;
+/// How far ahead work may be scheduled.
+pub const MAX_SCHEDULE_DAYS: i64 = 2 * 366;
+/// The longest note or referral text.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A change someone asks for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Move along the lifecycle; closing needs a resolution.
+    SetStatus {
+        status: Status,
+        #[serde(default)]
+        resolution: Option<Resolution>,
+        /// Where to turn instead, for `not_our_responsibility`.
+        #[serde(default)]
+        referral: Option<String>,
+    },
+    /// Give the ticket to a person (or back to the queue with `null`).
+    Assign {
+        assignee: Option<String>,
+    },
+    /// Hand the ticket to another department (the handler checks it exists).
+    Move {
+        department: String,
+    },
+    Schedule {
+        at: DateTime<Utc>,
+    },
+    /// Correct the service; the handler resolves the code to a service.
+    Recategorize {
+        service_code: String,
+    },
+    Note {
+        text: String,
+        #[serde(default)]
+        public: bool,
+    },
+    /// Close this ticket as a duplicate of `parent` (the handler writes the parent's side).
+    Merge {
+        parent: TicketId,
+    },
+    /// Hide a photo from the public (or show it again).
+    HidePhoto {
+        photo: String,
+        #[serde(default = "yes")]
+        hidden: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Why an action was refused. Every message is fit for the person who asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("a ticket cannot go from {from} to {to}")]
+    Transition { from: &'static str, to: &'static str },
+    #[error("closing a ticket needs a resolution")]
+    NoResolution,
+    #[error("a resolution is given only when closing")]
+    ResolutionWhileOpen,
+    #[error("closing as a duplicate is done by merging into the parent request")]
+    DuplicateWithoutParent,
+    #[error("'not our responsibility' needs referral text saying where to turn")]
+    NoReferral,
+    #[error("{0} is empty or too long (at most 4000 characters)")]
+    Text(&'static str),
+    #[error("the ticket is already {0}")]
+    Unchanged(&'static str),
+    #[error("a closed ticket cannot be changed; reopen it first")]
+    Closed,
+    #[error("a ticket cannot be merged into itself")]
+    SelfMerge,
+    #[error("the schedule must be in the future")]
+    PastSchedule,
+    #[error("work can be scheduled at most {MAX_SCHEDULE_DAYS} days ahead")]
+    FarSchedule,
+    #[error("the reopen window of {REOPEN_WINDOW_DAYS} days has passed")]
+    ReopenWindow,
+    #[error("the ticket has no photo {0}")]
+    NoSuchPhoto(String),
+}
+
+fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
+    let value = value.trim();
+    if value.is_empty()
+        || value.chars().count() > MAX_NOTE_CHARS
+        || value.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(LifecycleError::Text(field));
+    }
+    Ok(value.to_owned())
+}
+
+/// The resolved targets some actions need, looked up by the handler.
+#[derive(Debug, Default)]
+pub struct Targets<'a> {
+    /// For `Recategorize`: the new service.
+    pub service: Option<&'a Service>,
+}
+
+impl Ticket {
+    /// Applies `action` by `actor` at `now`, giving the new ticket and its history entry.
+    pub fn apply(
+        &self,
+        action: &Action,
+        actor: Actor,
+        now: DateTime<Utc>,
+        targets: Targets<'_>,
+    ) -> Result<(Ticket, HistoryEntry), LifecycleError> {
+        let mut next = self.clone();
+        let open_only = || if self.status.is_open() { Ok(()) } else { Err(LifecycleError::Closed) };
+        let (change, public) = match action {
+            Action::SetStatus { status, resolution, referral } => {
+                if !self.status.allows(*status) {
+                    return Err(LifecycleError::Transition {
+                        from: self.status.as_str(),
+                        to: status.as_str(),
+                    });
+                }
+                if self.status == Status::Closed && actor == Actor::Reporter {
+                    let closed = self.closed_at.unwrap_or(self.updated_at);
+                    if now - closed > Duration::days(REOPEN_WINDOW_DAYS) {
+                        return Err(LifecycleError::ReopenWindow);
+                    }
+                }
+                let referral = match (status, resolution) {
+                    (Status::Closed, None) => return Err(LifecycleError::NoResolution),
+                    (Status::Closed, Some(Resolution::Duplicate)) => {
+                        return Err(LifecycleError::DuplicateWithoutParent);
+                    }
+                    (Status::Closed, Some(Resolution::NotOurResponsibility)) => {
+                        let given = referral
+                            .as_deref()
+                            .filter(|r| !r.trim().is_empty())
+                            .ok_or(LifecycleError::NoReferral)?;
+                        Some(text(given, "referral")?)
+                    }
+                    (Status::Closed, Some(_)) => None,
+                    (_, Some(_)) => return Err(LifecycleError::ResolutionWhileOpen),
+                    (_, None) => None,
+                };
+                next.status = *status;
+                next.resolution = *resolution;
+                if *status == Status::Closed {
+                    next.closed_at = Some(now);
+                    if let Some(referral) = &referral {
+                        next.status_notes = Some(referral.clone());
+                    }
+                } else if self.status == Status::Closed {
+                    next.closed_at = None;
+                    next.parent = None;
+                }
+                let change = Change::StatusChanged {
+                    from: self.status,
+                    to: *status,
+                    resolution: *resolution,
+                    referral,
+                };
+                (change, true)
+            }
+            Action::Assign { assignee } => {
+                open_only()?;
+                let assignee = assignee.as_deref().map(|a| text(a, "assignee")).transpose()?;
+                if assignee
+                    .as_ref()
+                    .is_some_and(|a| a.chars().count() > MAX_ASSIGNEE_CHARS || a.contains('\n'))
+                {
+                    return Err(LifecycleError::Text("assignee"));
+                }
+                if assignee == self.assignee {
+                    return Err(LifecycleError::Unchanged(if assignee.is_some() {
+                        "assigned to them"
+                    } else {
+                        "unassigned"
+                    }));
+                }
+                // Giving a fresh ticket to someone is what "assigned" means to the citizen.
+                if assignee.is_some()
+                    && matches!(self.status, Status::Submitted | Status::Acknowledged | Status::Reopened)
+                {
+                    next.status = Status::Assigned;
+                }
+                next.assignee = assignee.clone();
+                (Change::Assigned { assignee }, true)
+            }
+            Action::Move { department } => {
+                open_only()?;
+                let department = text(department, "department")?;
+                if department == self.department {
+                    return Err(LifecycleError::Unchanged("with that department"));
+                }
+                next.department = department.clone();
+                next.assignee = None;
+                (Change::Moved { from: self.department.clone(), to: department }, true)
+            }
+            Action::Schedule { at } => {
+                open_only()?;
+                if *at <= now {
+                    return Err(LifecycleError::PastSchedule);
+                }
+                if *at - now > Duration::days(MAX_SCHEDULE_DAYS) {
+                    return Err(LifecycleError::FarSchedule);
+                }
+                if self.status != Status::Scheduled && !self.status.allows(Status::Scheduled) {
+                    return Err(LifecycleError::Transition { from: self.status.as_str(), to: "scheduled" });
+                }
+                next.status = Status::Scheduled;
+                next.scheduled_for = Some(*at);
+                next.expected_at = Some(*at);
+                (Change::Scheduled { at: *at }, true)
+            }
+            Action::Recategorize { service_code } => {
+                open_only()?;
+                let service = targets
+                    .service
+                    .filter(|s| &s.code == service_code)
+                    .ok_or(LifecycleError::Text("service_code"))?;
+                if service.code == self.service_code {
+                    return Err(LifecycleError::Unchanged("in that category"));
+                }
+                next.service_code = service.code.clone();
+                next.service_name = service.name.clone();
+                if next.department != service.department {
+                    next.department = service.department.clone();
+                    next.assignee = None;
+                }
+                (Change::Recategorized { from: self.service_code.clone(), to: service.code.clone() }, true)
+            }
+            Action::Note { text: note, public } => {
+                let note = text(note, "note")?;
+                if *public {
+                    next.status_notes = Some(note.clone());
+                }
+                (Change::Noted { text: note }, *public)
+            }
+            Action::HidePhoto { photo, hidden } => {
+                let shown = next
+                    .photos
+                    .iter_mut()
+                    .find(|p| &p.id == photo)
+                    .ok_or_else(|| LifecycleError::NoSuchPhoto(photo.clone()))?;
+                if shown.hidden == *hidden {
+                    return Err(LifecycleError::Unchanged(if *hidden { "hiding it" } else { "showing it" }));
+                }
+                shown.hidden = *hidden;
+                (Change::PhotoHidden { photo: photo.clone(), hidden: *hidden }, false)
+            }
+            Action::Merge { parent } => {
+                open_only()?;
+                if parent == &self.id {
+                    return Err(LifecycleError::SelfMerge);
+                }
+                next.status = Status::Closed;
+                next.resolution = Some(Resolution::Duplicate);
+                next.parent = Some(parent.clone());
+                next.closed_at = Some(now);
+                (Change::MergedInto { parent: parent.clone() }, true)
+            }
+        };
+        Ok(next.recorded(self.version, change, public, actor, now))
+    }
+
+    /// The parent's side of a merge: one history entry, the ticket otherwise unchanged.
+    pub fn absorb(
+        &self,
+        child: &TicketId,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(Ticket, HistoryEntry), LifecycleError> {
+        if !self.status.is_open() {
+            return Err(LifecycleError::Closed);
+        }
+        Ok(self.clone().recorded(self.version, Change::Absorbed { child: child.clone() }, true, actor, now))
+    }
+
+    /// The routing rules' decision applied by town311 itself, with the probable duplicates
+    /// found; `None` when it changes nothing. Giving a fresh ticket to a person assigns it, as
+    /// when staff do; the entry is public when the citizen has something to hear (another
+    /// department, or assigned).
+    pub fn route(
+        &self,
+        routing: &crate::domain::routing::Routing,
+        duplicates: Vec<TicketId>,
+        now: DateTime<Utc>,
+    ) -> Option<(Ticket, HistoryEntry)> {
+        if !self.status.is_open() {
+            return None;
+        }
+        let moved = routing.department != self.department;
+        let assignee =
+            if moved { routing.assignee.clone() } else { routing.assignee.clone().or(self.assignee.clone()) };
+        let mut duplicates: Vec<TicketId> = duplicates.into_iter().filter(|d| d != &self.id).collect();
+        duplicates.sort();
+        duplicates.dedup();
+        let new_duplicates = !duplicates.is_empty() && duplicates != self.possible_duplicates;
+        if !moved && assignee == self.assignee && !new_duplicates {
+            return None;
+        }
+        let mut next = self.clone();
+        next.department = routing.department.clone();
+        next.assignee = assignee.clone();
+        if assignee.is_some()
+            && assignee != self.assignee
+            && matches!(self.status, Status::Submitted | Status::Acknowledged | Status::Reopened)
+        {
+            next.status = Status::Assigned;
+        }
+        if new_duplicates {
+            next.possible_duplicates = duplicates.clone();
+        }
+        let public = moved || next.status != self.status;
+        let change = Change::Routed {
+            from: moved.then(|| self.department.clone()),
+            department: routing.department.clone(),
+            assignee,
+            rule: routing.rule.clone(),
+            duplicates: if new_duplicates { duplicates } else { Vec::new() },
+        };
+        Some(next.recorded(self.version, change, public, Actor::System, now))
+    }
+
+    /// Takes the outcome of processing one of its uploads: a photo to publish, or why the
+    /// upload was refused (staff see the reason). `None` when the upload is not (or no longer)
+    /// one the ticket waits for, as when a replay brings it again.
+    pub fn attach(
+        &self,
+        processing: &crate::domain::photo::Processing,
+        now: DateTime<Utc>,
+    ) -> Option<(Ticket, HistoryEntry)> {
+        use crate::domain::photo::Processing;
+        let upload = processing.upload_id();
+        if !self.uploads.iter().any(|u| u == upload) {
+            return None;
+        }
+        let mut next = self.clone();
+        next.uploads.retain(|u| u != upload);
+        let (change, public) = match processing {
+            Processing::Processed { photo, .. } => {
+                next.photos.push(photo.clone());
+                (Change::PhotoAdded { photo: photo.id.clone() }, true)
+            }
+            Processing::Refused { upload_id, reason } => {
+                (Change::PhotoRefused { upload: upload_id.clone(), reason: reason.clone() }, false)
+            }
+        };
+        Some(next.recorded(self.version, change, public, Actor::System, now))
+    }
+
+    /// This changed ticket as the version after `seen`, with the history entry recording it.
+    fn recorded(
+        mut self,
+        seen: u64,
+        change: Change,
+        public: bool,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> (Ticket, HistoryEntry) {
+        self.version = seen + 1;
+        self.updated_at = now;
+        let entry = HistoryEntry {
+            ticket_id: self.id.clone(),
+            version: self.version,
+            at: now,
+            actor,
+            status: self.status,
+            service_code: self.service_code.clone(),
+            department: self.department.clone(),
+            channel: Some(self.channel),
+            change,
+            public,
+        };
+        (self, entry)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+use super::*;
+use crate::domain::catalog::ServiceType;
+use chrono::TimeZone;
+
+fn service(code: &str, department: &str) -> Service {
+    Service {
+        code: code.into(),
+        name: code.to_lowercase(),
+        description: String::new(),
+        group: "G".into(),
+        keywords: vec![],
+        department: department.into(),
+        kind: ServiceType::Realtime,
+        attributes: vec![],
+        target: None,
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap()
+}
+
+fn ticket() -> Ticket {
+    let request = crate::adapters::memory::phone_request("POTHOLE", "1 Main St");
+    Ticket::open(TicketId::parse("AAAA-0001").unwrap(), &service("POTHOLE", "DPW"), request, t0()).0
+}
+
+fn staff() -> Actor {
+    Actor::Staff("clerk".into())
+}
+
+fn set(status: Status) -> Action {
+    Action::SetStatus { status, resolution: None, referral: None }
+}
+
+fn close(resolution: Resolution) -> Action {
+    Action::SetStatus { status: Status::Closed, resolution: Some(resolution), referral: None }
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(minutes)
+}
+
+/// A ticket brought to `status` through allowed steps.
+fn in_status(status: Status) -> Ticket {
+    let t = ticket();
+    let step = |t: &Ticket, a: &Action| t.apply(a, staff(), at(1), Targets::default()).unwrap().0;
+    match status {
+        Status::Submitted => t,
+        Status::Closed => step(&t, &close(Resolution::Fixed)),
+        Status::Reopened => step(&step(&t, &close(Resolution::Fixed)), &set(Status::Reopened)),
+        other => step(&t, &set(other)),
+    }
+}
+
+#[test]
+fn every_transition_is_allowed_or_refused_as_the_lifecycle_says() {
+    for from in Status::ALL {
+        for to in Status::ALL {
+            let before = in_status(from);
+            assert_eq!(before.status, from);
+            let action = if to == Status::Closed { close(Resolution::Fixed) } else { set(to) };
+            let result = before.apply(&action, staff(), at(5), Targets::default());
+            if from.allows(to) {
+                let (after, entry) = result.unwrap_or_else(|e| panic!("{from:?} -> {to:?}: {e}"));
+                assert_eq!((after.status, entry.status), (to, to));
+                assert_eq!(after.version, before.version + 1);
+                assert_eq!(entry.version, after.version);
+                assert!(entry.public);
+            } else {
+                assert!(
+                    matches!(result, Err(LifecycleError::Transition { .. })),
+                    "{from:?} -> {to:?} should be refused: {result:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn closing_needs_a_fitting_resolution() {
+    let t = ticket();
+    assert_eq!(
+        t.apply(&set(Status::Closed), staff(), at(1), Targets::default()),
+        Err(LifecycleError::NoResolution)
+    );
+    assert_eq!(
+        t.apply(&close(Resolution::Duplicate), staff(), at(1), Targets::default()),
+        Err(LifecycleError::DuplicateWithoutParent)
+    );
+    assert_eq!(
+        t.apply(&close(Resolution::NotOurResponsibility), staff(), at(1), Targets::default()),
+        Err(LifecycleError::NoReferral)
+    );
+    let referral = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::NotOurResponsibility),
+        referral: Some("State highway: call MassDOT at 857-368-4636".into()),
+    };
+    let (closed, entry) = t.apply(&referral, staff(), at(1), Targets::default()).unwrap();
+    assert_eq!(closed.resolution, Some(Resolution::NotOurResponsibility));
+    assert_eq!(closed.status_notes.as_deref(), Some("State highway: call MassDOT at 857-368-4636"));
+    assert_eq!(entry.extended_status(), "NOT_COUNCILS_RESPONSIBILITY");
+    let wrong = Action::SetStatus {
+        status: Status::Acknowledged,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+    };
+    assert_eq!(t.apply(&wrong, staff(), at(1), Targets::default()), Err(LifecycleError::ResolutionWhileOpen));
+}
+
+#[test]
+fn reopening_clears_the_resolution_and_reporters_have_a_window() {
+    let closed = in_status(Status::Closed);
+    let (reopened, _) =
+        closed.apply(&set(Status::Reopened), Actor::Reporter, at(60), Targets::default()).unwrap();
+    assert_eq!((reopened.status, reopened.resolution, reopened.closed_at), (Status::Reopened, None, None));
+    let late = at(60 * 24 * (REOPEN_WINDOW_DAYS + 1));
+    assert_eq!(
+        closed.apply(&set(Status::Reopened), Actor::Reporter, late, Targets::default()),
+        Err(LifecycleError::ReopenWindow)
+    );
+    assert!(
+        closed.apply(&set(Status::Reopened), staff(), late, Targets::default()).is_ok(),
+        "staff may reopen any time"
+    );
+}
+
+#[test]
+fn assigning_a_fresh_ticket_marks_it_assigned_and_hides_the_name_from_the_public() {
+    let (assigned, entry) = ticket()
+        .apply(&Action::Assign { assignee: Some("crew-7".into()) }, staff(), at(1), Targets::default())
+        .unwrap();
+    assert_eq!((assigned.status, assigned.assignee.as_deref()), (Status::Assigned, Some("crew-7")));
+    assert!(!entry.change.summary().contains("crew-7"));
+    assert_eq!(entry.change.note(), None);
+    let again = assigned.apply(
+        &Action::Assign { assignee: Some("crew-7".into()) },
+        staff(),
+        at(2),
+        Targets::default(),
+    );
+    assert!(matches!(again, Err(LifecycleError::Unchanged(_))));
+}
+
+#[test]
+fn internal_notes_stay_internal() {
+    let note = Action::Note { text: "Resident is abusive on the phone".into(), public: false };
+    let (t, entry) = ticket().apply(&note, staff(), at(1), Targets::default()).unwrap();
+    assert!(!entry.public);
+    assert_eq!(t.status_notes, None);
+    let public = Action::Note { text: "Crew will patch this week".into(), public: true };
+    let (t, entry) = t.apply(&public, staff(), at(2), Targets::default()).unwrap();
+    assert!(entry.public);
+    assert_eq!(t.status_notes.as_deref(), Some("Crew will patch this week"));
+    assert_eq!(t.version, 3);
+    let empty = Action::Note { text: "  ".into(), public: true };
+    assert_eq!(t.apply(&empty, staff(), at(3), Targets::default()), Err(LifecycleError::Text("note")));
+}
+
+#[test]
+fn scheduling_sets_the_date_and_refuses_the_past() {
+    let (t, entry) =
+        ticket().apply(&Action::Schedule { at: at(60 * 24) }, staff(), at(1), Targets::default()).unwrap();
+    assert_eq!(
+        (t.status, t.scheduled_for, t.expected_at),
+        (Status::Scheduled, Some(at(60 * 24)), Some(at(60 * 24)))
+    );
+    assert_eq!(entry.extended_status(), "ACTION_SCHEDULED");
+    let (t, _) = t.apply(&Action::Schedule { at: at(60 * 48) }, staff(), at(2), Targets::default()).unwrap();
+    assert_eq!(t.scheduled_for, Some(at(60 * 48)), "rescheduling is allowed");
+    assert_eq!(
+        t.apply(&Action::Schedule { at: at(0) }, staff(), at(3), Targets::default()),
+        Err(LifecycleError::PastSchedule)
+    );
+    let far = at(60 * 24 * (MAX_SCHEDULE_DAYS + 1));
+    assert_eq!(
+        t.apply(&Action::Schedule { at: far }, staff(), at(3), Targets::default()),
+        Err(LifecycleError::FarSchedule)
+    );
+}
+
+#[test]
+fn moving_and_recategorizing_change_who_is_responsible() {
+    let (assigned, _) = ticket()
+        .apply(&Action::Assign { assignee: Some("crew-7".into()) }, staff(), at(1), Targets::default())
+        .unwrap();
+    let (moved, entry) = assigned
+        .apply(&Action::Move { department: "PARKS".into() }, staff(), at(2), Targets::default())
+        .unwrap();
+    assert_eq!((moved.department.as_str(), moved.assignee.as_deref()), ("PARKS", None));
+    assert_eq!(entry.change, Change::Moved { from: "DPW".into(), to: "PARKS".into() });
+    let graffiti = service("GRAFFITI", "CODE");
+    let action = Action::Recategorize { service_code: "GRAFFITI".into() };
+    let (t, _) = moved.apply(&action, staff(), at(3), Targets { service: Some(&graffiti) }).unwrap();
+    assert_eq!((t.service_code.as_str(), t.department.as_str()), ("GRAFFITI", "CODE"));
+    assert!(
+        moved.apply(&action, staff(), at(3), Targets::default()).is_err(),
+        "the service must be resolved"
+    );
+}
+
+#[test]
+fn merging_closes_the_child_as_a_duplicate_and_the_parent_records_it() {
+    let parent = TicketId::parse("BBBB-0002").unwrap();
+    let child = ticket();
+    let (merged, entry) =
+        child.apply(&Action::Merge { parent: parent.clone() }, staff(), at(1), Targets::default()).unwrap();
+    assert_eq!(
+        (merged.status, merged.resolution, merged.parent.as_ref()),
+        (Status::Closed, Some(Resolution::Duplicate), Some(&parent))
+    );
+    assert_eq!(entry.extended_status(), "DUPLICATE");
+    assert_eq!(
+        child.apply(&Action::Merge { parent: child.id.clone() }, staff(), at(1), Targets::default()),
+        Err(LifecycleError::SelfMerge)
+    );
+    assert_eq!(
+        merged.apply(&Action::Merge { parent }, staff(), at(2), Targets::default()),
+        Err(LifecycleError::Closed)
+    );
+    let (absorbing, entry) = ticket().absorb(&child.id, staff(), at(1)).unwrap();
+    assert_eq!(absorbing.version, 2);
+    assert_eq!(entry.change, Change::Absorbed { child: child.id.clone() });
+}
+
+#[test]
+fn closed_tickets_take_only_notes_and_reopening() {
+    let closed = in_status(Status::Closed);
+    assert_eq!(
+        closed.apply(&Action::Assign { assignee: Some("x".into()) }, staff(), at(9), Targets::default()),
+        Err(LifecycleError::Closed)
+    );
+    assert_eq!(
+        closed.apply(&Action::Move { department: "X".into() }, staff(), at(9), Targets::default()),
+        Err(LifecycleError::Closed)
+    );
+    assert!(
+        closed
+            .apply(
+                &Action::Note { text: "Follow-up call made".into(), public: false },
+                staff(),
+                at(9),
+                Targets::default()
+            )
+            .is_ok()
+    );
+}
+
+#[test]
+fn actions_read_from_json() {
+    let action: Action =
+        serde_json::from_str(r#"{"action":"set_status","status":"closed","resolution":"fixed"}"#).unwrap();
+    assert_eq!(action, close(Resolution::Fixed));
+    let action: Action = serde_json::from_str(r#"{"action":"note","text":"hi"}"#).unwrap();
+    assert_eq!(
+        action,
+        Action::Note { text: "hi".into(), public: false },
+        "notes are internal unless said otherwise"
+    );
+    assert!(serde_json::from_str::<Action>(r#"{"action":"explode"}"#).is_err());
+}

@@ -1,0 +1,22 @@
+//! The domain: what a citizen service request is and the rules it lives by. Imports nothing
+//! outside itself but plain-data crates (no AWS, no Lambda, no I/O).
+
+pub mod api_key;
+pub mod catalog;
+pub mod contact;
+pub mod description;
+pub mod events;
+pub mod follower;
+pub mod geo;
+pub mod id;
+pub mod lifecycle;
+pub mod listing;
+pub mod location;
+pub mod nearby;
+pub mod notice;
+pub mod photo;
+pub mod routing;
+pub mod sla;
+pub mod staff;
+pub mod status;
+pub mod ticket;

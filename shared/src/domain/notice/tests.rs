@@ -1,0 +1,126 @@
+use super::*;
+use crate::adapters::memory::phone_request;
+use crate::domain::catalog::CatalogSeed;
+use crate::domain::id::TicketId;
+use crate::domain::lifecycle::{Action, Targets};
+use crate::domain::ticket::Actor;
+use chrono::TimeZone;
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+}
+
+fn opened() -> (Ticket, HistoryEntry, Department) {
+    let catalog =
+        CatalogSeed::parse(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/seed/catalog.json")))
+            .unwrap();
+    let service = catalog.services.iter().find(|s| s.code == "POTHOLE").unwrap();
+    let department = catalog.departments.iter().find(|d| d.code == "DPW").unwrap().clone();
+    let (mut ticket, entry) = Ticket::open(
+        TicketId::parse("K7QM-3XPR").unwrap(),
+        service,
+        phone_request("POTHOLE", "1 Main St"),
+        at(23, 15),
+    );
+    ticket.expected_at = Some(at(25, 22));
+    (ticket, entry, department)
+}
+
+fn staff(ticket: &Ticket, action: Action, hour: u32) -> (Ticket, HistoryEntry) {
+    ticket.apply(&action, Actor::Staff("ana".into()), at(23, hour), Targets::default()).unwrap()
+}
+
+fn compose(
+    ticket: &Ticket,
+    entry: &HistoryEntry,
+    department: &Department,
+    language: Language,
+) -> Option<Notice> {
+    Notice::compose(&Context {
+        town: "Millbrook",
+        timezone: chrono_tz::America::New_York,
+        ticket,
+        entry,
+        department: Some(department),
+        status_url: Some(format!("https://311.millbrook.example/status?id={}", ticket.id)),
+        language,
+    })
+}
+
+#[test]
+fn a_new_request_is_confirmed_with_its_number_promise_and_contact() {
+    let (ticket, entry, dpw) = opened();
+    let notice = compose(&ticket, &entry, &dpw, Language::En).unwrap();
+    assert_eq!(
+        notice.sms,
+        "Millbrook 311 K7QM-3XPR: We got your Pothole request. Public Works (555) 010-2100. \
+         https://311.millbrook.example/status?id=K7QM-3XPR"
+    );
+    assert!(notice.body.contains("Expected by: Wed Nov 25, 5:00 PM"), "{}", notice.body);
+    assert!(notice.body.contains("publicworks@millbrook.example"));
+    assert_eq!(notice.subject, "Millbrook 311: request K7QM-3XPR received");
+}
+
+#[test]
+fn every_public_change_fits_one_gsm_segment_in_english() {
+    let (ticket, _, dpw) = opened();
+    let (assigned, a) = staff(&ticket, Action::Assign { assignee: Some("ana".into()) }, 16);
+    let (scheduled, s) = staff(&assigned, Action::Schedule { at: at(24, 14) }, 17);
+    let note = Action::Note { text: "Crew will patch it with cold mix first.".into(), public: true };
+    let (noted, n) = staff(&scheduled, note, 18);
+    let close =
+        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let (closed, c) = staff(&noted, close, 19);
+    let expected = [
+        (&assigned, &a, "Assigned to a Public Works crew."),
+        (&scheduled, &s, "Work scheduled for Tue Nov 24."),
+        (&noted, &n, "Update: Crew will patch it with cold mix first."),
+        (&closed, &c, "Closed: fixed."),
+    ];
+    for (ticket, entry, headline) in expected {
+        let notice = compose(ticket, entry, &dpw, Language::En).unwrap();
+        assert!(notice.sms.contains(headline), "{}", notice.sms);
+        assert!(notice.sms.chars().count() <= SMS_SEGMENT, "{} chars: {}", notice.sms.len(), notice.sms);
+        assert!(is_gsm7(&notice.sms), "{}", notice.sms);
+        assert!(!notice.sms.contains("ana"), "no staff names");
+    }
+}
+
+#[test]
+fn a_long_note_is_cut_in_the_sms_and_whole_in_the_email() {
+    let (ticket, _, dpw) = opened();
+    let long = "The crew found a broken water main under the hole. ".repeat(8);
+    let (noted, entry) = staff(&ticket, Action::Note { text: long.clone(), public: true }, 16);
+    let notice = compose(&noted, &entry, &dpw, Language::En).unwrap();
+    assert!(notice.sms.chars().count() <= SMS_SEGMENT, "{}", notice.sms);
+    assert!(notice.sms.contains("...") && notice.sms.ends_with("?id=K7QM-3XPR"), "{}", notice.sms);
+    assert!(notice.body.contains(long.trim()));
+}
+
+#[test]
+fn spanish_speakers_read_spanish() {
+    let (ticket, _, dpw) = opened();
+    let (scheduled, entry) = staff(&ticket, Action::Schedule { at: at(24, 14) }, 17);
+    let notice = compose(&scheduled, &entry, &dpw, Language::Es).unwrap();
+    assert!(notice.sms.contains("Trabajo programado para el mar 24 nov."), "{}", notice.sms);
+    assert_eq!(notice.subject, "Millbrook 311: solicitud K7QM-3XPR programada");
+    assert!(notice.body.contains("Fecha prevista: mar 24 nov, 09:00"), "{}", notice.body);
+    assert!(footer(Language::Es, "https://x/u").contains("Dejar de recibir"));
+}
+
+#[test]
+fn internal_changes_tell_citizens_nothing() {
+    let (ticket, _, dpw) = opened();
+    let (noted, internal) =
+        staff(&ticket, Action::Note { text: "caller was rude".into(), public: false }, 16);
+    assert_eq!(compose(&noted, &internal, &dpw, Language::En), None);
+    let (assigned, _) = staff(&ticket, Action::Assign { assignee: Some("ana".into()) }, 16);
+    let (back, unassigned) = staff(&assigned, Action::Assign { assignee: None }, 17);
+    assert_eq!(compose(&back, &unassigned, &dpw, Language::En), None);
+}
+
+#[test]
+fn gsm7_is_told_apart() {
+    assert!(is_gsm7("Closed: fixed. é ñ"));
+    assert!(!is_gsm7("Atención"), "ó is not GSM-7");
+}

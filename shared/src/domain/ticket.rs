@@ -1,0 +1,419 @@
+//! A ticket: one citizen service request, and the history of what happened to it.
+
+use crate::domain::catalog::{Answers, Service};
+use crate::domain::contact::Reporter;
+use crate::domain::description::Description;
+use crate::domain::id::TicketId;
+use crate::domain::location::Location;
+use crate::domain::status::{Resolution, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a request reached the town.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    Phone,
+    WalkIn,
+    Email,
+    Sms,
+    MobileApp,
+    Open311,
+}
+
+/// A service request and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub service_code: String,
+    pub service_name: String,
+    /// The code of the department responsible.
+    pub department: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Description>,
+    pub location: Location,
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub answers: Answers,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_urls: Vec<String>,
+    /// Personal data: staff only.
+    #[serde(default)]
+    pub reporter: Reporter,
+    pub channel: Channel,
+    pub requested_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_at: Option<DateTime<Utc>>,
+    /// The latest public note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_notes: Option<String>,
+    /// How a closed ticket ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// Who handles it now (a staff account); internal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// When the work is scheduled for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// When it was last closed (the reporter may reopen it for a while after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The request this one was merged into as a duplicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TicketId>,
+    /// Open requests nearby of the same service, flagged by routing for staff to merge; internal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possible_duplicates: Vec<TicketId>,
+    /// Uploads (their ids) named by the request, waiting to be processed (never shown as they are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<String>,
+    /// Processed photos, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<crate::domain::photo::Photo>,
+    /// Increases with every change; writes name the version they saw.
+    pub version: u64,
+}
+
+/// A request as submitted, checked field by field but not yet against its service.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub service_code: String,
+    pub location: Location,
+    pub description: Option<Description>,
+    pub answers: Answers,
+    pub media_urls: Vec<String>,
+    pub reporter: Reporter,
+    pub channel: Channel,
+    /// Ids of the photos uploaded for the request (straight to S3, or in its multipart body).
+    pub uploads: Vec<String>,
+}
+
+impl NewRequest {
+    /// What the request says, as a SHA-256 (hex) of its checked fields and of the `photos` sent
+    /// with it: a retry under the same `Idempotency-Key` has the same, a different report does
+    /// not. Upload ids drawn for the photos on arrival are left out (they differ on a retry).
+    pub fn fingerprint(&self, photos: &[&[u8]]) -> String {
+        use sha2::{Digest, Sha256};
+        let photos: Vec<String> = photos.iter().map(|p| hex(&Sha256::digest(p))).collect();
+        let fields = serde_json::json!({
+            "service_code": self.service_code,
+            "location": self.location,
+            "description": self.description,
+            "answers": self.answers,
+            "media_urls": self.media_urls,
+            "reporter": self.reporter,
+            "channel": self.channel,
+            "uploads": self.uploads,
+            "photos": photos,
+        });
+        hex(&Sha256::digest(fields.to_string().as_bytes()))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Actor {
+    /// The reporter, through the channel they used.
+    Reporter,
+    /// A staff member, by account name.
+    Staff(String),
+    /// town311 itself (routing, schedules).
+    System,
+}
+
+/// What changed, as kept in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    Submitted {
+        channel: Channel,
+        service_code: String,
+        department: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<Resolution>,
+        /// Where the citizen should turn instead (not our responsibility).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        referral: Option<String>,
+    },
+    Assigned {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+    },
+    Moved {
+        from: String,
+        to: String,
+    },
+    Scheduled {
+        at: DateTime<Utc>,
+    },
+    Recategorized {
+        from: String,
+        to: String,
+    },
+    Noted {
+        text: String,
+    },
+    /// This ticket was merged into `parent` as a duplicate.
+    MergedInto {
+        parent: TicketId,
+    },
+    /// `child` was merged into this ticket.
+    Absorbed {
+        child: TicketId,
+    },
+    /// A processed photo was attached.
+    PhotoAdded {
+        photo: String,
+    },
+    /// An upload was not an image town311 can publish; it was deleted (staff see why).
+    PhotoRefused {
+        upload: String,
+        reason: String,
+    },
+    /// Staff hid a photo from the public (a face, a licence plate), or showed it again.
+    PhotoHidden {
+        photo: String,
+        hidden: bool,
+    },
+    /// The routing rules placed the ticket (department and person) and flagged probable
+    /// duplicates.
+    Routed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        department: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        /// The rule that decided, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        duplicates: Vec<TicketId>,
+    },
+}
+
+/// One immutable line of a ticket's history, written in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub ticket_id: TicketId,
+    /// The ticket version this change produced; unique within the ticket.
+    pub version: u64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub status: Status,
+    /// The service and department after the change, so subscribers can filter its event.
+    #[serde(default)]
+    pub service_code: String,
+    #[serde(default)]
+    pub department: String,
+    /// How the request reached the town (entries written before it was kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    pub change: Change,
+    /// Whether citizens may see this entry.
+    pub public: bool,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Phone => "phone",
+            Self::WalkIn => "walk_in",
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::MobileApp => "mobile_app",
+            Self::Open311 => "open311",
+        }
+    }
+}
+
+impl Change {
+    /// The change's kind, as Open311 notes name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Submitted { .. } => "submitted",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::Assigned { .. } => "assigned",
+            Self::Moved { .. } => "department_changed",
+            Self::Scheduled { .. } => "scheduled",
+            Self::Recategorized { .. } => "category_changed",
+            Self::Noted { .. } => "note",
+            Self::MergedInto { .. } => "merged",
+            Self::Absorbed { .. } => "duplicate_merged",
+            Self::Routed { .. } => "routed",
+            Self::PhotoAdded { .. } => "photo_added",
+            Self::PhotoRefused { .. } => "photo_refused",
+            Self::PhotoHidden { .. } => "photo_hidden",
+        }
+    }
+
+    /// A one-line public summary, free of staff names and internal detail.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Submitted { .. } => "Request submitted".into(),
+            Self::StatusChanged { to: Status::Closed, resolution: Some(r), .. } => {
+                let mut text = r.describe().to_owned();
+                if let Some(first) = text.get(..1) {
+                    text = first.to_uppercase() + text.get(1..).unwrap_or_default();
+                }
+                text
+            }
+            Self::StatusChanged { to, .. } => format!("Status: {}", to.as_str().replace('_', " ")),
+            Self::Assigned { assignee: Some(_) } => "Assigned to a crew".into(),
+            Self::Assigned { assignee: None } => "Back in the department's queue".into(),
+            Self::Moved { .. } => "Passed to another department".into(),
+            Self::Scheduled { .. } => "Work scheduled".into(),
+            Self::Recategorized { .. } => "Request category corrected".into(),
+            Self::Noted { .. } => "Note".into(),
+            Self::MergedInto { parent } => format!("Merged into request {parent}, which carries on"),
+            Self::Absorbed { child } => format!("Request {child} was merged into this one"),
+            Self::Routed { from: Some(_), .. } => "Passed to the department that handles it".into(),
+            Self::Routed { assignee: Some(_), .. } => "Assigned to a crew".into(),
+            Self::Routed { .. } => "Reviewed".into(),
+            Self::PhotoAdded { .. } => "Photo added".into(),
+            Self::PhotoRefused { .. } => "A photo could not be used".into(),
+            Self::PhotoHidden { hidden: true, .. } => "A photo was hidden".into(),
+            Self::PhotoHidden { hidden: false, .. } => "A photo was shown again".into(),
+        }
+    }
+
+    /// The note text this change carries, if any.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Self::Noted { text } => Some(text),
+            Self::StatusChanged { referral, .. } => referral.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl HistoryEntry {
+    /// mySociety's status after this change (a closing change tells how it closed).
+    pub fn extended_status(&self) -> &'static str {
+        match &self.change {
+            Change::StatusChanged { to: Status::Closed, resolution: Some(r), .. } => r.extended(),
+            Change::MergedInto { .. } => Resolution::Duplicate.extended(),
+            _ => self.status.extended(),
+        }
+    }
+}
+
+impl Ticket {
+    /// Opens a ticket for a request whose answers were checked against `service`, in the
+    /// service's department.
+    pub fn open(
+        id: TicketId,
+        service: &Service,
+        request: NewRequest,
+        now: DateTime<Utc>,
+    ) -> (Self, HistoryEntry) {
+        Self::open_in(id, service, &service.department, request, now)
+    }
+
+    /// Opens a ticket in `department` (where the routing rules send it).
+    pub fn open_in(
+        id: TicketId,
+        service: &Service,
+        department: &str,
+        request: NewRequest,
+        now: DateTime<Utc>,
+    ) -> (Self, HistoryEntry) {
+        let ticket = Self {
+            id,
+            service_code: service.code.clone(),
+            service_name: service.name.clone(),
+            department: department.to_owned(),
+            status: Status::Submitted,
+            description: request.description,
+            location: request.location,
+            answers: request.answers,
+            media_urls: request.media_urls,
+            reporter: request.reporter,
+            channel: request.channel,
+            requested_at: now,
+            updated_at: now,
+            expected_at: None,
+            status_notes: None,
+            resolution: None,
+            assignee: None,
+            scheduled_for: None,
+            closed_at: None,
+            parent: None,
+            possible_duplicates: Vec::new(),
+            uploads: request.uploads,
+            photos: Vec::new(),
+            version: 1,
+        };
+        let entry = HistoryEntry {
+            ticket_id: ticket.id.clone(),
+            version: ticket.version,
+            at: now,
+            actor: Actor::Reporter,
+            status: ticket.status,
+            service_code: ticket.service_code.clone(),
+            department: ticket.department.clone(),
+            channel: Some(ticket.channel),
+            change: Change::Submitted {
+                channel: ticket.channel,
+                service_code: ticket.service_code.clone(),
+                department: ticket.department.clone(),
+            },
+            public: true,
+        };
+        (ticket, entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::ServiceType;
+    use crate::domain::contact::{Reporter, ReporterInput};
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_new_ticket_starts_submitted_with_one_history_entry() {
+        let service = Service {
+            code: "POTHOLE".into(),
+            name: "Pothole".into(),
+            description: String::new(),
+            group: "Streets".into(),
+            keywords: vec![],
+            department: "DPW".into(),
+            kind: ServiceType::Realtime,
+            attributes: vec![],
+            target: None,
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+        let request = NewRequest {
+            service_code: "POTHOLE".into(),
+            location: Location::new(None, Some("1 Main St"), None).unwrap(),
+            description: Description::parse("deep").unwrap(),
+            answers: Answers::new(),
+            media_urls: vec![],
+            reporter: Reporter::parse(ReporterInput::default()).unwrap(),
+            channel: Channel::Open311,
+            uploads: vec![],
+        };
+        let id = TicketId::parse("K7QM-3XPR").unwrap();
+        let (ticket, entry) = Ticket::open(id.clone(), &service, request, now);
+        assert_eq!(ticket.status, Status::Submitted);
+        assert_eq!(ticket.department, "DPW");
+        assert_eq!((ticket.requested_at, ticket.updated_at, ticket.version), (now, now, 1));
+        assert_eq!(entry.ticket_id, id);
+        assert_eq!(entry.version, 1);
+        assert!(entry.public);
+    }
+}

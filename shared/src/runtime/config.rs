@@ -1,0 +1,134 @@
+//! The one configuration loader: every function reads the same environment, set by
+//! template.yaml in AWS and by the dev server locally.
+
+use crate::domain::api_key::KeyPolicy;
+use chrono_tz::Tz;
+
+/// A deployment's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The town's name, as citizens know it.
+    pub town_name: String,
+    /// The town's timezone: Open311 datetimes carry its UTC offset.
+    pub timezone: Tz,
+    /// The Open311 `jurisdiction_id` this deployment answers to, if it checks one.
+    pub jurisdiction_id: Option<String>,
+    pub table_name: String,
+    pub photo_bucket: String,
+    pub events_topic_arn: String,
+    /// Path-style S3 addressing, for emulators on localhost.
+    pub s3_force_path_style: bool,
+    /// When submissions need an API key.
+    pub api_key_policy: KeyPolicy,
+    /// The town website's origin (its own web form may post without a key).
+    pub web_origin: Option<String>,
+    /// Where citizens reach town311's pages (status page links in notifications), without a
+    /// trailing slash.
+    pub public_url: Option<String>,
+    /// The address notification emails come from (an SES-verified identity); without it, no
+    /// email is sent.
+    pub mail_from: Option<String>,
+    /// Where the route function sends stream records it can never process.
+    pub dead_letter_queue_url: Option<String>,
+    /// The notify function's own queue, where it leaves the rest of a large fan-out.
+    pub notify_queue_url: Option<String>,
+}
+
+/// A missing or invalid setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| {
+            lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
+        };
+        let timezone = get("TOWN_TIMEZONE")?;
+        let timezone = timezone
+            .parse::<Tz>()
+            .map_err(|e| ConfigError::Invalid { name: "TOWN_TIMEZONE", reason: e.to_string() })?;
+        let s3_force_path_style = match lookup("S3_FORCE_PATH_STYLE").as_deref() {
+            None | Some("" | "false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "S3_FORCE_PATH_STYLE",
+                    reason: format!("expected true or false, got {other}"),
+                });
+            }
+        };
+        let api_key_policy = match lookup("API_KEY_POLICY").filter(|v| !v.trim().is_empty()) {
+            None => KeyPolicy::Open,
+            Some(text) => KeyPolicy::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                name: "API_KEY_POLICY",
+                reason: format!("expected open, required or required-except-web-form, got {text}"),
+            })?,
+        };
+        Ok(Self {
+            api_key_policy,
+            web_origin: get("WEB_ORIGIN").ok(),
+            public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
+            mail_from: get("MAIL_FROM").ok(),
+            dead_letter_queue_url: get("DEAD_LETTER_QUEUE_URL").ok(),
+            notify_queue_url: get("NOTIFY_QUEUE_URL").ok(),
+            town_name: get("TOWN_NAME")?,
+            timezone,
+            jurisdiction_id: get("JURISDICTION_ID").ok(),
+            table_name: get("TABLE_NAME")?,
+            photo_bucket: get("PHOTO_BUCKET")?,
+            events_topic_arn: get("EVENTS_TOPIC_ARN")?,
+            s3_force_path_style,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("TOWN_NAME", "Millbrook"),
+        ("TOWN_TIMEZONE", "America/New_York"),
+        ("TABLE_NAME", "t"),
+        ("PHOTO_BUCKET", "b"),
+        ("EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:e"),
+    ];
+
+    #[test]
+    fn reads_a_complete_environment() {
+        let c = Config::from_lookup(env(BASE)).unwrap();
+        assert_eq!(c.timezone, chrono_tz::America::New_York);
+        assert_eq!(c.jurisdiction_id, None);
+        assert!(!c.s3_force_path_style);
+        assert_eq!(c.api_key_policy, KeyPolicy::Open);
+    }
+
+    #[test]
+    fn names_what_is_missing_or_wrong() {
+        let missing = Config::from_lookup(env(&BASE[1..])).unwrap_err();
+        assert!(missing.to_string().contains("TOWN_NAME"));
+        let mut bad = BASE.to_vec();
+        bad[1] = ("TOWN_TIMEZONE", "Mars/Olympus");
+        assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("TOWN_TIMEZONE"));
+        let mut bad = BASE.to_vec();
+        bad.push(("API_KEY_POLICY", "sometimes"));
+        assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("API_KEY_POLICY"));
+    }
+}
