@@ -39,7 +39,9 @@ use crate::domain::listing::{Indexed, Queue, QueuePage, StatusFilter, TicketFilt
 use crate::domain::routing::RoutingRules;
 use crate::domain::ticket::{HistoryEntry, Ticket};
 use crate::ports::{ApiKeys, Catalog, Deliveries, Idempotency, Outbox, Replay, StoreError, TicketStore};
+use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
+use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -420,10 +422,19 @@ fn s(value: impl Into<String>) -> AttributeValue {
 }
 
 /// The town311 table in DynamoDB: tickets, catalog and API keys.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DynamoTable {
     client: Client,
     table: String,
+    /// Decides what has expired: TTL deletes an expired item up to days late, so every read
+    /// of an item that expires compares its `expires_at` with this clock.
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for DynamoTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoTable").field("table", &self.table).finish_non_exhaustive()
+    }
 }
 
 impl DynamoTable {
@@ -432,7 +443,14 @@ impl DynamoTable {
     }
 
     pub fn with_client(client: Client, table: &str) -> Self {
-        Self { client, table: table.to_owned() }
+        Self { client, table: table.to_owned(), clock: Arc::new(SystemClock) }
+    }
+
+    /// The same table judging expiry by `clock`'s time.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Opens the connection to DynamoDB in the background, so a function's first request does
@@ -1294,7 +1312,7 @@ impl Deliveries for DynamoTable {
 
     async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
         let item = self.get_item::<UnsubscribeItem>(format!("UNSUB#{token}"), "UNSUB").await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
     }
 }

@@ -51,6 +51,7 @@ impl Adapters {
     /// The same adapters telling `clock`'s time, so the local stack and tests can set the date.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.table = Arc::new(DynamoTable::clone(&self.table).with_clock(clock.clone()));
         self.clock = clock;
         self
     }
