@@ -3,7 +3,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use town311::adapters::memory::{MemoryPhotos, MemoryStore};
 use town311::domain::api_key::{ApiKey, KeyPolicy};
-use town311::domain::id::OsRandom;
+use town311::domain::id::{OsRandom, TicketId};
 use town311::http::apigw::Invocation;
 use town311::ports::ApiKeys;
 use town311::runtime::clock::FixedClock;

@@ -41,7 +41,6 @@ use crate::domain::ticket::{HistoryEntry, Ticket};
 use crate::ports::{ApiKeys, Catalog, Deliveries, Idempotency, Outbox, Replay, StoreError, TicketStore};
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
-use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -50,6 +49,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWr
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const CATALOG_PK: &str = "CATALOG";
 /// DynamoDB's limits on key values, in bytes: a longer one names no item, and asking for it
