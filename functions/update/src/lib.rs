@@ -78,15 +78,24 @@ async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiE
     let by_email = reporter.email.as_ref().is_some_and(|e| e.as_str().eq_ignore_ascii_case(contact));
     let by_phone =
         town311::domain::contact::Phone::parse(contact).is_ok_and(|p| reporter.phone.as_ref() == Some(&p));
-    if contact.is_empty() || !(by_email || by_phone) {
-        return Err(ApiError::Forbidden("give the email or phone number you gave with the request".into()));
-    }
     let action = Action::SetStatus {
         status: town311::domain::status::Status::Reopened,
         resolution: None,
         referral: None,
     };
-    let change = ticket.apply(&action, Actor::Reporter, state.clock.now(), Targets::default())?;
+    let change = (!contact.is_empty() && (by_email || by_phone))
+        .then(|| ticket.apply(&action, Actor::Reporter, state.clock.now(), Targets::default()).ok())
+        .flatten();
+    // A wrong contact and a request that cannot be reopened get the same answer, so nobody
+    // learns from it whether a number or an address is the reporter's.
+    let Some(change) = change else {
+        tracing::info!(ticket_id = %id, "reopen refused");
+        return Err(ApiError::Forbidden(format!(
+            "a request is reopened by its reporter, with the email or phone number they gave, within \
+             {} days of its closing",
+            town311::domain::lifecycle::REOPEN_WINDOW_DAYS
+        )));
+    };
     match state.tickets.apply(std::slice::from_ref(&change)).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(ApiError::Stale { seen: ticket.version }),

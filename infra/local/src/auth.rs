@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(authority.verify(Some("Bearer a.b"), 0), Err(TokenError::Malformed));
         let valid = authority.token("ana", &[], 2_000_000_000);
         let mut tampered = valid.clone();
-        tampered.insert_str(valid.find('.').unwrap_or(0) + 1, "x");
+        tampered.insert(valid.find('.').unwrap_or(0) + 1, 'x');
         assert!(authority.verify(Some(&format!("Bearer {tampered}")), 0).is_err());
     }
 }

@@ -25,6 +25,8 @@ pub struct Gateway {
     pub routes: RouteTable,
     pub functions: Arc<Functions>,
     pub authority: DevAuthority,
+    /// The port the dev server listens on: the dev sign-in answers only its own pages.
+    pub port: u16,
 }
 
 /// How long a dev sign-in lasts, like Cognito's one-hour ID tokens stretched to a working day.
@@ -44,10 +46,30 @@ fn gateway_answer(status: u16, message: &str) -> HttpResponse {
     response
 }
 
+/// Whether `authority` (`host:port`) names this dev server: a loopback name and its port.
+fn names_this_server(authority: &str, port: u16) -> bool {
+    let Some((name, given)) = authority.rsplit_once(':') else { return false };
+    given.parse::<u16>() == Ok(port)
+        && matches!(name.to_ascii_lowercase().as_str(), "127.0.0.1" | "localhost" | "[::1]")
+}
+
 impl Gateway {
     /// `POST /dev/sign-in` with `{"username": "ana", "groups": ["dept-DPW"]}`: a staff token, as
     /// Cognito would issue after a password sign-in. Local only.
+    /// Only for requests addressed to this server (`Host`) from its own pages or from no page
+    /// at all (`Origin`, which browsers send with every cross-site POST): another site open in
+    /// the same browser, or one that rebinds its name to 127.0.0.1, gets no token.
     async fn sign_in(&self, request: hyper::Request<Incoming>) -> HttpResponse {
+        let header = |name: hyper::header::HeaderName| {
+            request.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_owned())
+        };
+        let own_host = header(hyper::header::HOST).is_some_and(|h| names_this_server(&h, self.port));
+        let own_origin = header(hyper::header::ORIGIN)
+            .is_none_or(|o| o.strip_prefix("http://").is_some_and(|h| names_this_server(h, self.port)));
+        if !(own_host && own_origin) {
+            tracing::warn!("dev sign-in refused: not addressed from the dev server's own pages");
+            return gateway_answer(403, "Forbidden");
+        }
         let Ok(body) = Limited::new(request.into_body(), 16 * 1024).collect().await else {
             return gateway_answer(413, "Request Entity Too Large");
         };
@@ -180,5 +202,21 @@ impl Gateway {
                 gateway_answer(500, "Internal Server Error")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_this_server;
+
+    #[test]
+    fn only_loopback_names_on_its_own_port_are_this_server() {
+        assert!(names_this_server("127.0.0.1:3311", 3311));
+        assert!(names_this_server("LOCALHOST:3311", 3311));
+        assert!(names_this_server("[::1]:3311", 3311));
+        assert!(!names_this_server("127.0.0.1:3312", 3311));
+        assert!(!names_this_server("evil.example:3311", 3311));
+        assert!(!names_this_server("127.0.0.1", 3311));
+        assert!(!names_this_server("127.0.0.1.evil.example:3311", 3311));
     }
 }

@@ -216,6 +216,7 @@ impl Stack {
             routes: routes.clone(),
             functions: functions.clone(),
             authority: authority.clone(),
+            port: address.port(),
         });
         tasks.spawn(gateway.serve(listener, receiver.clone()));
         let route_state = Arc::new(route::State::from(&adapters));

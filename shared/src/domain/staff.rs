@@ -54,6 +54,11 @@ impl Caller {
         })
     }
 
+    /// Whether they are in any staff group (admin, viewer or a department).
+    pub fn is_staff(&self) -> bool {
+        self.admin || self.viewer || !self.departments.is_empty()
+    }
+
     pub fn can_read(&self, department: &str) -> bool {
         self.admin || self.viewer || self.departments.contains(department)
     }

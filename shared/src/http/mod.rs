@@ -235,7 +235,7 @@ pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> 
     request.query_string_parameters_ref()?.first(name).filter(|v| !v.trim().is_empty())
 }
 
-/// The signed-in staff member API Gateway's JWT authorizer vouched for.
+/// The signed-in staff member API Gateway's JWT authorizer vouched for, in a staff group.
 pub fn caller(request: &Request) -> Result<crate::domain::staff::Caller, ApiError> {
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => {
@@ -244,7 +244,13 @@ pub fn caller(request: &Request) -> Result<crate::domain::staff::Caller, ApiErro
         #[allow(unreachable_patterns)]
         _ => None,
     };
-    claims.and_then(crate::domain::staff::Caller::from_claims).ok_or(ApiError::Unauthorized)
+    let caller = claims.and_then(crate::domain::staff::Caller::from_claims).ok_or(ApiError::Unauthorized)?;
+    // A user of the pool in no staff group (a citizen account, one not yet given a role) is
+    // no one on the staff API.
+    if !caller.is_staff() {
+        return Err(ApiError::Forbidden("your account is in no staff group".into()));
+    }
+    Ok(caller)
 }
 
 /// A JSON answer of the staff API.
