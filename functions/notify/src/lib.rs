@@ -351,7 +351,9 @@ async fn send(
             Ok(Outcome::Undeliverable)
         }
         Err(SendError::Failed(error)) => {
-            tracing::warn!(%channel, error = %town311::runtime::chain(&error), "send failed; it will be retried");
+            // A service's message may quote the address; it is taken out before logging.
+            let error = recipient.contact.redact(&town311::runtime::chain(&error));
+            tracing::warn!(%channel, %error, "send failed; it will be retried");
             state.deliveries.release(&delivery_id).await?;
             Ok(Outcome::Retry)
         }

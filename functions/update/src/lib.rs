@@ -121,14 +121,30 @@ struct FollowRequest {
     language: Option<String>,
 }
 
+/// Reads a follow request, naming the field that is wrong and never quoting what was typed
+/// (it may be someone's number).
+fn follow_request(body: &[u8]) -> Result<FollowRequest, ApiError> {
+    // A syntax error names a line and column, never a value.
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    let fields = value.as_object().ok_or_else(|| {
+        ApiError::BadRequest("the body is not a follow request: it is not an object".into())
+    })?;
+    for name in ["email", "phone", "notify_by", "language"] {
+        if fields.get(name).is_some_and(|v| !(v.is_string() || v.is_null())) {
+            return Err(ApiError::BadRequest(format!("{name} must be a string")));
+        }
+    }
+    serde_json::from_value(value).map_err(|_| ApiError::BadRequest("the body is not a follow request".into()))
+}
+
 /// "Follow this one instead": a citizen hears about an open request as its reporter does. A
 /// request merged into another is followed through its parent.
 async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
     let not_found = || ApiError::NotFound("no such request".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
-    let body: FollowRequest = serde_json::from_slice(http::body_within(request, MAX_ACTION_BYTES)?)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not a follow request: {e}")))?;
+    let body = follow_request(http::body_within(request, MAX_ACTION_BYTES)?)?;
     let notify_by = body
         .notify_by
         .as_deref()

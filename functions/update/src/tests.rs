@@ -195,3 +195,31 @@ async fn schedules_at_the_ends_of_the_calendar_are_400() {
         assert_eq!(answer[0]["code"], 400, "{at}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_follow_that_cannot_be_read_names_the_field_and_never_echoes_the_number() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let path = format!("/citizen/v1/requests/{id}/follow");
+    for (body, field) in [
+        (r#"{"phone": 5550107777, "notify_by": "sms"}"#, "phone"),
+        (r#"{"email": ["rosa@example.org"]}"#, "email"),
+        (r#"{"phone": "5550107777", "language": 5550107777}"#, "language"),
+    ] {
+        let request = Invocation::new("POST", "POST /citizen/v1/requests/{id}/follow", &path)
+            .path_parameter("id", id.as_str())
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .into_request()
+            .unwrap();
+        let (status, answer, _) = call(&state, request).await;
+        assert_eq!(status, 400, "{answer}");
+        let text = answer.to_string();
+        assert!(text.contains(&format!("{field} must be a string")), "{text}");
+        assert!(
+            !text.contains("0107777") && !text.contains("rosa@"),
+            "the answer quotes the contact: {text}"
+        );
+    }
+    assert!(store.followers(&id).await.unwrap().is_empty());
+}

@@ -67,6 +67,33 @@ impl Contact {
             Self::Sms(_) => NotifyBy::Sms,
         }
     }
+
+    /// `text` (an error a messaging service answered, say) with this address taken out, as
+    /// written or as the service may quote it (any case; a number with or without `+` and
+    /// country code), so it can be logged.
+    pub fn redact(&self, text: &str) -> String {
+        let forms: Vec<String> = match self {
+            Self::Email(e) => vec![e.as_str().to_ascii_lowercase()],
+            Self::Sms(p) => {
+                let digits: String = p.as_str().chars().filter(char::is_ascii_digit).collect();
+                let mut forms = vec![p.as_str().to_owned(), digits.clone()];
+                // North American numbers are often quoted without their country code.
+                if let Some(national) = digits.strip_prefix('1').filter(|n| n.len() == 10) {
+                    forms.push(national.to_owned());
+                }
+                forms
+            }
+        };
+        let mut redacted = text.to_owned();
+        for form in forms.iter().filter(|f| !f.is_empty()) {
+            // ASCII case folding keeps every byte where it was, so a match in the folded text
+            // is the same range in the original.
+            while let Some(at) = redacted.to_ascii_lowercase().find(form.as_str()) {
+                redacted.replace_range(at..at + form.len(), "<redacted>");
+            }
+        }
+        redacted
+    }
 }
 
 /// One follower of one request.
@@ -111,6 +138,23 @@ pub fn cursor(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_taken_out_of_a_services_message_however_quoted() {
+        let email = Contact::choose(None, Some("Rosa.P@Example.org"), None).unwrap();
+        assert_eq!(
+            email.redact("Address blacklisted: rosa.p@example.ORG (and ROSA.P@EXAMPLE.ORG)"),
+            "Address blacklisted: <redacted> (and <redacted>)"
+        );
+        let sms = Contact::choose(None, None, Some("(555) 010-7777")).unwrap();
+        let said =
+            format!("Invalid parameter: PhoneNumber {} / 15550107777 / 5550107777 — ñ", sms_text(&sms));
+        let redacted = sms.redact(&said);
+        assert!(!redacted.contains("0107777"), "{redacted}");
+        assert_eq!(redacted.matches("<redacted>").count(), 3, "{redacted}");
+        assert!(redacted.ends_with("— ñ"));
+        assert_eq!(sms.redact("throttled"), "throttled");
+    }
 
     #[test]
     fn the_channel_picks_the_address() {
