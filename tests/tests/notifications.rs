@@ -239,3 +239,33 @@ async fn a_number_sns_refuses_for_good_holds_back_none_of_the_other_recipients()
         kept.items().iter().filter_map(|item| item.get("undeliverable")?.as_s().ok().cloned()).collect();
     assert_eq!(codes, ["InvalidParameter", "InvalidParameter"], "{kept:?}");
 }
+
+#[tokio::test]
+async fn a_number_outside_the_towns_sms_countries_is_kept_but_never_texted() {
+    let stack = spawn().await;
+    let (local, _) = unique_phone();
+    // A UK mobile number no other test uses.
+    let abroad = format!("+447700{}", &local[local.len() - 6..]);
+    let id = file(&stack, &[("phone", abroad.as_str()), ("notify_by", "sms")]).await;
+    let (follower_phone, follower_typed) = unique_phone();
+    follow(&stack, &id, json!({"phone": follower_typed})).await;
+    let refused = stack
+        .client
+        .post(stack.url(&format!("/citizen/v1/requests/{id}/follow")))
+        .header("content-type", "application/json")
+        .body(json!({"phone": format!("+44 7700 {}", &local[local.len() - 6..])}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let said = refused.text().await.unwrap();
+    assert!(said.contains("phone") && said.contains("+1") && !said.contains("7700"), "{said}");
+
+    act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
+    assert_eq!(texts_to(&follower_phone, 1).await.len(), 1, "the +1 follower heard");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let sent = outbox().await;
+    assert!(sent.sms.iter().all(|(to, _)| to != &abroad), "the number abroad was texted: {:?}", sent.sms);
+    let ticket = stack.get(&format!("/open311/v2/requests/{id}.json")).await;
+    assert_eq!(ticket.status, 200, "the report itself was kept");
+}

@@ -137,6 +137,7 @@ impl Stack {
             mail_from: Some(mail_from.into()),
             dead_letter_queue_url: Some(queue_url.clone()),
             notify_queue_url: None,
+            sms_countries: town311::domain::contact::SmsCountries::default(),
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

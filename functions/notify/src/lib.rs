@@ -314,6 +314,12 @@ async fn send(
         tracing::warn!("no MAIL_FROM or PUBLIC_URL: emails cannot be sent");
         return Ok(Outcome::Skipped);
     }
+    if let Contact::Sms(phone) = &recipient.contact {
+        if !state.config.sms_countries.allow(phone) {
+            tracing::info!("number outside the town's SMS countries; not texted");
+            return Ok(Outcome::Skipped);
+        }
+    }
     let key = recipient.contact.key();
     let delivery_id = format!("{}#{key}", event.event_id);
     let now = state.clock.now();

@@ -160,6 +160,14 @@ async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiE
         }
     };
     let contact = Contact::choose(notify_by, body.email.as_deref(), body.phone.as_deref())?;
+    if let Contact::Sms(phone) = &contact {
+        if !state.config.sms_countries.allow(phone) {
+            return Err(ApiError::BadRequest(format!(
+                "phone: text messages go only to numbers in {}",
+                state.config.sms_countries.codes()
+            )));
+        }
+    }
     let mut ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;
     if let Some(parent) = ticket.parent.clone() {
         ticket = state.tickets.get(&parent).await?.ok_or_else(not_found)?;

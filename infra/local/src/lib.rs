@@ -294,6 +294,12 @@ fn function_config(
         mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
         dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
         notify_queue_url: provisioned.queues.get("NotifyQueue").map(|q| q.url.clone()),
+        sms_countries: town311::domain::contact::SmsCountries::parse(&get("SmsCountries")).ok_or_else(
+            || LocalError::Setting {
+                name: "SMS_COUNTRIES",
+                reason: "expected calling codes such as +1 or +1,+52".into(),
+            },
+        )?,
     })
 }
 

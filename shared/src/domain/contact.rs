@@ -72,6 +72,39 @@ impl Phone {
     }
 }
 
+/// The country calling codes the town texts (`+1`, `+1,+52`): text messages cost per country,
+/// and a number elsewhere is more likely a mistake or abuse than a resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsCountries(Vec<String>);
+
+impl SmsCountries {
+    /// Reads a comma-separated list of calling codes, each `+` and one to three digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        let codes: Vec<String> = text.split(',').map(|c| c.trim().to_owned()).collect();
+        let valid = |c: &String| {
+            c.strip_prefix('+')
+                .is_some_and(|d| (1..=3).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()))
+        };
+        codes.iter().all(valid).then_some(Self(codes))
+    }
+
+    /// Whether the town texts `phone`.
+    pub fn allow(&self, phone: &Phone) -> bool {
+        self.0.iter().any(|code| phone.as_str().starts_with(code.as_str()))
+    }
+
+    pub fn codes(&self) -> String {
+        self.0.join(", ")
+    }
+}
+
+/// North America only: the demo town's and the template's default.
+impl Default for SmsCountries {
+    fn default() -> Self {
+        Self(vec!["+1".to_owned()])
+    }
+}
+
 macro_rules! personal_text {
     ($t:ty) => {
         impl TryFrom<String> for $t {
@@ -326,6 +359,18 @@ mod tests {
                 }
                 let _ = (NotifyBy::parse(&text), Language::parse(&text));
             }
+        }
+    }
+
+    #[test]
+    fn sms_goes_only_to_the_towns_countries() {
+        let countries = SmsCountries::parse("+1, +52").unwrap();
+        assert!(countries.allow(&Phone::parse("(555) 010-7777").unwrap()));
+        assert!(countries.allow(&Phone::parse("+52 55 1234 5678").unwrap()));
+        assert!(!countries.allow(&Phone::parse("+44 7700 900123").unwrap()));
+        assert!(!SmsCountries::default().allow(&Phone::parse("+52 55 1234 5678").unwrap()));
+        for bad in ["", "1", "+", "+1234", "+1,,+52", "+1;+44", "+x"] {
+            assert_eq!(SmsCountries::parse(bad), None, "{bad}");
         }
     }
 }

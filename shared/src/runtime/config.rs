@@ -2,6 +2,7 @@
 //! template.yaml in AWS and by the dev server locally.
 
 use crate::domain::api_key::KeyPolicy;
+use crate::domain::contact::SmsCountries;
 use chrono_tz::Tz;
 
 /// A deployment's settings.
@@ -32,6 +33,8 @@ pub struct Config {
     pub dead_letter_queue_url: Option<String>,
     /// The notify function's own queue, where it leaves the rest of a large fan-out.
     pub notify_queue_url: Option<String>,
+    /// The calling codes text messages go to (`SMS_COUNTRIES`, `+1` when unset).
+    pub sms_countries: SmsCountries,
 }
 
 /// A missing or invalid setting.
@@ -75,8 +78,16 @@ impl Config {
                 reason: format!("expected open, required or required-except-web-form, got {text}"),
             })?,
         };
+        let sms_countries = match lookup("SMS_COUNTRIES").filter(|v| !v.trim().is_empty()) {
+            None => SmsCountries::default(),
+            Some(text) => SmsCountries::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                name: "SMS_COUNTRIES",
+                reason: format!("expected calling codes such as +1 or +1,+52, got {text}"),
+            })?,
+        };
         Ok(Self {
             api_key_policy,
+            sms_countries,
             web_origin: get("WEB_ORIGIN").ok(),
             public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
             mail_from: get("MAIL_FROM").ok(),

@@ -416,6 +416,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         mail_from: Some("311@millbrook.example".into()),
         dead_letter_queue_url: None,
         notify_queue_url: None,
+        sms_countries: crate::domain::contact::SmsCountries::default(),
     }
 }
 
