@@ -1,0 +1,102 @@
+//! Notification deliveries: claims, refused recipients, mutes and unsubscribe links.
+
+use super::items::{MarkItem, MuteItem, UndeliverableItem, UnsubscribeItem};
+use super::{DynamoTable, encode, keys, s, unavailable};
+use crate::domain::id::TicketId;
+use crate::ports::{Deliveries, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+impl Deliveries for DynamoTable {
+    async fn claim(&self, delivery_id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let keys::Key { pk, sk } = keys::delivery(delivery_id);
+        let item =
+            encode(&MarkItem { pk, sk, entity: "delivery".to_owned(), expires_at: keep_until.timestamp() })?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::unavailable("PutItem", e)),
+        }
+    }
+
+    async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::delivery(delivery_id);
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map_err(unavailable("DeleteItem"))?;
+        Ok(())
+    }
+
+    async fn mark_undeliverable(
+        &self,
+        delivery_id: &str,
+        code: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::delivery(delivery_id);
+        self.put_item(encode(&UndeliverableItem {
+            pk,
+            sk,
+            entity: "delivery".to_owned(),
+            expires_at: keep_until.timestamp(),
+            undeliverable: code.to_owned(),
+        })?)
+        .await
+    }
+
+    async fn mute(
+        &self,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::mute(ticket_id, contact_key);
+        self.put_item(encode(&MuteItem { pk, sk, entity: "mute".to_owned(), at })?).await
+    }
+
+    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
+        let items: Vec<MuteItem> = self.items_under(&keys::ticket_pk(ticket_id), keys::MUTE_PREFIX).await?;
+        Ok(items.into_iter().map(|i| keys::muted_contact(&i.sk).to_owned()).collect())
+    }
+
+    async fn issue_unsubscribe(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::unsubscribe(token);
+        self.put_item(encode(&UnsubscribeItem {
+            pk,
+            sk,
+            entity: "unsubscribe".to_owned(),
+            ticket_id: ticket_id.clone(),
+            contact_key: contact_key.to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?)
+        .await
+    }
+
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        let item = self.get_item::<UnsubscribeItem>(keys::unsubscribe(token)).await?;
+        let now = self.clock.now().timestamp();
+        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+    }
+}

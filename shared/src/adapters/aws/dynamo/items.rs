@@ -1,0 +1,300 @@
+//! The table's items as they are stored, and [`TableItem`], an item read back from the
+//! table's stream. Each item names its kind in `entity`.
+
+use super::decode;
+use super::keys;
+use crate::domain::api_key::ApiKey;
+use crate::domain::catalog::{Department, Service};
+use crate::domain::follower::Follower;
+use crate::domain::id::TicketId;
+use crate::domain::routing::RoutingRules;
+use crate::domain::ticket::{HistoryEntry, Ticket};
+use crate::ports::{Replay, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct TicketItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    // Index keys are derived on every write; reading never needs them.
+    #[serde(default)]
+    pub(super) gsi1pk: String,
+    #[serde(default)]
+    pub(super) gsi1sk: String,
+    #[serde(default)]
+    pub(super) gsi2pk: String,
+    #[serde(default)]
+    pub(super) gsi2sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi3sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi4pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi4sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi5pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi5sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi6pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi6sk: Option<String>,
+    #[serde(flatten)]
+    pub(super) ticket: Ticket,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct FollowerItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) follower: Follower,
+}
+
+/// A mark that something happened (an event published, a delivery claimed), kept until TTL.
+#[derive(Serialize, Deserialize)]
+pub(super) struct MarkItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct RoutingItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) rules: RoutingRules,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReplayItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    /// Seconds since the epoch: DynamoDB's TTL deletes the item after it.
+    pub(super) expires_at: i64,
+    #[serde(flatten)]
+    pub(super) replay: Replay,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct HistoryItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi1sk: Option<String>,
+    #[serde(flatten)]
+    pub(super) entry: HistoryEntry,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct TokenItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) ticket_id: TicketId,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ApiKeyItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) gsi1pk: String,
+    pub(super) gsi1sk: String,
+    #[serde(flatten)]
+    pub(super) key: ApiKey,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ServiceItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) service: Service,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct DepartmentItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) department: Department,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct CalendarItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) calendar: crate::domain::sla::BusinessCalendar,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct MuteItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) at: DateTime<Utc>,
+}
+
+/// A delivery claim kept for good: the recipient was refused, with the service's code.
+#[derive(Serialize, Deserialize)]
+pub(super) struct UndeliverableItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) expires_at: i64,
+    pub(super) undeliverable: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct UnsubscribeItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) ticket_id: TicketId,
+    pub(super) contact_key: String,
+    pub(super) expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct UploadItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) ticket_id: TicketId,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ProcessingItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) expires_at: i64,
+    #[serde(flatten)]
+    pub(super) processing: crate::domain::photo::Processing,
+}
+
+/// What every item has: its kind and its key.
+#[derive(Deserialize)]
+struct Entity {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    pk: String,
+    #[serde(default)]
+    sk: String,
+}
+
+impl TicketItem {
+    pub(super) fn new(ticket: &Ticket) -> Self {
+        let keys::Key { pk, sk } = keys::ticket(&ticket.id);
+        let open = ticket.status.is_open();
+        let updated = keys::at(ticket.updated_at, &ticket.id);
+        Self {
+            pk,
+            sk,
+            entity: "ticket".to_owned(),
+            gsi1pk: keys::requested(&keys::month(ticket.requested_at)),
+            gsi1sk: keys::at(ticket.requested_at, &ticket.id),
+            gsi2pk: keys::updated(&keys::month(ticket.updated_at)),
+            gsi2sk: updated.clone(),
+            gsi3pk: Some(keys::queue(&ticket.department, open)),
+            gsi3sk: Some(updated.clone()),
+            gsi4pk: ticket.assignee.as_deref().filter(|_| open).map(keys::assignee),
+            gsi4sk: ticket.assignee.as_ref().filter(|_| open).map(|_| updated),
+            gsi5pk: ticket.expected_at.filter(|_| open).map(|_| keys::due(&ticket.department)),
+            gsi5sk: ticket.expected_at.filter(|_| open).map(|due| keys::at(due, &ticket.id)),
+            gsi6pk: nearby_point(ticket)
+                .map(|p| keys::near(&ticket.service_code, &crate::domain::nearby::cell(p))),
+            gsi6sk: nearby_point(ticket)
+                .map(|p| keys::near_sk(&crate::domain::geo::geohash(p, 9), &ticket.id)),
+            ticket: ticket.clone(),
+        }
+    }
+}
+
+/// The point under which an open ticket is indexed as nearby.
+fn nearby_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
+    ticket.location.point().filter(|_| ticket.status.is_open())
+}
+
+impl HistoryItem {
+    pub(super) fn new(entry: &HistoryEntry) -> Self {
+        let public = entry.public.then(|| {
+            (
+                keys::public_update(&keys::month(entry.at)),
+                keys::public_update_sk(entry.at, &entry.ticket_id, entry.version),
+            )
+        });
+        let (gsi1pk, gsi1sk) = public.unzip();
+        let keys::Key { pk, sk } = keys::history(&entry.ticket_id, entry.version);
+        Self { pk, sk, entity: "history".to_owned(), gsi1pk, gsi1sk, entry: entry.clone() }
+    }
+}
+
+/// A table item as it appears in the table's stream.
+#[derive(Debug)]
+pub enum TableItem {
+    Ticket(Box<Ticket>),
+    History(HistoryEntry),
+    Service(Service),
+    Department(Department),
+    /// A request named an upload.
+    Upload {
+        upload_id: String,
+        ticket_id: TicketId,
+    },
+    /// An upload was processed (or refused).
+    Processing(crate::domain::photo::Processing),
+    /// Tokens and API keys: bookkeeping no subscriber hears about.
+    Other,
+}
+
+impl TableItem {
+    /// Reads a stream image (`NewImage`/`OldImage`) back into its domain type.
+    pub fn from_stream_image(image: serde_dynamo::Item) -> Result<Self, StoreError> {
+        let entity: Entity = decode(image.clone(), "stream image")?;
+        let key = format!("{}/{}", entity.pk, entity.sk);
+        let item = match entity.entity.as_str() {
+            "ticket" => Self::Ticket(Box::new(decode::<TicketItem>(image, &key)?.ticket)),
+            "history" => Self::History(decode::<HistoryItem>(image, &key)?.entry),
+            "service" => Self::Service(decode::<ServiceItem>(image, &key)?.service),
+            "department" => Self::Department(decode::<DepartmentItem>(image, &key)?.department),
+            "upload" => {
+                let item = decode::<UploadItem>(image, &key)?;
+                let upload_id = keys::upload_id(&item.pk).to_owned();
+                Self::Upload { upload_id, ticket_id: item.ticket_id }
+            }
+            "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
+            "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published"
+            | "delivery" | "mute" | "unsubscribe" => Self::Other,
+            other => {
+                return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
+            }
+        };
+        Ok(item)
+    }
+
+    /// A history entry's stream image, exactly as the table holds it (for tests of consumers).
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn history_image(entry: &HistoryEntry) -> Result<serde_dynamo::Item, StoreError> {
+        serde_dynamo::to_item(HistoryItem::new(entry))
+            .map_err(|e| StoreError::Corrupt { key: "(test image)".to_owned(), source: Box::new(e) })
+    }
+}

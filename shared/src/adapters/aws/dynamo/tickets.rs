@@ -1,0 +1,232 @@
+//! The ticket store: a ticket's writes (each one transaction), its reads by key, its history,
+//! followers and the replay of a retried submission. Reads over the indexes are in
+//! [`super::listing`].
+
+use super::items::{FollowerItem, HistoryItem, ReplayItem, TicketItem, TokenItem, UploadItem};
+use super::{DynamoTable, Item, decode, encode, keys, s, send_transaction, unavailable};
+use crate::domain::follower::{Follower, FollowerPage};
+use crate::domain::id::TicketId;
+use crate::domain::listing::{Queue, QueuePage, TicketFilter, Window};
+use crate::domain::ticket::{HistoryEntry, Ticket};
+use crate::ports::{Idempotency, Replay, StoreError, TicketStore};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// BatchGetItem's limit on keys per call.
+const BATCH_GET_MAX: usize = 100;
+
+#[async_trait]
+impl TicketStore for DynamoTable {
+    #[tracing::instrument(skip_all, fields(ticket_id = %ticket.id))]
+    async fn create(
+        &self,
+        ticket: &Ticket,
+        entry: &HistoryEntry,
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let mut transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(put(encode(&TicketItem::new(ticket))?)?)
+            .transact_items(put(encode(&HistoryItem::new(entry))?)?);
+        // Each upload joins one request only: its link is written with the ticket.
+        for upload in &ticket.uploads {
+            let keys::Key { pk, sk } = keys::upload(upload);
+            let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        if let Some(token) = token {
+            let keys::Key { pk, sk } = keys::token(token);
+            let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        if let Some(idempotency) = idempotency {
+            let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
+            let item = ReplayItem {
+                pk,
+                sk,
+                entity: "replay".to_owned(),
+                expires_at: idempotency.expires_at.timestamp(),
+                replay: Replay::of(&ticket.id, token, idempotency),
+            };
+            // TTL removes an expired key up to days late; until then it is free all the same.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&item)?))
+                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        let failed = match send_transaction(transaction).await? {
+            None => return Ok(()),
+            Some(failed) => failed,
+        };
+        // The idempotency item is written last: its failure means a retry of an earlier POST.
+        if idempotency.is_some() && failed.last() == Some(&true) {
+            return Err(StoreError::Replayed);
+        }
+        // Upload links follow the ticket and its history entry.
+        let upload_failed = failed.iter().skip(2).take(ticket.uploads.len());
+        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
+            return Err(StoreError::UploadTaken(upload.clone()));
+        }
+        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
+        Err(StoreError::IdTaken)
+    }
+
+    async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
+        let mut transaction = self.client.transact_write_items();
+        for (ticket, entry) in changes {
+            let seen = ticket.version.saturating_sub(1);
+            let ticket_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&TicketItem::new(ticket))?))
+                .condition_expression("version = :seen")
+                .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            let history_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&HistoryItem::new(entry))?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction
+                .transact_items(TransactWriteItem::builder().put(ticket_put).build())
+                .transact_items(TransactWriteItem::builder().put(history_put).build());
+        }
+        match send_transaction(transaction).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %id))]
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(self.get_item::<TicketItem>(keys::ticket(id)).await?.map(|i| i.ticket))
+    }
+
+    async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
+        let mut found: HashMap<TicketId, Ticket> = HashMap::new();
+        let mut unique: Vec<&TicketId> = ids.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for chunk in unique.chunks(BATCH_GET_MAX) {
+            let mut request = KeysAndAttributes::builder();
+            for id in chunk {
+                let keys::Key { pk, sk } = keys::ticket(id);
+                request = request.keys(HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]));
+            }
+            let mut request = Some(request.build().map_err(|e| StoreError::unavailable("BatchGetItem", e))?);
+            // Unprocessed keys are retried a few times with a short pause, as AWS advises.
+            for attempt in 0..5u32 {
+                let Some(keys) = request.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(unavailable("BatchGetItem"))?;
+                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    let ticket = decode::<TicketItem>(item, "BatchGetItem")?.ticket;
+                    found.insert(ticket.id.clone(), ticket);
+                }
+                request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+                if request.is_some() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+            }
+            if request.is_some() {
+                return Err(StoreError::unavailable("BatchGetItem", "keys left unprocessed after retries"));
+            }
+        }
+        // In the order asked for; a repeated number comes back once.
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        self.listed(filter).await
+    }
+
+    async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let items: Vec<HistoryItem> = self.items_under(&keys::ticket_pk(id), keys::HISTORY_PREFIX).await?;
+        Ok(items.into_iter().map(|i| i.entry).collect())
+    }
+
+    async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.updates_in(window, limit).await
+    }
+
+    async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError> {
+        Ok(self.get_item::<TokenItem>(keys::token(token)).await?.map(|i| i.ticket_id))
+    }
+
+    async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError> {
+        self.tickets_near(service_code, cells).await
+    }
+
+    async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::follower(&follower.ticket_id, &follower.contact.key());
+        self.put_item(encode(&FollowerItem {
+            pk,
+            sk,
+            entity: "follower".to_owned(),
+            follower: follower.clone(),
+        })?)
+        .await
+    }
+
+    async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
+        let items: Vec<FollowerItem> = self.items_under(&keys::ticket_pk(id), keys::FOLLOWER_PREFIX).await?;
+        Ok(items.into_iter().map(|i| i.follower).collect())
+    }
+
+    async fn followers_page(
+        &self,
+        id: &TicketId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FollowerPage, StoreError> {
+        self.follower_page(id, after, limit).await
+    }
+
+    async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError> {
+        let keys::Key { pk, sk } = keys::replay(key_hash);
+        // Strongly consistent: a retry racing its first attempt must see the record it just lost to.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk.clone()))
+            .key("sk", s(sk.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable("GetItem"))?;
+        let item = output.item.map(|item| decode::<ReplayItem>(item, &format!("{pk}/{sk}"))).transpose()?;
+        // TTL deletion lags expiry by up to days; an expired key counts as gone.
+        Ok(item.filter(|i| i.expires_at > now.timestamp()).map(|i| i.replay))
+    }
+
+    async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
+        self.queue_page(queue, limit, after).await
+    }
+}
