@@ -110,10 +110,9 @@ pub async fn queues_page_through_their_index(ports: &Ports) {
     // and the second and fourth are assigned.
     let due =
         [Some(base - Duration::hours(2)), Some(base - Duration::hours(3)), Some(base + Duration::hours(1))];
-    for i in 0..5usize {
+    for (i, minute) in (0..5usize).zip(0i64..) {
         let (t, entry) = ticket(&service, &department, base - Duration::hours(4));
         ok(store.create(&t, &entry, None, None).await, "create");
-        let minute = i64::try_from(i).unwrap_or_default();
         let (t, entry) = changed(&t, base - minutes(10 - minute), |t| {
             t.expected_at = due.get(i).copied().flatten();
             t.assignee = (i % 2 == 1).then(|| user.clone());

@@ -1,9 +1,9 @@
 //! In-memory adapters of the ports, for unit tests of handlers (feature `test-util`).
 //!
 //! [`MemoryStore`] keeps what the DynamoDB table keeps and answers as it does: the same
-//! orders, conditions and errors, and expiry judged by its clock; the contract suite in
-//! `adapters::contract` holds both to it. The recorders remember what was published, sent,
-//! queued or stored, and the fixtures hold the demo town.
+//! orders, conditions and errors, and expiry judged by its clock; `adapters::contract` holds
+//! both to the ports' contract. The recorders remember what was published, sent, queued or
+//! stored; the fixtures hold the demo town.
 
 mod fixtures;
 mod recorders;

@@ -237,7 +237,7 @@ impl TicketStore for MemoryStore {
     }
 
     /// One Query of the queue's index: `after` is the sort key of the last ticket shown;
-    /// `next` is given when more follow.
+    /// `next` is given when more follow (DynamoDB may also give one after a full last page).
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
         self.check_up()?;
         if limit == 0 {
