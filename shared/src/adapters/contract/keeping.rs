@@ -1,0 +1,201 @@
+//! What the store keeps besides tickets: published marks, delivery claims, mutes, unsubscribe
+//! links, the catalog and routing rules, API keys, and what photo processing came to.
+
+use super::Ports;
+use super::fixtures::{fresh_code, fresh_hex, fresh_id, minutes, now, ok, service};
+use crate::domain::api_key::ApiKey;
+use crate::domain::catalog::Department;
+use crate::domain::id::{IdSource, OsRandom};
+use crate::domain::photo::{Photo, Processing};
+use crate::domain::routing::RoutingRules;
+use crate::domain::sla::BusinessCalendar;
+use crate::ports::StoreError;
+use chrono::{Duration, NaiveTime};
+
+pub async fn a_published_event_is_remembered(ports: &Ports) {
+    let (event, other) = (fresh_hex(), fresh_hex());
+    assert!(!ok(ports.outbox.was_published(&event).await, "was_published"));
+    ok(ports.outbox.mark_published(&event, now() + Duration::days(2)).await, "mark_published");
+    assert!(ok(ports.outbox.was_published(&event).await, "was_published"));
+    assert!(!ok(ports.outbox.was_published(&other).await, "was_published"));
+}
+
+pub async fn a_delivery_is_claimed_once(ports: &Ports) {
+    let deliveries = &ports.deliveries;
+    let keep_until = now() + Duration::days(2);
+    let delivery = fresh_hex();
+    assert!(ok(deliveries.claim(&delivery, keep_until).await, "claim"));
+    assert!(!ok(deliveries.claim(&delivery, keep_until).await, "claim"), "claimed before");
+    ok(deliveries.release(&delivery).await, "release");
+    assert!(ok(deliveries.claim(&delivery, keep_until).await, "claim"), "released for a retry");
+
+    let refused = fresh_hex();
+    assert!(ok(deliveries.claim(&refused, keep_until).await, "claim"));
+    ok(deliveries.mark_undeliverable(&refused, "InvalidParameter", keep_until).await, "mark_undeliverable");
+    assert!(!ok(deliveries.claim(&refused, keep_until).await, "claim"), "an undeliverable stays claimed");
+    let unclaimed = fresh_hex();
+    ok(deliveries.mark_undeliverable(&unclaimed, "InvalidParameter", keep_until).await, "mark_undeliverable");
+    assert!(!ok(deliveries.claim(&unclaimed, keep_until).await, "claim"));
+}
+
+pub async fn mutes_are_kept_per_ticket_and_contact(ports: &Ports) {
+    let deliveries = &ports.deliveries;
+    let (ticket, other, at) = (fresh_id(), fresh_id(), now());
+    let mut keys = vec![fresh_hex(), fresh_hex()];
+    for key in [&keys[1], &keys[0], &keys[1]] {
+        ok(deliveries.mute(&ticket, key, at).await, "mute");
+    }
+    keys.sort();
+    assert_eq!(ok(deliveries.muted(&ticket).await, "muted"), keys, "each once, in key order");
+    assert!(ok(deliveries.muted(&other).await, "muted").is_empty());
+}
+
+pub async fn an_unsubscribe_link_lives_until_its_time(ports: &Ports) {
+    let (deliveries, clock) = (&ports.deliveries, &ports.clock);
+    let (token, ticket, key, base) = (fresh_hex(), fresh_id(), fresh_hex(), now());
+    clock.set(base);
+    ok(deliveries.issue_unsubscribe(&token, &ticket, &key, base + minutes(60)).await, "issue_unsubscribe");
+    let target = Some((ticket, key));
+    assert_eq!(ok(deliveries.unsubscribe_target(&token).await, "unsubscribe_target"), target);
+    assert_eq!(ok(deliveries.unsubscribe_target(&fresh_hex()).await, "unsubscribe_target"), None);
+    clock.set(base + minutes(60) - Duration::seconds(1));
+    assert_eq!(ok(deliveries.unsubscribe_target(&token).await, "unsubscribe_target"), target);
+    clock.set(base + minutes(60));
+    assert_eq!(
+        ok(deliveries.unsubscribe_target(&token).await, "unsubscribe_target"),
+        None,
+        "expired at its time"
+    );
+    clock.set(base + minutes(120));
+    assert_eq!(ok(deliveries.unsubscribe_target(&token).await, "unsubscribe_target"), None);
+    clock.set(base);
+}
+
+pub async fn the_catalog_keeps_services_departments_and_the_calendar(ports: &Ports) {
+    let catalog = &ports.catalog;
+    let code = fresh_code("DEPT");
+    let department = Department {
+        code: code.clone(),
+        name: "Contract Works".to_owned(),
+        phone: "555-0100".to_owned(),
+        email: "works@example.org".to_owned(),
+    };
+    ok(catalog.put_department(&department).await, "put_department");
+    assert_eq!(ok(catalog.department(&code).await, "department"), Some(department.clone()));
+    assert_eq!(ok(catalog.department(&fresh_code("DEPT")).await, "department"), None);
+    let departments = ok(catalog.departments().await, "departments");
+    assert!(departments.contains(&department));
+    assert!(departments.windows(2).all(|w| w[0].code < w[1].code), "by code");
+
+    let group = fresh_code("Group");
+    let (mut first, mut second) = (service(&fresh_code("SVC"), &code), service(&fresh_code("SVC"), &code));
+    (first.group, first.name) = (group.clone(), "B".to_owned());
+    (second.group, second.name) = (group.clone(), "A".to_owned());
+    ok(catalog.put_service(&first).await, "put_service");
+    ok(catalog.put_service(&second).await, "put_service");
+    assert_eq!(ok(catalog.service(&first.code).await, "service"), Some(first.clone()));
+    assert_eq!(ok(catalog.service(&fresh_code("SVC")).await, "service"), None);
+    first.name = "C".to_owned();
+    ok(catalog.put_service(&first).await, "put_service");
+    assert_eq!(ok(catalog.service(&first.code).await, "service"), Some(first.clone()), "replaced");
+    let services = ok(catalog.services().await, "services");
+    assert!(
+        services.windows(2).all(|w| (&w[0].group, &w[0].name) <= (&w[1].group, &w[1].name)),
+        "by group, name"
+    );
+    let ours: Vec<_> = services.iter().filter(|s| s.group == group).cloned().collect();
+    assert_eq!(ours, vec![second, first]);
+
+    let before = ok(catalog.calendar().await, "calendar");
+    let calendar = BusinessCalendar {
+        opens: NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default(),
+        closes: NaiveTime::from_hms_opt(15, 45, 0).unwrap_or_default(),
+        workdays: vec![chrono::Weekday::Tue, chrono::Weekday::Thu],
+        holidays: [now().date_naive()].into(),
+    };
+    ok(catalog.put_calendar(&calendar).await, "put_calendar");
+    assert_eq!(ok(catalog.calendar().await, "calendar"), Some(calendar.clone()));
+    let reference = ok(catalog.reference().await, "reference");
+    assert_eq!(reference.services, ok(catalog.services().await, "services"));
+    assert_eq!(reference.departments, ok(catalog.departments().await, "departments"));
+    assert_eq!(reference.calendar, Some(calendar));
+    if let Some(before) = before {
+        ok(catalog.put_calendar(&before).await, "put_calendar");
+    }
+}
+
+pub async fn routing_rules_change_one_version_at_a_time(ports: &Ports) {
+    let catalog = &ports.catalog;
+    let stored = ok(catalog.routing().await, "routing");
+    let version = stored.as_ref().map_or(0, |r| r.version);
+    let rules = |version, by: &str| RoutingRules {
+        version,
+        updated_at: Some(now()),
+        updated_by: Some(by.to_owned()),
+        duplicate_radius_m: 35,
+        ..RoutingRules::default()
+    };
+    let skipping = rules(version + 2, &fresh_code("skipper"));
+    assert!(matches!(catalog.put_routing(&skipping).await, Err(StoreError::Conflict)));
+    assert_eq!(ok(catalog.routing().await, "routing"), stored);
+    let next = rules(version + 1, &fresh_code("writer"));
+    ok(catalog.put_routing(&next).await, "put_routing");
+    assert_eq!(ok(catalog.routing().await, "routing"), Some(next.clone()));
+    // Another writer who also saw the version before is refused.
+    let racing = rules(version + 1, &fresh_code("racer"));
+    assert!(matches!(catalog.put_routing(&racing).await, Err(StoreError::Conflict)));
+    assert_eq!(ok(catalog.routing().await, "routing"), Some(next));
+}
+
+pub async fn api_keys_are_kept_newest_first_with_their_last_use(ports: &Ports) {
+    let keys = &ports.keys;
+    let base = now();
+    let issue = |name: &str, at| {
+        let mut random = [0u8; 32];
+        ok(OsRandom.fill(&mut random), "drawing a key");
+        ApiKey::issue(name, random, at).1
+    };
+    let (older, mut newer) = (issue("Older app", base - minutes(2)), issue("Newer app", base - minutes(1)));
+    ok(keys.put_key(&older).await, "put_key");
+    ok(keys.put_key(&newer).await, "put_key");
+    assert_eq!(ok(keys.key(&older.hash).await, "key"), Some(older.clone()));
+    assert_eq!(ok(keys.key(&fresh_hex()).await, "key"), None);
+    let listed = ok(keys.keys().await, "keys");
+    assert!(listed.windows(2).all(|w| w[0].created_at >= w[1].created_at), "newest first");
+    let ours: Vec<_> = listed.into_iter().filter(|k| k.hash == older.hash || k.hash == newer.hash).collect();
+    assert_eq!(ours, vec![newer.clone(), older.clone()]);
+
+    ok(keys.record_use(&newer.hash, base).await, "record_use");
+    newer.last_used_at = Some(base);
+    assert_eq!(ok(keys.key(&newer.hash).await, "key"), Some(newer.clone()));
+    newer.revoked_at = Some(base);
+    ok(keys.put_key(&newer).await, "put_key");
+    assert_eq!(ok(keys.key(&newer.hash).await, "key"), Some(newer), "revoked, and still kept");
+    let unknown = fresh_hex();
+    let _ = keys.record_use(&unknown, base).await;
+    assert_eq!(ok(keys.key(&unknown).await, "key"), None, "using an unknown key makes none");
+}
+
+pub async fn uploads_keep_what_processing_came_to(ports: &Ports) {
+    let uploads = &ports.uploads;
+    let (upload, keep_until) = (fresh_hex(), now() + Duration::days(2));
+    assert_eq!(ok(uploads.processing(&upload).await, "processing"), None);
+    let refused = Processing::Refused { upload_id: upload.clone(), reason: "not an image".to_owned() };
+    ok(uploads.put_processing(&refused, keep_until).await, "put_processing");
+    assert_eq!(ok(uploads.processing(&upload).await, "processing"), Some(refused));
+    let processed = Processing::Processed {
+        photo: Photo {
+            id: upload.clone(),
+            key: format!("photos/{upload}.jpg"),
+            thumbnail_key: format!("photos/{upload}-thumb.jpg"),
+            content_type: "image/jpeg".to_owned(),
+            width: 1200,
+            height: 800,
+            hidden: false,
+        },
+        gps: Some((42.25, -72.5)),
+    };
+    ok(uploads.put_processing(&processed, keep_until).await, "put_processing");
+    assert_eq!(ok(uploads.processing(&upload).await, "processing"), Some(processed), "replaced");
+    assert_eq!(ok(uploads.processing(&fresh_hex()).await, "processing"), None);
+}

@@ -1,0 +1,309 @@
+//! `MemoryStore`: what the table keeps, in memory, and its catalog, outbox, API keys,
+//! deliveries and uploads (tickets are in `tickets`).
+//!
+//! Expiring records keep their expiry in whole seconds, as the table's `expires_at` does, and
+//! are judged the same way: an idempotency key by the submission's time, an unsubscribe link
+//! by the store's clock. Published marks, delivery claims and processing outcomes are never
+//! judged on read, as the table leaves them to TTL.
+
+use super::lock;
+use crate::domain::api_key::ApiKey;
+use crate::domain::catalog::{Department, Service};
+use crate::domain::follower::Follower;
+use crate::domain::id::TicketId;
+use crate::domain::routing::RoutingRules;
+use crate::domain::ticket::{HistoryEntry, Ticket};
+use crate::ports::{ApiKeys, Catalog, Deliveries, Outbox, Replay, StoreError};
+use crate::runtime::clock::{Clock, SystemClock};
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+/// Tickets, history and catalog in memory.
+pub struct MemoryStore {
+    pub(super) tickets: Mutex<BTreeMap<TicketId, Ticket>>,
+    /// Every history entry, in the order written.
+    pub(super) history: Mutex<Vec<HistoryEntry>>,
+    pub(super) services: Mutex<BTreeMap<String, Service>>,
+    pub(super) departments: Mutex<BTreeMap<String, Department>>,
+    pub(super) tokens: Mutex<BTreeMap<String, TicketId>>,
+    pub(super) calendar: Mutex<Option<crate::domain::sla::BusinessCalendar>>,
+    /// Idempotency records with their expiry (seconds since the epoch).
+    pub(super) replays: Mutex<BTreeMap<String, (Replay, i64)>>,
+    keys: Mutex<BTreeMap<String, ApiKey>>,
+    pub(super) routing: Mutex<Option<RoutingRules>>,
+    pub(super) followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
+    published: Mutex<BTreeSet<String>>,
+    deliveries: Mutex<BTreeSet<String>>,
+    undeliverable: Mutex<BTreeMap<String, String>>,
+    mutes: Mutex<BTreeSet<(TicketId, String)>>,
+    /// Unsubscribe links: ticket, contact key and expiry (seconds since the epoch).
+    unsubscribes: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
+    pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
+    processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
+    /// Decides what has expired, as the table's clock does.
+    clock: Arc<dyn Clock>,
+    /// When set, every call fails as if the backing service were down.
+    pub down: Mutex<bool>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            tickets: Mutex::default(),
+            history: Mutex::default(),
+            services: Mutex::default(),
+            departments: Mutex::default(),
+            tokens: Mutex::default(),
+            calendar: Mutex::default(),
+            replays: Mutex::default(),
+            keys: Mutex::default(),
+            routing: Mutex::default(),
+            followers: Mutex::default(),
+            published: Mutex::default(),
+            deliveries: Mutex::default(),
+            undeliverable: Mutex::default(),
+            mutes: Mutex::default(),
+            unsubscribes: Mutex::default(),
+            upload_links: Mutex::default(),
+            processings: Mutex::default(),
+            clock: Arc::new(SystemClock),
+            down: Mutex::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").field("tickets", &lock(&self.tickets).len()).finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// The same store judging expiry by `clock`'s time.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Every history entry of every ticket, in the order written.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        lock(&self.history).clone()
+    }
+
+    /// The deliveries kept as undeliverable, with the refusal code of each.
+    pub fn undeliverable(&self) -> BTreeMap<String, String> {
+        lock(&self.undeliverable).clone()
+    }
+
+    pub(super) fn check_up(&self) -> Result<(), StoreError> {
+        if *lock(&self.down) { Err(StoreError::unavailable("memory", "store is down")) } else { Ok(()) }
+    }
+}
+
+/// A sortable, fixed-width timestamp, as the table's sort keys hold it.
+pub(super) fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[async_trait]
+impl Catalog for MemoryStore {
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        self.check_up()?;
+        let mut services: Vec<Service> = lock(&self.services).values().cloned().collect();
+        services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        Ok(services)
+    }
+
+    async fn service(&self, code: &str) -> Result<Option<Service>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.services).get(code).cloned())
+    }
+
+    async fn department(&self, code: &str) -> Result<Option<Department>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.departments).get(code).cloned())
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.departments).values().cloned().collect())
+    }
+
+    async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.services).insert(service.code.clone(), service.clone());
+        Ok(())
+    }
+
+    async fn put_department(&self, department: &Department) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.departments).insert(department.code.clone(), department.clone());
+        Ok(())
+    }
+
+    async fn calendar(&self) -> Result<Option<crate::domain::sla::BusinessCalendar>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.calendar).clone())
+    }
+
+    async fn put_calendar(&self, calendar: &crate::domain::sla::BusinessCalendar) -> Result<(), StoreError> {
+        self.check_up()?;
+        *lock(&self.calendar) = Some(calendar.clone());
+        Ok(())
+    }
+
+    async fn routing(&self) -> Result<Option<RoutingRules>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.routing).clone())
+    }
+
+    async fn put_routing(&self, rules: &RoutingRules) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut stored = lock(&self.routing);
+        if stored.as_ref().map_or(0, |r| r.version) != rules.version.saturating_sub(1) {
+            return Err(StoreError::Conflict);
+        }
+        *stored = Some(rules.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for MemoryStore {
+    async fn was_published(&self, event_id: &str) -> Result<bool, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.published).contains(event_id))
+    }
+
+    async fn mark_published(&self, event_id: &str, _keep_until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.published).insert(event_id.to_owned());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApiKeys for MemoryStore {
+    async fn key(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.keys).get(hash).cloned())
+    }
+
+    async fn keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        self.check_up()?;
+        let mut keys: Vec<ApiKey> = lock(&self.keys).values().cloned().collect();
+        // As the index sorts them: by creation stamp then id, newest first.
+        keys.sort_by_cached_key(|k| std::cmp::Reverse(format!("{}#{}", stamp(k.created_at), k.id)));
+        Ok(keys)
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.keys).insert(key.hash.clone(), key.clone());
+        Ok(())
+    }
+
+    /// Kept to the second, as the table keeps it; an unknown key fails its condition, which
+    /// the table reports as a failed update.
+    async fn record_use(&self, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut keys = lock(&self.keys);
+        let key = keys.get_mut(hash).ok_or_else(|| StoreError::unavailable("UpdateItem", "no such key"))?;
+        key.last_used_at = DateTime::from_timestamp(at.timestamp(), 0);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Deliveries for MemoryStore {
+    async fn claim(&self, delivery_id: &str, _keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.deliveries).insert(delivery_id.to_owned()))
+    }
+
+    async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.deliveries).remove(delivery_id);
+        lock(&self.undeliverable).remove(delivery_id);
+        Ok(())
+    }
+
+    async fn mark_undeliverable(
+        &self,
+        delivery_id: &str,
+        code: &str,
+        _keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.deliveries).insert(delivery_id.to_owned());
+        lock(&self.undeliverable).insert(delivery_id.to_owned(), code.to_owned());
+        Ok(())
+    }
+
+    async fn mute(
+        &self,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.mutes).insert((ticket_id.clone(), contact_key.to_owned()));
+        Ok(())
+    }
+
+    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.mutes).iter().filter(|(t, _)| t == ticket_id).map(|(_, k)| k.clone()).collect())
+    }
+
+    async fn issue_unsubscribe(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        let link = (ticket_id.clone(), contact_key.to_owned(), keep_until.timestamp());
+        lock(&self.unsubscribes).insert(token.to_owned(), link);
+        Ok(())
+    }
+
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.check_up()?;
+        let now = self.clock.now().timestamp();
+        Ok(lock(&self.unsubscribes)
+            .get(token)
+            .filter(|(_, _, expires_at)| *expires_at > now)
+            .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone())))
+    }
+}
+
+#[async_trait]
+impl crate::ports::Uploads for MemoryStore {
+    async fn upload_ticket(&self, upload_id: &str) -> Result<Option<TicketId>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.upload_links).get(upload_id).cloned())
+    }
+
+    async fn put_processing(
+        &self,
+        processing: &crate::domain::photo::Processing,
+        _keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        lock(&self.processings).insert(processing.upload_id().to_owned(), processing.clone());
+        Ok(())
+    }
+
+    async fn processing(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<crate::domain::photo::Processing>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.processings).get(upload_id).cloned())
+    }
+}
