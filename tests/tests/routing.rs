@@ -208,6 +208,23 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
         stack.ticket_when(&parent, |t| t["followers"].as_array().is_some_and(|f| !f.is_empty())).await;
     assert_eq!(parent_view["followers"][0]["via"], json!(child));
     assert_eq!(parent_view["followers"][0]["language"], "es");
+    // The merge reads, on each side, as a code naming the other request.
+    let absorbed = parent_view["history"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(
+        (&absorbed["summary_code"], &absorbed["summary_params"]),
+        (&json!("absorbed"), &json!({"child": child}))
+    );
+    let public = stack.get(&format!("/open311/v2/requests/{child}.json?extensions=true")).await.json();
+    let merged = public[0]["extended_attributes"]["notes"]
+        .as_array()
+        .and_then(|n| n.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&merged["summary_code"], &merged["summary_params"]),
+        (&json!("merged_into"), &json!({"parent": parent}))
+    );
+    assert_eq!(merged["summary"], format!("Merged into request {parent}, which carries on"));
     // Following the merged duplicate now follows its parent.
     let (status, body) = follow(&stack, &child, json!({"email": "late@example.org"})).await;
     assert_eq!((status, &body["service_request_id"]), (201, &json!(parent)));

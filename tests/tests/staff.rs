@@ -193,10 +193,36 @@ async fn a_ticket_lives_its_life_and_the_public_sees_only_what_is_public() {
     assert_eq!(history.len(), 8, "submitted + 7 changes");
     assert!(staff_view.body.contains("reporter@example.org"), "staff see the contact");
     assert!(staff_view.body.contains("INTERNAL: caller was rude"));
+    // Each line carries its public summary as a code and parameters, and in English.
+    let codes: Vec<&str> = history.iter().filter_map(|e| e["summary_code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["submitted", "status_changed", "assigned", "note", "scheduled", "status_changed", "note", "closed"]
+    );
+    assert_eq!(history[1]["summary_params"], json!({"status": "acknowledged"}));
+    assert_eq!(history[2]["summary_params"], json!({}), "no staff name: {}", history[2]);
+    assert_eq!(
+        (&history[7]["summary"], &history[7]["summary_params"]),
+        (&json!("Fixed"), &json!({"resolution": "fixed"}))
+    );
 
     let record = &stack.get(&format!("/open311/v2/requests/{id}.json")).await.json()[0];
     assert_eq!(record["status"], "closed");
     assert_eq!(record["status_notes"], "Crew is patching the hole today.");
+    let extended = stack.get(&format!("/open311/v2/requests/{id}.json?extensions=true")).await.json();
+    let notes = extended[0]["extended_attributes"]["notes"].as_array().cloned().unwrap_or_default();
+    let codes: Vec<&str> = notes.iter().filter_map(|n| n["summary_code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["submitted", "status_changed", "assigned", "scheduled", "status_changed", "note", "closed"]
+    );
+    assert_eq!(notes[4]["summary_params"], json!({"status": "in_progress"}));
+    assert_eq!(notes[4]["summary"], "Status: in progress");
+    let xml = stack.get(&format!("/open311/v2/requests/{id}.xml?extensions=true")).await.body;
+    assert!(
+        xml.contains("<summary_code>closed</summary_code><summary_params><resolution>fixed</resolution></summary_params>"),
+        "{xml}"
+    );
     let window = format!(
         "start_date={}",
         (chrono::Utc::now() - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ")

@@ -341,7 +341,10 @@
     return t("actor." + actor.kind);
   }
 
-  function describe(change) {
+  /** What an entry changed, as staff read it: names and details for the changes that carry
+   * them, else the public summary worded from its code. */
+  function describe(entry) {
+    var change = entry.change || {};
     switch (change.type) {
       case "submitted":
         return t("change.submitted", { channel: t("channel." + change.channel) });
@@ -366,7 +369,7 @@
       case "absorbed":
         return t("change.absorbed", { child: change.child });
       default:
-        return change.type;
+        return I18N.summary(entry.summary_code, entry.summary_params, entry.summary || change.type);
     }
   }
 
@@ -446,7 +449,7 @@
       history.appendChild(
         el("li", {}, [
           el("time", { datetime: entry.at, text: T.dateTime(entry.at) + " · " + actorName(entry.actor) }),
-          el("span", { class: "what", text: describe(entry.change || {}) }),
+          el("span", { class: "what", text: describe(entry) }),
           " ",
           el("span", { class: entry.public ? "badge" : "badge internal", text: entry.public ? t("admin.public") : t("admin.internal") }),
         ])

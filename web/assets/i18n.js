@@ -240,6 +240,37 @@
       "change.note": "Note: {text}",
       "change.merged": "Merged into {parent}",
       "change.absorbed": "{child} merged into this ticket",
+
+      "summary.submitted": "Request submitted",
+      "summary.status_changed": "Status: {status}",
+      "summary.closed": "{resolution}",
+      "summary.assigned": "Assigned to a crew",
+      "summary.unassigned": "Back in the department's queue",
+      "summary.moved": "Passed to another department",
+      "summary.scheduled": "Work scheduled",
+      "summary.recategorized": "Request category corrected",
+      "summary.note": "Note",
+      "summary.merged_into": "Merged into request {parent}, which carries on",
+      "summary.absorbed": "Request {child} was merged into this one",
+      "summary.routed_elsewhere": "Passed to the department that handles it",
+      "summary.reviewed": "Reviewed",
+      "summary.photo_added": "Photo added",
+      "summary.photo_refused": "A photo could not be used",
+      "summary.photo_hidden": "A photo was hidden",
+      "summary.photo_shown": "A photo was shown again",
+      "summary.status.submitted": "submitted",
+      "summary.status.acknowledged": "acknowledged",
+      "summary.status.assigned": "assigned",
+      "summary.status.scheduled": "scheduled",
+      "summary.status.in_progress": "in progress",
+      "summary.status.reopened": "reopened",
+      "summary.status.closed": "closed",
+      "summary.resolution.fixed": "Fixed",
+      "summary.resolution.duplicate": "Closed as a duplicate of another request",
+      "summary.resolution.not_our_responsibility": "Referred: the town is not responsible",
+      "summary.resolution.no_action_needed": "Closed: no action needed",
+      "summary.resolution.cannot_locate": "Closed: the problem could not be found",
+      "summary.resolution.cancelled": "Cancelled",
     },
     es: {
       "lang.name": "Español",
@@ -477,24 +508,36 @@
       "change.merged": "Unida a {parent}",
       "change.absorbed": "{child} se unió a esta solicitud",
 
-      "summary.Request submitted": "Solicitud enviada",
-      "summary.Fixed": "Reparado",
-      "summary.Closed as a duplicate of another request": "Cerrada como duplicada de otra solicitud",
-      "summary.Referred: the town is not responsible": "Derivada: no es responsabilidad del municipio",
-      "summary.Closed: no action needed": "Cerrada: no requiere acción",
-      "summary.Closed: the problem could not be found": "Cerrada: no se encontró el problema",
-      "summary.Cancelled": "Cancelada",
-      "summary.Status: acknowledged": "Estado: recibida",
-      "summary.Status: assigned": "Estado: asignada",
-      "summary.Status: scheduled": "Estado: programada",
-      "summary.Status: in progress": "Estado: en curso",
-      "summary.Status: reopened": "Estado: reabierta",
-      "summary.Assigned to a crew": "Asignada a un equipo",
-      "summary.Back in the department's queue": "De vuelta en la cola del departamento",
-      "summary.Passed to another department": "Pasada a otro departamento",
-      "summary.Work scheduled": "Trabajo programado",
-      "summary.Request category corrected": "Categoría corregida",
-      "summary.Note": "Nota",
+      "summary.submitted": "Solicitud enviada",
+      "summary.status_changed": "Estado: {status}",
+      "summary.closed": "{resolution}",
+      "summary.assigned": "Asignada a un equipo",
+      "summary.unassigned": "De vuelta en la cola del departamento",
+      "summary.moved": "Pasada a otro departamento",
+      "summary.scheduled": "Trabajo programado",
+      "summary.recategorized": "Categoría corregida",
+      "summary.note": "Nota",
+      "summary.merged_into": "Unida a la solicitud {parent}, que sigue adelante",
+      "summary.absorbed": "La solicitud {child} se unió a esta",
+      "summary.routed_elsewhere": "Pasada al departamento que la atiende",
+      "summary.reviewed": "Revisada",
+      "summary.photo_added": "Foto agregada",
+      "summary.photo_refused": "Una foto no se pudo usar",
+      "summary.photo_hidden": "Se ocultó una foto",
+      "summary.photo_shown": "Se volvió a mostrar una foto",
+      "summary.status.submitted": "enviada",
+      "summary.status.acknowledged": "recibida",
+      "summary.status.assigned": "asignada",
+      "summary.status.scheduled": "programada",
+      "summary.status.in_progress": "en curso",
+      "summary.status.reopened": "reabierta",
+      "summary.status.closed": "cerrada",
+      "summary.resolution.fixed": "Reparado",
+      "summary.resolution.duplicate": "Cerrada como duplicada de otra solicitud",
+      "summary.resolution.not_our_responsibility": "Derivada: no es responsabilidad del municipio",
+      "summary.resolution.no_action_needed": "Cerrada: no requiere acción",
+      "summary.resolution.cannot_locate": "Cerrada: no se encontró el problema",
+      "summary.resolution.cancelled": "Cancelada",
     },
   };
 
@@ -532,6 +575,21 @@
     return text.replace(/\{(\w+)\}/g, function (whole, name) {
       return vars && vars[name] !== undefined ? String(vars[name]) : whole;
     });
+  }
+
+  /** A history entry's summary, from the API's code and parameters, in the page's language:
+   * `status` and `resolution` values are worded too, ticket numbers kept as they are. A code
+   * these pages do not know yet reads as the API's English `fallback`. */
+  function summary(code, params, fallback) {
+    var key = "summary." + code;
+    if (words.en[key] === undefined) return fallback || code;
+    var vars = {};
+    Object.keys(params || {}).forEach(function (name) {
+      var value = String(params[name]);
+      var worded = "summary." + name + "." + value;
+      vars[name] = words.en[worded] === undefined ? value : t(worded);
+    });
+    return t(key, vars);
   }
 
   /** Like t, with {n} filled and the singular (`key.one`) when n is 1. */
@@ -577,6 +635,7 @@
   window.I18N = {
     t: t,
     tn: tn,
+    summary: summary,
     set: set,
     apply: apply,
     supported: supported,

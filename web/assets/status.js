@@ -15,14 +15,12 @@
   function label(note) {
     var key = "history." + note.type;
     var text = t(key);
-    return text === key ? note.summary : text;
+    return text === key ? summary(note) : text;
   }
 
-  /** The API's one-line summary, translated where it is one of the known phrases. */
+  /** The change's one-line summary, worded from its code and parameters. */
   function summary(note) {
-    var key = "summary." + note.summary;
-    var text = t(key);
-    return text === key ? note.summary : text;
+    return I18N.summary(note.summary_code, note.summary_params, note.summary);
   }
 
   function render() {

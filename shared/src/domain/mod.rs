@@ -19,4 +19,5 @@ pub mod routing;
 pub mod sla;
 pub mod staff;
 pub mod status;
+pub mod summary;
 pub mod ticket;

@@ -259,36 +259,6 @@ impl Change {
         }
     }
 
-    /// A one-line public summary, free of staff names and internal detail.
-    pub fn summary(&self) -> String {
-        match self {
-            Self::Submitted { .. } => "Request submitted".into(),
-            Self::StatusChanged { to: Status::Closed, resolution: Some(r), .. } => {
-                let mut text = r.describe().to_owned();
-                if let Some(first) = text.get(..1) {
-                    text = first.to_uppercase() + text.get(1..).unwrap_or_default();
-                }
-                text
-            }
-            Self::StatusChanged { to, .. } => format!("Status: {}", to.as_str().replace('_', " ")),
-            Self::Assigned { assignee: Some(_) } => "Assigned to a crew".into(),
-            Self::Assigned { assignee: None } => "Back in the department's queue".into(),
-            Self::Moved { .. } => "Passed to another department".into(),
-            Self::Scheduled { .. } => "Work scheduled".into(),
-            Self::Recategorized { .. } => "Request category corrected".into(),
-            Self::Noted { .. } => "Note".into(),
-            Self::MergedInto { parent } => format!("Merged into request {parent}, which carries on"),
-            Self::Absorbed { child } => format!("Request {child} was merged into this one"),
-            Self::Routed { from: Some(_), .. } => "Passed to the department that handles it".into(),
-            Self::Routed { assignee: Some(_), .. } => "Assigned to a crew".into(),
-            Self::Routed { .. } => "Reviewed".into(),
-            Self::PhotoAdded { .. } => "Photo added".into(),
-            Self::PhotoRefused { .. } => "A photo could not be used".into(),
-            Self::PhotoHidden { hidden: true, .. } => "A photo was hidden".into(),
-            Self::PhotoHidden { hidden: false, .. } => "A photo was shown again".into(),
-        }
-    }
-
     /// The note text this change carries, if any.
     pub fn note(&self) -> Option<&str> {
         match self {

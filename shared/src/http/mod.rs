@@ -263,12 +263,21 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>
 #[derive(Debug, Serialize)]
 struct StaffTicket<'a> {
     ticket: &'a crate::domain::ticket::Ticket,
-    history: &'a [crate::domain::ticket::HistoryEntry],
+    history: Vec<StaffHistoryEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     followers: Option<&'a [crate::domain::follower::Follower]>,
     /// Where the next page of followers starts, when there are more than the first page.
     #[serde(skip_serializing_if = "Option::is_none")]
     followers_next: Option<&'a str>,
+}
+
+/// One line of the history as staff see it: the entry, and its public summary as the pages word it.
+#[derive(Debug, Serialize)]
+struct StaffHistoryEntry<'a> {
+    #[serde(flatten)]
+    entry: &'a crate::domain::ticket::HistoryEntry,
+    #[serde(flatten)]
+    summary: crate::open311::records::SummaryRecord,
 }
 
 /// The routing rules as staff read them, with their version as the `ETag`.
@@ -290,7 +299,13 @@ pub fn staff_ticket(
 ) -> Result<Response<Body>, ApiError> {
     let answer = StaffTicket {
         ticket,
-        history,
+        history: history
+            .iter()
+            .map(|entry| StaffHistoryEntry {
+                entry,
+                summary: crate::open311::records::SummaryRecord::from(&entry.change.summary()),
+            })
+            .collect(),
         followers: followers.map(|page| page.followers.as_slice()),
         followers_next: followers.and_then(|page| page.next.as_deref()),
     };

@@ -4,9 +4,11 @@
 use super::datetime::w3c;
 use crate::domain::catalog::{Department, Service, ServiceAttribute};
 use crate::domain::id::TicketId;
+use crate::domain::summary::Summary;
 use crate::domain::ticket::{HistoryEntry, Ticket};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One entry of `services.{fmt}`.
 #[derive(Debug, Serialize)]
@@ -148,7 +150,7 @@ impl<'a> UpdateRecord<'a> {
             service_request_id: &entry.ticket_id,
             status: entry.extended_status(),
             updated_datetime: w3c(entry.at, timezone),
-            description: entry.change.note().map_or_else(|| entry.change.summary(), str::to_owned),
+            description: entry.change.note().map_or_else(|| entry.change.summary().english(), str::to_owned),
             media_url: None,
         }
     }
@@ -174,8 +176,28 @@ pub struct NoteRecord<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub status: &'static str,
-    pub summary: String,
+    #[serde(flatten)]
+    pub summary: SummaryRecord,
     pub description: Option<&'a str>,
+}
+
+/// A change's public summary: the English sentence, and the code and parameters pages word
+/// in the reader's language.
+#[derive(Debug, Serialize)]
+pub struct SummaryRecord {
+    pub summary: String,
+    pub summary_code: &'static str,
+    pub summary_params: BTreeMap<&'static str, String>,
+}
+
+impl From<&Summary> for SummaryRecord {
+    fn from(summary: &Summary) -> Self {
+        Self {
+            summary: summary.english(),
+            summary_code: summary.code(),
+            summary_params: summary.params().into_iter().collect(),
+        }
+    }
 }
 
 impl<'a> ExtendedAttributes<'a> {
@@ -196,7 +218,7 @@ impl<'a> ExtendedAttributes<'a> {
                     datetime: w3c(e.at, timezone),
                     kind: e.change.kind(),
                     status: e.status.open311(),
-                    summary: e.change.summary(),
+                    summary: SummaryRecord::from(&e.change.summary()),
                     description: e.change.note(),
                 })
                 .collect(),

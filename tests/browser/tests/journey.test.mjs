@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertNoProblems, staffToken,
+  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertNoProblems, staffToken, fileRequest,
 } from './helpers.mjs';
 
 let browser;
@@ -113,6 +113,9 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   await detail.getByText('Photo 1 (hidden from the public)').waitFor();
   await detail.getByRole('button', { name: 'Show again: Photo 1' }).click();
   await detail.getByRole('link', { name: 'Photo 1' }).waitFor();
+  // The history words those changes from their summary codes.
+  await detail.locator('#detail-history').getByText('A photo was hidden', { exact: true }).waitFor();
+  await detail.locator('#detail-history').getByText('A photo was shown again', { exact: true }).waitFor();
 
   await page.getByLabel('Assign to (account name)').fill('ana');
   await page.getByRole('button', { name: 'Assign', exact: true }).click();
@@ -181,6 +184,33 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   assert.match(spanish[1], /Foto agregada/);
   assert.match(spanish[4], /Cambio de estado — Reparado/);
   await screenshot(page, 'status-history-es');
+  assertNoProblems(page);
+  await page.context().close();
+});
+
+test("a merged request's status page names the request that carries on, in English and Spanish", async () => {
+  const pothole = { service_code: 'POTHOLE', address_string: '7 Elm Street', 'attribute[SIZE]': 'small', 'attribute[DEPTH]': '2' };
+  const parent = await fileRequest(pothole);
+  const child = await fileRequest(pothole);
+  const token = await staffToken('ana', ['admin']);
+  const view = await (await fetch(`${BASE_URL}/staff/v1/tickets/${child}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const merged = await fetch(`${BASE_URL}/staff/v1/tickets/${child}/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'merge', parent, version: view.ticket.version }),
+  });
+  assert.equal(merged.status, 200, await merged.text());
+
+  const page = await open(browser, { device: PHONE });
+  await page.goto(url(`/status?id=${child}`));
+  const history = page.locator('#r-history li');
+  await page.getByRole('region', { name: `${child}: Pothole` }).waitFor();
+  const english = (await history.allTextContents()).join('\n');
+  assert.match(english, new RegExp(`Merged into request ${parent}, which carries on`), english);
+  await page.getByRole('button', { name: 'Español' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'es');
+  const spanish = (await history.allTextContents()).join('\n');
+  assert.match(spanish, new RegExp(`Unida a la solicitud ${parent}, que sigue adelante`), spanish);
   assertNoProblems(page);
   await page.context().close();
 });

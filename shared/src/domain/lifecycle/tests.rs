@@ -132,7 +132,7 @@ fn assigning_a_fresh_ticket_marks_it_assigned_and_hides_the_name_from_the_public
         .apply(&Action::Assign { assignee: Some("crew-7".into()) }, staff(), at(1), Targets::default())
         .unwrap();
     assert_eq!((assigned.status, assigned.assignee.as_deref()), (Status::Assigned, Some("crew-7")));
-    assert!(!entry.change.summary().contains("crew-7"));
+    assert!(!entry.change.summary().english().contains("crew-7"));
     assert_eq!(entry.change.note(), None);
     let again = assigned.apply(
         &Action::Assign { assignee: Some("crew-7".into()) },
