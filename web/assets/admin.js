@@ -120,37 +120,72 @@
   }
 
   function hostedSignIn() {
-    var state = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    var pkce = window.T311Pkce;
+    var state = pkce.randomText(window.crypto);
+    var verifier = pkce.randomText(window.crypto);
     try {
       window.sessionStorage.setItem(KEY + ".state", state);
+      window.sessionStorage.setItem(KEY + ".verifier", verifier);
     } catch (e) {
       /* the state check below then fails safe */
     }
     var redirect = window.location.origin + "/admin";
-    window.location.assign(
-      signIn.authorize_url +
-        "?response_type=token&scope=openid+email+profile&client_id=" +
-        encodeURIComponent(signIn.client_id) +
-        "&redirect_uri=" +
-        encodeURIComponent(redirect) +
-        "&state=" +
-        encodeURIComponent(state)
-    );
+    pkce.challenge(window.crypto, verifier).then(function (challenge) {
+      window.location.assign(
+        signIn.authorize_url +
+          "?response_type=code&scope=openid+email+profile&client_id=" +
+          encodeURIComponent(signIn.client_id) +
+          "&redirect_uri=" +
+          encodeURIComponent(redirect) +
+          "&state=" +
+          encodeURIComponent(state) +
+          "&code_challenge=" +
+          encodeURIComponent(challenge) +
+          "&code_challenge_method=S256"
+      );
+    });
   }
 
-  /** The hosted UI comes back to /admin#id_token=…&state=…. */
+  /** The hosted UI comes back to /admin?code=…&state=…: with the verifier kept here, the code
+      buys the ID token at the token endpoint. Null when this is no such return. */
   function hostedReturn() {
-    if (window.location.hash.indexOf("id_token=") < 0) return false;
-    var params = new URLSearchParams(window.location.hash.slice(1));
+    var query = new URLSearchParams(window.location.search);
+    if (signIn.kind !== "hosted" || !query.get("code")) return null;
     var expected = null;
+    var verifier = null;
     try {
       expected = window.sessionStorage.getItem(KEY + ".state");
+      verifier = window.sessionStorage.getItem(KEY + ".verifier");
       window.sessionStorage.removeItem(KEY + ".state");
+      window.sessionStorage.removeItem(KEY + ".verifier");
     } catch (e) {
       expected = null;
     }
     window.history.replaceState(null, "", "/admin");
-    return !!expected && params.get("state") === expected && startSession(params.get("id_token") || "");
+    if (!expected || !verifier || query.get("state") !== expected) return Promise.resolve(false);
+    var form = new URLSearchParams();
+    form.set("grant_type", "authorization_code");
+    form.set("client_id", signIn.client_id);
+    form.set("code", query.get("code"));
+    form.set("redirect_uri", window.location.origin + "/admin");
+    form.set("code_verifier", verifier);
+    return window
+      .fetch(signIn.token_url, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+      })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(
+        function (tokens) {
+          return !!tokens && typeof tokens.id_token === "string" && startSession(tokens.id_token);
+        },
+        function () {
+          return false;
+        }
+      );
   }
 
   function signOut() {
@@ -736,6 +771,12 @@
   } catch (e) {
     stored = null;
   }
-  if (hostedReturn() || (stored && startSession(stored))) signedIn();
+  var returning = hostedReturn();
+  if (returning) {
+    returning.then(function (ok) {
+      if (ok) signedIn();
+      else showSignIn("");
+    });
+  } else if (stored && startSession(stored)) signedIn();
   else showSignIn("");
 })();

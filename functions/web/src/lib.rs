@@ -65,15 +65,11 @@ impl State {
         let sign_in = match &self.sign_in {
             SignIn::Dev => serde_json::json!({ "kind": "dev" }),
             SignIn::HostedUi { domain, client_id } => {
-                let domain = domain.trim_end_matches('/');
-                let domain = if domain.starts_with("https://") {
-                    domain.to_owned()
-                } else {
-                    format!("https://{domain}")
-                };
+                let domain = hosted_origin(domain);
                 serde_json::json!({
                     "kind": "hosted",
                     "authorize_url": format!("{domain}/oauth2/authorize"),
+                    "token_url": format!("{domain}/oauth2/token"),
                     "logout_url": format!("{domain}/logout"),
                     "client_id": client_id,
                 })
@@ -155,6 +151,7 @@ static FILES: &[File] = &[
     file!("/assets/form.js", Kind::Script, "assets/form.js"),
     file!("/assets/status.js", Kind::Script, "assets/status.js"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
+    file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
     file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),
     file!("/assets/vendor/leaflet/LICENSE", Kind::Text, "vendor/leaflet/LICENSE"),
@@ -225,15 +222,26 @@ fn fingerprint(body: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
+/// The hosted UI's origin, `https://` and no trailing slash, however the domain was given.
+fn hosted_origin(domain: &str) -> String {
+    let domain = domain.trim_end_matches('/');
+    if domain.starts_with("https://") { domain.to_owned() } else { format!("https://{domain}") }
+}
+
 fn content_security_policy(state: &State, kind: Kind) -> String {
     let frame_ancestors = match (kind, &state.web_origin) {
         (Kind::StaffPage, _) => "'none'".to_owned(),
         (_, Some(origin)) => format!("'self' {origin}"),
         (_, None) => "'self'".to_owned(),
     };
+    // The staff page trades its sign-in code for tokens at the hosted UI's token endpoint.
+    let connect = match (kind, &state.sign_in) {
+        (Kind::StaffPage, SignIn::HostedUi { domain, .. }) => format!("'self' {}", hosted_origin(domain)),
+        _ => "'self'".to_owned(),
+    };
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {TILE_ORIGIN}; \
-         connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+         connect-src {connect}; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     )
 }
 

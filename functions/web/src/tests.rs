@@ -134,6 +134,9 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
         "\"authorize_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/authorize\""
     ));
     assert!(script.contains("\"client_id\":\"abc\""));
+    assert!(
+        script.contains("\"token_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/token\"")
+    );
     let unconfigured = State { sign_in: SignIn::Unconfigured, ..state() };
     assert!(unconfigured.config_script().contains("{\"kind\":\"none\"}"));
 }
@@ -191,4 +194,25 @@ async fn text_goes_gzipped_to_clients_that_take_it() {
     let mut image = get("/assets/vendor/leaflet/images/marker-icon.png");
     image.headers_mut().insert("accept-encoding", HeaderValue::from_static("gzip"));
     assert_eq!(header(&call(&state(), image).await, "content-encoding"), "");
+}
+
+#[tokio::test]
+async fn only_the_staff_page_may_reach_the_hosted_sign_in_and_only_when_there_is_one() {
+    let hosted = State {
+        sign_in: SignIn::HostedUi {
+            domain: "https://millbrook.auth.us-east-1.amazoncognito.com/".into(),
+            client_id: "abc".into(),
+        },
+        ..state()
+    };
+    let admin = call(&hosted, get("/admin")).await;
+    let csp = header(&admin, "content-security-policy");
+    assert!(csp.contains("connect-src 'self' https://millbrook.auth.us-east-1.amazoncognito.com;"), "{csp}");
+    let form = call(&hosted, get("/")).await;
+    assert!(header(&form, "content-security-policy").contains("connect-src 'self';"));
+    let dev = call(&state(), get("/admin")).await;
+    assert!(header(&dev, "content-security-policy").contains("connect-src 'self';"));
+    let pkce = call(&hosted, get("/assets/pkce.js")).await;
+    assert_eq!(pkce.status(), 200);
+    assert!(text(&admin).contains("/assets/pkce.js"));
 }
