@@ -195,11 +195,7 @@ async fn recategorizing_routes_again_and_a_move_picks_a_person_there() {
     f.store.apply(&[(moved, entry.clone())]).await.unwrap();
     handle(&f.state, batch(vec![entry_record("2", &entry)])).await.unwrap();
     let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
-    assert_eq!(
-        (ticket.department.as_str(), ticket.assignee),
-        ("CODE".into(), None),
-        "no CODE rule for potholes"
-    );
+    assert_eq!((ticket.department.as_str(), ticket.assignee), ("CODE", None), "no CODE rule for potholes");
 }
 
 #[tokio::test]

@@ -114,7 +114,8 @@ async fn a_second_writer_holding_an_old_version_loses() {
 async fn who_may_do_what() {
     let (state, store) = state().await;
     let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
-    let cases: [(Option<&[(&str, &str)]>, u16); 5] = [
+    type Claims<'a> = Option<&'a [(&'a str, &'a str)]>;
+    let cases: [(Claims, u16); 5] = [
         (None, 401),
         (Some(&[("cognito:groups", "[admin]")]), 401),
         (Some(&[("username", "sa"), ("cognito:groups", "[dept-SAN]")]), 403),
