@@ -30,7 +30,7 @@ step "Contract checks against a running stack: Schemathesis from the OpenAPI doc
 contract_port=${CONTRACT_PORT:-3312}
 contract_emulator=${CONTRACT_EMULATOR_PORT:-5313}
 cargo build --locked --quiet -p town311-local --bin devserver
-PORT=$contract_port EMULATOR_PORT=$contract_emulator RESOURCE_PREFIX=town311-contract \
+PORT=$contract_port EMULATOR_PORT=$contract_emulator RESOURCE_PREFIX=town311-contract CLIENT_WRITE_LIMIT=100000 \
   infra/local/run.sh > target/contract-stack.log 2>&1 &
 stack_pid=$!
 # The stack may be gone already: the trap must still reach the emulator's stop.

@@ -334,3 +334,11 @@ pub trait Uploads: Send + Sync {
         upload_id: &str,
     ) -> Result<Option<crate::domain::photo::Processing>, StoreError>;
 }
+
+/// Counts each client's writes to the public routes ([`crate::domain::rate`]).
+#[async_trait]
+pub trait RateLimits: Send + Sync {
+    /// Takes one write from `bucket` if fewer than `most` were taken from it: false when it is
+    /// empty. Its count is kept until the bucket's window ends.
+    async fn take(&self, bucket: &crate::domain::rate::Bucket, most: u32) -> Result<bool, StoreError>;
+}

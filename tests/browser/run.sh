@@ -28,7 +28,7 @@ rm -f "$artefacts"/*.png
 
 # No routing rules: the clerk's part of the journey is to assign the request by hand (routing has
 # its own tests in tests/tests/routing.rs).
-PORT=$port EMULATOR_PORT=$emulator_port RESOURCE_PREFIX=town311-browser ROUTING=none \
+PORT=$port EMULATOR_PORT=$emulator_port RESOURCE_PREFIX=town311-browser ROUTING=none CLIENT_WRITE_LIMIT=100000 \
   infra/local/run.sh > "$artefacts/stack.log" 2>&1 &
 stack_pid=$!
 stop_stack() {

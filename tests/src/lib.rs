@@ -63,7 +63,12 @@ async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> Te
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         emulator_url,
         names: Names::with_prefix(&format!("town311-{}", unique_prefix())),
-        parameters: parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        // Every test client is 127.0.0.1: tests not about the rate limit lift it.
+        parameters: [("ClientWriteLimit", "100000")]
+            .iter()
+            .chain(parameters)
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         template_path: PathBuf::from(TEMPLATE_PATH),
         catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
         routing_path,

@@ -7,7 +7,7 @@ use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::domain::id::IdSource;
 use town311::http::{self, ApiError};
-use town311::ports::{ApiKeys, Catalog, PhotoLinks, PhotoStore, TicketStore};
+use town311::ports::{ApiKeys, Catalog, PhotoLinks, PhotoStore, RateLimits, TicketStore};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 
@@ -40,12 +40,14 @@ pub struct State {
     pub links: Arc<dyn PhotoLinks>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    /// Counts writes without an API key (reports, upload forms) per client.
+    pub rates: Arc<dyn RateLimits>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, S3, the clock and the random source.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, keys, photos, links, clock, ids })
+        town311::wire!(aws, Self { config, tickets, catalog, keys, photos, links, clock, ids, rates })
     }
 }
 

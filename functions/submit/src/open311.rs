@@ -8,6 +8,7 @@ use town311::domain::api_key::{self, KeyPolicy};
 use town311::domain::catalog::Department;
 use town311::domain::id::random_token;
 use town311::domain::photo::{ImageKind, MAX_PHOTOS, upload_key};
+use town311::domain::rate::Route;
 use town311::domain::ticket::{Channel, Ticket};
 use town311::http::{self, ApiError};
 use town311::open311::Format;
@@ -39,6 +40,11 @@ pub(crate) async fn submit(
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
     let web_form = from_web_form(&state.config, request);
     let key = authorize(state, request, &form, web_form).await?;
+    // An app with a key answers for its own traffic; everyone else is counted by address.
+    if key.is_none() {
+        let most = state.config.client_write_limit;
+        http::admit(state.rates.as_ref(), request, Route::Submit, most, state.clock.now()).await?;
+    }
     // Public retries are told apart by the app's key where there is one.
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
     let channel = if web_form { Channel::Web } else { Channel::Open311 };

@@ -26,6 +26,7 @@ async fn state_with_photos() -> (State, Arc<MemoryStore>, Arc<MemoryPhotos>) {
         links: photos.clone(),
         clock: Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap())),
         ids: Arc::new(OsRandom),
+        rates: store.clone(),
     };
     (state, store, photos)
 }

@@ -6,6 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use town311::domain::id::random_token;
 use town311::domain::photo::upload_key;
+use town311::domain::rate::Route;
 use town311::http::{self, ApiError};
 
 /// How long a browser has to post a photo once it was given the form.
@@ -15,6 +16,8 @@ const UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 6
 /// browser posts one photo with, straight to the bucket (at most 10 MB, JPEG, PNG or WebP);
 /// the request then names the upload by its id.
 pub(crate) async fn form(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let most = state.config.client_write_limit;
+    http::admit(state.rates.as_ref(), request, Route::Upload, most, state.clock.now()).await?;
     let fields: serde_json::Value = serde_json::from_slice(http::body_within(request, 4096)?)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let content_type = fields.get("content_type").and_then(|c| c.as_str()).unwrap_or_default();

@@ -9,11 +9,12 @@ use town311::domain::contact::{Language, NotifyBy};
 use town311::domain::follower::{Contact, Follower};
 use town311::domain::id::TicketId;
 use town311::domain::lifecycle::{Action, Targets};
+use town311::domain::rate::Route;
 use town311::domain::routing::RoutingRules;
 use town311::domain::staff::Caller;
 use town311::domain::ticket::{Actor, Ticket};
 use town311::http::{self, ApiError};
-use town311::ports::{Catalog, Deliveries, StoreError, TicketStore};
+use town311::ports::{Catalog, Deliveries, RateLimits, StoreError, TicketStore};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 use tracing::Instrument;
@@ -33,6 +34,8 @@ pub struct State {
     pub tickets: Arc<dyn TicketStore>,
     pub catalog: Arc<dyn Catalog>,
     pub deliveries: Arc<dyn Deliveries>,
+    /// Counts citizens' writes (follow, reopen, unsubscribe) per client.
+    pub rates: Arc<dyn RateLimits>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -46,6 +49,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
             tickets: aws.tickets(),
             catalog: aws.uncached_catalog(),
             deliveries: aws.deliveries(),
+            rates: aws.rates(),
             clock: aws.clock(),
         }
     }
@@ -65,9 +69,16 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
     Ok(http::respond(None, outcome))
 }
 
+/// One citizen write by the request's client, within the town's limit per client.
+async fn admit(state: &State, request: &Request, route: Route) -> Result<(), ApiError> {
+    http::admit(state.rates.as_ref(), request, route, state.config.client_write_limit, state.clock.now())
+        .await
+}
+
 /// "Still broken": the reporter reopens their closed request within the reopen window, proving
 /// who they are with the email or phone number they gave.
 async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    admit(state, request, Route::Reopen).await?;
     let not_found = || ApiError::NotFound("no such request".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
@@ -141,6 +152,7 @@ fn follow_request(body: &[u8]) -> Result<FollowRequest, ApiError> {
 /// "Follow this one instead": a citizen hears about an open request as its reporter does. A
 /// request merged into another is followed through its parent.
 async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    admit(state, request, Route::Follow).await?;
     let not_found = || ApiError::NotFound("no such request".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;

@@ -13,6 +13,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
+        rates: store.clone(),
         clock,
     };
     (state, store)

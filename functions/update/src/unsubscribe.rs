@@ -46,6 +46,9 @@ fn page(
 }
 
 pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    if http::route_key(request) == Some(ROUTE_POST) {
+        crate::admit(state, request, town311::domain::rate::Route::Unsubscribe).await?;
+    }
     let token = http::query_parameter(request, "token").map(str::trim).unwrap_or_default();
     let target = if token.is_empty() || token.len() > 128 {
         None

@@ -83,7 +83,7 @@ pub enum LocalError {
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
     /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
-    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, and the `CATALOG` and `ROUTING` files to seed
+    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, and the `CATALOG` and `ROUTING` files to seed
     /// (`ROUTING=none` seeds no rules); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -105,6 +105,7 @@ impl Settings {
             ("API_KEY_POLICY", "ApiKeyPolicy"),
             ("NOTIFICATIONS_FROM", "NotificationsFrom"),
             ("TOWN_MAP_CENTER", "TownMapCenter"),
+            ("CLIENT_WRITE_LIMIT", "ClientWriteLimit"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -294,6 +295,15 @@ fn function_config(
         mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
         dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
         notify_queue_url: provisioned.queues.get("NotifyQueue").map(|q| q.url.clone()),
+        client_write_limit: get("ClientWriteLimit")
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| LocalError::Setting {
+                name: "CLIENT_WRITE_LIMIT",
+                reason: "expected a whole number above 0".into(),
+            })?,
         sms_countries: town311::domain::contact::SmsCountries::parse(&get("SmsCountries")).ok_or_else(
             || LocalError::Setting {
                 name: "SMS_COUNTRIES",

@@ -1,5 +1,6 @@
 //! Use cases that combine ports: what more than one function (or a tool) does the same way.
 
 pub mod nearby;
+pub mod rate;
 pub mod routing;
 pub mod seed;

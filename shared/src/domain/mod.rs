@@ -15,6 +15,7 @@ pub mod location;
 pub mod nearby;
 pub mod notice;
 pub mod photo;
+pub mod rate;
 pub mod routing;
 pub mod sla;
 pub mod staff;

@@ -40,6 +40,9 @@ pub enum ApiError {
         "this Idempotency-Key was already used for a different request; a new request needs a new Idempotency-Key"
     )]
     IdempotencyKeyReused,
+    /// The client's bucket on a public route is empty ([`crate::domain::rate`]).
+    #[error(transparent)]
+    TooManyRequests(#[from] crate::domain::rate::Throttled),
     #[error("the service is temporarily unavailable, please try again")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -59,6 +62,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -146,6 +150,11 @@ pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>
     } else {
         tracing::info!(status = status.as_u16(), reason = %error, "request refused");
     }
+    let retry_after = match &error {
+        ApiError::TooManyRequests(throttled) => Some(throttled.retry_after),
+        ApiError::Unavailable(_) => Some(u64::from(RETRY_AFTER_SECONDS)),
+        _ => None,
+    };
     let description = error.to_string();
     let errors = [ErrorRecord { code: status.as_u16(), description: &description }];
     let format = format.unwrap_or(Format::Json);
@@ -156,10 +165,11 @@ pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>
     // Serializing two plain fields cannot fail; the fallback keeps the promise of a list anyway.
     let body = body.unwrap_or_else(|_| format!(r#"[{{"code":{},"description":"error"}}]"#, status.as_u16()));
     let mut response = with_body(status, format.content_type(), body);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        // Outages of AWS services mostly pass within seconds; clients that honour it come back
-        // then (with the same Idempotency-Key, a POST makes one ticket however often it is sent).
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECONDS));
+    // Outages of AWS services mostly pass within seconds; clients that honour it come back
+    // then (with the same Idempotency-Key, a POST makes one ticket however often it is sent).
+    // A throttled client comes back when its bucket is full again.
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     }
     response
 }
@@ -233,6 +243,28 @@ pub fn check_jurisdiction(expected: Option<&str>, given: Option<&str>) -> Result
 /// A query string parameter; empty counts as absent.
 pub fn query_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.query_string_parameters_ref()?.first(name).filter(|v| !v.trim().is_empty())
+}
+
+/// The address the request came from, as API Gateway saw it: the client a public route's rate
+/// limit counts (empty if the event has none).
+pub fn client_address(request: &Request) -> &str {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref().unwrap_or_default(),
+        #[allow(unreachable_patterns)]
+        _ => "",
+    }
+}
+
+/// Lets one write by the request's client through to a public `route`, or refuses it with 429
+/// once the client's bucket is empty ([`crate::app::rate::admit`]).
+pub async fn admit(
+    rates: &dyn crate::ports::RateLimits,
+    request: &Request,
+    route: crate::domain::rate::Route,
+    most: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    Ok(crate::app::rate::admit(rates, route, client_address(request), most, now).await?)
 }
 
 /// The signed-in staff member API Gateway's JWT authorizer vouched for, in a staff group.

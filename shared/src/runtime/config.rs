@@ -35,6 +35,9 @@ pub struct Config {
     pub notify_queue_url: Option<String>,
     /// The calling codes text messages go to (`SMS_COUNTRIES`, `+1` when unset).
     pub sms_countries: SmsCountries,
+    /// The writes one client may make to one public route in ten minutes
+    /// (`CLIENT_WRITE_LIMIT`, [`crate::domain::rate::DEFAULT_MOST`] when unset).
+    pub client_write_limit: u32,
 }
 
 /// A missing or invalid setting.
@@ -85,9 +88,19 @@ impl Config {
                 reason: format!("expected calling codes such as +1 or +1,+52, got {text}"),
             })?,
         };
+        let client_write_limit = match lookup("CLIENT_WRITE_LIMIT").filter(|v| !v.trim().is_empty()) {
+            None => crate::domain::rate::DEFAULT_MOST,
+            Some(text) => {
+                text.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
+                    name: "CLIENT_WRITE_LIMIT",
+                    reason: format!("expected a whole number above 0, got {text}"),
+                })?
+            }
+        };
         Ok(Self {
             api_key_policy,
             sms_countries,
+            client_write_limit,
             web_origin: get("WEB_ORIGIN").ok(),
             public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
             mail_from: get("MAIL_FROM").ok(),

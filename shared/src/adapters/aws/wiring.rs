@@ -9,7 +9,7 @@ use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
     ApiKeys, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks, PhotoStore,
-    TicketStore, Uploads, WorkQueue,
+    RateLimits, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
@@ -96,6 +96,10 @@ impl Adapters {
     }
 
     pub fn deliveries(&self) -> Arc<dyn Deliveries> {
+        self.table.clone()
+    }
+
+    pub fn rates(&self) -> Arc<dyn RateLimits> {
         self.table.clone()
     }
 

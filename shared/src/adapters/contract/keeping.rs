@@ -199,3 +199,19 @@ pub async fn uploads_keep_what_processing_came_to(ports: &Ports) {
     assert_eq!(ok(uploads.processing(&upload).await, "processing"), Some(processed), "replaced");
     assert_eq!(ok(uploads.processing(&fresh_hex()).await, "processing"), None);
 }
+
+pub async fn a_rate_bucket_holds_its_most_then_refuses(ports: &Ports) {
+    use crate::domain::rate::{Bucket, Route};
+    let client = fresh_hex();
+    let bucket = Bucket::of(Route::Follow, &client, now());
+    for n in 1..=3 {
+        assert!(ok(ports.rates.take(&bucket, 3).await, "take"), "write {n} of 3");
+    }
+    assert!(!ok(ports.rates.take(&bucket, 3).await, "take"), "the fourth is refused");
+    assert!(!ok(ports.rates.take(&bucket, 3).await, "take"), "and stays refused");
+    assert!(ok(ports.rates.take(&bucket, 5).await, "take"), "a larger bucket has room");
+    let other_route = Bucket::of(Route::Reopen, &client, now());
+    assert!(ok(ports.rates.take(&other_route, 3).await, "take"), "each route counts apart");
+    let next_window = Bucket::of(Route::Follow, &client, bucket.ends);
+    assert!(ok(ports.rates.take(&next_window, 3).await, "take"), "the next window is full again");
+}

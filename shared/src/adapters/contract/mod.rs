@@ -10,7 +10,7 @@ mod keeping;
 mod listings;
 mod tickets;
 
-use crate::ports::{ApiKeys, Catalog, Deliveries, Outbox, TicketStore, Uploads};
+use crate::ports::{ApiKeys, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
 use crate::runtime::clock::FixedClock;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +25,7 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     pub keys: Arc<dyn ApiKeys>,
     pub uploads: Arc<dyn Uploads>,
+    pub rates: Arc<dyn RateLimits>,
     /// The clock the store was built with; checks of expiry move it.
     pub clock: Arc<FixedClock>,
 }
@@ -33,7 +34,7 @@ impl Ports {
     /// Every port of `store`, which must judge expiry by `clock`.
     pub fn of<S>(store: S, clock: Arc<FixedClock>) -> Self
     where
-        S: TicketStore + Catalog + Deliveries + Outbox + ApiKeys + Uploads + 'static,
+        S: TicketStore + Catalog + Deliveries + Outbox + ApiKeys + Uploads + RateLimits + 'static,
     {
         let store = Arc::new(store);
         Self {
@@ -42,6 +43,7 @@ impl Ports {
             deliveries: store.clone(),
             outbox: store.clone(),
             keys: store.clone(),
+            rates: store.clone(),
             uploads: store,
             clock,
         }
@@ -84,6 +86,7 @@ checks![
     keeping::routing_rules_change_one_version_at_a_time,
     keeping::api_keys_are_kept_newest_first_with_their_last_use,
     keeping::uploads_keep_what_processing_came_to,
+    keeping::a_rate_bucket_holds_its_most_then_refuses,
 ];
 
 /// Runs every check, each to its end, one after the other (some move the clock); panics

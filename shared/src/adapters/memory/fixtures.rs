@@ -47,6 +47,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         dead_letter_queue_url: None,
         notify_queue_url: None,
         sms_countries: crate::domain::contact::SmsCountries::default(),
+        client_write_limit: crate::domain::rate::DEFAULT_MOST,
     }
 }
 

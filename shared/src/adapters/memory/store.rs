@@ -42,6 +42,8 @@ pub struct MemoryStore {
     unsubscribes: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
     pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
+    /// Writes taken from each rate-limit bucket.
+    rates: Mutex<BTreeMap<String, u32>>,
     /// Decides what has expired, as the table's clock does.
     clock: Arc<dyn Clock>,
     /// When set, every call fails as if the backing service were down.
@@ -68,6 +70,7 @@ impl Default for MemoryStore {
             unsubscribes: Mutex::default(),
             upload_links: Mutex::default(),
             processings: Mutex::default(),
+            rates: Mutex::default(),
             clock: Arc::new(SystemClock),
             down: Mutex::default(),
         }
@@ -305,5 +308,19 @@ impl crate::ports::Uploads for MemoryStore {
     ) -> Result<Option<crate::domain::photo::Processing>, StoreError> {
         self.check_up()?;
         Ok(lock(&self.processings).get(upload_id).cloned())
+    }
+}
+
+#[async_trait]
+impl crate::ports::RateLimits for MemoryStore {
+    async fn take(&self, bucket: &crate::domain::rate::Bucket, most: u32) -> Result<bool, StoreError> {
+        self.check_up()?;
+        let mut rates = lock(&self.rates);
+        let taken = rates.entry(bucket.key.clone()).or_insert(0);
+        if *taken >= most {
+            return Ok(false);
+        }
+        *taken += 1;
+        Ok(true)
     }
 }

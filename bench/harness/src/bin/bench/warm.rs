@@ -70,9 +70,17 @@ impl Timer {
     }
 }
 
+/// The in-memory functions' settings: one client sends every request here, so no rate limit.
+fn memory_config() -> town311::runtime::config::Config {
+    town311::runtime::config::Config {
+        client_write_limit: u32::MAX,
+        ..town311::adapters::memory::config(None)
+    }
+}
+
 fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
     submit::State {
-        config: town311::adapters::memory::config(None),
+        config: memory_config(),
         tickets: store.clone(),
         catalog: store.clone(),
         keys: store.clone(),
@@ -80,6 +88,7 @@ fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
         links: Arc::new(MemoryPhotos::default()),
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
+        rates: store.clone(),
     }
 }
 
@@ -98,7 +107,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
     let store = Arc::new(MemoryStore::with_demo_routing().await);
     let submit = submit_state(&store);
     let query = query::State {
-        config: town311::adapters::memory::config(None),
+        config: memory_config(),
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
@@ -106,10 +115,11 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
-        config: town311::adapters::memory::config(None),
+        config: memory_config(),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
+        rates: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let publisher = Arc::new(RecordingPublisher::default());
@@ -123,7 +133,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         dead_letters: None,
     };
     let notify = notify::State {
-        config: town311::adapters::memory::config(None),
+        config: memory_config(),
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -356,6 +366,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
+        rates: table.clone(),
     };
     let query = query::State {
         config: config.clone(),
@@ -370,6 +381,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         tickets: table.clone(),
         catalog: table.clone(),
         deliveries: table.clone(),
+        rates: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let j = Journey {

@@ -204,6 +204,11 @@ pub(super) fn near_sk(geohash: &str, id: &TicketId) -> String {
     format!("{geohash}#{id}")
 }
 
+/// A client's bucket of writes on a public route, for one window.
+pub(super) fn rate(bucket_key: &str) -> Key {
+    key(format!("RATE#{bucket_key}"), "RATE")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

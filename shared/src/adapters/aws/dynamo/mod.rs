@@ -43,6 +43,7 @@ mod items;
 mod keys;
 mod listing;
 mod outbox;
+mod rates;
 mod tickets;
 mod uploads;
 

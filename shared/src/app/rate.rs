@@ -1,0 +1,29 @@
+//! Letting a public write through, or not: one take from the client's bucket.
+
+use crate::domain::rate::{Bucket, Route, Throttled};
+use crate::ports::RateLimits;
+use chrono::{DateTime, Utc};
+
+/// Admits one write by `client` to `route`, at most `most` in a window. When the count cannot
+/// be kept (the table is down), the write is let through: a report is never lost to its
+/// own bookkeeping.
+pub async fn admit(
+    limits: &dyn RateLimits,
+    route: Route,
+    client: &str,
+    most: u32,
+    now: DateTime<Utc>,
+) -> Result<(), Throttled> {
+    let bucket = Bucket::of(route, client, now);
+    match limits.take(&bucket, most).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            tracing::info!(route = route.as_str(), "rate limit reached");
+            Err(Throttled { retry_after: bucket.retry_after(now) })
+        }
+        Err(error) => {
+            tracing::warn!(error = %crate::runtime::chain(&error), "rate limit not counted; let through");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! How often one client may write through a public route: at most a set number of writes in
+//! each ten-minute window (a bucket that fills up again whole when its window ends), counted
+//! per client and route. A person filing reports never meets it; a script flooding a route
+//! meets it after a handful, and each refused write costs the town one small conditional
+//! write. Clients with an API key are counted by the key's policy instead, not here.
+
+use chrono::{DateTime, Utc};
+
+/// The public routes that write, each counted on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /open311/v2/requests.{fmt}` without an API key.
+    Submit,
+    /// `POST /citizen/v1/uploads`.
+    Upload,
+    /// `POST /citizen/v1/requests/{id}/follow`.
+    Follow,
+    /// `POST /citizen/v1/requests/{id}/reopen`.
+    Reopen,
+    /// `POST /citizen/v1/unsubscribe`.
+    Unsubscribe,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::Upload => "upload",
+            Self::Follow => "follow",
+            Self::Reopen => "reopen",
+            Self::Unsubscribe => "unsubscribe",
+        }
+    }
+}
+
+/// The length of a window, in seconds.
+pub const WINDOW_SECONDS: i64 = 600;
+
+/// The writes a client may make to one route in one window, unless the town sets otherwise.
+pub const DEFAULT_MOST: u32 = 20;
+
+/// One client's bucket on one route, for the window an instant falls in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// Route, the client's hash (an address is personal data: it is never stored) and window.
+    pub key: String,
+    /// When the window ends and the bucket is full again.
+    pub ends: DateTime<Utc>,
+}
+
+impl Bucket {
+    pub fn of(route: Route, client: &str, now: DateTime<Utc>) -> Self {
+        let start = now.timestamp().div_euclid(WINDOW_SECONDS) * WINDOW_SECONDS;
+        let ends = DateTime::from_timestamp(start + WINDOW_SECONDS, 0).unwrap_or(now);
+        let client = crate::domain::api_key::hash(&format!("client\u{0}{client}"));
+        Self { key: format!("{}#{client}#{start}", route.as_str()), ends }
+    }
+
+    /// Whole seconds until the bucket is full again (at least one).
+    pub fn retry_after(&self, now: DateTime<Utc>) -> u64 {
+        u64::try_from((self.ends - now).num_seconds()).unwrap_or(0).max(1)
+    }
+}
+
+/// A write refused because its client's bucket is empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("too many requests from this client; try again in {retry_after} seconds")]
+pub struct Throttled {
+    pub retry_after: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_bucket_lasts_one_window_per_client_and_route() {
+        let at = |m: u32, s: u32| Utc.with_ymd_and_hms(2026, 11, 30, 12, m, s).unwrap();
+        let first = Bucket::of(Route::Follow, "203.0.113.7", at(0, 1));
+        assert_eq!(first, Bucket::of(Route::Follow, "203.0.113.7", at(9, 59)));
+        assert_eq!(first.ends, at(10, 0));
+        assert_eq!(first.retry_after(at(9, 59)), 1);
+        assert_eq!(first.retry_after(at(0, 1)), 599);
+        assert_ne!(first.key, Bucket::of(Route::Follow, "203.0.113.7", at(10, 0)).key, "a new window");
+        assert_ne!(first.key, Bucket::of(Route::Reopen, "203.0.113.7", at(0, 1)).key, "another route");
+        assert_ne!(first.key, Bucket::of(Route::Follow, "203.0.113.8", at(0, 1)).key, "another client");
+        assert!(!first.key.contains("203.0.113"), "the address is not stored: {}", first.key);
+    }
+}
