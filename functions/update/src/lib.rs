@@ -82,6 +82,15 @@ async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiE
     let not_found = || ApiError::NotFound("no such request".into());
     let id =
         http::path_parameter(request, "id").and_then(|id| TicketId::parse(id).ok()).ok_or_else(not_found)?;
+    let attempts = town311::domain::rate::REOPEN_ATTEMPTS_PER_REQUEST;
+    town311::app::rate::admit(
+        state.rates.as_ref(),
+        Route::ReopenRequest,
+        id.as_str(),
+        attempts,
+        state.clock.now(),
+    )
+    .await?;
     let form = town311::open311::form::Form::parse_urlencoded(http::body_within(request, MAX_ACTION_BYTES)?)?;
     let contact = form.get("contact").map(str::trim).unwrap_or_default();
     let ticket = state.tickets.get(&id).await?.ok_or_else(not_found)?;

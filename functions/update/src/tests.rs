@@ -225,3 +225,27 @@ async fn a_follow_that_cannot_be_read_names_the_field_and_never_echoes_the_numbe
     }
     assert!(store.followers(&id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_request_takes_a_few_reopen_attempts_from_everyone_together() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let path = format!("/citizen/v1/requests/{id}/reopen");
+    let attempt = |n: usize, contact: &str| {
+        let mut invocation = Invocation::new("POST", "POST /citizen/v1/requests/{id}/reopen", &path)
+            .path_parameter("id", id.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("contact={contact}"));
+        // Each guess from another address: the per-client limit never applies.
+        invocation.source_ip = format!("198.51.100.{n}");
+        invocation.into_request().unwrap()
+    };
+    let attempts = town311::domain::rate::REOPEN_ATTEMPTS_PER_REQUEST as usize;
+    for n in 0..attempts {
+        let (status, body, _) = call(&state, attempt(n, &format!("555010{n:04}"))).await;
+        assert_eq!(status, 403, "guess {n}: {body}");
+    }
+    let (status, body, _) = call(&state, attempt(attempts, "555-010-0000")).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body[0]["code"], 429);
+}

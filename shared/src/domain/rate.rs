@@ -17,6 +17,10 @@ pub enum Route {
     Follow,
     /// `POST /citizen/v1/requests/{id}/reopen`.
     Reopen,
+    /// Attempts at reopening one request, whoever makes them (counted by request, not
+    /// client): guessing the reporter's contact from many addresses gets a few tries, not a
+    /// stream of them.
+    ReopenRequest,
     /// `POST /citizen/v1/unsubscribe`.
     Unsubscribe,
 }
@@ -28,6 +32,7 @@ impl Route {
             Self::Upload => "upload",
             Self::Follow => "follow",
             Self::Reopen => "reopen",
+            Self::ReopenRequest => "reopen-request",
             Self::Unsubscribe => "unsubscribe",
         }
     }
@@ -38,6 +43,9 @@ pub const WINDOW_SECONDS: i64 = 600;
 
 /// The writes a client may make to one route in one window, unless the town sets otherwise.
 pub const DEFAULT_MOST: u32 = 20;
+
+/// Reopen attempts one request takes in a window, from everyone: its reporter needs one.
+pub const REOPEN_ATTEMPTS_PER_REQUEST: u32 = 5;
 
 /// One client's bucket on one route, for the window an instant falls in.
 #[derive(Debug, Clone, PartialEq, Eq)]
