@@ -63,8 +63,8 @@ async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> Te
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         emulator_url,
         names: Names::with_prefix(&format!("town311-{}", unique_prefix())),
-        // Every test client is 127.0.0.1: tests not about the rate limit lift it.
-        parameters: [("ClientWriteLimit", "100000")]
+        // Every test client is 127.0.0.1: tests not about the limits lift them.
+        parameters: [("ClientWriteLimit", "100000"), ("SmsDailyBudget", "100000")]
             .iter()
             .chain(parameters)
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

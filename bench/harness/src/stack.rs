@@ -140,6 +140,7 @@ impl Stack {
             sms_countries: town311::domain::contact::SmsCountries::default(),
             // The benchmarks measure the functions, not the limit: one client sends everything.
             client_write_limit: u32::MAX,
+            sms_daily_budget: u32::MAX,
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

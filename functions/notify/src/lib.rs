@@ -26,7 +26,7 @@ use town311::domain::id::{IdSource, random_token};
 use town311::domain::notice::{Context, Notice, footer};
 use town311::domain::ticket::{Change, HistoryEntry, Ticket};
 use town311::ports::{
-    Catalog, Deliveries, Messenger, OutgoingEmail, SendError, StoreError, TicketStore, WorkQueue,
+    Catalog, Deliveries, Messenger, OutgoingEmail, RateLimits, SendError, StoreError, TicketStore, WorkQueue,
 };
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
@@ -62,12 +62,14 @@ pub struct State {
     pub work: Option<Arc<dyn WorkQueue>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    /// Counts the day's text messages against the town's budget.
+    pub rates: Arc<dyn RateLimits>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the table, SNS for SMS, SES for email, SQS to continue on.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, deliveries, messenger, work, clock, ids })
+        town311::wire!(aws, Self { config, tickets, catalog, deliveries, messenger, work, clock, ids, rates })
     }
 }
 
@@ -287,6 +289,22 @@ async fn hand_on(
     Ok(())
 }
 
+/// The code a text held back by the day's budget is kept undeliverable with.
+const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
+
+/// Whether the town may send one more text today (taking it from the day's budget). When the
+/// count cannot be kept, the text goes: a notice is not lost to its bookkeeping.
+async fn within_sms_budget(state: &State, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let bucket = town311::domain::rate::Bucket::daily(town311::domain::rate::Route::Sms, "town", now);
+    match state.rates.take(&bucket, state.config.sms_daily_budget).await {
+        Ok(within) => within,
+        Err(error) => {
+            tracing::warn!(error = %town311::runtime::chain(&error), "SMS budget not counted; sent");
+            true
+        }
+    }
+}
+
 /// Sends one recipient their notice, unless it went out before.
 async fn send(
     state: &State,
@@ -327,6 +345,11 @@ async fn send(
     if !state.deliveries.claim(&delivery_id, keep_until).await? {
         tracing::info!(%channel, "sent before; not again");
         return Ok(Outcome::Skipped);
+    }
+    if matches!(recipient.contact, Contact::Sms(_)) && !within_sms_budget(state, now).await {
+        tracing::warn!(code = SMS_BUDGET_SPENT, "the town's SMS budget for the day is spent; not texted");
+        state.deliveries.mark_undeliverable(&delivery_id, SMS_BUDGET_SPENT, keep_until).await?;
+        return Ok(Outcome::Undeliverable);
     }
     let outcome = match &recipient.contact {
         Contact::Sms(phone) => state.messenger.send_sms(phone, &notice.sms).await,

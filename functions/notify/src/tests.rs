@@ -29,7 +29,8 @@ async fn fixture() -> Fixture {
     let messenger = Arc::new(RecordingMessenger::default());
     let queue = Arc::new(MemoryQueue::default());
     let state = State {
-        config: town311::adapters::memory::config(None),
+        // Tests of the day's SMS budget set their own.
+        config: Config { sms_daily_budget: u32::MAX, ..town311::adapters::memory::config(None) },
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
@@ -37,6 +38,7 @@ async fn fixture() -> Fixture {
         work: Some(queue.clone()),
         clock: Arc::new(FixedClock::at(at(20))),
         ids: Arc::new(OsRandom),
+        rates: store.clone(),
     };
     Fixture { store, messenger, queue, state }
 }
@@ -326,4 +328,23 @@ async fn a_message_there_is_no_time_for_goes_back_to_the_queue_untouched() {
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(f.messenger.sent().len(), 1, "the first message is always handled");
     assert_eq!(f.queue.take(), [body], "the second waits for the next invocation");
+}
+
+#[tokio::test]
+async fn past_the_days_sms_budget_texts_are_held_back_and_email_goes_on() {
+    let mut f = fixture().await;
+    f.state.config.sms_daily_budget = 2;
+    let (ticket, _) = file(&f, reporter(ReporterInput::default())).await;
+    for phone in ["555-010-1111", "555-010-2222", "555-010-3333"] {
+        follow(&f, &ticket, None, Some(phone)).await;
+    }
+    follow(&f, &ticket, Some("f@example.org"), None).await;
+    let (_, assigned) = act(&f, &ticket, Action::Assign { assignee: Some("ana".into()) }, 15).await;
+    notify(&f.state, &TicketEvent::new(&assigned)).await.unwrap();
+    let texts = sms(&f.messenger.sent());
+    assert_eq!(texts.len(), 2, "the budget, and no more: {texts:#?}");
+    let emails = f.messenger.sent().iter().filter(|s| matches!(s, Sent::Email { .. })).count();
+    assert_eq!(emails, 1, "email is not held back: {:#?}", f.messenger.sent());
+    let held = f.store.undeliverable().values().filter(|c| *c == "SmsBudgetSpent").count();
+    assert_eq!(held, 1, "{:?}", f.store.undeliverable());
 }

@@ -106,6 +106,7 @@ impl Settings {
             ("NOTIFICATIONS_FROM", "NotificationsFrom"),
             ("TOWN_MAP_CENTER", "TownMapCenter"),
             ("CLIENT_WRITE_LIMIT", "ClientWriteLimit"),
+            ("SMS_DAILY_BUDGET", "SmsDailyBudget"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -304,6 +305,10 @@ fn function_config(
                 name: "CLIENT_WRITE_LIMIT",
                 reason: "expected a whole number above 0".into(),
             })?,
+        sms_daily_budget: get("SmsDailyBudget").trim().parse::<u32>().map_err(|_| LocalError::Setting {
+            name: "SMS_DAILY_BUDGET",
+            reason: "expected a whole number".into(),
+        })?,
         sms_countries: town311::domain::contact::SmsCountries::parse(&get("SmsCountries")).ok_or_else(
             || LocalError::Setting {
                 name: "SMS_COUNTRIES",

@@ -23,6 +23,8 @@ pub enum Route {
     ReopenRequest,
     /// `POST /citizen/v1/unsubscribe`.
     Unsubscribe,
+    /// The text messages the town sends in a day, to everyone together.
+    Sms,
 }
 
 impl Route {
@@ -34,6 +36,7 @@ impl Route {
             Self::Reopen => "reopen",
             Self::ReopenRequest => "reopen-request",
             Self::Unsubscribe => "unsubscribe",
+            Self::Sms => "sms",
         }
     }
 }
@@ -56,10 +59,26 @@ pub struct Bucket {
     pub ends: DateTime<Utc>,
 }
 
+/// The length of a day's window (UTC days), in seconds.
+pub const DAY_SECONDS: i64 = 86_400;
+
+/// The text messages the town sends in a day, unless it sets otherwise.
+pub const DEFAULT_SMS_PER_DAY: u32 = 100;
+
 impl Bucket {
+    /// `client`'s bucket on `route` for the ten-minute window `now` falls in.
     pub fn of(route: Route, client: &str, now: DateTime<Utc>) -> Self {
-        let start = now.timestamp().div_euclid(WINDOW_SECONDS) * WINDOW_SECONDS;
-        let ends = DateTime::from_timestamp(start + WINDOW_SECONDS, 0).unwrap_or(now);
+        Self::within(route, client, now, WINDOW_SECONDS)
+    }
+
+    /// The bucket for the UTC day `now` falls in.
+    pub fn daily(route: Route, client: &str, now: DateTime<Utc>) -> Self {
+        Self::within(route, client, now, DAY_SECONDS)
+    }
+
+    fn within(route: Route, client: &str, now: DateTime<Utc>, window: i64) -> Self {
+        let start = now.timestamp().div_euclid(window) * window;
+        let ends = DateTime::from_timestamp(start + window, 0).unwrap_or(now);
         let client = crate::domain::api_key::hash(&format!("client\u{0}{client}"));
         Self { key: format!("{}#{client}#{start}", route.as_str()), ends }
     }
@@ -94,5 +113,11 @@ mod tests {
         assert_ne!(first.key, Bucket::of(Route::Reopen, "203.0.113.7", at(0, 1)).key, "another route");
         assert_ne!(first.key, Bucket::of(Route::Follow, "203.0.113.8", at(0, 1)).key, "another client");
         assert!(!first.key.contains("203.0.113"), "the address is not stored: {}", first.key);
+        let day = Bucket::daily(Route::Sms, "town", at(0, 1));
+        assert_eq!(
+            day,
+            Bucket::daily(Route::Sms, "town", Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 59).unwrap())
+        );
+        assert_eq!(day.ends, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
     }
 }

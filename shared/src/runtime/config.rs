@@ -38,6 +38,9 @@ pub struct Config {
     /// The writes one client may make to one public route in ten minutes
     /// (`CLIENT_WRITE_LIMIT`, [`crate::domain::rate::DEFAULT_MOST`] when unset).
     pub client_write_limit: u32,
+    /// The text messages the town sends in a UTC day, to everyone together (`SMS_DAILY_BUDGET`,
+    /// [`crate::domain::rate::DEFAULT_SMS_PER_DAY`] when unset); past it, none until the next.
+    pub sms_daily_budget: u32,
 }
 
 /// A missing or invalid setting.
@@ -97,7 +100,15 @@ impl Config {
                 })?
             }
         };
+        let sms_daily_budget = match lookup("SMS_DAILY_BUDGET").filter(|v| !v.trim().is_empty()) {
+            None => crate::domain::rate::DEFAULT_SMS_PER_DAY,
+            Some(text) => text.trim().parse::<u32>().ok().ok_or_else(|| ConfigError::Invalid {
+                name: "SMS_DAILY_BUDGET",
+                reason: format!("expected a whole number, got {text}"),
+            })?,
+        };
         Ok(Self {
+            sms_daily_budget,
             api_key_policy,
             sms_countries,
             client_write_limit,

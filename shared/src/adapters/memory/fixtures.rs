@@ -48,6 +48,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         notify_queue_url: None,
         sms_countries: crate::domain::contact::SmsCountries::default(),
         client_write_limit: crate::domain::rate::DEFAULT_MOST,
+        sms_daily_budget: crate::domain::rate::DEFAULT_SMS_PER_DAY,
     }
 }
 

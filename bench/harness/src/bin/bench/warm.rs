@@ -70,10 +70,12 @@ impl Timer {
     }
 }
 
-/// The in-memory functions' settings: one client sends every request here, so no rate limit.
+/// The in-memory functions' settings: one client sends every request here, so no rate limit
+/// and no SMS budget.
 fn memory_config() -> town311::runtime::config::Config {
     town311::runtime::config::Config {
         client_write_limit: u32::MAX,
+        sms_daily_budget: u32::MAX,
         ..town311::adapters::memory::config(None)
     }
 }
@@ -137,6 +139,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         tickets: store.clone(),
         catalog: store.clone(),
         deliveries: store.clone(),
+        rates: store.clone(),
         messenger: Arc::new(RecordingMessenger::default()),
         work: None,
         clock: Arc::new(SystemClock),
@@ -404,6 +407,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             tickets: table.clone(),
             catalog: catalogs[3].clone(),
             deliveries: table.clone(),
+            rates: table.clone(),
             messenger: messenger.clone(),
             work: None,
             clock: Arc::new(SystemClock),
