@@ -240,6 +240,27 @@ def _forgetting_indexes(write):
 Table.put_item = _forgetting_indexes(Table.put_item)
 Table.delete_item = _forgetting_indexes(Table.delete_item)
 DynamoDBBackend.update_item = _forgetting_indexes(DynamoDBBackend.update_item)
+
+
+def _one_record_per_update(update):
+    """DynamoDB streams one INSERT, with the whole new item, for an UpdateItem that creates its
+    item; moto streams two: the bare key, then the item. The bare one is taken out, and the
+    item's record takes its sequence number, so numbers stay as moto counts them."""
+    def updated(self, table_name, key, *args, **kwargs):
+        shard = self.get_table(table_name).stream_shard
+        before = len(shard.items) if shard is not None else 0
+        result = update(self, table_name, key, *args, **kwargs)
+        if shard is not None and len(shard.items) == before + 2:
+            bare, whole = shard.items[before], shard.items[before + 1]
+            if bare.record["eventName"] == "INSERT" and whole.record["eventName"] == "INSERT":
+                whole.record["dynamodb"]["SequenceNumber"] = bare.record["dynamodb"]["SequenceNumber"]
+                shard.items[before:] = [whole]
+        return result
+
+    return updated
+
+
+DynamoDBBackend.update_item = _one_record_per_update(DynamoDBBackend.update_item)
 Table.query = _partition_query
 Table.all_items = _all_items
 

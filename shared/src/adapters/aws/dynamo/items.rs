@@ -283,7 +283,7 @@ impl TableItem {
             }
             "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published"
-            | "delivery" | "mute" | "unsubscribe" => Self::Other,
+            | "delivery" | "mute" | "unsubscribe" | "rate" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -296,5 +296,19 @@ impl TableItem {
     pub fn history_image(entry: &HistoryEntry) -> Result<serde_dynamo::Item, StoreError> {
         serde_dynamo::to_item(HistoryItem::new(entry))
             .map_err(|e| StoreError::Corrupt { key: "(test image)".to_owned(), source: Box::new(e) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_bucket_in_the_stream_is_nothing_for_route() {
+        let image: serde_dynamo::Item = serde_dynamo::to_item(serde_json::json!({
+            "pk": "RATE#follow#abc#1764504000", "sk": "RATE", "entity": "rate", "hits": 3, "expires_at": 1764504600
+        }))
+        .unwrap();
+        assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)));
     }
 }

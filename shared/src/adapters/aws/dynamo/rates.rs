@@ -1,5 +1,6 @@
 //! The rate limits' buckets: one item per client, route and window, counted by one
-//! conditional update and removed by TTL when the window is long over.
+//! conditional update and removed by TTL when the window is long over. Their stream records
+//! are nothing for route (`TableItem::Other`).
 
 use super::{DynamoTable, keys, s, unavailable};
 use crate::domain::rate::Bucket;
