@@ -83,8 +83,9 @@ pub enum LocalError {
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
     /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
-    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, and the `CATALOG` and `ROUTING` files to seed
-    /// (`ROUTING=none` seeds no rules); defaults serve a demo.
+    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, `FORM_SECRET` (a new one
+    /// each start when unset), and the `CATALOG` and `ROUTING` files to seed (`ROUTING=none`
+    /// seeds no rules); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -106,6 +107,7 @@ impl Settings {
             ("NOTIFICATIONS_FROM", "NotificationsFrom"),
             ("TOWN_MAP_CENTER", "TownMapCenter"),
             ("CLIENT_WRITE_LIMIT", "ClientWriteLimit"),
+            ("FORM_SECRET", "FormSecret"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
