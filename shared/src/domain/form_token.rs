@@ -161,7 +161,7 @@ mod tests {
             "",
             ".",
             "nonsense",
-            &format!("{expiry}"),
+            expiry,
             &format!("{expiry}.{signature}!"),
             &format!("+{expiry}.{signature}"),
             &format!("-1.{signature}"),
