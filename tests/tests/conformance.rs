@@ -5,6 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::Value;
 use town311::adapters::aws::DynamoTable;
+use town311::domain::form_token;
 use town311::domain::id::OsRandom;
 use town311_tests::{Answer, BOUNDARY, JPEG_BYTES, Part, TestStack, multipart, spawn, spawn_with};
 
@@ -363,6 +364,56 @@ async fn api_keys_are_required_checked_recorded_and_revocable() {
     town311_ops::revoke(&keys, &key.id, Utc::now()).await.unwrap();
     assert_eq!(stack.post_form("/open311/v2/requests.json", &good).await.status, 403);
     assert_eq!(stack.get("/open311/v2/services.json").await.status, 200, "reading needs no key");
+}
+
+#[tokio::test]
+async fn the_towns_form_needs_the_token_its_page_was_served_with_not_an_origin() {
+    let stack = spawn_with(&[("ApiKeyPolicy", "required-except-web-form")]).await;
+    let report = |extra: &[(&'static str, String)]| {
+        let mut fields =
+            vec![("service_code", "SIGN".to_owned()), ("address_string", "1 Main St".to_owned())];
+        fields.extend_from_slice(extra);
+        // As a script elsewhere can: the town's own origin, claimed.
+        stack
+            .client
+            .post(stack.url("/open311/v2/requests.json"))
+            .header("origin", stack.stack.base_url.as_str())
+            .form(&fields)
+            .send()
+    };
+    let forged = report(&[]).await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let errors: Value = forged.json().await.unwrap();
+    assert_eq!(errors[0]["code"], 403);
+    assert_eq!(errors[0]["description"], "api_key is required (or the town's form_token)");
+
+    // The token the page's settings carry, as the form sends it.
+    let script = stack.get("/assets/config.js").await;
+    assert_eq!(script.status, 200);
+    let settings: Value = serde_json::from_str(
+        script.body.trim().strip_prefix("window.TOWN311_CONFIG = ").unwrap().strip_suffix(';').unwrap(),
+    )
+    .unwrap();
+    let token = settings["form_token"].as_str().expect("a form token").to_owned();
+    let answer = report(&[("form_token", token.clone())]).await.unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    let again = stack.get("/assets/config.js").await;
+    assert!(again.body.contains("\"form_token\":\""), "a token each time: {}", again.body);
+
+    let now = Utc::now().timestamp();
+    let key = stack.stack.config.form_key.as_ref().expect("the local stack makes a form secret");
+    let expired = key.mint(now - form_token::LIFETIME_SECONDS - 1);
+    let (expiry, signature) = token.split_once('.').unwrap();
+    let altered = format!("{}.{signature}", expiry.parse::<i64>().unwrap() + 60);
+    let other_secret = form_token::FormKey::new(&[7; 32]).unwrap().mint(now);
+    for bad in [expired, altered, other_secret] {
+        let answer = report(&[("form_token", bad.clone())]).await.unwrap();
+        assert_eq!(answer.status(), 403, "{bad}");
+    }
+
+    let keys = DynamoTable::new(&stack.stack.sdk, &stack.stack.config);
+    let (secret, _) = town311_ops::issue(&keys, &OsRandom, "FixMyStreet", Utc::now()).await.unwrap();
+    assert_eq!(report(&[("api_key", secret)]).await.unwrap().status(), 200);
 }
 
 #[tokio::test]

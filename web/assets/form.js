@@ -528,6 +528,9 @@
     if ((by === "email" && email) || (by === "sms" && phone)) data.append("notify_by", by);
     // Updates come in the language the form is read in.
     data.append("language", I18N.lang);
+    // The token the settings script was served with: the town's own form needs no api_key.
+    var formToken = (window.TOWN311_CONFIG || {}).form_token;
+    if (formToken) data.append("form_token", formToken);
     if (questions) {
       var answers = questions.collect();
       Object.keys(answers).forEach(function (code) {

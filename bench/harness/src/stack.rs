@@ -133,6 +133,7 @@ impl Stack {
             s3_force_path_style: true,
             api_key_policy: town311::domain::api_key::KeyPolicy::Open,
             web_origin: Some("https://www.millbrook.example".into()),
+            form_key: None,
             public_url: Some("https://311.millbrook.example".into()),
             mail_from: Some(mail_from.into()),
             dead_letter_queue_url: Some(queue_url.clone()),

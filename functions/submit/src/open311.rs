@@ -16,7 +16,6 @@ use town311::open311::datetime::w3c;
 use town311::open311::form::Form;
 use town311::open311::multipart;
 use town311::open311::records::CreatedRecord;
-use town311::runtime::config::Config;
 
 /// Parts a multipart body may have: every Open311 field, answers and photos.
 const MAX_PARTS: usize = 200;
@@ -38,8 +37,11 @@ pub(crate) async fn submit(
     let jurisdiction =
         form.get("jurisdiction_id").or_else(|| http::query_parameter(request, "jurisdiction_id"));
     http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
-    let web_form = from_web_form(&state.config, request);
-    let key = authorize(state, request, &form, web_form).await?;
+    let submitter = authorize(state, request, &form).await?;
+    let key = match &submitter {
+        Submitter::App(hash) => Some(hash.clone()),
+        Submitter::Anyone | Submitter::TownForm => None,
+    };
     // An app with a key answers for its own traffic; everyone else is counted by address.
     if key.is_none() {
         let most = state.config.client_write_limit;
@@ -47,7 +49,7 @@ pub(crate) async fn submit(
     }
     // Public retries are told apart by the app's key where there is one.
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
-    let channel = if web_form { Channel::Web } else { Channel::Open311 };
+    let channel = if submitter == Submitter::TownForm { Channel::Web } else { Channel::Open311 };
     let mut new_request = form.new_request(channel)?;
     new_request.uploads = uploads_named(&form, photos.len())?;
     let sent: Vec<&[u8]> = photos.iter().map(|p| p.data).collect();
@@ -110,33 +112,72 @@ fn read_body(request: &Request) -> Result<(Form, Vec<Photo<'_>>), ApiError> {
     }
 }
 
-/// Whether the request comes from the town's own web form (its `Origin`).
-fn from_web_form(config: &Config, request: &Request) -> bool {
-    let origin = request.headers().get("origin").and_then(|v| v.to_str().ok());
-    matches!((origin, config.web_origin.as_deref()), (Some(o), Some(w)) if o.eq_ignore_ascii_case(w))
+/// Who may submit: an app with an active `api_key`, or the town's own form with a valid
+/// `form_token`, as the deployment's policy asks.
+#[derive(Debug, PartialEq, Eq)]
+enum Submitter {
+    /// Nothing was asked (or checked).
+    Anyone,
+    /// An app, by its key's hash (to record its use).
+    App(String),
+    /// The town's form, by its token.
+    TownForm,
 }
 
-/// Checks the `api_key` the deployment's policy asks for; gives the key's hash to record its use.
-async fn authorize(
-    state: &State,
-    request: &Request,
-    form: &Form,
-    web_form: bool,
-) -> Result<Option<String>, ApiError> {
+/// Checks the `api_key` (or, where allowed, the `form_token`) the deployment's policy asks for.
+/// A valid form token marks the town's own form under every policy; only where the policy asks
+/// for a key is an invalid one refused.
+async fn authorize(state: &State, request: &Request, form: &Form) -> Result<Submitter, ApiError> {
+    let token = form.get("form_token").filter(|t| !t.trim().is_empty());
+    let from_town_form = || match (token, &state.config.form_key) {
+        (Some(token), Some(key)) => match key.verify(token, state.clock.now().timestamp()) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::info!(reason = %e, "form token refused");
+                false
+            }
+        },
+        (Some(_), None) => {
+            tracing::warn!("a form token was sent but no FORM_SECRET is set");
+            false
+        }
+        (None, _) => false,
+    };
+    let given = form.get("api_key").or_else(|| http::query_parameter(request, "api_key"));
     match state.config.api_key_policy {
-        KeyPolicy::Open => return Ok(None),
-        KeyPolicy::RequiredExceptWebForm if web_form => return Ok(None),
-        KeyPolicy::Required | KeyPolicy::RequiredExceptWebForm => {}
+        KeyPolicy::Open if from_town_form() => Ok(Submitter::TownForm),
+        KeyPolicy::Open => Ok(Submitter::Anyone),
+        KeyPolicy::Required => {
+            let given = given.ok_or_else(|| ApiError::Forbidden("api_key is required".into()))?;
+            app(state, given).await?.ok_or_else(|| ApiError::Forbidden("api_key is not valid".into()))
+        }
+        KeyPolicy::RequiredExceptWebForm => {
+            if let Some(given) = given {
+                if let Some(app) = app(state, given).await? {
+                    return Ok(app);
+                }
+            }
+            if from_town_form() {
+                return Ok(Submitter::TownForm);
+            }
+            Err(ApiError::Forbidden(match (given, token) {
+                (Some(_), _) => "api_key is not valid".into(),
+                (None, Some(_)) => {
+                    "form_token is not valid (reload the form) and no api_key was given".into()
+                }
+                (None, None) => "api_key is required (or the town's form_token)".into(),
+            }))
+        }
     }
-    let given = form
-        .get("api_key")
-        .or_else(|| http::query_parameter(request, "api_key"))
-        .ok_or_else(|| ApiError::Forbidden("api_key is required".into()))?;
+}
+
+/// The app whose active key `given` is.
+async fn app(state: &State, given: &str) -> Result<Option<Submitter>, ApiError> {
     let hash = api_key::hash(given);
-    match state.keys.key(&hash).await? {
-        Some(key) if key.is_active() => Ok(Some(hash)),
-        _ => Err(ApiError::Forbidden("api_key is not valid".into())),
-    }
+    Ok(match state.keys.key(&hash).await? {
+        Some(key) if key.is_active() => Some(Submitter::App(hash)),
+        _ => None,
+    })
 }
 
 /// The uploads the request names (`upload`, one field per photo uploaded beforehand through

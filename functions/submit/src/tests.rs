@@ -3,7 +3,9 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use town311::adapters::memory::{MemoryPhotos, MemoryStore};
 use town311::domain::api_key::{ApiKey, KeyPolicy};
+use town311::domain::form_token::{self, FormKey};
 use town311::domain::id::{OsRandom, TicketId};
+use town311::domain::ticket::Channel;
 use town311::http::apigw::Invocation;
 use town311::ports::ApiKeys;
 use town311::runtime::clock::FixedClock;
@@ -324,20 +326,103 @@ async fn a_required_api_key_must_be_given_and_active() {
     assert_eq!(status, 403);
 }
 
+const FORM_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+/// A state under `policy` whose form tokens are signed with [`FORM_SECRET`], with an active key.
+async fn under(policy: KeyPolicy) -> (State, Arc<MemoryStore>, String) {
+    let (mut state, store) = state().await;
+    state.config.api_key_policy = policy;
+    state.config.form_key = Some(FormKey::new(FORM_SECRET).unwrap());
+    let (secret, key) = ApiKey::issue("FixMyStreet", [9; 32], Utc::now());
+    store.put_key(&key).await.unwrap();
+    (state, store, secret)
+}
+
+/// The state's current time, in seconds since the epoch.
+fn now(state: &State) -> i64 {
+    state.clock.now().timestamp()
+}
+
+/// Submits `extra` after a pothole report, as the town's form does (with its site's `Origin`).
+async fn report(state: &State, extra: &str) -> (u16, String) {
+    let request = Invocation::new("POST", "POST /open311/v2/requests.json", "/open311/v2/requests.json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://www.millbrook.example")
+        .body(format!("{POTHOLE}{extra}"))
+        .into_request()
+        .unwrap();
+    call(state, request).await
+}
+
+async fn channel_of(store: &MemoryStore, body: &str) -> Channel {
+    let id = json(body)[0]["service_request_id"].as_str().unwrap().to_owned();
+    store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap().channel
+}
+
 #[tokio::test]
-async fn the_towns_own_web_form_may_post_without_a_key_when_allowed() {
-    let (mut state, _) = state().await;
-    state.config.api_key_policy = KeyPolicy::RequiredExceptWebForm;
-    let from = |origin: &str| {
-        Invocation::new("POST", "POST /open311/v2/requests.json", "/open311/v2/requests.json")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("origin", origin)
-            .body(POTHOLE)
-            .into_request()
-            .unwrap()
-    };
-    assert_eq!(call(&state, from("https://www.millbrook.example")).await.0, 200);
-    assert_eq!(call(&state, from("https://elsewhere.example")).await.0, 403);
+async fn the_towns_form_posts_without_a_key_with_its_token_and_an_origin_proves_nothing() {
+    let (state, store, secret) = under(KeyPolicy::RequiredExceptWebForm).await;
+    let token = FormKey::new(FORM_SECRET).unwrap().mint(now(&state));
+    let (status, body) = report(&state, &format!("&form_token={token}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(channel_of(&store, &body).await, Channel::Web);
+
+    // The town website's Origin alone is what any script can send.
+    let (status, body) = report(&state, "").await;
+    assert_eq!((status, json(&body)[0]["code"].as_u64()), (403, Some(403)));
+    assert_eq!(json(&body)[0]["description"], "api_key is required (or the town's form_token)");
+
+    let expired = FormKey::new(FORM_SECRET).unwrap().mint(now(&state) - form_token::LIFETIME_SECONDS);
+    let (expiry, signature) = token.split_once('.').unwrap();
+    let later = expiry.parse::<i64>().unwrap() + 1;
+    let forged = FormKey::new(&[7; 32]).unwrap().mint(now(&state));
+    let too_far = FormKey::new(FORM_SECRET).unwrap().mint(now(&state) + 3600);
+    for bad in [expired, format!("{later}.{signature}"), forged, too_far, "1.x".into()] {
+        let (status, body) = report(&state, &format!("&form_token={bad}")).await;
+        assert_eq!(status, 403, "{bad}: {body}");
+        assert!(json(&body)[0]["description"].as_str().unwrap().contains("form_token"), "{body}");
+    }
+
+    // An app's key still does; it files as an Open311 app.
+    let (status, body) = report(&state, &format!("&api_key={secret}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(channel_of(&store, &body).await, Channel::Open311);
+    let (status, _) = report(&state, "&api_key=t311_wrong").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn without_a_form_secret_no_token_passes() {
+    let (mut state, _, _) = under(KeyPolicy::RequiredExceptWebForm).await;
+    let token = FormKey::new(FORM_SECRET).unwrap().mint(now(&state));
+    state.config.form_key = None;
+    assert_eq!(report(&state, &format!("&form_token={token}")).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_required_key_is_not_replaced_by_a_form_token() {
+    let (state, _, secret) = under(KeyPolicy::Required).await;
+    let token = FormKey::new(FORM_SECRET).unwrap().mint(now(&state));
+    let (status, body) = report(&state, &format!("&form_token={token}")).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(json(&body)[0]["description"], "api_key is required");
+    assert_eq!(report(&state, &format!("&form_token={token}&api_key={secret}")).await.0, 200);
+}
+
+#[tokio::test]
+async fn an_open_deployment_checks_nothing_and_ignores_a_bad_token() {
+    let (state, store, _) = under(KeyPolicy::Open).await;
+    let (status, body) = report(&state, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(channel_of(&store, &body).await, Channel::Open311);
+    let (status, body) = report(&state, "&form_token=1.forged").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(channel_of(&store, &body).await, Channel::Open311);
+    // The town's form is still told apart.
+    let token = FormKey::new(FORM_SECRET).unwrap().mint(now(&state));
+    let (status, body) = report(&state, &format!("&form_token={token}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(channel_of(&store, &body).await, Channel::Web);
 }
 
 fn with_key(body: &str, key: &str) -> Request {

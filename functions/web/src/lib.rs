@@ -1,6 +1,7 @@
 //! The web function: the citizen form (`/`), the status page (`/status`), the staff page
 //! (`/admin`), their scripts, styles and images (`/assets/…`), the one-line embed snippet
-//! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment.
+//! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment, with a
+//! fresh form token each time it is served.
 //!
 //! The files are built into the binary, so nothing is fetched or built at run time, and every
 //! answer carries a strict Content-Security-Policy: scripts and styles from this origin only,
@@ -8,6 +9,11 @@
 
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
+
+/// The town's form token, the same file the library's domain holds (compiled in here, as this
+/// function carries no AWS crate).
+#[path = "../../../shared/src/domain/form_token.rs"]
+pub mod form_token;
 
 /// The map tiles the citizen form may show.
 pub const TILE_ORIGIN: &str = "https://tile.openstreetmap.org";
@@ -35,6 +41,8 @@ pub struct State {
     /// The town website, which may embed the citizen pages in a frame.
     pub web_origin: Option<String>,
     pub sign_in: SignIn,
+    /// Signs the form tokens the pages send with a submission; without it, none is given.
+    pub form_key: Option<form_token::FormKey>,
     /// Read the files from this copy of `web/` instead of the built-in ones, so that the local
     /// stack shows edits at once. Never set in Lambda.
     pub files_dir: Option<std::path::PathBuf>,
@@ -42,7 +50,7 @@ pub struct State {
 
 impl State {
     /// Reads `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER` (`lat,long`), `WEB_ORIGIN`,
-    /// `STAFF_SIGN_IN_DOMAIN` and `STAFF_CLIENT_ID`.
+    /// `STAFF_SIGN_IN_DOMAIN`, `STAFF_CLIENT_ID` and `FORM_SECRET`.
     pub fn from_env() -> Self {
         let var =
             |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -56,12 +64,18 @@ impl State {
             map_center: var("TOWN_MAP_CENTER").as_deref().and_then(parse_center),
             web_origin: var("WEB_ORIGIN"),
             sign_in,
+            form_key: var("FORM_SECRET").and_then(|secret| {
+                form_token::FormKey::new(secret.as_bytes())
+                    .map_err(|e| lambda_http::tracing::error!(reason = %e, "FORM_SECRET is not usable"))
+                    .ok()
+            }),
             files_dir: None,
         }
     }
 
-    /// The pages' settings, as a script that sets `window.TOWN311_CONFIG`.
-    pub fn config_script(&self) -> String {
+    /// The pages' settings, as a script that sets `window.TOWN311_CONFIG`, with a form token
+    /// minted at `now` (seconds since the epoch).
+    pub fn config_script(&self, now: i64) -> String {
         let sign_in = match &self.sign_in {
             SignIn::Dev => serde_json::json!({ "kind": "dev" }),
             SignIn::HostedUi { domain, client_id } => {
@@ -81,10 +95,19 @@ impl State {
             "timezone": self.timezone,
             "map_center": self.map_center.map(|(lat, long)| [lat, long]),
             "sign_in": sign_in,
+            "form_token": self.form_key.as_ref().map(|key| key.mint(now)),
         });
         // JSON is valid JavaScript; `<` escaped so no value can ever close a script element.
         format!("window.TOWN311_CONFIG = {};\n", config.to_string().replace('<', "\\u003c"))
     }
+}
+
+/// The system clock, in seconds since the epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
 }
 
 /// `"42.1,-72.5"` as a latitude and longitude, if it is one.
@@ -188,7 +211,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
 fn respond(state: &State, request: &Request) -> Response<Body> {
     let path = request.uri().path();
     if path == CONFIG_PATH {
-        let script = state.config_script();
+        let script = state.config_script(unix_now());
         return answer(state, request, Kind::Script, "no-cache", script.into_bytes());
     }
     match FILES.iter().find(|f| f.path == path) {

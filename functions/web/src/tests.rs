@@ -7,6 +7,7 @@ fn state() -> State {
         map_center: Some((42.1, -72.5)),
         web_origin: Some("https://www.millbrook.example".into()),
         sign_in: SignIn::Dev,
+        form_key: None,
         files_dir: None,
     }
 }
@@ -119,7 +120,7 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
     assert_eq!(
         text(&response),
         "window.TOWN311_CONFIG = {\"town_name\":\"Millbrook\",\"timezone\":\"America/New_York\",\
-         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"}};\n"
+         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"},\"form_token\":null};\n"
     );
 
     let hosted = State {
@@ -129,7 +130,7 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
         },
         ..state()
     };
-    let script = hosted.config_script();
+    let script = hosted.config_script(0);
     assert!(script.contains(
         "\"authorize_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/authorize\""
     ));
@@ -138,13 +139,37 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
         script.contains("\"token_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/token\"")
     );
     let unconfigured = State { sign_in: SignIn::Unconfigured, ..state() };
-    assert!(unconfigured.config_script().contains("{\"kind\":\"none\"}"));
+    assert!(unconfigured.config_script(0).contains("{\"kind\":\"none\"}"));
+}
+
+/// The settings the config script sets.
+fn settings(script: &str) -> serde_json::Value {
+    let json = script.strip_prefix("window.TOWN311_CONFIG = ").unwrap().trim_end().strip_suffix(';').unwrap();
+    serde_json::from_str(json).unwrap()
+}
+
+#[tokio::test]
+async fn config_script_carries_a_fresh_form_token_signed_with_the_secret() {
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let signing = State { form_key: Some(form_token::FormKey::new(secret).unwrap()), ..state() };
+    let response = call(&signing, get(CONFIG_PATH)).await;
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    let token = settings(text(&response))["form_token"].as_str().unwrap().to_owned();
+    let now = unix_now();
+    let expiry = form_token::FormKey::new(secret).unwrap().verify(&token, now).unwrap();
+    assert!((now + form_token::LIFETIME_SECONDS - expiry).abs() <= 5, "{expiry} at {now}");
+    let other = form_token::FormKey::new(&[7; 32]).unwrap();
+    assert!(other.verify(&token, now).is_err());
+    // Minted when served, from the time it is served at.
+    let later = settings(&signing.config_script(now + 3600))["form_token"].as_str().unwrap().to_owned();
+    assert!(later.starts_with(&format!("{}.", now + 3600 + form_token::LIFETIME_SECONDS)));
+    assert!(settings(&state().config_script(now))["form_token"].is_null());
 }
 
 #[test]
 fn town_names_cannot_close_a_script() {
     let odd = State { town_name: "</script><script>alert(1)".into(), ..state() };
-    assert!(!odd.config_script().contains("</script>"));
+    assert!(!odd.config_script(0).contains("</script>"));
 }
 
 #[test]

@@ -38,11 +38,13 @@ pub struct Functions {
 pub struct UnknownFunction(pub String);
 
 impl Functions {
-    /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages.
+    /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages;
+    /// `form_key` signs their form tokens (the `FormSecret` parameter, as submit reads it).
     pub fn build(
         declared: &[String],
         aws: &Adapters,
         map_center: Option<&str>,
+        form_key: Option<web::form_token::FormKey>,
     ) -> Result<Self, UnknownFunction> {
         let config = &aws.config();
         let mut http = Vec::new();
@@ -58,6 +60,7 @@ impl Functions {
                     map_center: map_center.and_then(web::parse_center),
                     web_origin: config.web_origin.clone(),
                     sign_in: web::SignIn::Dev,
+                    form_key: form_key.clone(),
                     files_dir: Some(web::SOURCE_DIR.into()),
                 }),
                 "RouteFunction" | "NotifyFunction" | "PhotoFunction" => continue,

@@ -83,8 +83,9 @@ pub enum LocalError {
 impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
     /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
-    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, and the `CATALOG` and `ROUTING` files to seed
-    /// (`ROUTING=none` seeds no rules); defaults serve a demo.
+    /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, `FORM_SECRET` (a new one
+    /// each start when unset), and the `CATALOG` and `ROUTING` files to seed (`ROUTING=none`
+    /// seeds no rules); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -107,6 +108,7 @@ impl Settings {
             ("TOWN_MAP_CENTER", "TownMapCenter"),
             ("CLIENT_WRITE_LIMIT", "ClientWriteLimit"),
             ("SMS_DAILY_BUDGET", "SmsDailyBudget"),
+            ("FORM_SECRET", "FormSecret"),
         ]
         .into_iter()
         .filter_map(|(env, parameter)| Some((parameter.to_owned(), var(env)?)))
@@ -188,11 +190,18 @@ impl Stack {
         // Locally every email goes to the emulator's outbox, so the demo sends from a made-up town address.
         parameters.insert("NotificationsFrom".into(), "311@millbrook.example".into());
         parameters.extend(settings.parameters.clone());
+        // The form tokens' secret: the one given, or a new one for this run, shared by the web
+        // and submit functions as template.yaml shares the parameter.
+        if parameters.get("FormSecret").is_none_or(|s| s.trim().is_empty()) {
+            parameters.insert("FormSecret".into(), random_hex()?);
+        }
         let provisioned = provision::provision(&template, &sdk, &settings.names, &parameters)
             .await
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
         let config = function_config(&parameters, &provisioned)?;
         let map_center = parameters.get("TownMapCenter").map(String::as_str);
+        let form_key = web::form_token::FormKey::new(get_trimmed(&parameters, "FormSecret").as_bytes())
+            .map_err(|e| LocalError::Setting { name: "FORM_SECRET", reason: e.to_string() })?;
         let mut adapters = Adapters::new(&sdk, &config);
         if let Some(clock) = settings.clock.clone() {
             adapters = adapters.with_clock(clock);
@@ -205,7 +214,8 @@ impl Stack {
         if let Some(path) = &settings.routing_path {
             seed_routing(path, &adapters.table()).await?;
         }
-        let functions = Arc::new(Functions::build(&template.functions(), &adapters, map_center)?);
+        let functions =
+            Arc::new(Functions::build(&template.functions(), &adapters, map_center, Some(form_key))?);
 
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);
@@ -266,6 +276,19 @@ impl Stack {
     }
 }
 
+/// A parameter as the functions read it, trimmed.
+fn get_trimmed(parameters: &BTreeMap<String, String>, name: &str) -> String {
+    parameters.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
+/// 32 random bytes in hex.
+fn random_hex() -> Result<String, LocalError> {
+    let mut bytes = [0u8; 32];
+    town311::domain::id::IdSource::fill(&town311::domain::id::OsRandom, &mut bytes)
+        .map_err(|e| LocalError::Setting { name: "random source", reason: e.to_string() })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The functions' configuration: what template.yaml's Globals set from its parameters.
 fn function_config(
     parameters: &BTreeMap<String, String>,
@@ -292,6 +315,11 @@ fn function_config(
             },
         )?,
         web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
+        form_key: Some(get_trimmed(parameters, "FormSecret"))
+            .filter(|s| !s.is_empty())
+            .map(|s| town311::domain::form_token::FormKey::new(s.as_bytes()))
+            .transpose()
+            .map_err(|e| LocalError::Setting { name: "FORM_SECRET", reason: e.to_string() })?,
         public_url: Some(get("PublicUrl")).filter(|u| !u.is_empty()),
         mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
         dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
@@ -373,7 +401,7 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
         let adapters = Adapters::new(&sdk, &config).with_clock(Arc::new(FixedClock::at(noon)));
 
-        let functions = Functions::build(&template.functions(), &adapters, None).unwrap();
+        let functions = Functions::build(&template.functions(), &adapters, None, None).unwrap();
 
         assert_eq!(functions.route.clock.now(), noon);
         assert_eq!(functions.notify.clock.now(), noon);

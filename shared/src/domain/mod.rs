@@ -7,6 +7,7 @@ pub mod contact;
 pub mod description;
 pub mod events;
 pub mod follower;
+pub mod form_token;
 pub mod geo;
 pub mod id;
 pub mod lifecycle;

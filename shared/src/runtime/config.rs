@@ -3,6 +3,7 @@
 
 use crate::domain::api_key::KeyPolicy;
 use crate::domain::contact::SmsCountries;
+use crate::domain::form_token::FormKey;
 use chrono_tz::Tz;
 
 /// A deployment's settings.
@@ -21,8 +22,11 @@ pub struct Config {
     pub s3_force_path_style: bool,
     /// When submissions need an API key.
     pub api_key_policy: KeyPolicy,
-    /// The town website's origin (its own web form may post without a key).
+    /// The town website's origin (it may frame the citizen pages and call the API).
     pub web_origin: Option<String>,
+    /// The secret the town's form tokens are signed with (`FORM_SECRET`, at least 32 bytes):
+    /// with `required-except-web-form`, a valid token stands in for an API key.
+    pub form_key: Option<FormKey>,
     /// Where citizens reach town311's pages (status page links in notifications), without a
     /// trailing slash.
     pub public_url: Option<String>,
@@ -107,9 +111,18 @@ impl Config {
                 reason: format!("expected a whole number, got {text}"),
             })?,
         };
+        let form_key = match lookup("FORM_SECRET").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            // The reason only: the value is a secret.
+            Some(secret) => Some(
+                FormKey::new(secret.trim().as_bytes())
+                    .map_err(|e| ConfigError::Invalid { name: "FORM_SECRET", reason: e.to_string() })?,
+            ),
+        };
         Ok(Self {
             sms_daily_budget,
             api_key_policy,
+            form_key,
             sms_countries,
             client_write_limit,
             web_origin: get("WEB_ORIGIN").ok(),
@@ -153,6 +166,19 @@ mod tests {
         assert_eq!(c.jurisdiction_id, None);
         assert!(!c.s3_force_path_style);
         assert_eq!(c.api_key_policy, KeyPolicy::Open);
+        assert!(c.form_key.is_none());
+    }
+
+    #[test]
+    fn a_form_secret_is_read_and_a_short_one_refused_without_showing_it() {
+        let mut with = BASE.to_vec();
+        with.push(("FORM_SECRET", "0123456789abcdef0123456789abcdef"));
+        let key = Config::from_lookup(env(&with)).unwrap().form_key.unwrap();
+        assert!(key.verify(&key.mint(1_000), 1_000).is_ok());
+        let mut short = BASE.to_vec();
+        short.push(("FORM_SECRET", "hunter2"));
+        let error = Config::from_lookup(env(&short)).unwrap_err().to_string();
+        assert!(error.contains("FORM_SECRET") && !error.contains("hunter2"), "{error}");
     }
 
     #[test]

@@ -51,6 +51,7 @@ test('without the map script, typed coordinates still place the request', async 
   const body = (await posted).postDataBuffer().toString('latin1');
   assert.match(body, /name="lat"\r\n\r\n42\.101000\r\n/);
   assert.match(body, /name="long"\r\n\r\n-72\.502000\r\n/);
+  assert.match(body, /name="form_token"\r\n\r\n[0-9]+\.[A-Za-z0-9_-]{43}\r\n/, 'the form sends its token');
   assertNoProblems(page, [/leaflet\.js$/, /^404 .*\/citizen\/v1\/nearby\?/]);
   await page.context().close();
 });

@@ -117,12 +117,20 @@ export async function staffToken(username = 'ana', groups = ['dept-DPW']) {
   return (await response.json()).token;
 }
 
+/** The form token the pages' settings script carries, fresh from the web function. */
+export async function formToken() {
+  const script = await (await fetch(new URL('/assets/config.js', BASE_URL))).text();
+  const settings = JSON.parse(script.trim().replace(/^window\.TOWN311_CONFIG = /, '').replace(/;$/, ''));
+  return settings.form_token;
+}
+
 /** Files a request through the API (for tests that need one to exist). */
 export async function fileRequest(fields) {
+  // As the town's form posts: with the token its page was served with (its Origin proves nothing).
   const response = await fetch(new URL('/open311/v2/requests.json', BASE_URL), {
     method: 'POST',
     headers: { origin: BASE_URL },
-    body: new URLSearchParams(fields),
+    body: new URLSearchParams({ ...fields, form_token: await formToken() }),
   });
   assert.equal(response.status, 200, await response.clone().text());
   return (await response.json())[0].service_request_id;

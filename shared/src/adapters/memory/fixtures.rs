@@ -42,6 +42,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         s3_force_path_style: false,
         api_key_policy: crate::domain::api_key::KeyPolicy::Open,
         web_origin: Some("https://www.millbrook.example".into()),
+        form_key: None,
         public_url: Some("https://311.millbrook.example".into()),
         mail_from: Some("311@millbrook.example".into()),
         dead_letter_queue_url: None,
