@@ -305,8 +305,9 @@ mod tests {
 
     #[test]
     fn a_rate_limit_bucket_in_the_stream_is_nothing_for_route() {
+        let keys::Key { pk, sk } = keys::rate("follow#abc#1764504000");
         let image: serde_dynamo::Item = serde_dynamo::to_item(serde_json::json!({
-            "pk": "RATE#follow#abc#1764504000", "sk": "RATE", "entity": "rate", "hits": 3, "expires_at": 1764504600
+            "pk": pk, "sk": sk, "entity": "rate", "hits": 3, "expires_at": 1764504600
         }))
         .unwrap();
         assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)));
