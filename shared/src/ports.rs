@@ -205,6 +205,12 @@ pub struct PresignedUpload {
 #[async_trait]
 pub trait PhotoStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    /// Stores a processed photo that no request may ever name: the store removes it a day
+    /// later unless it is kept ([`PhotoStore::keep`]) by then.
+    async fn put_pending(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+    /// Keeps a pending photo for good: a request names it. False when there is no such photo
+    /// (removed already).
+    async fn keep(&self, key: &str) -> Result<bool, StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 }

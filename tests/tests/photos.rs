@@ -73,6 +73,16 @@ fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     markers
 }
 
+/// The `town311-photo` tag of a stored photo, if it is stored.
+async fn photo_tag(stack: &TestStack, key: &str) -> Option<String> {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&stack.stack.sdk).force_path_style(true).build(),
+    );
+    let tagging =
+        s3.get_object_tagging().bucket(&stack.stack.provisioned.bucket).key(key).send().await.ok()?;
+    tagging.tag_set().iter().find(|t| t.key() == "town311-photo").map(|t| t.value().to_owned())
+}
+
 #[tokio::test]
 async fn a_jpeg_with_gps_comes_out_with_no_metadata_and_is_served_until_hidden() {
     let stack = spawn().await;
@@ -107,6 +117,21 @@ async fn a_jpeg_with_gps_comes_out_with_no_metadata_and_is_served_until_hidden()
     assert!(!served.windows(4).any(|w| w == b"Exif"), "no EXIF anywhere");
     let thumbnail = stack.client.get(format!("{media_url}?size=thumbnail")).send().await.unwrap();
     assert!(thumbnail.bytes().await.unwrap().len() < served.len());
+    // Named by a request: kept for good; an upload no request names stays pending, and the
+    // bucket's lifecycle removes it after a day.
+    assert_eq!(photo_tag(&stack, &format!("photos/{upload_id}/full.jpg")).await.as_deref(), Some("kept"));
+    assert_eq!(photo_tag(&stack, &format!("photos/{upload_id}/thumb.jpg")).await.as_deref(), Some("kept"));
+    let (unnamed, status, body) = upload(&stack, "image/jpeg", gps_jpeg()).await;
+    assert!(status == 204 || status == 201, "{status} {body}");
+    let mut tag = None;
+    for _ in 0..100 {
+        tag = photo_tag(&stack, &format!("photos/{unnamed}/full.jpg")).await;
+        if tag.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(tag.as_deref(), Some("pending"));
 
     // Staff hide it (a face, a licence plate): the public no longer gets it.
     let token = stack.token(ADMIN.0, ADMIN.1);

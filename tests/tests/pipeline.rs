@@ -160,6 +160,7 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
         outbox: Arc::new(town311::adapters::memory::MemoryStore::default()),
         events: publisher.clone(),
         uploads: table,
+        photos: stack.stack.adapters.photos(),
         clock: stack.stack.adapters.clock(),
         dead_letters: None,
     });

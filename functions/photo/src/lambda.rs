@@ -124,8 +124,12 @@ async fn keep(state: &State, upload_id: &str, processed: Processed) -> Result<Pr
         height: processed.full.height,
         hidden: false,
     };
-    state.photos.put(&key, processed.full.bytes, processed.full.content_type).await?;
-    state.photos.put(&thumbnail_key, processed.thumbnail.bytes, processed.thumbnail.content_type).await?;
+    // Pending until route attaches the photo to the request that names it.
+    state.photos.put_pending(&key, processed.full.bytes, processed.full.content_type).await?;
+    state
+        .photos
+        .put_pending(&thumbnail_key, processed.thumbnail.bytes, processed.thumbnail.content_type)
+        .await?;
     tracing::info!(width = photo.width, height = photo.height, "photo processed");
     Ok(Processing::Processed { photo, gps: processed.gps })
 }

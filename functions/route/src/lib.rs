@@ -29,8 +29,11 @@ use town311::adapters::aws::TableItem;
 use town311::domain::events::TicketEvent;
 use town311::domain::follower::{Contact, Follower};
 use town311::domain::id::TicketId;
+use town311::domain::photo::Processing;
 use town311::domain::ticket::{Change, HistoryEntry, Ticket};
-use town311::ports::{Catalog, DeadLetters, EventPublisher, Outbox, StoreError, TicketStore, Uploads};
+use town311::ports::{
+    Catalog, DeadLetters, EventPublisher, Outbox, PhotoStore, StoreError, TicketStore, Uploads,
+};
 use town311::runtime::clock::Clock;
 use tracing::Instrument;
 
@@ -50,6 +53,8 @@ pub struct State {
     pub outbox: Arc<dyn Outbox>,
     pub events: Arc<dyn EventPublisher>,
     pub uploads: Arc<dyn Uploads>,
+    /// Keeps the photos a request names (the rest the bucket removes after a day).
+    pub photos: Arc<dyn PhotoStore>,
     pub clock: Arc<dyn Clock>,
     /// Where unreadable records go; without one, they are retried like an outage.
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
@@ -58,7 +63,7 @@ pub struct State {
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the table, the SNS topic and the dead-letter queue.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { tickets, catalog, outbox, events, uploads, clock, dead_letters })
+        town311::wire!(aws, Self { tickets, catalog, outbox, events, uploads, photos, clock, dead_letters })
     }
 }
 
@@ -293,6 +298,16 @@ async fn attach_photo(state: &State, upload_id: &str) -> Result<(), StoreError> 
     let Some(processing) = state.uploads.processing(upload_id).await? else { return Ok(()) };
     let span = tracing::info_span!("attach", ticket_id = %ticket_id, upload = %upload_id);
     async {
+        // Kept before it is attached: a retry keeps it again, and a photo is never attached
+        // and then removed.
+        if let Processing::Processed { photo, .. } = &processing {
+            let kept = state.photos.keep(&photo.key).await? & state.photos.keep(&photo.thumbnail_key).await?;
+            if !kept {
+                // Named more than a day after its upload: the bucket removed it.
+                tracing::warn!("the photo was removed before a request named it; not attached");
+                return Ok(());
+            }
+        }
         for _ in 0..ATTACH_ATTEMPTS {
             let Some(ticket) = state.tickets.get(&ticket_id).await? else { return Ok(()) };
             let Some(change) = ticket.attach(&processing, state.clock.now()) else {

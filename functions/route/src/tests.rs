@@ -2,7 +2,7 @@ use super::*;
 use chrono::{DateTime, TimeZone, Utc};
 use lambda_runtime::Context;
 use serde_json::json;
-use town311::adapters::memory::{MemoryStore, RecordingDeadLetters, RecordingPublisher};
+use town311::adapters::memory::{MemoryPhotos, MemoryStore, RecordingDeadLetters, RecordingPublisher};
 use town311::domain::contact::{Language, NotifyBy, Reporter, ReporterInput};
 use town311::domain::events::EventType;
 use town311::domain::lifecycle::{Action, Targets};
@@ -15,6 +15,7 @@ struct Fixture {
     store: Arc<MemoryStore>,
     publisher: Arc<RecordingPublisher>,
     dead_letters: Arc<RecordingDeadLetters>,
+    photos: Arc<MemoryPhotos>,
     state: State,
 }
 
@@ -22,16 +23,18 @@ async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::with_demo_routing().await);
     let publisher = Arc::new(RecordingPublisher::default());
     let dead_letters = Arc::new(RecordingDeadLetters::default());
+    let photos = Arc::new(MemoryPhotos::default());
     let state = State {
         tickets: store.clone(),
         catalog: store.clone(),
         outbox: store.clone(),
         uploads: store.clone(),
+        photos: photos.clone(),
         events: publisher.clone(),
         clock: Arc::new(FixedClock::at(at(30))),
         dead_letters: Some(dead_letters.clone()),
     };
-    Fixture { store, publisher, dead_letters, state }
+    Fixture { store, publisher, dead_letters, photos, state }
 }
 
 fn at(minute: u32) -> DateTime<Utc> {
@@ -372,6 +375,9 @@ async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
     };
     let processing = Processing::Processed { photo: photo.clone(), gps: None };
     f.store.put_processing(&processing, at(5)).await.unwrap();
+    for key in [&photo.key, &photo.thumbnail_key] {
+        f.photos.put_pending(key, vec![1], "image/jpeg").await.unwrap();
+    }
     let done = |seq: &str| {
         let mut r = record(seq, "INSERT", json!({}));
         let mut image = serde_json::to_value(&processing).unwrap();
@@ -391,6 +397,37 @@ async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
     assert!(f.dead_letters.letters().is_empty(), "{:?}", f.dead_letters.letters());
     let ticket = f.store.get(&ticket.id).await.unwrap().unwrap();
     assert_eq!((ticket.photos.clone(), ticket.uploads.len(), ticket.version), (vec![photo], 0, 2));
+    assert!(f.photos.pending().is_empty(), "a photo a request names is kept: {:?}", f.photos.pending());
+}
+
+#[tokio::test]
+async fn a_photo_the_bucket_removed_before_its_request_came_is_not_attached() {
+    use town311::domain::photo::{Photo, Processing};
+    use town311::ports::Uploads;
+    let f = fixture().await;
+    let upload = "fedcba9876543210fedcba9876543210";
+    let service = f.store.service("SIGN").await.unwrap().unwrap();
+    let mut request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
+    request.uploads = vec![upload.to_owned()];
+    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
+    f.store.create(&ticket, &entry, None, None).await.unwrap();
+    let photo = Photo {
+        id: upload.into(),
+        key: format!("photos/{upload}/full.jpg"),
+        thumbnail_key: format!("photos/{upload}/thumb.jpg"),
+        content_type: "image/jpeg".into(),
+        width: 2048,
+        height: 1536,
+        hidden: false,
+    };
+    f.store.put_processing(&Processing::Processed { photo, gps: None }, at(5)).await.unwrap();
+    let mut r = record("1", "INSERT", json!({}));
+    r["dynamodb"]["NewImage"] = json!({"pk": {"S": format!("UPLOAD#{upload}")}, "sk": {"S": "UPLOAD"},
+        "entity": {"S": "upload"}, "ticket_id": {"S": "K7QM-3XPR"}});
+    let response = handle(&f.state, batch(vec![r])).await.unwrap();
+    assert!(response.batch_item_failures.is_empty(), "the stream flows on");
+    let ticket = f.store.get(&ticket.id).await.unwrap().unwrap();
+    assert!(ticket.photos.is_empty() && ticket.version == 1, "{ticket:?}");
 }
 
 /// A later change by staff (or by the photo function) to the ticket filed as `entry`.

@@ -7,8 +7,16 @@ use crate::runtime::config::Config;
 use async_trait::async_trait;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::error::ProvideErrorMetadata as _;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Tag, Tagging};
 use std::time::Duration;
+
+/// The tag telling pending photos (which the bucket's lifecycle removes after a day, as
+/// template.yaml says) from kept ones.
+pub const PHOTO_TAG: &str = "town311-photo";
+const PENDING: &str = "pending";
+const KEPT: &str = "kept";
 
 /// Photos in S3.
 #[derive(Debug, Clone)]
@@ -108,6 +116,37 @@ impl PhotoStore for S3Photos {
             .await
             .map_err(|e| StoreError::unavailable("PutObject", e))?;
         Ok(())
+    }
+
+    async fn put_pending(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .tagging(format!("{PHOTO_TAG}={PENDING}"))
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| StoreError::unavailable("PutObject", e))?;
+        Ok(())
+    }
+
+    async fn keep(&self, key: &str) -> Result<bool, StoreError> {
+        let tag = Tag::builder()
+            .key(PHOTO_TAG)
+            .value(KEPT)
+            .build()
+            .map_err(|e| StoreError::unavailable("tag", e))?;
+        let tagging =
+            Tagging::builder().tag_set(tag).build().map_err(|e| StoreError::unavailable("tag", e))?;
+        let result =
+            self.client.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("NoSuchKey") => Ok(false),
+            Err(e) => Err(StoreError::unavailable("PutObjectTagging", e)),
+        }
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

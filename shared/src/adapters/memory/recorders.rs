@@ -5,7 +5,7 @@ use super::lock;
 use crate::domain::events::TicketEvent;
 use crate::ports::{EventPublisher, Messenger, OutgoingEmail, SendError, StoreError};
 use async_trait::async_trait;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 /// Remembers what was published; can be made to fail.
@@ -36,12 +36,19 @@ impl EventPublisher for RecordingPublisher {
 #[derive(Debug, Default)]
 pub struct MemoryPhotos {
     objects: Mutex<BTreeMap<String, (Vec<u8>, String)>>,
+    /// Keys stored pending, not kept since.
+    pending: Mutex<BTreeSet<String>>,
 }
 
 impl MemoryPhotos {
     /// Every stored key with its content type.
     pub fn stored(&self) -> Vec<(String, String)> {
         lock(&self.objects).iter().map(|(k, (_, t))| (k.clone(), t.clone())).collect()
+    }
+
+    /// The keys stored pending and not kept since.
+    pub fn pending(&self) -> Vec<String> {
+        lock(&self.pending).iter().cloned().collect()
     }
 }
 
@@ -52,12 +59,27 @@ impl crate::ports::PhotoStore for MemoryPhotos {
         Ok(())
     }
 
+    async fn put_pending(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        lock(&self.objects).insert(key.to_owned(), (bytes, content_type.to_owned()));
+        lock(&self.pending).insert(key.to_owned());
+        Ok(())
+    }
+
+    async fn keep(&self, key: &str) -> Result<bool, StoreError> {
+        if !lock(&self.objects).contains_key(key) {
+            return Ok(false);
+        }
+        lock(&self.pending).remove(key);
+        Ok(true)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(lock(&self.objects).get(key).map(|(b, _)| b.clone()))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         lock(&self.objects).remove(key);
+        lock(&self.pending).remove(key);
         Ok(())
     }
 }
