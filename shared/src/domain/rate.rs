@@ -19,6 +19,8 @@ pub enum Route {
     Reopen,
     /// `POST /citizen/v1/unsubscribe`.
     Unsubscribe,
+    /// `POST /citizen/v1/follow/confirm`.
+    ConfirmFollow,
 }
 
 impl Route {
@@ -29,6 +31,7 @@ impl Route {
             Self::Follow => "follow",
             Self::Reopen => "reopen",
             Self::Unsubscribe => "unsubscribe",
+            Self::ConfirmFollow => "confirm-follow",
         }
     }
 }
@@ -54,6 +57,16 @@ impl Bucket {
         let ends = DateTime::from_timestamp(start + WINDOW_SECONDS, 0).unwrap_or(now);
         let client = crate::domain::api_key::hash(&format!("client\u{0}{client}"));
         Self { key: format!("{}#{client}#{start}", route.as_str()), ends }
+    }
+
+    /// The follows started for one contact (by its key: never the address) in the UTC day
+    /// `now` falls in, across tickets.
+    pub fn follows_of(contact_key: &str, now: DateTime<Utc>) -> Self {
+        const DAY: i64 = 86_400;
+        let start = now.timestamp().div_euclid(DAY) * DAY;
+        let ends = DateTime::from_timestamp(start + DAY, 0).unwrap_or(now);
+        let contact = crate::domain::api_key::hash(&format!("contact\u{0}{contact_key}"));
+        Self { key: format!("follows-of#{contact}#{start}"), ends }
     }
 
     /// Whole seconds until the bucket is full again (at least one).
@@ -86,5 +99,16 @@ mod tests {
         assert_ne!(first.key, Bucket::of(Route::Reopen, "203.0.113.7", at(0, 1)).key, "another route");
         assert_ne!(first.key, Bucket::of(Route::Follow, "203.0.113.8", at(0, 1)).key, "another client");
         assert!(!first.key.contains("203.0.113"), "the address is not stored: {}", first.key);
+    }
+
+    #[test]
+    fn a_contacts_follows_are_counted_per_utc_day() {
+        let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let day = Bucket::follows_of("ab12", at(30, 0));
+        assert_eq!(day, Bucket::follows_of("ab12", at(30, 23)));
+        assert_eq!(day.ends, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+        assert_ne!(day.key, Bucket::follows_of("ab12", at(29, 23)).key, "another day");
+        assert_ne!(day.key, Bucket::follows_of("cd34", at(30, 1)).key, "another contact");
+        assert_ne!(day.key, Bucket::of(Route::Follow, "ab12", at(30, 0)).key, "not a client's bucket");
     }
 }
