@@ -313,7 +313,7 @@ impl Deliveries for MemoryStore {
         self.check_up()?;
         let now = self.clock.now().timestamp();
         let mut links = lock(&self.confirmations);
-        if !links.get(token).is_some_and(|(_, _, expires_at)| *expires_at > now) {
+        if links.get(token).is_none_or(|(_, _, expires_at)| *expires_at <= now) {
             return Ok(None);
         }
         Ok(links.remove(token).map(|(ticket_id, key, _)| (ticket_id, key)))
