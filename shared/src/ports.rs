@@ -130,9 +130,17 @@ pub trait TicketStore: Send + Sync {
     /// Open tickets of a service with a point in one of these geohash cells (the nearby index;
     /// `crate::domain::nearby` narrows them down to a radius).
     async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError>;
-    /// Adds a follower to a ticket (following again changes nothing but the language).
+    /// Adds a follower to a ticket. Following again changes nothing but the language: a
+    /// pending follow of a contact already following keeps the follower as it was (confirmed
+    /// or pending), unless the earlier pending follow was never confirmed within
+    /// [`crate::domain::follower::CONFIRM_WITHIN_HOURS`] (by the store's clock), when the new
+    /// one replaces it. A confirmed follower is written as given.
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError>;
-    /// Everyone following a ticket.
+    /// One follower of a ticket, by contact key.
+    async fn follower(&self, id: &TicketId, contact_key: &str) -> Result<Option<Follower>, StoreError>;
+    /// Marks a ticket's follower confirmed; `false` when the ticket has no follower with that key.
+    async fn confirm_follower(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError>;
+    /// Everyone following a ticket, pending or confirmed.
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError>;
     /// One page of a ticket's followers in contact-key order: at most `limit`, those whose key
     /// sorts after `after` (the `next` of the page before).
@@ -309,6 +317,20 @@ pub trait Deliveries: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The ticket and contact key an unsubscribe link stands for, while it lives.
     async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
+    /// Remembers what a follow's confirmation link stands for, until `keep_until`.
+    async fn issue_confirmation(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The ticket and contact key a confirmation link stands for, while it lives and until it
+    /// is used; reading it changes nothing.
+    async fn confirmation_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
+    /// Uses a confirmation link: what it stood for, once; `None` when it is unknown, expired
+    /// (by the store's clock) or used before.
+    async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
 }
 
 /// A function's own queue: work left for a later invocation (the rest of a large fan-out).

@@ -394,3 +394,37 @@ pub async fn expire_stream_iterators() {
     let answer = reqwest::Client::new().post(url).send().await.expect("the emulator answers");
     assert_eq!(answer.status().as_u16(), 200);
 }
+
+/// The follow confirmation links sent so far to `to` (a number in E.164 or an address), by SMS
+/// or email, oldest first; waits up to 30 seconds for the first.
+pub async fn confirmation_links(to: &str) -> Vec<String> {
+    let link_in = |text: &str| {
+        text.split_whitespace()
+            .find(|word| word.contains("/citizen/v1/follow/confirm?token="))
+            .map(str::to_owned)
+    };
+    let mut links = Vec::new();
+    for _ in 0..60 {
+        let sent = outbox().await;
+        let texts = sent.sms.iter().filter(|(number, _)| number == to).map(|(_, text)| text.as_str());
+        let mails = sent.emails.iter().filter(|m| m.to.iter().any(|t| t == to)).map(|m| m.body.as_str());
+        links = texts.chain(mails).filter_map(link_in).collect();
+        if !links.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    links
+}
+
+/// Confirms the follow of `to` through the one link it was sent: the page (`GET`) only asks,
+/// its button (`POST`) confirms.
+pub async fn confirm_follow(stack: &TestStack, to: &str) {
+    let links = confirmation_links(to).await;
+    assert_eq!(links.len(), 1, "one confirmation to the follower: {links:?}");
+    let page = stack.client.get(&links[0]).send().await.expect("the page answers");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap_or_default().contains("<form method=\"post\""));
+    let confirmed = stack.client.post(&links[0]).send().await.expect("the button answers");
+    assert_eq!(confirmed.status().as_u16(), 200);
+}

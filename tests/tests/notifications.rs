@@ -5,7 +5,9 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use town311_tests::{Mail, TestStack, fault, outbox, spawn, unique_phone};
+use town311_tests::{
+    Mail, TestStack, confirm_follow, confirmation_links, fault, outbox, spawn, unique_phone,
+};
 
 const ADMIN: (&str, &[&str]) = ("ada", &["admin"]);
 
@@ -73,6 +75,7 @@ async fn an_sms_reporter_and_a_follower_hear_of_each_public_change_exactly_once(
         .unwrap();
     assert_eq!(follow.status().as_u16(), 201);
     assert_eq!(texts_to(&phone, 1).await.len(), 1, "the confirmation first");
+    confirm_follow(&stack, &follower).await;
 
     act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
@@ -97,8 +100,10 @@ async fn an_sms_reporter_and_a_follower_hear_of_each_public_change_exactly_once(
         assert!(text.contains(&status_link), "{text}");
         assert!(!text.contains("rude") && !text.contains("crew-7"), "nothing internal: {text}");
     }
-    // The follower hears of the same changes after they followed, by email, in Spanish.
-    let emails = emails_to(&follower, 4).await;
+    // The follower hears of the same changes after they confirmed, by email, in Spanish.
+    let emails = emails_to(&follower, 5).await;
+    assert!(emails[0].subject.contains("confirme"), "the confirmation first: {emails:#?}");
+    let emails = &emails[1..];
     let subjects: Vec<&str> = emails.iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(
         subjects,
@@ -153,8 +158,9 @@ async fn an_email_reporter_can_stop_the_emails_with_one_click() {
         .await
         .unwrap();
     assert_eq!(follow.status().as_u16(), 201);
+    confirm_follow(&stack, &phone).await;
     act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
-    assert_eq!(texts_to(&phone, 1).await.len(), 1, "the follower heard of it");
+    assert_eq!(texts_to(&phone, 2).await.len(), 2, "the follower heard of it, after the confirmation");
     assert_eq!(emails_to(&address, 1).await.len(), 1, "nothing more to the unsubscribed reporter");
 }
 
@@ -212,20 +218,22 @@ async fn a_number_sns_refuses_for_good_holds_back_none_of_the_other_recipients()
     let follower_email = format!("follower-{}@example.org", &follower_phone[2..]);
     follow(&stack, &id, json!({"phone": follower_typed})).await;
     follow(&stack, &id, json!({"email": follower_email})).await;
+    confirm_follow(&stack, &follower_phone).await;
+    confirm_follow(&stack, &follower_email).await;
 
     act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
-    let texts = texts_to(&follower_phone, 1).await;
-    assert_eq!(texts.len(), 1, "the SMS follower heard, once: {texts:#?}");
-    assert!(texts[0].contains("Assigned to a Public Works crew."));
-    let emails = emails_to(&follower_email, 1).await;
-    assert_eq!(emails.len(), 1, "the email follower heard");
+    let texts = texts_to(&follower_phone, 2).await;
+    assert_eq!(texts.len(), 2, "the SMS follower heard, once, after the confirmation: {texts:#?}");
+    assert!(texts[1].contains("Assigned to a Public Works crew."));
+    let emails = emails_to(&follower_email, 2).await;
+    assert_eq!(emails.len(), 2, "the email follower heard");
     // Given time for redeliveries, still exactly one each, and nothing to the refused number.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let sent = outbox().await;
     let count = |phone: &str| sent.sms.iter().filter(|(to, _)| to == phone).count();
-    assert_eq!(count(&follower_phone), 1);
+    assert_eq!(count(&follower_phone), 2);
     assert_eq!(count(&invalid), 0, "the refused number got nothing");
-    assert_eq!(sent.emails.iter().filter(|m| m.to.contains(&follower_email)).count(), 1);
+    assert_eq!(sent.emails.iter().filter(|m| m.to.contains(&follower_email)).count(), 2);
     // Kept as undeliverable with SNS's code (the confirmation and the change): not retried.
     let dynamo = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
     let kept = dynamo
@@ -249,6 +257,7 @@ async fn a_number_outside_the_towns_sms_countries_is_kept_but_never_texted() {
     let id = file(&stack, &[("phone", abroad.as_str()), ("notify_by", "sms")]).await;
     let (follower_phone, follower_typed) = unique_phone();
     follow(&stack, &id, json!({"phone": follower_typed})).await;
+    confirm_follow(&stack, &follower_phone).await;
     let refused = stack
         .client
         .post(stack.url(&format!("/citizen/v1/requests/{id}/follow")))
@@ -262,10 +271,109 @@ async fn a_number_outside_the_towns_sms_countries_is_kept_but_never_texted() {
     assert!(said.contains("phone") && said.contains("+1") && !said.contains("7700"), "{said}");
 
     act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
-    assert_eq!(texts_to(&follower_phone, 1).await.len(), 1, "the +1 follower heard");
+    assert_eq!(texts_to(&follower_phone, 2).await.len(), 2, "the +1 follower heard");
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let sent = outbox().await;
     assert!(sent.sms.iter().all(|(to, _)| to != &abroad), "the number abroad was texted: {:?}", sent.sms);
     let ticket = stack.get(&format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(ticket.status, 200, "the report itself was kept");
+}
+
+#[tokio::test]
+async fn a_follower_hears_nothing_but_the_confirmation_until_they_confirm_and_a_link_works_once() {
+    let stack = spawn().await;
+    let id = file(&stack, &[]).await;
+    let (phone, typed) = unique_phone();
+    let address = format!("neighbour-{}@example.org", &phone[2..]);
+    follow(&stack, &id, json!({"phone": typed, "language": "es"})).await;
+    follow(&stack, &id, json!({"email": address})).await;
+    // Following again while pending sends no second confirmation.
+    follow(&stack, &id, json!({"phone": typed, "language": "es"})).await;
+    act(&stack, &id, 1, json!({"action": "assign", "assignee": "crew-7"})).await;
+    act(&stack, &id, 2, json!({"action": "note", "text": "Crew on the way.", "public": true})).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let texts = texts_to(&phone, 1).await;
+    assert_eq!(texts.len(), 1, "only the confirmation: {texts:#?}");
+    assert!(texts[0].contains("confirme") && texts[0].contains(&id), "in Spanish: {}", texts[0]);
+    let emails = emails_to(&address, 1).await;
+    assert_eq!(emails.len(), 1, "only the confirmation: {emails:#?}");
+    assert!(emails[0].subject.contains("confirm") && !emails[0].body.contains("Crew on the way"));
+
+    // The link's page only asks; the follower is still pending and hears nothing.
+    let links = confirmation_links(&phone).await;
+    assert_eq!(links.len(), 1);
+    assert!(links[0].starts_with(&format!("{}/citizen/v1/follow/confirm?token=", stack.stack.base_url)));
+    for _ in 0..2 {
+        let page = stack.client.get(&links[0]).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+    }
+    let admin = stack.token(ADMIN.0, ADMIN.1);
+    let listed =
+        stack.staff(Method::GET, &format!("/staff/v1/tickets/{id}/followers"), Some(&admin), &[], None).await;
+    let followers = listed.json()["followers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(followers.len(), 2, "{}", listed.body);
+    assert!(followers.iter().all(|f| f["confirmed"] == false), "pending, marked so: {}", listed.body);
+
+    // The button confirms; the link then works no more.
+    let confirmed = stack.client.post(&links[0]).send().await.unwrap();
+    assert_eq!(confirmed.status().as_u16(), 200);
+    let again = stack.client.post(&links[0]).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 404, "a link works once");
+    assert_eq!(stack.client.get(&links[0]).send().await.unwrap().status().as_u16(), 404);
+
+    act(&stack, &id, 3, json!({"action": "note", "text": "Patched.", "public": true})).await;
+    let texts = texts_to(&phone, 2).await;
+    assert_eq!(texts.len(), 2, "the confirmed follower hears the next public change: {texts:#?}");
+    assert!(texts[1].contains("Patched."));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let emails = emails_to(&address, 1).await;
+    assert_eq!(emails.len(), 1, "the unconfirmed one still only has the confirmation: {emails:#?}");
+    assert_eq!(confirmation_links(&phone).await.len(), 1, "one confirmation, ever");
+}
+
+#[tokio::test]
+async fn follows_are_capped_per_request_and_per_contact_a_day() {
+    let stack = spawn().await;
+    let answer = |status: u16, body: &str| {
+        let errors: Value = serde_json::from_str(body).unwrap_or_default();
+        (status, errors[0]["code"].clone(), errors[0]["description"].as_str().unwrap_or_default().to_owned())
+    };
+    let post = |id: String, body: Value| {
+        let request = stack
+            .client
+            .post(stack.url(&format!("/citizen/v1/requests/{id}/follow")))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    // One contact: ten follows a day, across requests.
+    let (phone, typed) = unique_phone();
+    let mut ids = Vec::new();
+    for _ in 0..11 {
+        ids.push(file(&stack, &[]).await);
+    }
+    for id in &ids[..10] {
+        assert_eq!(post(id.clone(), json!({"phone": typed})).await.0, 201);
+    }
+    let (status, body) = post(ids[10].clone(), json!({"phone": typed})).await;
+    let (status, code, description) = answer(status, &body);
+    assert_eq!((status, code), (429, json!(429)), "{body}");
+    assert!(description.contains("today") && !body.contains(&phone[2..]), "{body}");
+
+    // One request: twenty followers.
+    let id = ids[10].clone();
+    for n in 0..20 {
+        let (status, body) =
+            post(id.clone(), json!({"email": format!("n{n}-{}@example.org", &phone[2..])})).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let late = format!("late-{}@example.org", &phone[2..]);
+    let (status, body) = post(id.clone(), json!({"email": late})).await;
+    let (status, code, description) = answer(status, &body);
+    assert_eq!((status, code), (409, json!(409)), "{body}");
+    assert!(description.contains("as many followers") && !body.contains("late-"), "{body}");
 }

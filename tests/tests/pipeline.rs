@@ -163,6 +163,7 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
         photos: stack.stack.adapters.photos(),
         clock: stack.stack.adapters.clock(),
         dead_letters: None,
+        work: None,
     });
     let template = Template::load(std::path::Path::new(town311_local::TEMPLATE_PATH)).unwrap();
     let mut source = template.stream_sources().unwrap().remove(0);

@@ -178,11 +178,19 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
     let stack = spawn().await;
     let parent = id_of(&file(&stack, "POTHOLE", 42.2800, -71.8000, "hole").await);
     let child = id_of(&file(&stack, "POTHOLE", 42.2900, -71.8000, "another hole").await);
+    let (phone, typed) = town311_tests::unique_phone();
     let (status, body) =
-        follow(&stack, &child, json!({"phone": "555-010-4444", "notify_by": "sms", "language": "es"})).await;
+        follow(&stack, &child, json!({"phone": typed, "notify_by": "sms", "language": "es"})).await;
     assert_eq!((status, &body["service_request_id"]), (201, &json!(child)));
     // Following twice is still one follower.
-    follow(&stack, &child, json!({"phone": "+1 555 010 4444", "notify_by": "sms", "language": "es"})).await;
+    follow(
+        &stack,
+        &child,
+        json!({"phone": format!("+1 {}", typed.replace('-', " ")), "notify_by": "sms", "language": "es"}),
+    )
+    .await;
+    // A merge carries confirmed followers.
+    town311_tests::confirm_follow(&stack, &phone).await;
     for (bad, why) in [
         (json!({"notify_by": "sms"}), "no phone"),
         (json!({"email": "not-an-email"}), "bad email"),
@@ -196,10 +204,14 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
     assert_eq!(follow(&stack, "ZZZZ-ZZZZ", json!({"email": "a@b.org"})).await.0, 404);
 
     let admin = stack.token(ADMIN.0, ADMIN.1);
-    let view = stack.ticket_when(&child, |t| t["followers"].as_array().is_some_and(|f| f.len() == 1)).await;
+    let view = stack
+        .ticket_when(&child, |t| {
+            t["followers"].as_array().is_some_and(|f| f.len() == 1 && f[0]["confirmed"] == true)
+        })
+        .await;
     assert_eq!(view["followers"][0]["contact"]["channel"], "sms");
     let public = stack.get(&format!("/open311/v2/requests/{child}.json?extensions=true")).await;
-    assert!(!public.body.contains("5550104444"), "followers are never public: {}", public.body);
+    assert!(!public.body.contains(&phone[2..]), "followers are never public: {}", public.body);
 
     let merge = json!({"action": "merge", "parent": parent, "version": view["ticket"]["version"]});
     let path = format!("/staff/v1/tickets/{child}/actions");
@@ -208,6 +220,7 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
         stack.ticket_when(&parent, |t| t["followers"].as_array().is_some_and(|f| !f.is_empty())).await;
     assert_eq!(parent_view["followers"][0]["via"], json!(child));
     assert_eq!(parent_view["followers"][0]["language"], "es");
+    assert_eq!(parent_view["followers"][0]["confirmed"], true, "handed over as confirmed");
     // The merge reads, on each side, as a code naming the other request.
     let absorbed = parent_view["history"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
     assert_eq!(

@@ -9,6 +9,10 @@
 //! retried with the message while everyone else still hears. Emails carry a one-click
 //! unsubscribe link; SNS itself honours STOP replies to SMS.
 //!
+//! Only confirmed followers are told: a follow stays pending, and hears nothing, until its
+//! contact uses the link of the one confirmation message (sent by [`confirm`], from a
+//! [`town311::domain::follower::ConfirmationDue`] the route function leaves on this queue).
+//!
 //! A message tells at most [`CHUNK`] followers. When more follow the ticket, the rest is left
 //! on notify's own queue as a continuation (the event and the last contact key told) before
 //! this chunk is sent, so thousands of followers are told by many short invocations, each well
@@ -35,6 +39,8 @@ use tracing::Instrument;
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
 /// bounded within it.
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub mod confirm;
 
 /// How long a sent delivery is remembered: far past any redelivery.
 const REMEMBER_SENT_DAYS: i64 = 14;
@@ -145,6 +151,12 @@ const FOLLOWERS_AFTER: &str = "followers_after";
 async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
     let body = message.body.as_deref().unwrap_or_default();
     let mut body: serde_json::Value = serde_json::from_str(body).map_err(corrupt)?;
+    if let Some(due) = body.get(town311::domain::follower::CONFIRMATION_DUE) {
+        let due: town311::domain::follower::ConfirmationDue =
+            serde_json::from_value(due.clone()).map_err(corrupt)?;
+        let span = tracing::info_span!("confirm", ticket_id = %due.ticket_id, contact_key = %due.contact_key);
+        return confirm::ask(state, &due).instrument(span).await;
+    }
     let after = match body.as_object_mut().and_then(|fields| fields.remove(FOLLOWERS_AFTER)) {
         None => None,
         Some(value) => {
@@ -248,7 +260,8 @@ async fn chunk(
     let mut next = None;
     if !matches!(entry.change, Change::Submitted { .. }) {
         let page = state.tickets.followers_page(&ticket.id, after, CHUNK).await?;
-        for follower in page.followers {
+        // A pending follower has not said the contact is theirs: they hear nothing.
+        for follower in page.followers.into_iter().filter(|f| f.confirmed) {
             recipients.push(Recipient { contact: follower.contact, language: follower.language });
         }
         next = page.next;

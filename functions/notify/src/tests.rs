@@ -25,7 +25,8 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let store = Arc::new(MemoryStore::with_demo_catalog().await);
+    let clock = Arc::new(FixedClock::at(at(20)));
+    let store = Arc::new(MemoryStore::with_demo_catalog().await.with_clock(clock.clone()));
     let messenger = Arc::new(RecordingMessenger::default());
     let queue = Arc::new(MemoryQueue::default());
     let state = State {
@@ -36,7 +37,7 @@ async fn fixture() -> Fixture {
         deliveries: store.clone(),
         messenger: messenger.clone(),
         work: Some(queue.clone()),
-        clock: Arc::new(FixedClock::at(at(20))),
+        clock,
         ids: Arc::new(OsRandom),
         rates: store.clone(),
     };
@@ -114,7 +115,14 @@ async fn followers_hear_too_each_contact_once_in_their_language() {
         [(Some("luz@example.org"), None, Language::Es), (None, Some("+1 555 010 7777"), Language::En)]
     {
         let contact = Contact::choose(None, email, phone).unwrap();
-        let follower = Follower { ticket_id: ticket.id.clone(), contact, language, since: at(14), via: None };
+        let follower = Follower {
+            ticket_id: ticket.id.clone(),
+            contact,
+            language,
+            since: at(14),
+            via: None,
+            confirmed: true,
+        };
         f.store.follow(&follower).await.unwrap();
     }
     let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
@@ -215,9 +223,76 @@ async fn deliver(f: &Fixture, bodies: Vec<String>, context: lambda_runtime::Cont
 
 async fn follow(f: &Fixture, ticket: &Ticket, email: Option<&str>, phone: Option<&str>) {
     let contact = Contact::choose(None, email, phone).unwrap();
-    let follower =
-        Follower { ticket_id: ticket.id.clone(), contact, language: Language::En, since: at(14), via: None };
+    let follower = Follower {
+        ticket_id: ticket.id.clone(),
+        contact,
+        language: Language::En,
+        since: at(14),
+        via: None,
+        confirmed: true,
+    };
     f.store.follow(&follower).await.unwrap();
+}
+
+/// The queue message route leaves for a pending follower.
+fn due_message(follower: &Follower) -> String {
+    town311::domain::follower::ConfirmationDue::of(follower).message().unwrap()
+}
+
+#[tokio::test]
+async fn a_pending_follower_gets_one_confirmation_and_nothing_else_until_confirmed() {
+    let f = fixture().await;
+    let (ticket, _) = file(&f, Reporter::default()).await;
+    let sms_contact = Contact::choose(None, None, Some("555-010-8888")).unwrap();
+    let texted = Follower::pending(&ticket.id, sms_contact.clone(), Language::Es, at(15));
+    let email_contact = Contact::choose(None, Some("noor@example.org"), None).unwrap();
+    let mailed = Follower::pending(&ticket.id, email_contact.clone(), Language::En, at(15));
+    for follower in [&texted, &mailed] {
+        f.store.follow(follower).await.unwrap();
+    }
+    let (t, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    notify(&f.state, &TicketEvent::new(&scheduled)).await.unwrap();
+    assert!(f.messenger.sent().is_empty(), "a pending follower hears nothing: {:#?}", f.messenger.sent());
+
+    // The confirmation: once per follow, however often the message comes.
+    let failed = deliver(
+        &f,
+        vec![due_message(&texted), due_message(&mailed), due_message(&texted)],
+        lambda_runtime::Context::default(),
+    )
+    .await;
+    assert!(failed.is_empty());
+    let sent = f.messenger.sent();
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    let texts = sms(&sent);
+    assert_eq!(texts.len(), 1);
+    assert!(
+        texts[0].contains("confirme") && texts[0].contains("/citizen/v1/follow/confirm?token="),
+        "{}",
+        texts[0]
+    );
+    let Some(Sent::Email { to, subject, body, .. }) = sent.iter().find(|s| matches!(s, Sent::Email { .. }))
+    else {
+        panic!("no email: {sent:#?}")
+    };
+    assert_eq!(to, "noor@example.org");
+    assert!(subject.contains("confirm") && body.contains("/citizen/v1/follow/confirm?token="));
+
+    // The link stands for the follower; using it confirms them and they hear the next change.
+    let token = body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap();
+    let (ticket_id, key) = f.store.redeem_confirmation(token).await.unwrap().unwrap();
+    assert_eq!((ticket_id.clone(), key.clone()), (ticket.id.clone(), email_contact.key()));
+    assert!(f.store.confirm_follower(&ticket_id, &key).await.unwrap());
+    // A confirmation of someone confirmed since sends nothing.
+    deliver(&f, vec![due_message(&mailed)], lambda_runtime::Context::default()).await;
+    assert_eq!(f.messenger.sent().len(), 2);
+    let (_, note) = act(&f, &t, Action::Note { text: "Crew on site.".into(), public: true }, 17).await;
+    notify(&f.state, &TicketEvent::new(&note)).await.unwrap();
+    let sent = f.messenger.sent();
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert!(
+        matches!(&sent[2], Sent::Email { to, body, .. } if to == "noor@example.org" && body.contains("Crew on site."))
+    );
 }
 
 fn recipients_of(sent: &[Sent]) -> Vec<String> {

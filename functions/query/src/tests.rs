@@ -238,6 +238,8 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
             language: Default::default(),
             since: Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap(),
             via: None,
+            // Staff see pending follows too, marked.
+            confirmed: n % 2 == 0,
         };
         store.follow(&follower).await.unwrap();
     }
@@ -250,6 +252,8 @@ async fn the_staff_view_shows_a_first_page_of_followers_and_the_followers_route_
     let mut seen: Vec<String> =
         view["followers"].as_array().unwrap().iter().map(|f| f["contact"]["address"].to_string()).collect();
     assert_eq!(seen.len(), 50);
+    let pending = view["followers"].as_array().unwrap().iter().filter(|f| f["confirmed"] == false).count();
+    assert!(pending > 0 && pending < 50, "pending followers are listed as such: {pending}");
     let mut next = view["followers_next"].as_str().unwrap().to_owned();
 
     let route = "/staff/v1/tickets/{id}/followers";

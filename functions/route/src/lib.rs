@@ -6,6 +6,12 @@
 //!    a parent hands its reporter and followers over to the parent;
 //! 2. publishes the change's event to the SNS topic (the outbox), once.
 //!
+//! A pending follower written (a citizen asked to follow: `update`'s follow) is asked to
+//! confirm: route leaves a [`ConfirmationDue`] (ticket and contact key, never the address) on
+//! notify's queue, and notify sends the one message with the confirmation link, claiming it
+//! first so a replayed record or a redelivered message sends nothing twice. A follower written
+//! again with the same follow (a language change, a confirmation) asks for nothing.
+//!
 //! It also attaches processed photos: when a request names an upload and when the photo
 //! function has processed it, whichever comes second finds the other and attaches the photo
 //! (or records why it was refused) to the ticket.
@@ -27,12 +33,12 @@ use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use town311::adapters::aws::TableItem;
 use town311::domain::events::TicketEvent;
-use town311::domain::follower::{Contact, Follower};
+use town311::domain::follower::{ConfirmationDue, Contact, Follower};
 use town311::domain::id::TicketId;
 use town311::domain::photo::Processing;
 use town311::domain::ticket::{Change, HistoryEntry, Ticket};
 use town311::ports::{
-    Catalog, DeadLetters, EventPublisher, Outbox, PhotoStore, StoreError, TicketStore, Uploads,
+    Catalog, DeadLetters, EventPublisher, Outbox, PhotoStore, StoreError, TicketStore, Uploads, WorkQueue,
 };
 use town311::runtime::clock::Clock;
 use tracing::Instrument;
@@ -58,12 +64,17 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
     /// Where unreadable records go; without one, they are retried like an outage.
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
+    /// Notify's queue, where pending followers' confirmations are left.
+    pub work: Option<Arc<dyn WorkQueue>>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
-    /// The production wiring: the table, the SNS topic and the dead-letter queue.
+    /// The production wiring: the table, the SNS topic, the dead-letter queue and notify's queue.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { tickets, catalog, outbox, events, uploads, photos, clock, dead_letters })
+        town311::wire!(
+            aws,
+            Self { tickets, catalog, outbox, events, uploads, photos, clock, dead_letters, work }
+        )
     }
 }
 
@@ -91,10 +102,17 @@ pub async fn handle(state: &State, event: LambdaEvent<Event>) -> Result<DynamoDb
 }
 
 async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> {
+    let item = match record.event_name.as_str() {
+        "INSERT" | "MODIFY" => TableItem::from_stream_image(record.change.new_image.clone())?,
+        _ => return Ok(()),
+    };
+    if let TableItem::Follower(follower) = &item {
+        return ask_to_confirm(state, record, follower).await;
+    }
     if record.event_name != "INSERT" {
         return Ok(());
     }
-    let entry = match TableItem::from_stream_image(record.change.new_image.clone())? {
+    let entry = match item {
         TableItem::History(entry) => entry,
         TableItem::Upload { upload_id, .. } => return attach_photo(state, &upload_id).await,
         TableItem::Processing(processing) => return attach_photo(state, processing.upload_id()).await,
@@ -269,10 +287,43 @@ async fn probable_duplicates(
         .collect())
 }
 
-/// A merged duplicate's reporter and followers follow the parent from now on.
+/// Leaves a pending follow's confirmation for notify, unless the record is the same pending
+/// follow written again (a language change) or a confirmed follower.
+async fn ask_to_confirm(state: &State, record: &EventRecord, follower: &Follower) -> Result<(), StoreError> {
+    if follower.confirmed {
+        return Ok(());
+    }
+    if record.event_name == "MODIFY" {
+        let before = TableItem::from_stream_image(record.change.old_image.clone())?;
+        if matches!(before, TableItem::Follower(old) if !old.confirmed && old.since == follower.since) {
+            return Ok(());
+        }
+    }
+    let due = ConfirmationDue::of(follower);
+    let span = tracing::info_span!("confirm", ticket_id = %due.ticket_id, contact_key = %due.contact_key);
+    async {
+        let Some(queue) = &state.work else {
+            tracing::error!("no notify queue is configured: a follow cannot be confirmed");
+            return Ok(());
+        };
+        let message = due.message().map_err(|e| StoreError::Corrupt {
+            key: format!("follower of {}", due.ticket_id),
+            source: Box::new(e),
+        })?;
+        queue.enqueue(&message).await?;
+        tracing::info!(channel = %follower.contact.channel(), "confirmation of a follow left for notify");
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+/// A merged duplicate's reporter and confirmed followers follow the parent from now on, all
+/// confirmed (the reporter consented by filing). A pending follower is carried when they confirm.
 async fn hand_over_followers(state: &State, child: &TicketId, parent: &TicketId) -> Result<(), StoreError> {
     let Some(ticket) = state.tickets.get(child).await? else { return Ok(()) };
     let mut followers = state.tickets.followers(child).await?;
+    followers.retain(|f| f.confirmed);
     if let Some(contact) = Contact::of_reporter(&ticket.reporter) {
         followers.push(Follower {
             ticket_id: child.clone(),
@@ -280,6 +331,7 @@ async fn hand_over_followers(state: &State, child: &TicketId, parent: &TicketId)
             language: ticket.reporter.language,
             since: ticket.requested_at,
             via: None,
+            confirmed: true,
         });
     }
     for follower in &followers {

@@ -2,7 +2,9 @@ use super::*;
 use chrono::{DateTime, TimeZone, Utc};
 use lambda_runtime::Context;
 use serde_json::json;
-use town311::adapters::memory::{MemoryPhotos, MemoryStore, RecordingDeadLetters, RecordingPublisher};
+use town311::adapters::memory::{
+    MemoryPhotos, MemoryQueue, MemoryStore, RecordingDeadLetters, RecordingPublisher,
+};
 use town311::domain::contact::{Language, NotifyBy, Reporter, ReporterInput};
 use town311::domain::events::EventType;
 use town311::domain::lifecycle::{Action, Targets};
@@ -16,6 +18,7 @@ struct Fixture {
     publisher: Arc<RecordingPublisher>,
     dead_letters: Arc<RecordingDeadLetters>,
     photos: Arc<MemoryPhotos>,
+    notify_queue: Arc<MemoryQueue>,
     state: State,
 }
 
@@ -24,6 +27,7 @@ async fn fixture() -> Fixture {
     let publisher = Arc::new(RecordingPublisher::default());
     let dead_letters = Arc::new(RecordingDeadLetters::default());
     let photos = Arc::new(MemoryPhotos::default());
+    let notify_queue = Arc::new(MemoryQueue::default());
     let state = State {
         tickets: store.clone(),
         catalog: store.clone(),
@@ -33,8 +37,9 @@ async fn fixture() -> Fixture {
         events: publisher.clone(),
         clock: Arc::new(FixedClock::at(at(30))),
         dead_letters: Some(dead_letters.clone()),
+        work: Some(notify_queue.clone()),
     };
-    Fixture { store, publisher, dead_letters, photos, state }
+    Fixture { store, publisher, dead_letters, photos, notify_queue, state }
 }
 
 fn at(minute: u32) -> DateTime<Utc> {
@@ -219,8 +224,12 @@ async fn a_merged_duplicate_hands_its_reporter_and_followers_to_the_parent() {
         language: Language::En,
         since: at(2),
         via: None,
+        confirmed: true,
     };
     f.store.follow(&follower).await.unwrap();
+    // Someone who never confirmed their follow is not handed over.
+    let unconfirmed = Contact::choose(Some(NotifyBy::Sms), None, Some("5557654321")).unwrap();
+    f.store.follow(&Follower::pending(&child.ticket_id, unconfirmed, Language::En, at(2))).await.unwrap();
     let ticket = f.store.get(&child.ticket_id).await.unwrap().unwrap();
     let action = Action::Merge { parent: parent.ticket_id.clone() };
     let (merged, entry) =
@@ -236,6 +245,57 @@ async fn a_merged_duplicate_hands_its_reporter_and_followers_to_the_parent() {
     assert!(
         followers.iter().all(|f| f.via.as_ref() == Some(&child.ticket_id) && f.ticket_id == parent.ticket_id)
     );
+    assert!(followers.iter().all(|f| f.confirmed), "the reporter consented by filing");
+    assert!(f.notify_queue.take().is_empty(), "nobody handed over is asked to confirm");
+}
+
+/// The stream record of a follower written (`INSERT`) or written again (`MODIFY`, with the
+/// follower before).
+fn follower_record(sequence: &str, follower: &Follower, before: Option<&Follower>) -> serde_json::Value {
+    let image = |f: &Follower| serde_json::to_value(TableItem::follower_image(f).unwrap()).unwrap();
+    let mut record = record(sequence, if before.is_some() { "MODIFY" } else { "INSERT" }, image(follower));
+    if let Some(before) = before {
+        record["dynamodb"]["OldImage"] = image(before);
+    }
+    record
+}
+
+#[tokio::test]
+async fn a_pending_follow_is_left_for_notify_to_confirm_once_per_follow() {
+    let f = fixture().await;
+    let entry = file(&f, "K7QM-3XPR", "POTHOLE", 42.2800, -71.8000, 0).await;
+    let contact = Contact::choose(Some(NotifyBy::Sms), None, Some("5551234567")).unwrap();
+    let pending = Follower::pending(&entry.ticket_id, contact, Language::Es, at(5));
+    let response = handle(&f.state, batch(vec![follower_record("1", &pending, None)])).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    let queued = f.notify_queue.take();
+    assert_eq!(queued.len(), 1);
+    assert!(!queued[0].contains("555"), "no address on the queue: {}", queued[0]);
+    let message: serde_json::Value = serde_json::from_str(&queued[0]).unwrap();
+    let due: ConfirmationDue =
+        serde_json::from_value(message[town311::domain::follower::CONFIRMATION_DUE].clone()).unwrap();
+    assert_eq!(due, ConfirmationDue::of(&pending));
+    assert!(f.publisher.events().is_empty(), "no ticket event");
+
+    // Written again: a language change, the confirmation, a confirmed follower handed over.
+    let spanish = Follower { language: Language::En, ..pending.clone() };
+    let confirmed = Follower { confirmed: true, ..pending.clone() };
+    let records = vec![
+        follower_record("2", &spanish, Some(&pending)),
+        follower_record("3", &confirmed, Some(&spanish)),
+        follower_record(
+            "4",
+            &Follower { ticket_id: TicketId::parse("AAAA-BBBB").unwrap(), ..confirmed.clone() },
+            None,
+        ),
+    ];
+    handle(&f.state, batch(records)).await.unwrap();
+    assert!(f.notify_queue.take().is_empty(), "nothing new to confirm");
+
+    // A new follow after the first was never confirmed in time asks again.
+    let renewed = Follower { since: at(50), ..pending.clone() };
+    handle(&f.state, batch(vec![follower_record("5", &renewed, Some(&pending))])).await.unwrap();
+    assert_eq!(f.notify_queue.take().len(), 1);
 }
 
 fn history_image(id: &str, version: u64, change: serde_json::Value, public: bool) -> serde_json::Value {
@@ -576,6 +636,12 @@ impl TicketStore for Racing {
     }
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.store.follow(follower).await
+    }
+    async fn follower(&self, id: &TicketId, contact_key: &str) -> Result<Option<Follower>, StoreError> {
+        self.store.follower(id, contact_key).await
+    }
+    async fn confirm_follower(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
+        self.store.confirm_follower(id, contact_key).await
     }
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
         self.store.followers(id).await

@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::domain::contact::{Language, NotifyBy};
-use town311::domain::follower::{Contact, Follower};
+use town311::domain::follower::{Contact, Follower, MAX_FOLLOWS_PER_DAY, MAX_PER_TICKET};
 use town311::domain::id::TicketId;
 use town311::domain::lifecycle::{Action, Targets};
 use town311::domain::rate::Route;
@@ -23,6 +23,7 @@ use tracing::Instrument;
 /// bounded within it.
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+pub mod confirm;
 pub mod unsubscribe;
 
 /// The largest action body accepted.
@@ -56,7 +57,8 @@ impl From<&town311::adapters::aws::Adapters> for State {
 }
 
 /// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`, and the
-/// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow` and their unsubscribe links.
+/// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`, the links that confirm a
+/// follow, and the unsubscribe links.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
     let outcome = match http::route_key(&request) {
         Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
@@ -64,6 +66,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
         Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
         Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
+        Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))
@@ -158,8 +161,11 @@ fn follow_request(body: &[u8]) -> Result<FollowRequest, ApiError> {
     serde_json::from_value(value).map_err(|_| ApiError::BadRequest("the body is not a follow request".into()))
 }
 
-/// "Follow this one instead": a citizen hears about an open request as its reporter does. A
-/// request merged into another is followed through its parent.
+/// "Follow this one instead": a citizen hears about an open request as its reporter does, once
+/// they confirm it through the link sent to the contact they gave (the follow is pending until
+/// then; the table's stream has the link sent, see `confirm`). A request merged into another is
+/// followed through its parent. A ticket has at most `MAX_PER_TICKET` followers and one contact
+/// starts at most `MAX_FOLLOWS_PER_DAY` follows a day; neither refusal names the contact.
 async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
     admit(state, request, Route::Follow).await?;
     let not_found = || ApiError::NotFound("no such request".into());
@@ -199,10 +205,40 @@ async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiE
             ticket.id
         )));
     }
-    let follower =
-        Follower { ticket_id: ticket.id.clone(), contact, language, since: state.clock.now(), via: None };
+    let key = contact.key();
+    let following = state.tickets.follower(&ticket.id, &key).await?;
+    if following.is_none() {
+        // Counting a page one past the cap is enough to know it is reached.
+        let followers = state.tickets.followers_page(&ticket.id, None, MAX_PER_TICKET).await?;
+        if followers.followers.len() >= MAX_PER_TICKET {
+            tracing::info!(ticket_id = %ticket.id, "follow refused: the request has as many followers as it may");
+            return Err(ApiError::Conflict(format!(
+                "request {} has as many followers as it may have ({MAX_PER_TICKET}); check its status page instead",
+                ticket.id
+            )));
+        }
+        let now = state.clock.now();
+        let bucket = town311::domain::rate::Bucket::follows_of(&key, now);
+        town311::app::rate::admit_to(
+            state.rates.as_ref(),
+            &bucket,
+            "follows-of-contact",
+            MAX_FOLLOWS_PER_DAY,
+            now,
+        )
+        .await
+        .map_err(ApiError::FollowsPerDay)?;
+    }
+    let follower = Follower::pending(&ticket.id, contact, language, state.clock.now());
     state.tickets.follow(&follower).await?;
-    tracing::info!(ticket_id = %ticket.id, channel = %follower.contact.channel(), "followed");
+    tracing::info!(
+        ticket_id = %ticket.id,
+        channel = %follower.contact.channel(),
+        contact_key = %key,
+        again = following.is_some(),
+        "followed"
+    );
+    // The same answer whether the contact followed before or not: it tells nobody whose it is.
     http::json(
         StatusCode::CREATED,
         &serde_json::json!({ "service_request_id": ticket.id, "following": true }),

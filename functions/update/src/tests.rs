@@ -6,8 +6,8 @@ use town311::http::apigw::Invocation;
 use town311::runtime::clock::FixedClock;
 
 async fn state() -> (State, Arc<MemoryStore>) {
-    let store = Arc::new(MemoryStore::with_demo_catalog().await);
     let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).unwrap()));
+    let store = Arc::new(MemoryStore::with_demo_catalog().await.with_clock(clock.clone()));
     let state = State {
         config: town311::adapters::memory::config(None),
         tickets: store.clone(),
@@ -248,4 +248,113 @@ async fn a_request_takes_a_few_reopen_attempts_from_everyone_together() {
     let (status, body, _) = call(&state, attempt(attempts, "555-010-0000")).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body[0]["code"], 429);
+}
+
+fn follow_request(id: &TicketId, body: Value) -> Request {
+    let path = format!("/citizen/v1/requests/{id}/follow");
+    Invocation::new("POST", "POST /citizen/v1/requests/{id}/follow", &path)
+        .path_parameter("id", id.as_str())
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .into_request()
+        .unwrap()
+}
+
+/// The confirmation link's page (`GET`) or its button (`POST`): status and HTML.
+async fn open_link(state: &State, method: &str, token: &str) -> (u16, String) {
+    let route = format!("{method} /citizen/v1/follow/confirm");
+    let request = Invocation::new(method, &route, "/citizen/v1/follow/confirm")
+        .query(&format!("token={token}"))
+        .into_request()
+        .unwrap();
+    let response = handle(state, request).await.unwrap();
+    (response.status().as_u16(), String::from_utf8_lossy(response.body().as_ref()).into_owned())
+}
+
+#[tokio::test]
+async fn a_follow_waits_for_its_contact_to_confirm_through_the_link() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let (status, answer, _) =
+        call(&state, follow_request(&id, json!({"phone": "555-010-4444", "language": "es"}))).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer, json!({"service_request_id": "AAAA-0001", "following": true}));
+    let followers = store.followers(&id).await.unwrap();
+    assert_eq!(followers.len(), 1);
+    assert!(!followers[0].confirmed, "pending until the contact confirms");
+    let key = followers[0].contact.key();
+
+    // Notify issues the link; opening it shows a button and changes nothing.
+    let until = state.clock.now() + chrono::Duration::hours(48);
+    store.issue_confirmation("t0ken-for-the-test", &id, &key, until).await.unwrap();
+    let (status, page) = open_link(&state, "GET", "t0ken-for-the-test").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("method=\"post\"") && page.contains("AAAA-0001"), "{page}");
+    assert!(!store.followers(&id).await.unwrap()[0].confirmed, "a link opened confirms nothing");
+    let (status, page) = open_link(&state, "POST", "t0ken-for-the-test").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(store.followers(&id).await.unwrap()[0].confirmed);
+    // The link is used up; following again keeps the follower confirmed.
+    let (status, page) = open_link(&state, "POST", "t0ken-for-the-test").await;
+    assert_eq!(status, 404, "{page}");
+    assert_eq!(open_link(&state, "GET", "t0ken-for-the-test").await.0, 404);
+    assert_eq!(open_link(&state, "GET", "never-issued").await.0, 404);
+    call(&state, follow_request(&id, json!({"phone": "555-010-4444"}))).await;
+    assert!(store.followers(&id).await.unwrap()[0].confirmed);
+}
+
+#[tokio::test]
+async fn a_follow_confirmed_after_its_request_was_merged_follows_the_parent() {
+    let (state, store) = state().await;
+    let parent = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let child = ticket(&store, "AAAA-0002", "POTHOLE").await;
+    call(&state, follow_request(&child, json!({"email": "kim@example.org"}))).await;
+    let seen = store.get(&child).await.unwrap().unwrap().version;
+    let merge =
+        act(&child, Some(DPW_CLERK), None, json!({"action": "merge", "parent": parent, "version": seen}));
+    assert_eq!(call(&state, merge).await.0, 200);
+    let key = store.followers(&child).await.unwrap()[0].contact.key();
+    let until = state.clock.now() + chrono::Duration::hours(48);
+    store.issue_confirmation("merged-t0ken", &child, &key, until).await.unwrap();
+    assert_eq!(open_link(&state, "POST", "merged-t0ken").await.0, 200);
+    let carried = store.follower(&parent, &key).await.unwrap().unwrap();
+    assert!(carried.confirmed && carried.via == Some(child));
+}
+
+#[tokio::test]
+async fn follows_are_capped_per_ticket_and_per_contact_a_day_naming_no_contact() {
+    let (state, store) = state().await;
+    let full = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let now = state.clock.now();
+    for n in 0..town311::domain::follower::MAX_PER_TICKET {
+        let contact = Contact::choose(None, Some(&format!("f{n}@example.org")), None).unwrap();
+        store.follow(&Follower::pending(&full, contact, Language::En, now)).await.unwrap();
+    }
+    let (status, answer, _) = call(&state, follow_request(&full, json!({"email": "late@example.org"}))).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer.to_string().contains("as many followers"), "{answer}");
+    assert!(!answer.to_string().contains("late@"), "{answer}");
+    // Someone following already may follow again (a new language).
+    let again =
+        call(&state, follow_request(&full, json!({"email": "f3@example.org", "language": "es"}))).await;
+    assert_eq!(again.0, 201);
+
+    let mut tickets = Vec::new();
+    for n in 0..=town311::domain::follower::MAX_FOLLOWS_PER_DAY {
+        tickets.push(ticket(&store, &format!("BBBB-00{n:02}"), "POTHOLE").await);
+    }
+    for id in &tickets[..10] {
+        let (status, answer, _) = call(&state, follow_request(id, json!({"phone": "555-010-9999"}))).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let last = follow_request(&tickets[10], json!({"phone": "555-010-9999"}));
+    let response = handle(&state, last).await.unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().get("retry-after").is_some());
+    let text = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    assert!(text.contains("today") && !text.contains("9999"), "{text}");
+    assert!(store.followers(&tickets[10]).await.unwrap().is_empty());
+    // Another contact is not held back by it.
+    let other = call(&state, follow_request(&tickets[10], json!({"phone": "555-010-1212"}))).await;
+    assert_eq!(other.0, 201);
 }

@@ -18,13 +18,25 @@ fn page(
     text: &str,
     form_for: Option<&str>,
 ) -> Result<Response<Body>, ApiError> {
+    page_with(status, title, text, form_for.map(|token| (token, "Stop these emails")))
+}
+
+/// The HTML page of a link: a heading, a paragraph, and optionally a form with one button that
+/// posts the link's token back (`(token, button label)`).
+pub(crate) fn page_with(
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    form_for: Option<(&str, &str)>,
+) -> Result<Response<Body>, ApiError> {
     let escape =
         |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let form = form_for
-        .map(|token| {
+        .map(|(token, button)| {
             format!(
-                "<form method=\"post\" action=\"?token={}\"><button type=\"submit\">Stop these emails</button></form>",
-                escape(token)
+                "<form method=\"post\" action=\"?token={}\"><button type=\"submit\">{}</button></form>",
+                escape(token),
+                escape(button)
             )
         })
         .unwrap_or_default();

@@ -14,11 +14,22 @@ pub async fn admit(
     most: u32,
     now: DateTime<Utc>,
 ) -> Result<(), Throttled> {
-    let bucket = Bucket::of(route, client, now);
-    match limits.take(&bucket, most).await {
+    admit_to(limits, &Bucket::of(route, client, now), route.as_str(), most, now).await
+}
+
+/// Takes one write from `bucket` (named `what` in the logs), at most `most` in its window; let
+/// through when the count cannot be kept.
+pub async fn admit_to(
+    limits: &dyn RateLimits,
+    bucket: &Bucket,
+    what: &str,
+    most: u32,
+    now: DateTime<Utc>,
+) -> Result<(), Throttled> {
+    match limits.take(bucket, most).await {
         Ok(true) => Ok(()),
         Ok(false) => {
-            tracing::info!(route = route.as_str(), "rate limit reached");
+            tracing::info!(route = what, "rate limit reached");
             Err(Throttled { retry_after: bucket.retry_after(now) })
         }
         Err(error) => {

@@ -1,11 +1,24 @@
 //! Followers: citizens who asked to hear about a request they did not file (instead of filing
 //! the same pothole again), and reporters of duplicates merged into it. Personal data.
+//!
+//! A follow is pending until its contact confirms it: the town sends one message with a link
+//! to the address given, and tells a pending follower nothing else. Reporters of merged
+//! duplicates follow confirmed (they gave their contact when filing). A ticket has at most
+//! [`MAX_PER_TICKET`] followers, and one contact starts at most [`MAX_FOLLOWS_PER_DAY`]
+//! follows a day, so nobody can make the town message strangers at will.
 
 use crate::domain::contact::{ContactError, Email, Language, NotifyBy, Phone, Reporter};
 use crate::domain::id::TicketId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// How long a follow's confirmation link works.
+pub const CONFIRM_WITHIN_HOURS: i64 = 48;
+/// Followers one ticket may have, confirmed and pending together.
+pub const MAX_PER_TICKET: usize = 20;
+/// Follows one contact may start in a day, across tickets.
+pub const MAX_FOLLOWS_PER_DAY: u32 = 10;
 
 /// Where a follower hears back: one address on one channel.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,9 +120,22 @@ pub struct Follower {
     /// The duplicate this follower came from, when it was merged into the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<TicketId>,
+    /// Whether the contact confirmed the follow; a pending follower hears nothing but the one
+    /// confirmation message. Followers kept from before confirmation existed read as confirmed.
+    #[serde(default = "kept_before_confirmation")]
+    pub confirmed: bool,
+}
+
+fn kept_before_confirmation() -> bool {
+    true
 }
 
 impl Follower {
+    /// A follow a citizen asked for, pending until they confirm it.
+    pub fn pending(ticket_id: &TicketId, contact: Contact, language: Language, since: DateTime<Utc>) -> Self {
+        Self { ticket_id: ticket_id.clone(), contact, language, since, via: None, confirmed: false }
+    }
+
     /// The same follower, following `parent` now (a merge carries followers along).
     pub fn carried_to(&self, parent: &TicketId, child: &TicketId) -> Self {
         Self {
@@ -117,6 +143,39 @@ impl Follower {
             via: Some(self.via.clone().unwrap_or_else(|| child.clone())),
             ..self.clone()
         }
+    }
+}
+
+/// A pending follow to confirm, as it waits on notify's queue: the ticket and the contact's
+/// key, never the address (notify reads that from the follower). `since` tells this follow from
+/// a later one of the same contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationDue {
+    pub ticket_id: TicketId,
+    pub contact_key: String,
+    pub since: DateTime<Utc>,
+}
+
+/// The field a queue message carries a [`ConfirmationDue`] in.
+pub const CONFIRMATION_DUE: &str = "confirm_follow";
+
+impl ConfirmationDue {
+    pub fn of(follower: &Follower) -> Self {
+        Self {
+            ticket_id: follower.ticket_id.clone(),
+            contact_key: follower.contact.key(),
+            since: follower.since,
+        }
+    }
+
+    /// The queue message: `{"confirm_follow": {...}}`.
+    pub fn message(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&serde_json::json!({ CONFIRMATION_DUE: self }))
+    }
+
+    /// The claim that sends the confirmation once: one per follow.
+    pub fn delivery_id(&self) -> String {
+        format!("confirm#{}#{}#{}", self.ticket_id, self.contact_key, self.since.timestamp_millis())
     }
 }
 

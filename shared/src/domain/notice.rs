@@ -248,6 +248,37 @@ impl Notice {
     }
 }
 
+/// The one message a follow sends: a link to confirm it, worded so that someone who did not
+/// ask can simply ignore it.
+pub fn confirmation(town: &str, ticket_id: &str, language: Language, confirm_url: &str) -> Notice {
+    match language {
+        Language::En => Notice {
+            sms: format!(
+                "{town} 311: confirm updates on request {ticket_id}: {confirm_url} Not you? Ignore this."
+            ),
+            subject: format!("{town} 311: confirm updates on request {ticket_id}"),
+            body: format!(
+                "Someone asked for updates on {town} 311 request {ticket_id} to be sent to this address.\n\n\
+                 To get them, confirm within {hours} hours: {confirm_url}\n\n\
+                 If it was not you, ignore this message: you will get nothing more about it.\n",
+                hours = crate::domain::follower::CONFIRM_WITHIN_HOURS
+            ),
+        },
+        Language::Es => Notice {
+            sms: format!(
+                "{town} 311: confirme avisos de la solicitud {ticket_id}: {confirm_url} ¿No fue usted? Ignórelo."
+            ),
+            subject: format!("{town} 311: confirme los avisos de la solicitud {ticket_id}"),
+            body: format!(
+                "Alguien pidió que los avisos de la solicitud {ticket_id} de {town} 311 lleguen a esta dirección.\n\n\
+                 Para recibirlos, confirme en {hours} horas: {confirm_url}\n\n\
+                 Si no fue usted, ignore este mensaje: no recibirá nada más sobre ella.\n",
+                hours = crate::domain::follower::CONFIRM_WITHIN_HOURS
+            ),
+        },
+    }
+}
+
 /// The email footer: why they get this, and the one-click way out.
 pub fn footer(language: Language, unsubscribe_url: &str) -> String {
     match language {

@@ -25,6 +25,8 @@ pub enum Route {
     Unsubscribe,
     /// The text messages the town sends in a day, to everyone together.
     Sms,
+    /// `POST /citizen/v1/follow/confirm`.
+    ConfirmFollow,
 }
 
 impl Route {
@@ -37,6 +39,7 @@ impl Route {
             Self::ReopenRequest => "reopen-request",
             Self::Unsubscribe => "unsubscribe",
             Self::Sms => "sms",
+            Self::ConfirmFollow => "confirm-follow",
         }
     }
 }
@@ -83,6 +86,16 @@ impl Bucket {
         Self { key: format!("{}#{client}#{start}", route.as_str()), ends }
     }
 
+    /// The follows started for one contact (by its key: never the address) in the UTC day
+    /// `now` falls in, across tickets.
+    pub fn follows_of(contact_key: &str, now: DateTime<Utc>) -> Self {
+        const DAY: i64 = 86_400;
+        let start = now.timestamp().div_euclid(DAY) * DAY;
+        let ends = DateTime::from_timestamp(start + DAY, 0).unwrap_or(now);
+        let contact = crate::domain::api_key::hash(&format!("contact\u{0}{contact_key}"));
+        Self { key: format!("follows-of#{contact}#{start}"), ends }
+    }
+
     /// Whole seconds until the bucket is full again (at least one).
     pub fn retry_after(&self, now: DateTime<Utc>) -> u64 {
         u64::try_from((self.ends - now).num_seconds()).unwrap_or(0).max(1)
@@ -119,5 +132,16 @@ mod tests {
             Bucket::daily(Route::Sms, "town", Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 59).unwrap())
         );
         assert_eq!(day.ends, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn a_contacts_follows_are_counted_per_utc_day() {
+        let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let day = Bucket::follows_of("ab12", at(30, 0));
+        assert_eq!(day, Bucket::follows_of("ab12", at(30, 23)));
+        assert_eq!(day.ends, Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap());
+        assert_ne!(day.key, Bucket::follows_of("ab12", at(29, 23)).key, "another day");
+        assert_ne!(day.key, Bucket::follows_of("cd34", at(30, 1)).key, "another contact");
+        assert_ne!(day.key, Bucket::of(Route::Follow, "ab12", at(30, 0)).key, "not a client's bucket");
     }
 }

@@ -43,6 +43,12 @@ pub enum ApiError {
     /// The client's bucket on a public route is empty ([`crate::domain::rate`]).
     #[error(transparent)]
     TooManyRequests(#[from] crate::domain::rate::Throttled),
+    /// One contact was given as many follows as it may be in a day
+    /// ([`crate::domain::follower::MAX_FOLLOWS_PER_DAY`]); the contact is not named.
+    #[error(
+        "this email or phone number was asked to follow as many requests as it may be today; try again tomorrow"
+    )]
+    FollowsPerDay(crate::domain::rate::Throttled),
     #[error("the service is temporarily unavailable, please try again")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -62,7 +68,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::FollowsPerDay(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -151,7 +157,9 @@ pub fn respond(format: Option<Format>, outcome: Result<Response<Body>, ApiError>
         tracing::info!(status = status.as_u16(), reason = %error, "request refused");
     }
     let retry_after = match &error {
-        ApiError::TooManyRequests(throttled) => Some(throttled.retry_after),
+        ApiError::TooManyRequests(throttled) | ApiError::FollowsPerDay(throttled) => {
+            Some(throttled.retry_after)
+        }
         ApiError::Unavailable(_) => Some(u64::from(RETRY_AFTER_SECONDS)),
         _ => None,
     };

@@ -186,7 +186,14 @@ pub async fn followers_page_in_contact_key_order(ports: &Ports) {
     let (ticket_id, since) = (fresh_id(), now());
     let follower = |language| {
         let email = ok(Email::parse(&format!("{}@example.org", fresh_hex())), "an email");
-        Follower { ticket_id: ticket_id.clone(), contact: Contact::Email(email), language, since, via: None }
+        Follower {
+            ticket_id: ticket_id.clone(),
+            contact: Contact::Email(email),
+            language,
+            since,
+            via: None,
+            confirmed: true,
+        }
     };
     let mut followers: Vec<Follower> = (0..5).map(|_| follower(Language::En)).collect();
     for f in &followers {

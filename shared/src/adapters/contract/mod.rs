@@ -5,6 +5,7 @@
 //! with each other and with other tests; the few singletons (calendar, routing rules) are
 //! read first and written on top of what is there.
 
+mod consent;
 mod fixtures;
 mod keeping;
 mod listings;
@@ -78,6 +79,9 @@ checks![
     listings::queues_page_through_their_index,
     listings::cells_hold_the_open_tickets_of_their_service,
     listings::followers_page_in_contact_key_order,
+    consent::a_pending_follower_is_confirmed_once_and_never_demoted,
+    consent::a_pending_follow_never_confirmed_in_time_is_replaced,
+    consent::a_confirmation_link_works_once_until_its_time,
     keeping::a_published_event_is_remembered,
     keeping::a_delivery_is_claimed_once,
     keeping::mutes_are_kept_per_ticket_and_contact,

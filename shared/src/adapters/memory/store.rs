@@ -40,12 +40,14 @@ pub struct MemoryStore {
     mutes: Mutex<BTreeSet<(TicketId, String)>>,
     /// Unsubscribe links: ticket, contact key and expiry (seconds since the epoch).
     unsubscribes: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
+    /// Follows' confirmation links: ticket, contact key and expiry (seconds since the epoch).
+    confirmations: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
     pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
     /// Writes taken from each rate-limit bucket.
     rates: Mutex<BTreeMap<String, u32>>,
     /// Decides what has expired, as the table's clock does.
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     /// When set, every call fails as if the backing service were down.
     pub down: Mutex<bool>,
 }
@@ -68,6 +70,7 @@ impl Default for MemoryStore {
             undeliverable: Mutex::default(),
             mutes: Mutex::default(),
             unsubscribes: Mutex::default(),
+            confirmations: Mutex::default(),
             upload_links: Mutex::default(),
             processings: Mutex::default(),
             rates: Mutex::default(),
@@ -282,6 +285,38 @@ impl Deliveries for MemoryStore {
             .get(token)
             .filter(|(_, _, expires_at)| *expires_at > now)
             .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone())))
+    }
+
+    async fn issue_confirmation(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        let link = (ticket_id.clone(), contact_key.to_owned(), keep_until.timestamp());
+        lock(&self.confirmations).insert(token.to_owned(), link);
+        Ok(())
+    }
+
+    async fn confirmation_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.check_up()?;
+        let now = self.clock.now().timestamp();
+        Ok(lock(&self.confirmations)
+            .get(token)
+            .filter(|(_, _, expires_at)| *expires_at > now)
+            .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone())))
+    }
+
+    async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.check_up()?;
+        let now = self.clock.now().timestamp();
+        let mut links = lock(&self.confirmations);
+        if links.get(token).is_none_or(|(_, _, expires_at)| *expires_at <= now) {
+            return Ok(None);
+        }
+        Ok(links.remove(token).map(|(ticket_id, key, _)| (ticket_id, key)))
     }
 }
 

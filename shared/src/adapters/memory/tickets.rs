@@ -198,8 +198,34 @@ impl TicketStore for MemoryStore {
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.check_up()?;
         let key = (follower.ticket_id.clone(), follower.contact.key());
-        lock(&self.followers).insert(key, follower.clone());
+        let mut followers = lock(&self.followers);
+        let confirm_by =
+            |f: &Follower| f.since + chrono::Duration::hours(crate::domain::follower::CONFIRM_WITHIN_HOURS);
+        match followers.get_mut(&key) {
+            Some(kept) if !follower.confirmed && (kept.confirmed || confirm_by(kept) > self.clock.now()) => {
+                kept.language = follower.language;
+            }
+            _ => {
+                followers.insert(key, follower.clone());
+            }
+        }
         Ok(())
+    }
+
+    async fn follower(&self, id: &TicketId, contact_key: &str) -> Result<Option<Follower>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.followers).get(&(id.clone(), contact_key.to_owned())).cloned())
+    }
+
+    async fn confirm_follower(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
+        self.check_up()?;
+        match lock(&self.followers).get_mut(&(id.clone(), contact_key.to_owned())) {
+            Some(follower) => {
+                follower.confirmed = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {

@@ -124,3 +124,16 @@ fn gsm7_is_told_apart() {
     assert!(is_gsm7("Closed: fixed. é ñ"));
     assert!(!is_gsm7("Atención"), "ó is not GSM-7");
 }
+
+#[test]
+fn a_follow_is_confirmed_by_one_short_message_in_the_followers_language() {
+    let url = "https://311.example.org/citizen/v1/follow/confirm?token=abcdefghijklmnopqrstuvwxyz012345";
+    let en = confirmation("Springfield", "K7QM-3XPR", Language::En, url);
+    assert!(en.sms.contains(url) && en.body.contains(url), "{en:?}");
+    assert!(en.sms.contains("K7QM-3XPR") && en.subject.contains("confirm"));
+    assert!(en.body.contains("48 hours") && en.body.contains("ignore"));
+    assert!(en.sms.chars().count() <= 2 * SMS_SEGMENT, "{}", en.sms);
+    let es = confirmation("Springfield", "K7QM-3XPR", Language::Es, url);
+    assert!(es.subject.contains("confirme") && es.body.contains(url) && es.sms.contains(url));
+    assert_ne!(en.body, es.body);
+}

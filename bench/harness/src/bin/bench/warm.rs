@@ -134,6 +134,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         events: publisher.clone(),
         clock: Arc::new(SystemClock),
         dead_letters: None,
+        work: None,
     };
     let notify = notify::State {
         config: memory_config(),
@@ -403,6 +404,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             events: publisher.clone(),
             clock: Arc::new(SystemClock),
             dead_letters: None,
+            work: None,
         },
         notify: notify::State {
             config: config.clone(),

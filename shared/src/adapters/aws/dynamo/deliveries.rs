@@ -1,4 +1,5 @@
-//! Notification deliveries: claims, refused recipients, mutes and unsubscribe links.
+//! Notification deliveries: claims, refused recipients, mutes, unsubscribe links and follows'
+//! confirmation links.
 
 use super::items::{MarkItem, MuteItem, UndeliverableItem, UnsubscribeItem};
 use super::{DynamoTable, encode, keys, s, unavailable};
@@ -98,5 +99,61 @@ impl Deliveries for DynamoTable {
         let item = self.get_item::<UnsubscribeItem>(keys::unsubscribe(token)).await?;
         let now = self.clock.now().timestamp();
         Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+    }
+
+    async fn issue_confirmation(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = keys::confirmation(token);
+        self.put_item(encode(&UnsubscribeItem {
+            pk,
+            sk,
+            entity: "confirmation".to_owned(),
+            ticket_id: ticket_id.clone(),
+            contact_key: contact_key.to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?)
+        .await
+    }
+
+    async fn confirmation_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        let item = self.get_item::<UnsubscribeItem>(keys::confirmation(token)).await?;
+        let now = self.clock.now().timestamp();
+        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+    }
+
+    async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        let keys::Key { pk, sk } = keys::confirmation(token);
+        let key = format!("{pk}/{sk}");
+        // One delete decides: of two uses at once, only one gets the link back.
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression("attribute_exists(pk) AND expires_at > :now")
+            .expression_attribute_values(
+                ":now",
+                aws_sdk_dynamodb::types::AttributeValue::N(self.clock.now().timestamp().to_string()),
+            )
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let Some(item) = output.attributes else { return Ok(None) };
+                let item = super::decode::<UnsubscribeItem>(item, &key)?;
+                Ok(Some((item.ticket_id, item.contact_key)))
+            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(None)
+            }
+            Err(e) => Err(StoreError::unavailable("DeleteItem", e)),
+        }
     }
 }

@@ -52,6 +52,9 @@ pub(super) struct FollowerItem {
     pub(super) pk: String,
     pub(super) sk: String,
     pub(super) entity: String,
+    /// A pending follow's: when its confirmation link no longer works. TTL removes it then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
     #[serde(flatten)]
     pub(super) follower: Follower,
 }
@@ -234,6 +237,17 @@ fn nearby_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
     ticket.location.point().filter(|_| ticket.status.is_open())
 }
 
+impl FollowerItem {
+    pub(super) fn new(follower: &Follower) -> Self {
+        let keys::Key { pk, sk } = keys::follower(&follower.ticket_id, &follower.contact.key());
+        let expires_at = (!follower.confirmed).then(|| {
+            (follower.since + chrono::Duration::hours(crate::domain::follower::CONFIRM_WITHIN_HOURS))
+                .timestamp()
+        });
+        Self { pk, sk, entity: "follower".to_owned(), expires_at, follower: follower.clone() }
+    }
+}
+
 impl HistoryItem {
     pub(super) fn new(entry: &HistoryEntry) -> Self {
         let public = entry.public.then(|| {
@@ -262,6 +276,8 @@ pub enum TableItem {
     },
     /// An upload was processed (or refused).
     Processing(crate::domain::photo::Processing),
+    /// A ticket's follower, pending or confirmed.
+    Follower(Follower),
     /// Tokens and API keys: bookkeeping no subscriber hears about.
     Other,
 }
@@ -282,13 +298,21 @@ impl TableItem {
                 Self::Upload { upload_id, ticket_id: item.ticket_id }
             }
             "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
-            "token" | "api_key" | "replay" | "calendar" | "routing" | "follower" | "published"
-            | "delivery" | "mute" | "unsubscribe" | "rate" => Self::Other,
+            "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
+            "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
+            | "unsubscribe" | "confirmation" | "rate" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
         };
         Ok(item)
+    }
+
+    /// A follower's stream image, exactly as the table holds it (for tests of consumers).
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn follower_image(follower: &Follower) -> Result<serde_dynamo::Item, StoreError> {
+        serde_dynamo::to_item(FollowerItem::new(follower))
+            .map_err(|e| StoreError::Corrupt { key: "(test image)".to_owned(), source: Box::new(e) })
     }
 
     /// A history entry's stream image, exactly as the table holds it (for tests of consumers).

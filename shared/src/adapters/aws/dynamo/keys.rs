@@ -132,6 +132,11 @@ pub(super) fn unsubscribe(token: &str) -> Key {
     key(format!("UNSUB#{token}"), "UNSUB")
 }
 
+/// A follow's confirmation link.
+pub(super) fn confirmation(token: &str) -> Key {
+    key(format!("CONFIRM#{token}"), "CONFIRM")
+}
+
 /// The catalog's sort keys of services start with this.
 pub(super) const SERVICE_PREFIX: &str = "SERVICE#";
 
@@ -245,6 +250,7 @@ mod tests {
         assert_eq!(pair(delivery("e1#c1")), owned("DELIVERY#e1#c1", "DELIVERY"));
         assert_eq!(pair(delivery("e1#after#c1")), owned("DELIVERY#e1#after#c1", "DELIVERY"));
         assert_eq!(pair(unsubscribe("t0k")), owned("UNSUB#t0k", "UNSUB"));
+        assert_eq!(pair(confirmation("t0k")), owned("CONFIRM#t0k", "CONFIRM"));
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! | continuation | `DELIVERY#<event id>#after#<contact hash>` | `DELIVERY` | –                   | –                                    |
 //! | mute       | `TICKET#<id>`   | `MUTE#<contact hash>`   | –                                       | –                                    |
 //! | unsubscribe link | `UNSUB#<token>` | `UNSUB`           | –                                       | –                                    |
+//! | confirmation link | `CONFIRM#<token>` | `CONFIRM`       | –                                       | –                                    |
 //! | upload     | `UPLOAD#<id>`   | `UPLOAD`                | –                                       | –                                    |
 //! | processing | `PHOTO#<upload id>` | `PHOTO`             | –                                       | –                                    |
 //!
@@ -26,8 +27,8 @@
 //! `<updated>#<id>`, every ticket), and three sparse ones while the ticket is open: gsi4
 //! (`ASSIGNEE#<user>` / `<updated>#<id>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`) and gsi6,
 //! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`), for those with a point.
-//! Idempotency records, published-event marks, delivery claims, unsubscribe links and photo
-//! processing records expire through TTL (`expires_at`); TTL deletes up to days late, so a read
+//! Idempotency records, published-event marks, delivery claims, unsubscribe and confirmation
+//! links, pending followers (`confirmed` false) and photo processing records expire through TTL (`expires_at`); TTL deletes up to days late, so a read
 //! that decides expiry compares `expires_at` with a clock. A delivery whose recipient was
 //! refused for good keeps its claim with the service's code (`undeliverable`); a continuation
 //! claim marks the rest of a large fan-out as handed to the notify queue once.

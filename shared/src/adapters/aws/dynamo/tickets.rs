@@ -184,14 +184,77 @@ impl TicketStore for DynamoTable {
     }
 
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
+        let item = encode(&FollowerItem::new(follower))?;
+        if follower.confirmed {
+            return self.put_item(item).await;
+        }
+        // A pending follow is written only where nobody follows with that contact, or where an
+        // earlier pending follow was never confirmed in time.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR (confirmed = :pending AND expires_at <= :now)")
+            .expression_attribute_values(":pending", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", AttributeValue::N(self.clock.now().timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => return Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+            Err(e) => return Err(StoreError::unavailable("PutItem", e)),
+        }
+        let language = serde_dynamo::to_attribute_value(follower.language)
+            .map_err(|e| StoreError::Corrupt { key: "follower language".into(), source: Box::new(e) })?;
         let keys::Key { pk, sk } = keys::follower(&follower.ticket_id, &follower.contact.key());
-        self.put_item(encode(&FollowerItem {
-            pk,
-            sk,
-            entity: "follower".to_owned(),
-            follower: follower.clone(),
-        })?)
-        .await
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET #language = :language")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#language", "language")
+            .expression_attribute_values(":language", language)
+            .send()
+            .await;
+        match result {
+            // Removed in between (TTL): the follow is dropped; following again writes it.
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::unavailable("UpdateItem", e)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    async fn follower(&self, id: &TicketId, contact_key: &str) -> Result<Option<Follower>, StoreError> {
+        let item = self.get_item::<FollowerItem>(keys::follower(id, contact_key)).await?;
+        Ok(item.map(|i| i.follower))
+    }
+
+    async fn confirm_follower(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
+        let keys::Key { pk, sk } = keys::follower(id, contact_key);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET confirmed = :confirmed REMOVE expires_at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":confirmed", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::unavailable("UpdateItem", e)),
+        }
     }
 
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
