@@ -39,9 +39,9 @@ pub struct MemoryStore {
     undeliverable: Mutex<BTreeMap<String, String>>,
     mutes: Mutex<BTreeSet<(TicketId, String)>>,
     /// Unsubscribe links: ticket, contact key and expiry (seconds since the epoch).
-    unsubscribes: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
+    unsubscribes: Links,
     /// Follows' confirmation links: ticket, contact key and expiry (seconds since the epoch).
-    confirmations: Mutex<BTreeMap<String, (TicketId, String, i64)>>,
+    confirmations: Links,
     pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
     /// Writes taken from each rate-limit bucket.
@@ -273,18 +273,13 @@ impl Deliveries for MemoryStore {
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.check_up()?;
-        let link = (ticket_id.clone(), contact_key.to_owned(), keep_until.timestamp());
-        lock(&self.unsubscribes).insert(token.to_owned(), link);
+        issue_link(&self.unsubscribes, token, ticket_id, contact_key, keep_until);
         Ok(())
     }
 
     async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
         self.check_up()?;
-        let now = self.clock.now().timestamp();
-        Ok(lock(&self.unsubscribes)
-            .get(token)
-            .filter(|(_, _, expires_at)| *expires_at > now)
-            .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone())))
+        Ok(link_target(&self.unsubscribes, token, self.clock.now()))
     }
 
     async fn issue_confirmation(
@@ -295,18 +290,13 @@ impl Deliveries for MemoryStore {
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.check_up()?;
-        let link = (ticket_id.clone(), contact_key.to_owned(), keep_until.timestamp());
-        lock(&self.confirmations).insert(token.to_owned(), link);
+        issue_link(&self.confirmations, token, ticket_id, contact_key, keep_until);
         Ok(())
     }
 
     async fn confirmation_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
         self.check_up()?;
-        let now = self.clock.now().timestamp();
-        Ok(lock(&self.confirmations)
-            .get(token)
-            .filter(|(_, _, expires_at)| *expires_at > now)
-            .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone())))
+        Ok(link_target(&self.confirmations, token, self.clock.now()))
     }
 
     async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
@@ -358,4 +348,25 @@ impl crate::ports::RateLimits for MemoryStore {
         *taken += 1;
         Ok(true)
     }
+}
+
+/// Links by token: the ticket, the contact key and the expiry (seconds since the epoch).
+type Links = Mutex<BTreeMap<String, (TicketId, String, i64)>>;
+
+fn issue_link(
+    links: &Links,
+    token: &str,
+    ticket_id: &TicketId,
+    contact_key: &str,
+    keep_until: DateTime<Utc>,
+) {
+    lock(links).insert(token.to_owned(), (ticket_id.clone(), contact_key.to_owned(), keep_until.timestamp()));
+}
+
+/// The ticket and contact a link stands for until it expires, as the table judges it.
+fn link_target(links: &Links, token: &str, now: DateTime<Utc>) -> Option<(TicketId, String)> {
+    lock(links)
+        .get(token)
+        .filter(|(_, _, expires_at)| *expires_at > now.timestamp())
+        .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone()))
 }

@@ -83,22 +83,11 @@ impl Deliveries for DynamoTable {
         contact_key: &str,
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let keys::Key { pk, sk } = keys::unsubscribe(token);
-        self.put_item(encode(&UnsubscribeItem {
-            pk,
-            sk,
-            entity: "unsubscribe".to_owned(),
-            ticket_id: ticket_id.clone(),
-            contact_key: contact_key.to_owned(),
-            expires_at: keep_until.timestamp(),
-        })?)
-        .await
+        self.issue_link(keys::unsubscribe(token), "unsubscribe", ticket_id, contact_key, keep_until).await
     }
 
     async fn unsubscribe_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
-        let item = self.get_item::<UnsubscribeItem>(keys::unsubscribe(token)).await?;
-        let now = self.clock.now().timestamp();
-        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+        self.link_target(keys::unsubscribe(token)).await
     }
 
     async fn issue_confirmation(
@@ -108,22 +97,11 @@ impl Deliveries for DynamoTable {
         contact_key: &str,
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let keys::Key { pk, sk } = keys::confirmation(token);
-        self.put_item(encode(&UnsubscribeItem {
-            pk,
-            sk,
-            entity: "confirmation".to_owned(),
-            ticket_id: ticket_id.clone(),
-            contact_key: contact_key.to_owned(),
-            expires_at: keep_until.timestamp(),
-        })?)
-        .await
+        self.issue_link(keys::confirmation(token), "confirmation", ticket_id, contact_key, keep_until).await
     }
 
     async fn confirmation_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
-        let item = self.get_item::<UnsubscribeItem>(keys::confirmation(token)).await?;
-        let now = self.clock.now().timestamp();
-        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
+        self.link_target(keys::confirmation(token)).await
     }
 
     async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
@@ -155,5 +133,36 @@ impl Deliveries for DynamoTable {
             }
             Err(e) => Err(StoreError::unavailable("DeleteItem", e)),
         }
+    }
+}
+
+/// Links sent to a contact (unsubscribe, confirm a follow): a token standing for a ticket and
+/// a contact key until it expires.
+impl DynamoTable {
+    async fn issue_link(
+        &self,
+        key: keys::Key,
+        entity: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = key;
+        self.put_item(encode(&UnsubscribeItem {
+            pk,
+            sk,
+            entity: entity.to_owned(),
+            ticket_id: ticket_id.clone(),
+            contact_key: contact_key.to_owned(),
+            expires_at: keep_until.timestamp(),
+        })?)
+        .await
+    }
+
+    /// The ticket and contact a link stands for, until it expires (by the table's clock).
+    async fn link_target(&self, key: keys::Key) -> Result<Option<(TicketId, String)>, StoreError> {
+        let item = self.get_item::<UnsubscribeItem>(key).await?;
+        let now = self.clock.now().timestamp();
+        Ok(item.filter(|i| i.expires_at > now).map(|i| (i.ticket_id, i.contact_key)))
     }
 }
