@@ -45,6 +45,15 @@ pub async fn ask(state: &State, due: &ConfirmationDue) -> Result<(), NotifyError
         tracing::info!(%channel, "confirmation sent before; not again");
         return Ok(());
     }
+    // A confirmation text is a text: it counts against the day's budget too.
+    if matches!(follower.contact, Contact::Sms(_)) && !crate::within_sms_budget(state, now).await {
+        tracing::warn!(
+            code = crate::SMS_BUDGET_SPENT,
+            "the town's SMS budget for the day is spent; not texted"
+        );
+        state.deliveries.mark_undeliverable(&delivery_id, crate::SMS_BUDGET_SPENT, keep_until).await?;
+        return Ok(());
+    }
     let random = || random_token(state.ids.as_ref()).map_err(|e| StoreError::unavailable("random", e));
     let token = random()?;
     let link_until = now + Duration::hours(CONFIRM_WITHIN_HOURS);

@@ -303,11 +303,11 @@ async fn hand_on(
 }
 
 /// The code a text held back by the day's budget is kept undeliverable with.
-const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
+pub(crate) const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
 
 /// Whether the town may send one more text today (taking it from the day's budget). When the
 /// count cannot be kept, the text goes: a notice is not lost to its bookkeeping.
-async fn within_sms_budget(state: &State, now: chrono::DateTime<chrono::Utc>) -> bool {
+pub(crate) async fn within_sms_budget(state: &State, now: chrono::DateTime<chrono::Utc>) -> bool {
     let bucket = town311::domain::rate::Bucket::daily(town311::domain::rate::Route::Sms, "town", now);
     match state.rates.take(&bucket, state.config.sms_daily_budget).await {
         Ok(within) => within,

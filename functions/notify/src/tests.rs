@@ -423,3 +423,25 @@ async fn past_the_days_sms_budget_texts_are_held_back_and_email_goes_on() {
     let held = f.store.undeliverable().values().filter(|c| *c == "SmsBudgetSpent").count();
     assert_eq!(held, 1, "{:?}", f.store.undeliverable());
 }
+
+#[tokio::test]
+async fn confirmation_texts_count_against_the_days_sms_budget() {
+    let mut f = fixture().await;
+    f.state.config.sms_daily_budget = 1;
+    let (ticket, _) = file(&f, Reporter::default()).await;
+    let pending: Vec<Follower> = ["555-010-1111", "555-010-2222"]
+        .iter()
+        .map(|phone| {
+            let contact = Contact::choose(None, None, Some(phone)).unwrap();
+            Follower::pending(&ticket.id, contact, Language::En, at(15))
+        })
+        .collect();
+    for follower in &pending {
+        f.store.follow(follower).await.unwrap();
+    }
+    let failed =
+        deliver(&f, pending.iter().map(due_message).collect(), lambda_runtime::Context::default()).await;
+    assert!(failed.is_empty());
+    assert_eq!(sms(&f.messenger.sent()).len(), 1, "the budget, and no more: {:#?}", f.messenger.sent());
+    assert_eq!(f.store.undeliverable().values().filter(|c| *c == "SmsBudgetSpent").count(), 1);
+}
