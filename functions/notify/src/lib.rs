@@ -308,14 +308,12 @@ pub(crate) const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
 /// Whether the town may send one more text today (taking it from the day's budget). When the
 /// count cannot be kept, the text goes: a notice is not lost to its bookkeeping.
 pub(crate) async fn within_sms_budget(state: &State, now: chrono::DateTime<chrono::Utc>) -> bool {
-    let bucket = town311::domain::rate::Bucket::daily(town311::domain::rate::Route::Sms, "town", now);
-    match state.rates.take(&bucket, state.config.sms_daily_budget).await {
-        Ok(within) => within,
-        Err(error) => {
-            tracing::warn!(error = %town311::runtime::chain(&error), "SMS budget not counted; sent");
-            true
-        }
-    }
+    use town311::domain::rate::{Bucket, Route};
+    let bucket = Bucket::daily(Route::Sms, "town", now);
+    let budget = state.config.sms_daily_budget;
+    town311::app::rate::admit_to(state.rates.as_ref(), &bucket, Route::Sms.as_str(), budget, now)
+        .await
+        .is_ok()
 }
 
 /// Sends one recipient their notice, unless it went out before.

@@ -402,29 +402,27 @@ async fn without_a_dead_letter_queue_an_unreadable_entry_is_retried_not_skipped(
     assert!(publisher.events().is_empty());
 }
 
-#[tokio::test]
-async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
-    use town311::domain::photo::{Photo, Processing};
-    use town311::ports::Uploads;
-    let f = fixture().await;
-    let upload = "0123456789abcdef0123456789abcdef";
-    // The request names the upload…
+/// A sign request naming `upload`, filed as K7QM-3XPR.
+async fn file_naming(f: &Fixture, upload: &str) -> Ticket {
     let service = f.store.service("SIGN").await.unwrap().unwrap();
     let mut request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
     request.uploads = vec![upload.to_owned()];
     let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
     f.store.create(&ticket, &entry, None, None).await.unwrap();
-    let link = |seq: &str| {
-        let mut r = record(seq, "INSERT", json!({}));
-        r["dynamodb"]["NewImage"] = json!({"pk": {"S": format!("UPLOAD#{upload}")}, "sk": {"S": "UPLOAD"},
-            "entity": {"S": "upload"}, "ticket_id": {"S": "K7QM-3XPR"}});
-        r
-    };
-    // …before it was processed: nothing to attach yet.
-    handle(&f.state, batch(vec![link("1")])).await.unwrap();
-    assert_eq!(f.store.get(&ticket.id).await.unwrap().unwrap().version, 1);
-    // Then processing finishes: its record attaches the photo, once however often it comes.
-    let photo = Photo {
+    ticket
+}
+
+/// The stream record of K7QM-3XPR's link to `upload`.
+fn upload_link(seq: &str, upload: &str) -> serde_json::Value {
+    let mut r = record(seq, "INSERT", json!({}));
+    r["dynamodb"]["NewImage"] = json!({"pk": {"S": format!("UPLOAD#{upload}")}, "sk": {"S": "UPLOAD"},
+        "entity": {"S": "upload"}, "ticket_id": {"S": "K7QM-3XPR"}});
+    r
+}
+
+/// What processing `upload` made of it.
+fn processed(upload: &str) -> town311::domain::photo::Photo {
+    town311::domain::photo::Photo {
         id: upload.into(),
         key: format!("photos/{upload}/full.jpg"),
         thumbnail_key: format!("photos/{upload}/thumb.jpg"),
@@ -432,7 +430,23 @@ async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
         width: 2048,
         height: 1536,
         hidden: false,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
+    use town311::domain::photo::Processing;
+    use town311::ports::Uploads;
+    let f = fixture().await;
+    let upload = "0123456789abcdef0123456789abcdef";
+    // The request names the upload…
+    let ticket = file_naming(&f, upload).await;
+    let link = |seq: &str| upload_link(seq, upload);
+    // …before it was processed: nothing to attach yet.
+    handle(&f.state, batch(vec![link("1")])).await.unwrap();
+    assert_eq!(f.store.get(&ticket.id).await.unwrap().unwrap().version, 1);
+    // Then processing finishes: its record attaches the photo, once however often it comes.
+    let photo = processed(upload);
     let processing = Processing::Processed { photo: photo.clone(), gps: None };
     f.store.put_processing(&processing, at(5)).await.unwrap();
     for key in [&photo.key, &photo.thumbnail_key] {
@@ -462,29 +476,14 @@ async fn a_processed_upload_is_attached_whichever_of_the_two_comes_first() {
 
 #[tokio::test]
 async fn a_photo_the_bucket_removed_before_its_request_came_is_not_attached() {
-    use town311::domain::photo::{Photo, Processing};
+    use town311::domain::photo::Processing;
     use town311::ports::Uploads;
     let f = fixture().await;
     let upload = "fedcba9876543210fedcba9876543210";
-    let service = f.store.service("SIGN").await.unwrap().unwrap();
-    let mut request = town311::adapters::memory::phone_request("SIGN", "1 Main St");
-    request.uploads = vec![upload.to_owned()];
-    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(0));
-    f.store.create(&ticket, &entry, None, None).await.unwrap();
-    let photo = Photo {
-        id: upload.into(),
-        key: format!("photos/{upload}/full.jpg"),
-        thumbnail_key: format!("photos/{upload}/thumb.jpg"),
-        content_type: "image/jpeg".into(),
-        width: 2048,
-        height: 1536,
-        hidden: false,
-    };
+    let ticket = file_naming(&f, upload).await;
+    let photo = processed(upload);
     f.store.put_processing(&Processing::Processed { photo, gps: None }, at(5)).await.unwrap();
-    let mut r = record("1", "INSERT", json!({}));
-    r["dynamodb"]["NewImage"] = json!({"pk": {"S": format!("UPLOAD#{upload}")}, "sk": {"S": "UPLOAD"},
-        "entity": {"S": "upload"}, "ticket_id": {"S": "K7QM-3XPR"}});
-    let response = handle(&f.state, batch(vec![r])).await.unwrap();
+    let response = handle(&f.state, batch(vec![upload_link("1", upload)])).await.unwrap();
     assert!(response.batch_item_failures.is_empty(), "the stream flows on");
     let ticket = f.store.get(&ticket.id).await.unwrap().unwrap();
     assert!(ticket.photos.is_empty() && ticket.version == 1, "{ticket:?}");

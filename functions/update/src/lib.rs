@@ -222,7 +222,7 @@ async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiE
         town311::app::rate::admit_to(
             state.rates.as_ref(),
             &bucket,
-            "follows-of-contact",
+            Route::FollowsOfContact.as_str(),
             MAX_FOLLOWS_PER_DAY,
             now,
         )

@@ -294,56 +294,31 @@ fn function_config(
     parameters: &BTreeMap<String, String>,
     provisioned: &Provisioned,
 ) -> Result<Config, LocalError> {
-    let get = |name: &str| parameters.get(name).cloned().unwrap_or_default();
-    let timezone = get("TownTimezone").parse().map_err(|e: chrono_tz::ParseError| LocalError::Setting {
-        name: "TOWN_TIMEZONE",
-        reason: e.to_string(),
-    })?;
-    let jurisdiction = get("JurisdictionId");
-    Ok(Config {
-        town_name: get("TownName"),
-        timezone,
-        jurisdiction_id: (!jurisdiction.is_empty()).then_some(jurisdiction),
-        table_name: provisioned.table.clone(),
-        photo_bucket: provisioned.bucket.clone(),
-        events_topic_arn: provisioned.topic_arn.clone(),
-        s3_force_path_style: true,
-        api_key_policy: town311::domain::api_key::KeyPolicy::parse(&get("ApiKeyPolicy")).ok_or_else(
-            || LocalError::Setting {
-                name: "API_KEY_POLICY",
-                reason: "expected open, required or required-except-web-form".into(),
-            },
-        )?,
-        web_origin: Some(get("WebOrigin")).filter(|o| !o.is_empty()),
-        form_key: Some(get_trimmed(parameters, "FormSecret"))
-            .filter(|s| !s.is_empty())
-            .map(|s| town311::domain::form_token::FormKey::new(s.as_bytes()))
-            .transpose()
-            .map_err(|e| LocalError::Setting { name: "FORM_SECRET", reason: e.to_string() })?,
-        public_url: Some(get("PublicUrl")).filter(|u| !u.is_empty()),
-        mail_from: Some(get("NotificationsFrom")).filter(|m| !m.is_empty()),
-        dead_letter_queue_url: Some(provisioned.failure_queue_url.clone()),
-        notify_queue_url: provisioned.queues.get("NotifyQueue").map(|q| q.url.clone()),
-        client_write_limit: get("ClientWriteLimit")
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| LocalError::Setting {
-                name: "CLIENT_WRITE_LIMIT",
-                reason: "expected a whole number above 0".into(),
-            })?,
-        sms_daily_budget: get("SmsDailyBudget").trim().parse::<u32>().map_err(|_| LocalError::Setting {
-            name: "SMS_DAILY_BUDGET",
-            reason: "expected a whole number".into(),
-        })?,
-        sms_countries: town311::domain::contact::SmsCountries::parse(&get("SmsCountries")).ok_or_else(
-            || LocalError::Setting {
-                name: "SMS_COUNTRIES",
-                reason: "expected calling codes such as +1 or +1,+52".into(),
-            },
-        )?,
-    })
+    let parameter = |name: &str| parameters.get(name).cloned();
+    // The environment template.yaml gives every function, from the same parameters, read by
+    // the one loader the functions use in Lambda.
+    let environment: BTreeMap<&str, Option<String>> = BTreeMap::from([
+        ("TOWN_NAME", parameter("TownName")),
+        ("TOWN_TIMEZONE", parameter("TownTimezone")),
+        ("JURISDICTION_ID", parameter("JurisdictionId")),
+        ("TABLE_NAME", Some(provisioned.table.clone())),
+        ("PHOTO_BUCKET", Some(provisioned.bucket.clone())),
+        ("EVENTS_TOPIC_ARN", Some(provisioned.topic_arn.clone())),
+        ("API_KEY_POLICY", parameter("ApiKeyPolicy")),
+        ("WEB_ORIGIN", parameter("WebOrigin")),
+        ("PUBLIC_URL", parameter("PublicUrl")),
+        ("MAIL_FROM", parameter("NotificationsFrom")),
+        ("SMS_COUNTRIES", parameter("SmsCountries")),
+        ("CLIENT_WRITE_LIMIT", parameter("ClientWriteLimit")),
+        ("SMS_DAILY_BUDGET", parameter("SmsDailyBudget")),
+        ("FORM_SECRET", parameter("FormSecret")),
+        ("DEAD_LETTER_QUEUE_URL", Some(provisioned.failure_queue_url.clone())),
+        ("NOTIFY_QUEUE_URL", provisioned.queues.get("NotifyQueue").map(|q| q.url.clone())),
+        // The emulator serves buckets by path.
+        ("S3_FORCE_PATH_STYLE", Some("true".to_owned())),
+    ]);
+    Config::from_lookup(|name| environment.get(name).cloned().flatten())
+        .map_err(|e| LocalError::Setting { name: "the functions' environment", reason: e.to_string() })
 }
 
 /// Stores routing rules from a file, checked against the catalog already stored.
@@ -388,7 +363,7 @@ mod tests {
             table: "town311".into(),
             stream_arn: String::new(),
             bucket: "photos".into(),
-            topic_arn: String::new(),
+            topic_arn: "arn:aws:sns:us-east-1:000000000000:events".into(),
             failure_queue_url: String::new(),
             queues: BTreeMap::new(),
         };

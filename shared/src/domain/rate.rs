@@ -25,6 +25,8 @@ pub enum Route {
     Unsubscribe,
     /// The text messages the town sends in a day, to everyone together.
     Sms,
+    /// The follows one contact starts in a day, across tickets.
+    FollowsOfContact,
     /// `POST /citizen/v1/follow/confirm`.
     ConfirmFollow,
 }
@@ -39,6 +41,7 @@ impl Route {
             Self::ReopenRequest => "reopen-request",
             Self::Unsubscribe => "unsubscribe",
             Self::Sms => "sms",
+            Self::FollowsOfContact => "follows-of-contact",
             Self::ConfirmFollow => "confirm-follow",
         }
     }
@@ -89,11 +92,7 @@ impl Bucket {
     /// The follows started for one contact (by its key: never the address) in the UTC day
     /// `now` falls in, across tickets.
     pub fn follows_of(contact_key: &str, now: DateTime<Utc>) -> Self {
-        const DAY: i64 = 86_400;
-        let start = now.timestamp().div_euclid(DAY) * DAY;
-        let ends = DateTime::from_timestamp(start + DAY, 0).unwrap_or(now);
-        let contact = crate::domain::api_key::hash(&format!("contact\u{0}{contact_key}"));
-        Self { key: format!("follows-of#{contact}#{start}"), ends }
+        Self::daily(Route::FollowsOfContact, contact_key, now)
     }
 
     /// Whole seconds until the bucket is full again (at least one).

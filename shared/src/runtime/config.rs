@@ -56,6 +56,20 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+/// An optional setting, read by `parse`: `None` when unset or blank, an error saying what was
+/// `expected` when it cannot be read.
+fn optional<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    expected: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    let Some(text) = lookup(name).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
+    parse(&text)
+        .map(Some)
+        .ok_or_else(|| ConfigError::Invalid { name, reason: format!("expected {expected}, got {text}") })
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -81,36 +95,23 @@ impl Config {
                 });
             }
         };
-        let api_key_policy = match lookup("API_KEY_POLICY").filter(|v| !v.trim().is_empty()) {
-            None => KeyPolicy::Open,
-            Some(text) => KeyPolicy::parse(&text).ok_or_else(|| ConfigError::Invalid {
-                name: "API_KEY_POLICY",
-                reason: format!("expected open, required or required-except-web-form, got {text}"),
-            })?,
-        };
-        let sms_countries = match lookup("SMS_COUNTRIES").filter(|v| !v.trim().is_empty()) {
-            None => SmsCountries::default(),
-            Some(text) => SmsCountries::parse(&text).ok_or_else(|| ConfigError::Invalid {
-                name: "SMS_COUNTRIES",
-                reason: format!("expected calling codes such as +1 or +1,+52, got {text}"),
-            })?,
-        };
-        let client_write_limit = match lookup("CLIENT_WRITE_LIMIT").filter(|v| !v.trim().is_empty()) {
-            None => crate::domain::rate::DEFAULT_MOST,
-            Some(text) => {
-                text.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
-                    name: "CLIENT_WRITE_LIMIT",
-                    reason: format!("expected a whole number above 0, got {text}"),
-                })?
-            }
-        };
-        let sms_daily_budget = match lookup("SMS_DAILY_BUDGET").filter(|v| !v.trim().is_empty()) {
-            None => crate::domain::rate::DEFAULT_SMS_PER_DAY,
-            Some(text) => text.trim().parse::<u32>().ok().ok_or_else(|| ConfigError::Invalid {
-                name: "SMS_DAILY_BUDGET",
-                reason: format!("expected a whole number, got {text}"),
-            })?,
-        };
+        let api_key_policy = optional(
+            &lookup,
+            "API_KEY_POLICY",
+            "open, required or required-except-web-form",
+            KeyPolicy::parse,
+        )?
+        .unwrap_or(KeyPolicy::Open);
+        let sms_countries =
+            optional(&lookup, "SMS_COUNTRIES", "calling codes such as +1 or +1,+52", SmsCountries::parse)?
+                .unwrap_or_default();
+        let client_write_limit = optional(&lookup, "CLIENT_WRITE_LIMIT", "a whole number above 0", |text| {
+            text.trim().parse::<u32>().ok().filter(|n| *n > 0)
+        })?
+        .unwrap_or(crate::domain::rate::DEFAULT_MOST);
+        let sms_daily_budget =
+            optional(&lookup, "SMS_DAILY_BUDGET", "a whole number", |text| text.trim().parse::<u32>().ok())?
+                .unwrap_or(crate::domain::rate::DEFAULT_SMS_PER_DAY);
         let form_key = match lookup("FORM_SECRET").filter(|v| !v.trim().is_empty()) {
             None => None,
             // The reason only: the value is a secret.

@@ -2,7 +2,7 @@
 //! one partition.
 
 use super::items::{CalendarItem, DepartmentItem, RoutingItem, ServiceItem};
-use super::{DynamoTable, decode, encode, keys, s, unavailable};
+use super::{DynamoTable, conditional, decode, encode, keys, s, unavailable};
 use crate::domain::catalog::{Department, Reference, Service};
 use crate::domain::routing::RoutingRules;
 use crate::domain::sla::BusinessCalendar;
@@ -113,13 +113,7 @@ impl Catalog for DynamoTable {
             .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(StoreError::Conflict)
-            }
-            Err(e) => Err(StoreError::unavailable("PutItem", e)),
-        }
+        conditional(result, "PutItem")?.map(|_| ()).ok_or(StoreError::Conflict)
     }
 
     async fn put_department(&self, department: &Department) -> Result<(), StoreError> {

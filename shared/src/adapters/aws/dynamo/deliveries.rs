@@ -2,7 +2,7 @@
 //! confirmation links.
 
 use super::items::{MarkItem, MuteItem, UndeliverableItem, UnsubscribeItem};
-use super::{DynamoTable, encode, keys, s, unavailable};
+use super::{DynamoTable, conditional, encode, keys, s, unavailable};
 use crate::domain::id::TicketId;
 use crate::ports::{Deliveries, StoreError};
 use async_trait::async_trait;
@@ -22,13 +22,7 @@ impl Deliveries for DynamoTable {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::unavailable("PutItem", e)),
-        }
+        Ok(conditional(result, "PutItem")?.is_some())
     }
 
     async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
@@ -122,17 +116,11 @@ impl Deliveries for DynamoTable {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                let Some(item) = output.attributes else { return Ok(None) };
-                let item = super::decode::<UnsubscribeItem>(item, &key)?;
-                Ok(Some((item.ticket_id, item.contact_key)))
-            }
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(None)
-            }
-            Err(e) => Err(StoreError::unavailable("DeleteItem", e)),
-        }
+        let Some(item) = conditional(result, "DeleteItem")?.and_then(|output| output.attributes) else {
+            return Ok(None);
+        };
+        let item = super::decode::<UnsubscribeItem>(item, &key)?;
+        Ok(Some((item.ticket_id, item.contact_key)))
     }
 }
 

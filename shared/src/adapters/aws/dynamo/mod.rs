@@ -55,7 +55,7 @@ use crate::ports::StoreError;
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Serialize, de::DeserializeOwned};
@@ -234,6 +234,23 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     move |e| StoreError::unavailable(operation, e)
+}
+
+/// A conditional write's output, or `None` when its condition did not hold.
+fn conditional<O, E>(result: Result<O, SdkError<E>>, operation: &'static str) -> Result<Option<O>, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(e)
+            if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(unavailable(operation)(e)),
+    }
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {

@@ -2,7 +2,7 @@
 //! conditional update and removed by TTL when the window is long over. Their stream records
 //! are nothing for route (`TableItem::Other`).
 
-use super::{DynamoTable, keys, s, unavailable};
+use super::{DynamoTable, conditional, keys, s};
 use crate::domain::rate::Bucket;
 use crate::ports::{RateLimits, StoreError};
 use async_trait::async_trait;
@@ -26,12 +26,6 @@ impl RateLimits for DynamoTable {
             .expression_attribute_values(":most", AttributeValue::N(most.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("UpdateItem")(e)),
-        }
+        Ok(conditional(result, "UpdateItem")?.is_some())
     }
 }

@@ -3,7 +3,7 @@
 //! [`super::listing`].
 
 use super::items::{FollowerItem, HistoryItem, ReplayItem, TicketItem, TokenItem, UploadItem};
-use super::{DynamoTable, Item, decode, encode, keys, s, send_transaction, unavailable};
+use super::{DynamoTable, Item, conditional, decode, encode, keys, s, send_transaction, unavailable};
 use crate::domain::follower::{Follower, FollowerPage};
 use crate::domain::id::TicketId;
 use crate::domain::listing::{Queue, QueuePage, TicketFilter, Window};
@@ -200,10 +200,8 @@ impl TicketStore for DynamoTable {
             .expression_attribute_values(":now", AttributeValue::N(self.clock.now().timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => return Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(StoreError::unavailable("PutItem", e)),
+        if conditional(result, "PutItem")?.is_some() {
+            return Ok(());
         }
         let language = serde_dynamo::to_attribute_value(follower.language)
             .map_err(|e| StoreError::Corrupt { key: "follower language".into(), source: Box::new(e) })?;
@@ -220,14 +218,9 @@ impl TicketStore for DynamoTable {
             .expression_attribute_values(":language", language)
             .send()
             .await;
-        match result {
-            // Removed in between (TTL): the follow is dropped; following again writes it.
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(())
-            }
-            Err(e) => Err(StoreError::unavailable("UpdateItem", e)),
-            Ok(_) => Ok(()),
-        }
+        // Removed in between (TTL): the follow is dropped; following again writes it.
+        conditional(result, "UpdateItem")?;
+        Ok(())
     }
 
     async fn follower(&self, id: &TicketId, contact_key: &str) -> Result<Option<Follower>, StoreError> {
@@ -248,13 +241,7 @@ impl TicketStore for DynamoTable {
             .expression_attribute_values(":confirmed", AttributeValue::Bool(true))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::unavailable("UpdateItem", e)),
-        }
+        Ok(conditional(result, "UpdateItem")?.is_some())
     }
 
     async fn followers(&self, id: &TicketId) -> Result<Vec<Follower>, StoreError> {
