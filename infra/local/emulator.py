@@ -67,7 +67,7 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.core.exceptions import JsonRESTError
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.responses import DynamoHandler
@@ -242,25 +242,35 @@ Table.delete_item = _forgetting_indexes(Table.delete_item)
 DynamoDBBackend.update_item = _forgetting_indexes(DynamoDBBackend.update_item)
 
 
+_creating = threading.local()
+_shard_add = StreamShard.add
+
+
 def _one_record_per_update(update):
     """DynamoDB streams one INSERT, with the whole new item, for an UpdateItem that creates its
-    item; moto streams two: the bare key, then the item. The bare one is taken out, and the
-    item's record takes its sequence number, so numbers stay as moto counts them."""
-    def updated(self, table_name, key, *args, **kwargs):
-        shard = self.get_table(table_name).stream_shard
-        before = len(shard.items) if shard is not None else 0
-        result = update(self, table_name, key, *args, **kwargs)
-        if shard is not None and len(shard.items) == before + 2:
-            bare, whole = shard.items[before], shard.items[before + 1]
-            if bare.record["eventName"] == "INSERT" and whole.record["eventName"] == "INSERT":
-                whole.record["dynamodb"]["SequenceNumber"] = bare.record["dynamodb"]["SequenceNumber"]
-                shard.items[before:] = [whole]
-        return result
+    item; moto first stores the bare key (a put that streams its own INSERT), then updates it.
+    That bare put's record is never made, so no stream reader can see it."""
+    def updated(self, *args, **kwargs):
+        _creating.bare = True
+        try:
+            return update(self, *args, **kwargs)
+        finally:
+            _creating.bare = False
 
     return updated
 
 
+def _stream_add(self, old, new):
+    if getattr(_creating, "bare", False) and old is None and new is not None:
+        keys = {self.table.hash_key_attr, self.table.range_key_attr} - {None}
+        if set(new.attrs) <= keys:
+            _creating.bare = False
+            return
+    _shard_add(self, old, new)
+
+
 DynamoDBBackend.update_item = _one_record_per_update(DynamoDBBackend.update_item)
+StreamShard.add = _stream_add
 Table.query = _partition_query
 Table.all_items = _all_items
 
