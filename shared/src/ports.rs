@@ -119,16 +119,18 @@ pub trait TicketStore: Send + Sync {
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
     /// Reads several tickets by number; unknown numbers are left out.
     async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError>;
-    /// Lists tickets through a time index, newest first.
+    /// Lists tickets through a time index, newest first; a private service's requests are never
+    /// listed.
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     /// A ticket's history, oldest first.
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError>;
-    /// Public history entries of every ticket within `window`, newest first.
+    /// Public history entries of every ticket within `window`, newest first (none of a private
+    /// service's requests).
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;
     /// The ticket a submission token stands for.
     async fn ticket_for_token(&self, token: &str) -> Result<Option<TicketId>, StoreError>;
     /// Open tickets of a service with a point in one of these geohash cells (the nearby index;
-    /// `crate::domain::nearby` narrows them down to a radius).
+    /// `crate::domain::nearby` narrows them down to a radius); never a private service's.
     async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError>;
     /// Adds a follower to a ticket. Following again changes nothing but the language: a
     /// pending follow of a contact already following keeps the follower as it was (confirmed

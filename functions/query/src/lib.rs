@@ -181,10 +181,12 @@ async fn public_records(
             departments.insert(&ticket.department, department);
         }
     }
+    // A private service's request shows its status only: no history either.
     let mut histories = Vec::new();
     if extensions {
         for ticket in tickets {
-            histories.push(state.tickets.history(&ticket.id).await?);
+            let history = if ticket.private { None } else { Some(state.tickets.history(&ticket.id).await?) };
+            histories.push(history);
         }
     }
     let timezone = state.config.timezone;
@@ -195,7 +197,7 @@ async fn public_records(
         .map(|(i, ticket)| {
             let department = departments.get(ticket.department.as_str()).and_then(Option::as_ref);
             let mut record = ServiceRequestRecord::new(ticket, department, timezone, media_base.as_deref());
-            if let Some(history) = histories.get(i) {
+            if let Some(Some(history)) = histories.get(i) {
                 record.extended_attributes =
                     Some(ExtendedAttributes::new(ticket, history, timezone, media_base.as_deref()));
             }

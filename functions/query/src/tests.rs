@@ -73,7 +73,7 @@ async fn services_lists_the_catalog() {
     let (status, body) = call(&state, get("/open311/v2/{document}", "services.json")).await;
     assert_eq!(status, 200);
     let services: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(services.as_array().unwrap().len(), 12);
+    assert_eq!(services.as_array().unwrap().len(), 17);
     let pothole = services.as_array().unwrap().iter().find(|s| s["service_code"] == "POTHOLE").unwrap();
     assert_eq!(pothole["metadata"], true);
     assert_eq!(pothole["type"], "realtime");
@@ -508,4 +508,36 @@ async fn a_department_export_is_capped_after_other_departments_are_left_out_and_
     let last = lines[lines.len() - 1];
     assert!(last.starts_with("# cut at 10000 rows"), "{last}");
     assert_eq!(last.matches(',').count(), 14, "a row as wide as the others: {last}");
+}
+
+#[tokio::test]
+async fn a_private_services_request_shows_its_status_only_and_is_never_listed() {
+    let (state, store) = state().await;
+    let service = store.service("HOUSING").await.unwrap().unwrap();
+    assert!(service.private);
+    let request = NewRequest {
+        service_code: "HOUSING".into(),
+        location: Location::new(None, Some("14 Elm Street, apt 2"), None).unwrap(),
+        description: Description::parse("No heat since Friday").unwrap(),
+        answers: Default::default(),
+        media_urls: vec![],
+        reporter: Reporter::default(),
+        channel: Channel::Web,
+        uploads: vec![],
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
+    let (ticket, entry) = Ticket::open(TicketId::parse("P7QM-3XPR").unwrap(), &service, request, at);
+    store.create(&ticket, &entry, None, None).await.unwrap();
+
+    let (status, body) = call(&state, get("/open311/v2/requests/{document}", "P7QM-3XPR.json")).await;
+    assert_eq!(status, 200);
+    let record = &serde_json::from_str::<Value>(&body).unwrap()[0];
+    assert_eq!((record["status"].as_str(), record["service_code"].as_str()), (Some("open"), Some("HOUSING")));
+    for secret in ["Elm Street", "No heat"] {
+        assert!(!body.contains(secret), "{secret} shown: {body}");
+    }
+    let (_, body) = call(&state, listing("requests.json", "service_code=HOUSING")).await;
+    assert_eq!(body, "[]");
+    let (_, body) = call(&state, listing("servicerequestupdates.json", "")).await;
+    assert!(!body.contains("P7QM-3XPR"), "{body}");
 }

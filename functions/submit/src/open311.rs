@@ -1,11 +1,12 @@
 //! Open311 `POST requests.{json,xml}`: a form or multipart body with photos, from any Open311
 //! app or the town's own web form, checked against the deployment's key policy.
 
-use crate::ticket::{Outcome, idempotency_key, offered, open_ticket, replayed};
+use crate::ticket::{Outcome, idempotency_key, offered, open_ticket, replayed, take_in};
 use crate::{MAX_FORM_BYTES, MAX_MULTIPART_BYTES, State, internal};
 use lambda_http::{Body, Request, Response};
 use town311::domain::api_key::{self, KeyPolicy};
 use town311::domain::catalog::Department;
+use town311::domain::contact::NotifyBy;
 use town311::domain::id::random_token;
 use town311::domain::photo::{ImageKind, MAX_PHOTOS, upload_key};
 use town311::domain::rate::Route;
@@ -59,7 +60,7 @@ pub(crate) async fn submit(
     }
 
     let service = offered(state, &new_request.service_code).await?;
-    new_request.answers = service.check_answers(&new_request.answers)?;
+    let mut new_request = take_in(state, &service, new_request)?;
     new_request.uploads.extend(store_photos(state, &photos).await?);
     let outcome = open_ticket(state, &service, new_request, idempotency.as_ref()).await?;
     if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {
@@ -226,6 +227,7 @@ async fn answer(state: &State, format: Format, outcome: &Outcome) -> Result<Resp
         department_name: department.as_ref().map(|d| d.name.as_str()),
         department_phone: department.as_ref().map(|d| d.phone.as_str()),
         department_email: department.as_ref().map(|d| d.email.as_str()),
+        updates_by: ticket.reporter.notify_by.map(|by| by.as_key()),
     }];
     http::document(format, "service_requests", &created)
 }
@@ -241,8 +243,26 @@ fn service_notice(state: &State, department: Option<&Department>, ticket: &Ticke
             )
         })
         .unwrap_or_default();
-    match department {
+    let handled = match department {
         Some(d) => format!("{} handles this request.{by} Questions: {}, {}.", d.name, d.phone, d.email),
         None => format!("{} has received this request.{by}", state.config.town_name),
-    }
+    };
+    let countries = &state.config.sms_countries;
+    let unusable = ticket.reporter.has_unusable_contact(|phone| countries.allow(phone));
+    let updates = match (ticket.reporter.notify_by, unusable) {
+        (None, _) => "",
+        (Some(NotifyBy::Email), false) => " Updates will come by email.",
+        (Some(NotifyBy::Sms), false) => " Updates will come by text message.",
+        (Some(NotifyBy::Email), true) => {
+            " The phone number you gave cannot be texted; staff may use it to call you. Updates will come by email."
+        }
+        (Some(NotifyBy::Sms), true) => {
+            " The email you gave cannot be used for updates; staff may use it to reach you. Updates will come by text message."
+        }
+        (Some(NotifyBy::None), true) => {
+            " Updates cannot be sent to the contact you gave (staff may use it to call you): look the request up by its number."
+        }
+        (Some(NotifyBy::None), false) => " No updates will be sent: look the request up by its number.",
+    };
+    format!("{handled}{updates}")
 }

@@ -1,7 +1,7 @@
 //! `POST /staff/v1/tickets`: a request staff enter for a caller on the phone, at the counter
 //! or by email. Same ticket, same promises as any other.
 
-use crate::ticket::{Outcome, idempotency_key, offered, open_ticket, replayed};
+use crate::ticket::{Outcome, idempotency_key, offered, open_ticket, replayed, take_in};
 use crate::{MAX_FORM_BYTES, State};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -26,7 +26,7 @@ pub(crate) async fn submit(state: &State, request: &Request) -> Result<Response<
                 )
             },
         )?;
-    let mut new_request = Form::from_json(&fields)?.new_request(channel)?;
+    let new_request = Form::from_json(&fields)?.new_request(channel)?;
     let service = offered(state, &new_request.service_code).await?;
     if !caller.can_write(&service.department) {
         return Err(ApiError::Forbidden(format!(
@@ -35,7 +35,7 @@ pub(crate) async fn submit(state: &State, request: &Request) -> Result<Response<
         )));
     }
     let fingerprint = new_request.fingerprint(&[]);
-    new_request.answers = service.check_answers(&new_request.answers)?;
+    let new_request = take_in(state, &service, new_request)?;
     let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user), &fingerprint)?;
     let outcome = match replayed(state, idempotency.as_ref()).await? {
         Some(outcome) => outcome,

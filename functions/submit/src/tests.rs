@@ -491,3 +491,92 @@ async fn an_outage_answers_503_with_retry_after_and_the_retry_makes_one_ticket()
     assert_eq!(json(&body)[0]["service_request_id"], json(&replayed)[0]["service_request_id"]);
     assert_eq!(store.history().len(), 1);
 }
+
+#[tokio::test]
+async fn a_local_phone_that_cannot_be_texted_is_kept_and_the_answer_says_how_updates_come() {
+    let (state, store) = state().await;
+    let (status, body) =
+        call(&state, form(&format!("{POTHOLE}&phone=555-0142&email=ana%40example.org"))).await;
+    assert_eq!(status, 200, "{body}");
+    let created = &json(&body)[0];
+    assert_eq!(created["updates_by"], "email");
+    let notice = created["service_notice"].as_str().unwrap();
+    assert!(notice.contains("cannot be texted") && notice.contains("Updates will come by email"), "{notice}");
+    let id = TicketId::parse(created["service_request_id"].as_str().unwrap()).unwrap();
+    let ticket = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(ticket.reporter.phone_as_typed.as_deref(), Some("555-0142"));
+
+    let (status, body) = call(&state, form(&format!("{POTHOLE}&phone=555-0142&notify_by=sms"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)[0]["updates_by"], "none");
+    assert!(json(&body)[0]["service_notice"].as_str().unwrap().contains("look the request up by its number"));
+}
+
+#[tokio::test]
+async fn a_question_without_a_place_gets_a_number_a_promise_and_a_contact() {
+    let (state, store) = state().await;
+    let body =
+        "service_code=PROGRAM_QUESTION&attribute%5BPROGRAM%5D=Summer+camp&description=When+does+it+start";
+    let (status, answer) = call(&state, form(body)).await;
+    assert_eq!(status, 200, "{answer}");
+    let created = &json(&answer)[0];
+    assert_eq!(created["department_name"], "Parks and Recreation");
+    assert!(created["expected_datetime"].is_string(), "{answer}");
+    let id = TicketId::parse(created["service_request_id"].as_str().unwrap()).unwrap();
+    let ticket = store.get(&id).await.unwrap().unwrap();
+    assert!(ticket.location.is_empty());
+    assert_eq!(ticket.answers["PROGRAM"], vec!["summer_camp"], "a choice named by its name is kept by key");
+
+    let (status, body) = call(&state, form("service_code=POTHOLE&attribute%5BSIZE%5D=large")).await;
+    assert_eq!(
+        (status, json(&body)[0]["description"].as_str()),
+        (400, Some("a location is required: lat and long, address_string or address_id"))
+    );
+}
+
+#[tokio::test]
+async fn a_follow_up_question_is_asked_only_when_its_answer_says_so() {
+    let (state, _) = state().await;
+    let (status, body) =
+        call(&state, form("service_code=PROGRAM_QUESTION&attribute%5BPROGRAM%5D=other")).await;
+    assert_eq!(status, 400);
+    assert!(json(&body)[0]["description"].as_str().unwrap().contains("attribute[OTHER_PROGRAM]"));
+    let (status, _) = call(
+        &state,
+        form("service_code=PROGRAM_QUESTION&attribute%5BPROGRAM%5D=other&attribute%5BOTHER_PROGRAM%5D=Chess"),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn stop_and_call_services_and_answers_are_refused_with_the_towns_words() {
+    let (state, store) = state().await;
+    let gas = store.service("GAS_ODOR").await.unwrap().unwrap().stop.unwrap();
+    let (status, body) = call(&state, form("service_code=GAS_ODOR&lat=42.1&long=-72.5")).await;
+    assert_eq!((status, json(&body)[0]["description"].as_str()), (400, Some(gas.text.as_str())));
+    let (status, body) =
+        call(&state, form("service_code=STREETLIGHT&lat=42.1&long=-72.5&attribute%5BPROBLEM%5D=wires_down"))
+            .await;
+    assert_eq!(status, 400);
+    assert!(json(&body)[0]["description"].as_str().unwrap().starts_with("Downed wires can kill."), "{body}");
+}
+
+#[tokio::test]
+async fn datetime_answers_are_read_in_every_usual_spelling_in_the_towns_zone() {
+    let (state, store) = state().await;
+    for (typed, kept) in [
+        ("2026-11-21T07:30", "2026-11-21T07:30:00-05:00"),
+        ("2026-11-21", "2026-11-21T00:00:00-05:00"),
+        ("2026-11-21+07%3A30%3A00", "2026-11-21T07:30:00-05:00"),
+        ("2026-11-21T07%3A30%3A00-05%3A00", "2026-11-21T07:30:00-05:00"),
+    ] {
+        let body = format!(
+            "service_code=MISSED_TRASH&lat=42.1&long=-72.5&attribute%5BCARTS%5D%5B%5D=trash&attribute%5BSET_OUT%5D={typed}"
+        );
+        let (status, answer) = call(&state, form(&body)).await;
+        assert_eq!(status, 200, "{typed}: {answer}");
+        let id = TicketId::parse(json(&answer)[0]["service_request_id"].as_str().unwrap()).unwrap();
+        assert_eq!(store.get(&id).await.unwrap().unwrap().answers["SET_OUT"], vec![kept], "{typed}");
+    }
+}

@@ -32,6 +32,15 @@ pub(crate) async fn offered(state: &State, code: &str) -> Result<Service, ApiErr
         .ok_or_else(|| ApiError::NotFound(format!("service_code '{code}' is not offered")))
 }
 
+/// The request as its service takes it (stop-and-call, place, answers), with updates settled
+/// on a channel the town can use.
+pub(crate) fn take_in(state: &State, service: &Service, request: NewRequest) -> Result<NewRequest, ApiError> {
+    let mut request = service.take_in(request, state.config.timezone)?;
+    let countries = &state.config.sms_countries;
+    request.reporter.settle_channel(|phone| countries.allow(phone));
+    Ok(request)
+}
+
 /// A submission's `Idempotency-Key` and what was submitted with it.
 pub(crate) struct Key {
     hash: String,

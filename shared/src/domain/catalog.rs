@@ -1,7 +1,6 @@
 //! The town's service catalog: departments, the services citizens can request, and the
 //! questions each service asks.
 
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,6 +52,56 @@ pub struct Service {
     /// The response the town promises, if it promises one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<crate::domain::sla::ResponseTarget>,
+    /// Whether a request needs a place (a question about a bill does not).
+    #[serde(default)]
+    pub location: LocationNeed,
+    /// Requests of a private service never appear in public lists, updates or maps; a lookup
+    /// by number shows their status only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    /// Stop and call instead: the form shows this and never submits; the API refuses with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stopper>,
+}
+
+/// Whether a service's requests are about a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationNeed {
+    /// A point, an address or an address id is required.
+    #[default]
+    Required,
+    /// A place may be given.
+    Optional,
+    /// Not about a place: any place given is dropped, and the form shows no map.
+    None,
+}
+
+impl LocationNeed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::Optional => "optional",
+            Self::None => "none",
+        }
+    }
+}
+
+/// "Don't report this here: call now": the text the citizen reads and the number to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stopper {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// A question asked only when an earlier list question has one of `values`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    /// The code of the earlier list question.
+    pub attribute: String,
+    /// The keys of its answers that make this question asked.
+    pub values: Vec<String>,
 }
 
 /// Open311 attribute datatypes.
@@ -95,6 +144,9 @@ pub struct ServiceAttribute {
     pub description: String,
     #[serde(default)]
     pub values: Vec<AttributeChoice>,
+    /// Asked (and required, if `required`) only when another answer says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown_if: Option<Condition>,
 }
 
 fn yes() -> bool {
@@ -106,187 +158,18 @@ fn yes() -> bool {
 pub struct AttributeChoice {
     pub key: String,
     pub name: String,
+    /// Choosing this answer means: stop and call instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stopper>,
 }
 
 /// Answers to a service's questions, by attribute code; list questions may hold several.
 pub type Answers = BTreeMap<String, Vec<String>>;
 
-/// Why an answer was refused; always names the attribute.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AnswerError {
-    #[error("attribute[{0}] is required")]
-    Missing(String),
-    #[error("attribute[{0}] must be a number")]
-    NotANumber(String),
-    #[error("attribute[{0}] must be a date and time with a timezone, like 2026-11-22T09:30:00-05:00")]
-    NotADatetime(String),
-    #[error("attribute[{code}] must be one of: {allowed}")]
-    NotAChoice { code: String, allowed: String },
-    #[error("attribute[{0}] takes a single value")]
-    SeveralValues(String),
-    #[error("attribute[{0}] is too long (at most 4000 characters)")]
-    TooLong(String),
-}
-
-const MAX_ANSWER_CHARS: usize = 4000;
-
 impl Service {
     /// Whether the service has questions (Open311 `metadata`).
     pub fn has_definition(&self) -> bool {
         !self.attributes.is_empty()
-    }
-
-    /// Checks a submission's answers against this service's questions. Codes the service does
-    /// not ask about are dropped (clients send extra ones); empty answers count as absent.
-    pub fn check_answers(&self, given: &Answers) -> Result<Answers, AnswerError> {
-        let mut kept = Answers::new();
-        for attribute in self.attributes.iter().filter(|a| a.variable) {
-            let values: Vec<&str> = given
-                .get(&attribute.code)
-                .into_iter()
-                .flatten()
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-                .collect();
-            if values.is_empty() {
-                if attribute.required {
-                    return Err(AnswerError::Missing(attribute.code.clone()));
-                }
-                continue;
-            }
-            attribute.check(&values)?;
-            kept.insert(attribute.code.clone(), values.into_iter().map(str::to_owned).collect());
-        }
-        Ok(kept)
-    }
-}
-
-impl ServiceAttribute {
-    fn check(&self, values: &[&str]) -> Result<(), AnswerError> {
-        let code = || self.code.clone();
-        if self.datatype != Datatype::Multivaluelist && values.len() > 1 {
-            return Err(AnswerError::SeveralValues(code()));
-        }
-        for value in values {
-            if value.chars().count() > MAX_ANSWER_CHARS {
-                return Err(AnswerError::TooLong(code()));
-            }
-            match self.datatype {
-                Datatype::String | Datatype::Text => {}
-                Datatype::Number => {
-                    if !value.parse::<f64>().is_ok_and(f64::is_finite) {
-                        return Err(AnswerError::NotANumber(code()));
-                    }
-                }
-                Datatype::Datetime => {
-                    if DateTime::parse_from_rfc3339(value).is_err() {
-                        return Err(AnswerError::NotADatetime(code()));
-                    }
-                }
-                Datatype::Singlevaluelist | Datatype::Multivaluelist => {
-                    if !self.values.iter().any(|choice| choice.key == *value) {
-                        let allowed =
-                            self.values.iter().map(|c| c.key.as_str()).collect::<Vec<_>>().join(", ");
-                        return Err(AnswerError::NotAChoice { code: code(), allowed });
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn attribute(code: &str, datatype: Datatype, required: bool) -> ServiceAttribute {
-        ServiceAttribute {
-            code: code.into(),
-            variable: true,
-            datatype,
-            required,
-            datatype_description: String::new(),
-            order: 1,
-            description: code.into(),
-            values: ["small", "large"]
-                .iter()
-                .map(|k| AttributeChoice { key: (*k).into(), name: k.to_uppercase() })
-                .collect(),
-        }
-    }
-
-    fn service(attributes: Vec<ServiceAttribute>) -> Service {
-        Service {
-            code: "POTHOLE".into(),
-            name: "Pothole".into(),
-            description: String::new(),
-            group: "Streets".into(),
-            keywords: vec![],
-            department: "DPW".into(),
-            kind: ServiceType::Realtime,
-            attributes,
-            target: None,
-        }
-    }
-
-    fn answers(pairs: &[(&str, &[&str])]) -> Answers {
-        pairs.iter().map(|(k, v)| ((*k).into(), v.iter().map(|s| (*s).into()).collect())).collect()
-    }
-
-    #[test]
-    fn required_answers_must_be_present_and_non_empty() {
-        let s = service(vec![attribute("SIZE", Datatype::Singlevaluelist, true)]);
-        assert_eq!(s.check_answers(&answers(&[])), Err(AnswerError::Missing("SIZE".into())));
-        assert_eq!(s.check_answers(&answers(&[("SIZE", &[" "])])), Err(AnswerError::Missing("SIZE".into())));
-    }
-
-    #[test]
-    fn unknown_codes_and_empty_optional_answers_are_dropped() {
-        let s = service(vec![attribute("DEPTH", Datatype::Number, false)]);
-        let kept = s.check_answers(&answers(&[("uprn", &["123"]), ("DEPTH", &[""])])).unwrap();
-        assert!(kept.is_empty());
-    }
-
-    #[test]
-    fn values_are_checked_by_datatype() {
-        let s = service(vec![
-            attribute("DEPTH", Datatype::Number, false),
-            attribute("SEEN", Datatype::Datetime, false),
-            attribute("SIZE", Datatype::Singlevaluelist, false),
-            attribute("KINDS", Datatype::Multivaluelist, false),
-        ]);
-        assert_eq!(
-            s.check_answers(&answers(&[("DEPTH", &["deep"])])),
-            Err(AnswerError::NotANumber("DEPTH".into()))
-        );
-        assert_eq!(
-            s.check_answers(&answers(&[("SEEN", &["yesterday"])])),
-            Err(AnswerError::NotADatetime("SEEN".into()))
-        );
-        assert!(matches!(
-            s.check_answers(&answers(&[("SIZE", &["huge"])])),
-            Err(AnswerError::NotAChoice { .. })
-        ));
-        assert_eq!(
-            s.check_answers(&answers(&[("SIZE", &["small", "large"])])),
-            Err(AnswerError::SeveralValues("SIZE".into()))
-        );
-        let kept = s
-            .check_answers(&answers(&[
-                ("DEPTH", &["4.5"]),
-                ("SEEN", &["2026-11-22T09:30:00-05:00"]),
-                ("KINDS", &["small", "large"]),
-            ]))
-            .unwrap();
-        assert_eq!(kept["KINDS"], vec!["small", "large"]);
-    }
-
-    #[test]
-    fn informational_attributes_ask_nothing() {
-        let mut note = attribute("NOTE", Datatype::Text, true);
-        note.variable = false;
-        assert!(service(vec![note]).check_answers(&answers(&[])).unwrap().is_empty());
     }
 }
 
@@ -348,6 +231,24 @@ impl CatalogSeed {
                         attribute.code
                     )));
                 }
+                if let Some(condition) = &attribute.shown_if {
+                    let earlier = service.attributes.iter().find(|a| {
+                        a.code == condition.attribute
+                            && a.order < attribute.order
+                            && matches!(a.datatype, Datatype::Singlevaluelist | Datatype::Multivaluelist)
+                    });
+                    let known = earlier.is_some_and(|a| {
+                        !condition.values.is_empty()
+                            && condition.values.iter().all(|v| a.values.iter().any(|c| &c.key == v))
+                    });
+                    if !known {
+                        return Err(fail(format!(
+                            "attribute {} is shown if {} is one of {:?}: that must be an earlier list \
+                             question and its keys",
+                            attribute.code, condition.attribute, condition.values
+                        )));
+                    }
+                }
             }
         }
         Ok(())
@@ -365,10 +266,36 @@ mod seed_tests {
             "/../infra/seed/catalog.json"
         )))
         .unwrap();
-        assert_eq!(seed.services.len(), 12);
+        assert_eq!(seed.services.len(), 17);
         let datatypes: std::collections::BTreeSet<&str> =
             seed.services.iter().flat_map(|s| &s.attributes).map(|a| a.datatype.as_str()).collect();
         assert_eq!(datatypes.len(), 6, "the demo shows every Open311 datatype: {datatypes:?}");
+        let placeless = seed.services.iter().filter(|s| s.location == LocationNeed::None).count();
+        assert_eq!(placeless, 2, "the demo has two requests that are not about a place");
+        assert!(seed.services.iter().any(|s| s.private), "the demo shows a private service");
+        assert!(seed.services.iter().any(|s| s.stop.is_some()), "the demo shows a stop-and-call service");
+        let attributes = || seed.services.iter().flat_map(|s| &s.attributes);
+        assert!(attributes().any(|a| a.shown_if.is_some()), "the demo shows a conditional question");
+        assert!(
+            attributes().flat_map(|a| &a.values).any(|v| v.stop.is_some()),
+            "the demo shows a stop-and-call answer"
+        );
+    }
+
+    #[test]
+    fn refuses_a_condition_on_a_later_or_unknown_question() {
+        let json = r#"{"departments": [{"code": "D", "name": "D", "phone": "1", "email": "d@e.org"}],
+            "services": [{"code": "A", "name": "A", "description": "", "group": "G", "department": "D",
+            "attributes": [
+              {"code": "WHY", "datatype": "string", "order": 1, "description": "Why?",
+               "shown_if": {"attribute": "KIND", "values": ["other"]}},
+              {"code": "KIND", "datatype": "singlevaluelist", "order": 2, "description": "Kind?",
+               "values": [{"key": "other", "name": "Other"}]}]}]}"#;
+        assert!(CatalogSeed::parse(json).unwrap_err().to_string().contains("WHY is shown if KIND"));
+        let fixed = json.replace(r#""order": 1"#, r#""order": 3"#);
+        assert!(CatalogSeed::parse(&fixed).is_ok());
+        let unknown_key = fixed.replace(r#""values": ["other"]"#, r#""values": ["nope"]"#);
+        assert!(CatalogSeed::parse(&unknown_key).is_err());
     }
 
     #[test]

@@ -149,6 +149,15 @@ impl fmt::Display for NotifyBy {
 }
 
 impl NotifyBy {
+    /// The form value: `email`, `sms` or `none`.
+    pub fn as_key(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::None => "none",
+        }
+    }
+
     /// Reads the form value; an unknown word is refused rather than guessed.
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
@@ -202,6 +211,13 @@ pub struct Reporter {
     pub email: Option<Email>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<Phone>,
+    /// An email address that is not one (no updates go there), kept as typed for staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_as_typed: Option<String>,
+    /// A phone number that cannot be texted (seven local digits, letters), kept as typed for
+    /// staff to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_as_typed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,33 +243,60 @@ pub struct ReporterInput<'a> {
     pub language: Option<Language>,
 }
 
+const MAX_TYPED_EMAIL: usize = 254;
+const MAX_TYPED_PHONE: usize = 40;
+
 impl Reporter {
+    /// Reads the reporter's fields, forgiving of contacts: an email or phone that cannot be
+    /// used is kept as typed for staff, and updates go by the channel that can be used (the one
+    /// chosen if it can, else the email, else a text), or not at all.
     pub fn parse(input: ReporterInput<'_>) -> Result<Self, ContactError> {
-        let email = present(input.email).map(Email::parse).transpose()?;
-        let phone = present(input.phone).map(Phone::parse).transpose()?;
-        // Without an explicit choice, updates go to the email if there is one, else by SMS.
-        let notify_by = match input.notify_by {
-            Some(NotifyBy::Email) if email.is_none() => {
-                return Err(ContactError::NoAddressForChannel(NotifyBy::Email));
-            }
-            Some(NotifyBy::Sms) if phone.is_none() => {
-                return Err(ContactError::NoAddressForChannel(NotifyBy::Sms));
-            }
-            Some(choice) => Some(choice),
-            None if email.is_some() => Some(NotifyBy::Email),
-            None if phone.is_some() => Some(NotifyBy::Sms),
-            None => None,
-        };
-        Ok(Self {
+        let typed_email = bounded(input.email, "email", MAX_TYPED_EMAIL)?;
+        let typed_phone = bounded(input.phone, "phone", MAX_TYPED_PHONE)?;
+        let email = typed_email.as_deref().and_then(|e| Email::parse(e).ok());
+        let phone = typed_phone.as_deref().and_then(|p| Phone::parse(p).ok());
+        let mut reporter = Self {
             first_name: bounded(input.first_name, "first_name", MAX_NAME)?,
             last_name: bounded(input.last_name, "last_name", MAX_NAME)?,
+            email_as_typed: typed_email.filter(|_| email.is_none()),
+            phone_as_typed: typed_phone.filter(|_| phone.is_none()),
             email,
             phone,
             device_id: bounded(input.device_id, "device_id", MAX_ID)?,
             account_id: bounded(input.account_id, "account_id", MAX_ID)?,
-            notify_by,
+            notify_by: input.notify_by,
             language: input.language.unwrap_or_default(),
-        })
+        };
+        reporter.settle_channel(|_| true);
+        Ok(reporter)
+    }
+
+    /// Settles how updates go, given which numbers the town texts: the channel chosen if it
+    /// can be used, else the email, else a text; `NotifyBy::None` when a contact was given but
+    /// none can be used, and no channel when no contact was given at all.
+    pub fn settle_channel(&mut self, texts: impl Fn(&Phone) -> bool) {
+        let can_email = self.email.is_some();
+        let can_text = self.phone.as_ref().is_some_and(texts);
+        let gave_contact = self.email.is_some()
+            || self.phone.is_some()
+            || self.email_as_typed.is_some()
+            || self.phone_as_typed.is_some();
+        self.notify_by = match self.notify_by {
+            Some(NotifyBy::None) => Some(NotifyBy::None),
+            Some(NotifyBy::Email) if can_email => Some(NotifyBy::Email),
+            Some(NotifyBy::Sms) if can_text => Some(NotifyBy::Sms),
+            _ if can_email => Some(NotifyBy::Email),
+            _ if can_text => Some(NotifyBy::Sms),
+            _ if gave_contact || self.notify_by.is_some() => Some(NotifyBy::None),
+            _ => None,
+        };
+    }
+
+    /// Whether a contact the reporter gave cannot be used for updates (kept for staff only).
+    pub fn has_unusable_contact(&self, texts: impl Fn(&Phone) -> bool) -> bool {
+        self.email_as_typed.is_some()
+            || self.phone_as_typed.is_some()
+            || self.phone.as_ref().is_some_and(|p| !texts(p))
     }
 }
 
@@ -320,13 +363,54 @@ mod tests {
     }
 
     #[test]
-    fn a_chosen_channel_needs_its_address() {
+    fn a_chosen_channel_without_its_address_falls_back_to_one_that_works() {
         let r = Reporter::parse(ReporterInput {
             email: Some("a@b.org"),
             notify_by: Some(NotifyBy::Sms),
             ..Default::default()
         });
-        assert_eq!(r, Err(ContactError::NoAddressForChannel(NotifyBy::Sms)));
+        assert_eq!(r.unwrap().notify_by, Some(NotifyBy::Email));
+        let r = Reporter::parse(ReporterInput { notify_by: Some(NotifyBy::Email), ..Default::default() });
+        assert_eq!(r.unwrap().notify_by, Some(NotifyBy::None));
+    }
+
+    #[test]
+    fn a_phone_that_cannot_be_texted_is_kept_as_typed_for_staff() {
+        let r = Reporter::parse(ReporterInput {
+            phone: Some(" 555-1234 "),
+            email: Some("ana@example.org"),
+            notify_by: Some(NotifyBy::Sms),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(r.phone, None);
+        assert_eq!(r.phone_as_typed.as_deref(), Some("555-1234"));
+        assert_eq!(r.notify_by, Some(NotifyBy::Email), "updates come by email instead");
+        assert!(r.has_unusable_contact(|_| true));
+        let alone = Reporter::parse(ReporterInput { phone: Some("555-1234"), ..Default::default() }).unwrap();
+        assert_eq!(alone.notify_by, Some(NotifyBy::None), "no updates, and the answer says so");
+        let email =
+            Reporter::parse(ReporterInput { email: Some("ana at home"), ..Default::default() }).unwrap();
+        assert_eq!(
+            (email.email_as_typed.as_deref(), email.notify_by),
+            (Some("ana at home"), Some(NotifyBy::None))
+        );
+    }
+
+    #[test]
+    fn a_number_the_town_does_not_text_moves_updates_to_the_email() {
+        let mut r = Reporter::parse(ReporterInput {
+            phone: Some("+44 7700 900123"),
+            email: Some("ana@example.org"),
+            notify_by: Some(NotifyBy::Sms),
+            ..Default::default()
+        })
+        .unwrap();
+        let countries = SmsCountries::default();
+        r.settle_channel(|p| countries.allow(p));
+        assert_eq!(r.notify_by, Some(NotifyBy::Email));
+        assert!(r.phone.is_some(), "the number is kept for staff");
+        assert!(r.has_unusable_contact(|p| countries.allow(p)));
     }
 
     #[test]

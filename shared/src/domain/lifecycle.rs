@@ -384,6 +384,7 @@ impl Ticket {
             channel: Some(self.channel),
             change,
             public,
+            private_request: self.private,
         };
         (self, entry)
     }

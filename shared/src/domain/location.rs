@@ -74,8 +74,9 @@ impl TryFrom<RawPoint> for GeoPoint {
 const MAX_ADDRESS: usize = 500;
 const MAX_ADDRESS_ID: usize = 100;
 
-/// A request's location: at least one of point, address or address id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A request's location: any of a point, an address and an address id; none at all for a
+/// request that is not about a place (the service decides whether one is needed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     point: Option<GeoPoint>,
@@ -93,10 +94,12 @@ impl Location {
     ) -> Result<Self, LocationError> {
         let address = non_empty(address, "address_string", MAX_ADDRESS)?;
         let address_id = non_empty(address_id, "address_id", MAX_ADDRESS_ID)?;
-        if point.is_none() && address.is_none() && address_id.is_none() {
-            return Err(LocationError::Missing);
-        }
         Ok(Self { point, address, address_id })
+    }
+
+    /// Whether nothing says where: no point, no address, no address id.
+    pub fn is_empty(&self) -> bool {
+        self.point.is_none() && self.address.is_none() && self.address_id.is_none()
     }
 
     pub fn point(&self) -> Option<GeoPoint> {
@@ -142,8 +145,8 @@ mod tests {
     }
 
     #[test]
-    fn a_location_needs_something_to_go_on() {
-        assert_eq!(Location::new(None, Some("  "), None), Err(LocationError::Missing));
+    fn blank_fields_say_nothing() {
+        assert!(Location::new(None, Some("  "), None).unwrap().is_empty());
         let l = Location::new(None, Some(" 12 Main St "), None).unwrap();
         assert_eq!(l.address(), Some("12 Main St"));
         assert!(Location::new(None, Some(&"x".repeat(501)), None).is_err());

@@ -1,6 +1,7 @@
 //! The domain: what a citizen service request is and the rules it lives by. Imports nothing
 //! outside itself but plain-data crates (no AWS, no Lambda, no I/O).
 
+pub mod answers;
 pub mod api_key;
 pub mod catalog;
 pub mod contact;
@@ -10,6 +11,7 @@ pub mod follower;
 pub mod form_token;
 pub mod geo;
 pub mod id;
+pub mod intake;
 pub mod lifecycle;
 pub mod listing;
 pub mod location;

@@ -75,6 +75,10 @@ pub struct Ticket {
     pub photos: Vec<crate::domain::photo::Photo>,
     /// Increases with every change; writes name the version they saw.
     pub version: u64,
+    /// A request of a private service: never in public lists, updates or maps, and a lookup by
+    /// its number shows its status only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 /// A request as submitted, checked field by field but not yet against its service.
@@ -223,6 +227,10 @@ pub struct HistoryEntry {
     pub change: Change,
     /// Whether citizens may see this entry.
     pub public: bool,
+    /// The entry is of a private service's request: never listed publicly, even when `public`
+    /// (the reporter still hears of it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_request: bool,
 }
 
 impl Channel {
@@ -325,6 +333,7 @@ impl Ticket {
             uploads: request.uploads,
             photos: Vec::new(),
             version: 1,
+            private: service.private,
         };
         let entry = HistoryEntry {
             ticket_id: ticket.id.clone(),
@@ -341,6 +350,7 @@ impl Ticket {
                 department: ticket.department.clone(),
             },
             public: true,
+            private_request: ticket.private,
         };
         (ticket, entry)
     }
@@ -365,6 +375,9 @@ mod tests {
             kind: ServiceType::Realtime,
             attributes: vec![],
             target: None,
+            location: Default::default(),
+            private: false,
+            stop: None,
         };
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
         let request = NewRequest {

@@ -1,7 +1,7 @@
 //! The HTTP edge shared by the API functions: errors mapped to responses in one place,
 //! Open311 documents in either format, and reading what API Gateway hands a function.
 
-use crate::domain::catalog::AnswerError;
+use crate::domain::intake::IntakeError;
 use crate::open311::Format;
 use crate::open311::form::FormError;
 use crate::open311::records::ErrorRecord;
@@ -81,8 +81,8 @@ impl From<FormError> for ApiError {
     }
 }
 
-impl From<AnswerError> for ApiError {
-    fn from(e: AnswerError) -> Self {
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }

@@ -230,8 +230,10 @@ mod tests {
             .new_request(Channel::Web)
             .unwrap_err();
         assert!(matches!(err, FormError::MediaUrl));
-        let err = form("service_code=X&address_string=a&email=nope").new_request(Channel::Web);
-        assert!(matches!(err, Err(FormError::Contact(ContactError::Email))));
+        let kept = form("service_code=X&address_string=a&email=nope").new_request(Channel::Web).unwrap();
+        assert_eq!(kept.reporter.email_as_typed.as_deref(), Some("nope"), "kept for staff, not refused");
+        let err = form("service_code=X&email=a&email=b&first_name=%01").new_request(Channel::Web);
+        assert!(matches!(err, Err(FormError::Contact(ContactError::TooLong { field: "first_name", .. }))));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! name, email, phone, device or account.
 
 use super::datetime::w3c;
-use crate::domain::catalog::{Department, Service, ServiceAttribute};
+use crate::domain::catalog::{Condition, Department, Service, ServiceAttribute, Stopper};
 use crate::domain::id::TicketId;
 use crate::domain::summary::Summary;
 use crate::domain::ticket::{HistoryEntry, Ticket};
@@ -21,6 +21,12 @@ pub struct ServiceRecord<'a> {
     pub kind: &'static str,
     pub keywords: String,
     pub group: &'a str,
+    /// Extensions: whether a request needs a place (`required`, `optional`, `none`), whether its
+    /// requests stay out of public lists, and the words of a stop-and-call service.
+    pub location: &'static str,
+    pub private: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<&'a Stopper>,
 }
 
 impl<'a> From<&'a Service> for ServiceRecord<'a> {
@@ -33,6 +39,9 @@ impl<'a> From<&'a Service> for ServiceRecord<'a> {
             kind: s.kind.as_str(),
             keywords: s.keywords.join(","),
             group: &s.group,
+            location: s.location.as_str(),
+            private: s.private,
+            stop: s.stop.as_ref(),
         }
     }
 }
@@ -42,6 +51,11 @@ impl<'a> From<&'a Service> for ServiceRecord<'a> {
 pub struct ServiceDefinition<'a> {
     pub service_code: &'a str,
     pub attributes: Vec<AttributeRecord<'a>>,
+    /// Extensions, as in the service list.
+    pub location: &'static str,
+    pub private: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<&'a Stopper>,
 }
 
 /// One question of a service definition.
@@ -56,6 +70,9 @@ pub struct AttributeRecord<'a> {
     pub description: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ValueRecord<'a>>,
+    /// Extension: asked only when an earlier list question has one of these answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_if: Option<&'a Condition>,
 }
 
 /// One allowed answer of a list question.
@@ -63,6 +80,9 @@ pub struct AttributeRecord<'a> {
 pub struct ValueRecord<'a> {
     pub key: &'a str,
     pub name: &'a str,
+    /// Extension: choosing this answer means stop and call instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<&'a Stopper>,
 }
 
 impl<'a> From<&'a Service> for ServiceDefinition<'a> {
@@ -81,9 +101,17 @@ impl<'a> From<&'a Service> for ServiceDefinition<'a> {
                     datatype_description: &a.datatype_description,
                     order: a.order,
                     description: &a.description,
-                    values: a.values.iter().map(|v| ValueRecord { key: &v.key, name: &v.name }).collect(),
+                    values: a
+                        .values
+                        .iter()
+                        .map(|v| ValueRecord { key: &v.key, name: &v.name, stop: v.stop.as_ref() })
+                        .collect(),
+                    shown_if: a.shown_if.as_ref(),
                 })
                 .collect(),
+            location: s.location.as_str(),
+            private: s.private,
+            stop: s.stop.as_ref(),
         }
     }
 }
@@ -103,6 +131,10 @@ pub struct CreatedRecord<'a> {
     pub department_name: Option<&'a str>,
     pub department_phone: Option<&'a str>,
     pub department_email: Option<&'a str>,
+    /// Extension: how updates will come (`email`, `sms`), `none` when they will not, absent
+    /// when no contact was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updates_by: Option<&'static str>,
 }
 
 /// `tokens/{token}.{fmt}`: the ticket a token stands for.
@@ -258,6 +290,7 @@ pub fn visible_photo_urls(ticket: &Ticket, media_base: &str) -> Vec<String> {
 
 impl<'a> ServiceRequestRecord<'a> {
     /// The public record; `media_base` is where photos are served (`<public url>/open311/v2/media`).
+    /// A private service's request shows its status only: no text, place or photo.
     pub fn new(
         ticket: &'a Ticket,
         department: Option<&'a Department>,
@@ -286,6 +319,24 @@ impl<'a> ServiceRequestRecord<'a> {
             // A photo sent to the town first; else a photo hosted elsewhere that the request named.
             media_url: photo.or_else(|| ticket.media_urls.first().cloned()),
             extended_attributes: None,
+        }
+        .private_if(ticket.private)
+    }
+
+    fn private_if(self, private: bool) -> Self {
+        if !private {
+            return self;
+        }
+        Self {
+            status_notes: None,
+            description: None,
+            address: None,
+            address_id: None,
+            lat: None,
+            long: None,
+            media_url: None,
+            extended_attributes: None,
+            ..self
         }
     }
 }

@@ -55,6 +55,9 @@ pub fn service(code: &str, department: &str) -> Service {
         kind: ServiceType::Realtime,
         attributes: Vec::new(),
         target: None,
+        location: Default::default(),
+        private: false,
+        stop: None,
     }
 }
 
@@ -109,6 +112,7 @@ pub fn changed(
         channel: Some(next.channel),
         change: Change::Noted { text: format!("version {}", next.version) },
         public: false,
+        private_request: next.private,
     };
     (next, entry)
 }

@@ -226,3 +226,38 @@ pub async fn followers_page_in_contact_key_order(ports: &Ports) {
     assert_eq!(short.next, Some(followers[3].contact.key()));
     assert!(ok(store.followers(&fresh_id()).await, "followers").is_empty());
 }
+
+pub async fn a_private_request_stays_out_of_every_public_read(ports: &Ports) {
+    let store = &ports.tickets;
+    let (service, department) = (fresh_code("SVC"), fresh_code("DEPT"));
+    let (base, here) = (fresh_instant_in_2001(), point(41.3601, -73.5301));
+    let (mut t, mut entry) = ticket_at(&service, &department, base, Some(here), Vec::new());
+    t.private = true;
+    entry.private_request = true;
+    ok(store.create(&t, &entry, None, None).await, "create");
+    let (noted, mut note) = changed(&t, base + Duration::seconds(1), |_| {});
+    note.public = true;
+    assert!(note.private_request, "a private request's changes are private requests' too");
+    ok(store.apply(&[(noted, note)]).await, "apply");
+
+    let read = ok(store.get(&t.id).await, "get").map(|t| t.private);
+    assert_eq!(read, Some(true), "the ticket itself is read back, private");
+    let filter = |index| TicketFilter {
+        index,
+        also_updated: None,
+        service_codes: vec![service.clone()],
+        statuses: vec![],
+        departments: None,
+        limit: 10,
+    };
+    let span = window(base - Duration::seconds(1), base + Duration::seconds(10));
+    assert!(ok(store.list(&filter(Indexed::Requested(span))).await, "list").is_empty());
+    assert!(ok(store.list(&filter(Indexed::Updated(span))).await, "list").is_empty());
+    let updates = ok(store.public_updates(span, 100).await, "public_updates");
+    assert!(!updates.iter().any(|e| e.ticket_id == t.id), "no public update of a private request");
+    let near = ok(store.in_cells(&service, &[crate::domain::nearby::cell(here)]).await, "in_cells");
+    assert!(near.is_empty(), "a private request is nobody's neighbour");
+    let queue = Queue::Department { department: department.clone(), open: true };
+    let page = ok(store.queue(&queue, 10, None).await, "queue");
+    assert_eq!(ids(&page.tickets), vec![t.id.clone()], "staff still see it in their queue");
+}

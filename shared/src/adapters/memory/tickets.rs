@@ -142,7 +142,7 @@ impl TicketStore for MemoryStore {
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         self.check_up()?;
         let mut found: Vec<Ticket> =
-            lock(&self.tickets).values().filter(|t| filter.matches(t)).cloned().collect();
+            lock(&self.tickets).values().filter(|t| !t.private && filter.matches(t)).cloned().collect();
         found.sort_by_cached_key(|t| {
             Reverse(match filter.index {
                 Indexed::Requested(_) => time_key(t.requested_at, &t.id),
@@ -163,8 +163,11 @@ impl TicketStore for MemoryStore {
 
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
         self.check_up()?;
-        let mut found: Vec<HistoryEntry> =
-            lock(&self.history).iter().filter(|e| e.public && window.contains(e.at)).cloned().collect();
+        let mut found: Vec<HistoryEntry> = lock(&self.history)
+            .iter()
+            .filter(|e| e.public && !e.private_request && window.contains(e.at))
+            .cloned()
+            .collect();
         found.sort_by_cached_key(|e| Reverse(format!("{}#{:010}", time_key(e.at, &e.ticket_id), e.version)));
         found.truncate(limit);
         Ok(found)
@@ -183,7 +186,7 @@ impl TicketStore for MemoryStore {
         for cell in cells {
             let mut in_cell: Vec<(String, Ticket)> = tickets
                 .values()
-                .filter(|t| t.status.is_open() && t.service_code == service_code)
+                .filter(|t| t.status.is_open() && !t.private && t.service_code == service_code)
                 .filter_map(|t| {
                     let point = t.location.point().filter(|p| &crate::domain::nearby::cell(*p) == cell)?;
                     Some((format!("{}#{}", crate::domain::geo::geohash(point, 9), t.id), t.clone()))

@@ -13,6 +13,9 @@ fn service(code: &str, department: &str) -> Service {
         kind: ServiceType::Realtime,
         attributes: vec![],
         target: None,
+        location: Default::default(),
+        private: false,
+        stop: None,
     }
 }
 

@@ -18,15 +18,16 @@ pub(super) struct TicketItem {
     pub(super) pk: String,
     pub(super) sk: String,
     pub(super) entity: String,
-    // Index keys are derived on every write; reading never needs them.
-    #[serde(default)]
-    pub(super) gsi1pk: String,
-    #[serde(default)]
-    pub(super) gsi1sk: String,
-    #[serde(default)]
-    pub(super) gsi2pk: String,
-    #[serde(default)]
-    pub(super) gsi2sk: String,
+    // Index keys are derived on every write; reading never needs them. The two public time
+    // indexes leave out a private service's requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi1sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi2sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,14 +210,15 @@ impl TicketItem {
         let keys::Key { pk, sk } = keys::ticket(&ticket.id);
         let open = ticket.status.is_open();
         let updated = keys::at(ticket.updated_at, &ticket.id);
+        let listed = !ticket.private;
         Self {
             pk,
             sk,
             entity: "ticket".to_owned(),
-            gsi1pk: keys::requested(&keys::month(ticket.requested_at)),
-            gsi1sk: keys::at(ticket.requested_at, &ticket.id),
-            gsi2pk: keys::updated(&keys::month(ticket.updated_at)),
-            gsi2sk: updated.clone(),
+            gsi1pk: listed.then(|| keys::requested(&keys::month(ticket.requested_at))),
+            gsi1sk: listed.then(|| keys::at(ticket.requested_at, &ticket.id)),
+            gsi2pk: listed.then(|| keys::updated(&keys::month(ticket.updated_at))),
+            gsi2sk: listed.then(|| updated.clone()),
             gsi3pk: Some(keys::queue(&ticket.department, open)),
             gsi3sk: Some(updated.clone()),
             gsi4pk: ticket.assignee.as_deref().filter(|_| open).map(keys::assignee),
@@ -232,9 +234,9 @@ impl TicketItem {
     }
 }
 
-/// The point under which an open ticket is indexed as nearby.
+/// The point under which an open ticket is indexed as nearby (never a private service's).
 fn nearby_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
-    ticket.location.point().filter(|_| ticket.status.is_open())
+    ticket.location.point().filter(|_| ticket.status.is_open() && !ticket.private)
 }
 
 impl FollowerItem {
@@ -250,7 +252,7 @@ impl FollowerItem {
 
 impl HistoryItem {
     pub(super) fn new(entry: &HistoryEntry) -> Self {
-        let public = entry.public.then(|| {
+        let public = (entry.public && !entry.private_request).then(|| {
             (
                 keys::public_update(&keys::month(entry.at)),
                 keys::public_update_sk(entry.at, &entry.ticket_id, entry.version),

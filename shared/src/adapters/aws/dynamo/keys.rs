@@ -306,6 +306,9 @@ mod tests {
             kind: ServiceType::Realtime,
             attributes: vec![],
             target: None,
+            location: Default::default(),
+            private: false,
+            stop: None,
         };
         let point = GeoPoint::new(42.3601, -71.0589).unwrap();
         let request = NewRequest {
@@ -333,12 +336,12 @@ mod tests {
         let item = TicketItem::new(&ticket);
         assert_eq!((item.pk.as_str(), item.sk.as_str()), ("TICKET#7K4M-Q2XR", "TICKET"));
         assert_eq!(
-            (item.gsi1pk.as_str(), item.gsi1sk.as_str()),
-            ("REQUESTED#2024-03", "2024-03-09T14:05:06.000Z#7K4M-Q2XR")
+            (item.gsi1pk.as_deref(), item.gsi1sk.as_deref()),
+            (Some("REQUESTED#2024-03"), Some("2024-03-09T14:05:06.000Z#7K4M-Q2XR"))
         );
         assert_eq!(
-            (item.gsi2pk.as_str(), item.gsi2sk.as_str()),
-            ("UPDATED#2024-04", "2024-04-02T08:00:00.000Z#7K4M-Q2XR")
+            (item.gsi2pk.as_deref(), item.gsi2sk.as_deref()),
+            (Some("UPDATED#2024-04"), Some("2024-04-02T08:00:00.000Z#7K4M-Q2XR"))
         );
         let updated = Some("2024-04-02T08:00:00.000Z#7K4M-Q2XR".to_owned());
         assert_eq!((item.gsi3pk.as_deref(), &item.gsi3sk), (Some("QUEUE#DPW#open"), &updated));
