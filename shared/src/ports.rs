@@ -192,6 +192,15 @@ pub trait Catalog: Send + Sync {
     async fn put_routing(&self, rules: &RoutingRules) -> Result<(), StoreError>;
 }
 
+/// The town-wide banner the citizen pages show.
+#[async_trait]
+pub trait Banners: Send + Sync {
+    /// The banner as last set, shown or past its end.
+    async fn banner(&self) -> Result<Option<crate::domain::banner::Banner>, StoreError>;
+    /// Sets the banner, or takes it down with `None`.
+    async fn put_banner(&self, banner: Option<&crate::domain::banner::Banner>) -> Result<(), StoreError>;
+}
+
 /// API keys of third-party apps.
 #[async_trait]
 pub trait ApiKeys: Send + Sync {

@@ -20,6 +20,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
+        banners: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         clock,
     };

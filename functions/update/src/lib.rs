@@ -14,7 +14,7 @@ use town311::domain::routing::RoutingRules;
 use town311::domain::staff::Caller;
 use town311::domain::ticket::{Actor, Ticket};
 use town311::http::{self, ApiError};
-use town311::ports::{Catalog, Deliveries, RateLimits, StoreError, TicketStore};
+use town311::ports::{Banners, Catalog, Deliveries, RateLimits, StoreError, TicketStore};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 use tracing::Instrument;
@@ -23,7 +23,8 @@ use tracing::Instrument;
 /// bounded within it.
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub mod confirm;
+mod banner;
+mod confirm;
 pub mod unsubscribe;
 
 /// The largest action body accepted.
@@ -37,6 +38,8 @@ pub struct State {
     pub deliveries: Arc<dyn Deliveries>,
     /// Counts citizens' writes (follow, reopen, unsubscribe) per client.
     pub rates: Arc<dyn RateLimits>,
+    /// The town-wide banner admins set.
+    pub banners: Arc<dyn Banners>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -51,12 +54,14 @@ impl From<&town311::adapters::aws::Adapters> for State {
             catalog: aws.uncached_catalog(),
             deliveries: aws.deliveries(),
             rates: aws.rates(),
+            banners: aws.banners(),
             clock: aws.clock(),
         }
     }
 }
 
-/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`, and the
+/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing` and
+/// `PUT`/`DELETE /staff/v1/banner`, and the
 /// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`, the links that confirm a
 /// follow, and the unsubscribe links.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
@@ -65,6 +70,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some("POST /citizen/v1/requests/{id}/follow") => follow(state, &request).await,
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
         Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
+        Some(banner::ROUTE_PUT | banner::ROUTE_DELETE) => banner::answer(state, &request).await,
         Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
         Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),

@@ -14,6 +14,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         catalog: store.clone(),
         deliveries: store.clone(),
         rates: store.clone(),
+        banners: store.clone(),
         clock,
     };
     (state, store)
@@ -357,4 +358,40 @@ async fn follows_are_capped_per_ticket_and_per_contact_a_day_naming_no_contact()
     // Another contact is not held back by it.
     let other = call(&state, follow_request(&tickets[10], json!({"phone": "555-010-1212"}))).await;
     assert_eq!(other.0, 201);
+}
+
+fn banner(method: &str, claims: &[(&str, &str)], body: Value) -> Request {
+    Invocation::new(method, &format!("{method} /staff/v1/banner"), "/staff/v1/banner")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .claims(claims)
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn admins_set_and_take_down_the_banner_and_nobody_else_does() {
+    use town311::ports::Banners;
+    let (state, store) = state().await;
+    let admin: &[(&str, &str)] = &[("username", "ad"), ("cognito:groups", "[admin]")];
+    let storm = json!({"text": "Storm: no pickup today", "text_es": "Tormenta: hoy no hay recogida",
+        "until": "2026-11-24T17:00:00-05:00"});
+    let (status, _, _) = call(&state, banner("PUT", DPW_CLERK, storm.clone())).await;
+    assert_eq!(status, 403);
+    assert_eq!(store.banner().await.unwrap(), None);
+
+    let (status, body, _) = call(&state, banner("PUT", admin, storm)).await;
+    assert_eq!(status, 200, "{body}");
+    let kept = store.banner().await.unwrap().unwrap();
+    assert_eq!((kept.text.as_str(), kept.set_by.as_str()), ("Storm: no pickup today", "ad"));
+
+    let (status, body, _) = call(&state, banner("PUT", admin, json!({"text": "x", "until": "soon"}))).await;
+    assert_eq!(status, 400);
+    assert!(body[0]["description"].as_str().unwrap_or_default().starts_with("until"), "{body}");
+    let (status, _, _) = call(&state, banner("PUT", admin, json!({"text": "x", "colour": "red"}))).await;
+    assert_eq!(status, 400, "an unknown field is refused, not ignored");
+
+    let (status, _, _) = call(&state, banner("DELETE", admin, Value::Null)).await;
+    assert_eq!(status, 200);
+    assert_eq!(store.banner().await.unwrap(), None);
 }

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod api_key;
+pub mod banner;
 pub mod catalog;
 pub mod contact;
 pub mod description;

@@ -81,6 +81,12 @@ impl From<FormError> for ApiError {
     }
 }
 
+impl From<crate::domain::banner::BannerError> for ApiError {
+    fn from(e: crate::domain::banner::BannerError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
 impl From<IntakeError> for ApiError {
     fn from(e: IntakeError) -> Self {
         Self::BadRequest(e.to_string())

@@ -8,8 +8,8 @@ use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, 
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
-    ApiKeys, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks, PhotoStore,
-    RateLimits, TicketStore, Uploads, WorkQueue,
+    ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks,
+    PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
@@ -84,6 +84,10 @@ impl Adapters {
     /// The catalog read from the table at each use, for the function admins edit it through:
     /// an edit is seen at once.
     pub fn uncached_catalog(&self) -> Arc<dyn Catalog> {
+        self.table.clone()
+    }
+
+    pub fn banners(&self) -> Arc<dyn Banners> {
         self.table.clone()
     }
 

@@ -215,3 +215,23 @@ pub async fn a_rate_bucket_holds_its_most_then_refuses(ports: &Ports) {
     let next_window = Bucket::of(Route::Follow, &client, bucket.ends);
     assert!(ok(ports.rates.take(&next_window, 3).await, "take"), "the next window is full again");
 }
+
+pub async fn the_banner_is_set_replaced_and_taken_down(ports: &Ports) {
+    use crate::domain::banner::Banner;
+    let banners = &ports.banners;
+    let storm = Banner {
+        text: "Storm: no pickup today".into(),
+        text_es: Some("Tormenta: hoy no hay recogida".into()),
+        until: Some(now() + Duration::days(1)),
+        set_by: "ana".into(),
+        set_at: now(),
+    };
+    ok(banners.put_banner(Some(&storm)).await, "put_banner");
+    assert_eq!(ok(banners.banner().await, "banner"), Some(storm.clone()));
+    let holiday = Banner { text: "Holiday hours".into(), text_es: None, until: None, ..storm };
+    ok(banners.put_banner(Some(&holiday)).await, "put_banner");
+    assert_eq!(ok(banners.banner().await, "banner"), Some(holiday), "the last one set is the banner");
+    ok(banners.put_banner(None).await, "put_banner");
+    assert_eq!(ok(banners.banner().await, "banner"), None);
+    ok(banners.put_banner(None).await, "taking down no banner is no error");
+}

@@ -11,7 +11,7 @@ mod keeping;
 mod listings;
 mod tickets;
 
-use crate::ports::{ApiKeys, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
+use crate::ports::{ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
 use crate::runtime::clock::FixedClock;
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +27,7 @@ pub struct Ports {
     pub keys: Arc<dyn ApiKeys>,
     pub uploads: Arc<dyn Uploads>,
     pub rates: Arc<dyn RateLimits>,
+    pub banners: Arc<dyn Banners>,
     /// The clock the store was built with; checks of expiry move it.
     pub clock: Arc<FixedClock>,
 }
@@ -35,7 +36,7 @@ impl Ports {
     /// Every port of `store`, which must judge expiry by `clock`.
     pub fn of<S>(store: S, clock: Arc<FixedClock>) -> Self
     where
-        S: TicketStore + Catalog + Deliveries + Outbox + ApiKeys + Uploads + RateLimits + 'static,
+        S: TicketStore + Catalog + Deliveries + Outbox + ApiKeys + Uploads + RateLimits + Banners + 'static,
     {
         let store = Arc::new(store);
         Self {
@@ -45,6 +46,7 @@ impl Ports {
             outbox: store.clone(),
             keys: store.clone(),
             rates: store.clone(),
+            banners: store.clone(),
             uploads: store,
             clock,
         }
@@ -89,6 +91,7 @@ checks![
     keeping::an_unsubscribe_link_lives_until_its_time,
     keeping::the_catalog_keeps_services_departments_and_the_calendar,
     keeping::routing_rules_change_one_version_at_a_time,
+    keeping::the_banner_is_set_replaced_and_taken_down,
     keeping::api_keys_are_kept_newest_first_with_their_last_use,
     keeping::uploads_keep_what_processing_came_to,
     keeping::a_rate_bucket_holds_its_most_then_refuses,

@@ -33,6 +33,7 @@ pub struct MemoryStore {
     pub(super) replays: Mutex<BTreeMap<String, (Replay, i64)>>,
     keys: Mutex<BTreeMap<String, ApiKey>>,
     pub(super) routing: Mutex<Option<RoutingRules>>,
+    banner: Mutex<Option<crate::domain::banner::Banner>>,
     pub(super) followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
     published: Mutex<BTreeSet<String>>,
     deliveries: Mutex<BTreeSet<String>>,
@@ -64,6 +65,7 @@ impl Default for MemoryStore {
             replays: Mutex::default(),
             keys: Mutex::default(),
             routing: Mutex::default(),
+            banner: Mutex::default(),
             followers: Mutex::default(),
             published: Mutex::default(),
             deliveries: Mutex::default(),
@@ -112,6 +114,20 @@ impl MemoryStore {
 /// A sortable, fixed-width timestamp, as the table's sort keys hold it.
 pub(super) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[async_trait]
+impl crate::ports::Banners for MemoryStore {
+    async fn banner(&self) -> Result<Option<crate::domain::banner::Banner>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.banner).clone())
+    }
+
+    async fn put_banner(&self, banner: Option<&crate::domain::banner::Banner>) -> Result<(), StoreError> {
+        self.check_up()?;
+        *lock(&self.banner) = banner.cloned();
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -113,6 +113,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         tickets: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
+        banners: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         clock: Arc::new(SystemClock),
     };
@@ -122,6 +123,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         catalog: store.clone(),
         deliveries: store.clone(),
         rates: store.clone(),
+        banners: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let publisher = Arc::new(RecordingPublisher::default());
@@ -378,6 +380,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         tickets: table.clone(),
         catalog: catalogs[1].clone(),
         uploads: table.clone(),
+        banners: table.clone(),
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         clock: Arc::new(SystemClock),
     };
@@ -387,6 +390,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         catalog: table.clone(),
         deliveries: table.clone(),
         rates: table.clone(),
+        banners: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let j = Journey {

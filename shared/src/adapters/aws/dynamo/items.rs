@@ -70,6 +70,14 @@ pub(super) struct MarkItem {
 }
 
 #[derive(Serialize, Deserialize)]
+pub(super) struct BannerItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) banner: crate::domain::banner::Banner,
+}
+
+#[derive(Serialize, Deserialize)]
 pub(super) struct RoutingItem {
     pub(super) pk: String,
     pub(super) sk: String,

@@ -159,6 +159,11 @@ pub(super) fn routing() -> Key {
     key(CATALOG.to_owned(), "ROUTING")
 }
 
+/// The town-wide banner, in the catalog partition.
+pub(super) fn banner() -> Key {
+    key(CATALOG.to_owned(), "BANNER")
+}
+
 /// gsi1: tickets by the month they were requested.
 pub(super) fn requested(month: &str) -> String {
     format!("REQUESTED#{month}")

@@ -13,6 +13,7 @@
 //! | department | `CATALOG`       | `DEPARTMENT#<code>`     | –                                       | –                                    |
 //! | calendar   | `CATALOG`       | `CALENDAR`              | –                                       | –                                    |
 //! | routing    | `CATALOG`       | `ROUTING`               | –                                       | –                                    |
+//! | banner     | `CATALOG`       | `BANNER`                | –                                       | –                                    |
 //! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
 //! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
 //! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
@@ -38,6 +39,7 @@
 //! template.yaml declares the same keys and indexes.
 
 mod api_keys;
+mod banner;
 mod catalog;
 mod deliveries;
 mod items;
