@@ -68,7 +68,7 @@ async fn services_and_definitions_in_xml_follow_the_spark_convention() {
     let services = stack.get("/open311/v2/services.xml").await;
     assert_eq!((services.status, services.content_type.as_str()), (200, XML));
     assert!(services.body.starts_with("<?xml"));
-    assert_eq!(xml_text(&services.body, "service_code").len(), 12);
+    assert_eq!(xml_text(&services.body, "service_code").len(), 17);
     let metadata = xml_text(&services.body, "metadata");
     assert!(metadata.iter().all(|m| *m == "true" || *m == "false"), "{metadata:?}");
     let definition = stack.get("/open311/v2/services/POTHOLE.xml").await;

@@ -48,7 +48,7 @@ async fn services_json_lists_the_demo_catalog() {
     assert_eq!(answer.content_type, JSON);
     let services = answer.json();
     let services = services.as_array().expect("a list");
-    assert_eq!(services.len(), 12);
+    assert_eq!(services.len(), 17);
     for field in ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"] {
         assert!(services.iter().all(|s| s.get(field).is_some()), "every service has {field}");
     }
