@@ -434,8 +434,10 @@
     T.clear(contact);
     var r = ticket.reporter || {};
     fact(contact, t("admin.name"), reporterName(r) || "—");
-    fact(contact, t("form.contact.email"), r.email ? el("a", { href: "mailto:" + r.email, text: r.email }) : "—");
-    fact(contact, t("form.contact.phone"), r.phone ? el("a", { href: "tel:" + r.phone, text: r.phone }) : "—");
+    fact(contact, t("form.contact.email"), r.email ? el("a", { href: "mailto:" + r.email, text: r.email }) : r.email_as_typed ? t("admin.as_typed", { text: r.email_as_typed }) : "—");
+    // A number that cannot be texted is kept as typed, to call.
+    var typedPhone = r.phone_as_typed ? el("a", { href: "tel:" + r.phone_as_typed.replace(/[^\d+]/g, ""), text: t("admin.as_typed", { text: r.phone_as_typed }) }) : "—";
+    fact(contact, t("form.contact.phone"), r.phone ? el("a", { href: "tel:" + r.phone, text: r.phone }) : typedPhone);
     fact(contact, t("admin.notify_by"), r.notify_by ? t("notify." + r.notify_by) : "—");
 
     var photos = $("detail-photos");

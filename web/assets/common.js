@@ -184,10 +184,22 @@
     return t("nearby.metres", { n: rounded });
   }
 
+  /** "Stop and call instead": the town's words and, when given, a button to call. */
+  function stopNotice(stop) {
+    var phone = stop.phone || "";
+    return el("div", { class: "stop-notice" }, [
+      el("p", { class: "stop-heading", text: t("stop.heading") }),
+      el("p", { text: stop.text }),
+      phone ? el("p", {}, [el("a", { class: "button", href: "tel:" + phone.replace(/[^\d+]/g, ""), text: t("stop.call", { phone: phone }) })]) : null,
+    ]);
+  }
+
   /**
    * Renders a service definition's questions into `container`; gives
    * {fields, collect(), validate()}: collect() answers as {CODE: value | [values]},
-   * validate() [{input, message}] for required questions left empty or bad numbers.
+   * validate() [{input, message}] for required questions left empty, bad numbers and answers
+   * that mean "stop and call instead". A question with `shown_if` is shown (and asked) only
+   * while the earlier question it names has one of its answers.
    */
   function renderQuestions(container, definition, prefix) {
     clear(container);
@@ -195,6 +207,7 @@
       return a.order - b.order;
     });
     var readers = [];
+    var byCode = {};
     questions.forEach(function (q) {
       var id = prefix + "-q-" + q.code;
       if (!q.variable) {
@@ -203,6 +216,7 @@
       }
       var requiredMark = q.required ? " " + t("required.mark") : " " + t("optional.mark");
       var hint = q.datatype_description ? el("span", { class: "hint", id: id + "-hint", text: q.datatype_description }) : null;
+      var reader;
       if (q.datatype === "singlevaluelist" || q.datatype === "multivaluelist") {
         var multi = q.datatype === "multivaluelist";
         var set = el("fieldset", { id: id, "data-error-id": id, tabindex: "-1" });
@@ -219,12 +233,15 @@
           set.appendChild(el("div", { class: "choice" }, [input, el("label", { for: inputId, text: value.name })]));
           return input;
         });
+        var stopBox = el("div", { class: "stop", role: "alert", hidden: true });
+        set.appendChild(stopBox);
         container.appendChild(set);
-        readers.push({
+        reader = {
           code: q.code,
           required: q.required,
           focusTarget: inputs[0] || set,
           errorTarget: set,
+          box: set,
           read: function () {
             var chosen = inputs
               .filter(function (i) {
@@ -235,47 +252,84 @@
               });
             return multi ? chosen : chosen[0] || "";
           },
-        });
-        return;
-      }
-      var field = el("div", { class: "field" });
-      field.appendChild(el("label", { for: id, text: q.description + requiredMark }));
-      if (hint) field.appendChild(hint);
-      var input;
-      if (q.datatype === "text") {
-        input = el("textarea", { id: id, rows: "3", maxlength: "4000" });
-      } else if (q.datatype === "number") {
-        input = el("input", { id: id, type: "text", inputmode: "decimal" });
-      } else if (q.datatype === "datetime") {
-        input = el("input", { id: id, type: "datetime-local" });
+          /** The stop of a chosen answer, if one means "call instead". */
+          stop: function () {
+            var keys = [].concat(reader.read());
+            var found = (q.values || []).filter(function (v) {
+              return v.stop && keys.indexOf(v.key) >= 0;
+            })[0];
+            return found ? found.stop : null;
+          },
+          showStop: function () {
+            var stop = reader.shown() ? reader.stop() : null;
+            clear(stopBox);
+            if (stop) stopBox.appendChild(stopNotice(stop));
+            stopBox.hidden = !stop;
+          },
+        };
       } else {
-        input = el("input", { id: id, type: "text", maxlength: "4000" });
+        var field = el("div", { class: "field" });
+        field.appendChild(el("label", { for: id, text: q.description + requiredMark }));
+        if (hint) field.appendChild(hint);
+        var input;
+        if (q.datatype === "text") {
+          input = el("textarea", { id: id, rows: "3", maxlength: "4000" });
+        } else if (q.datatype === "number") {
+          input = el("input", { id: id, type: "text", inputmode: "decimal" });
+        } else if (q.datatype === "datetime") {
+          input = el("input", { id: id, type: "datetime-local" });
+        } else {
+          input = el("input", { id: id, type: "text", maxlength: "4000" });
+        }
+        if (q.required) input.setAttribute("aria-required", "true");
+        if (hint) input.setAttribute("aria-describedby", id + "-hint");
+        field.appendChild(input);
+        container.appendChild(field);
+        reader = {
+          code: q.code,
+          required: q.required,
+          datatype: q.datatype,
+          focusTarget: input,
+          errorTarget: input,
+          box: field,
+          // A browser's datetime-local value is the town's local time: the API reads it so.
+          read: function () {
+            return input.value.trim();
+          },
+        };
       }
-      if (q.required) input.setAttribute("aria-required", "true");
-      if (hint) input.setAttribute("aria-describedby", id + "-hint");
-      field.appendChild(input);
-      container.appendChild(field);
-      readers.push({
-        code: q.code,
-        required: q.required,
-        datatype: q.datatype,
-        focusTarget: input,
-        errorTarget: input,
-        read: function () {
-          var value = input.value.trim();
-          if (q.datatype === "datetime" && value) {
-            var date = new Date(value);
-            return isNaN(date.getTime()) ? value : date.toISOString();
-          }
-          return value;
-        },
-      });
+      reader.shown = function () {
+        var condition = q.shown_if;
+        if (!condition) return true;
+        var on = byCode[condition.attribute];
+        if (!on || !on.shown()) return false;
+        var given = [].concat(on.read());
+        return condition.values.some(function (v) {
+          return given.indexOf(v) >= 0;
+        });
+      };
+      byCode[q.code] = reader;
+      readers.push(reader);
     });
+    /** Shows the questions whose condition holds and the stops of the answers chosen. */
+    function refresh() {
+      readers.forEach(function (r) {
+        r.box.hidden = !r.shown();
+        if (r.showStop) r.showStop();
+      });
+    }
+    container.addEventListener("change", refresh);
+    refresh();
+    var live = function () {
+      return readers.filter(function (r) {
+        return r.shown();
+      });
+    };
     return {
       count: readers.length,
       collect: function () {
         var answers = {};
-        readers.forEach(function (r) {
+        live().forEach(function (r) {
           var value = r.read();
           if (Array.isArray(value) ? value.length : value) answers[r.code] = value;
         });
@@ -284,10 +338,15 @@
       validate: function () {
         var errors = [];
         readers.forEach(function (r) {
+          fieldError(r.errorTarget, "");
+        });
+        live().forEach(function (r) {
           var value = r.read();
           var empty = Array.isArray(value) ? !value.length : !value;
           var message = "";
-          if (r.required && empty) message = t("error.answer_required");
+          var stop = r.stop ? r.stop() : null;
+          if (stop) message = stop.text;
+          else if (r.required && empty) message = t("error.answer_required");
           else if (!empty && r.datatype === "number" && !isFinite(Number(value.replace(",", ".")))) message = t("error.number");
           fieldError(r.errorTarget, message);
           if (message) errors.push({ input: r.focusTarget, message: message, code: r.code });
@@ -296,12 +355,27 @@
       },
       /** The field of `attribute[CODE]`, to tie a server error to. */
       fieldFor: function (code) {
-        var r = readers.filter(function (x) {
-          return x.code === code;
-        })[0];
+        var r = byCode[code];
         return r ? { input: r.focusTarget, errorTarget: r.errorTarget } : null;
       },
     };
+  }
+
+  /** The town's banner, on pages that have a place for it, in the page's language. */
+  function banner() {
+    var box = document.getElementById("banner");
+    if (!box) return;
+    var shown = null;
+    function render() {
+      var text = shown ? (I18N.lang === "es" && shown.text_es) || shown.text : "";
+      document.getElementById("banner-text").textContent = text;
+      box.hidden = !text;
+    }
+    api("/citizen/v1/banner").then(function (answer) {
+      shown = answer.ok && answer.data ? answer.data.banner : null;
+      render();
+    }, function () {});
+    I18N.onChange(render);
   }
 
   /** Language switch button, page title and town name: shared page chrome. */
@@ -334,7 +408,9 @@
     ticketNumber: ticketNumber,
     distance: distance,
     renderQuestions: renderQuestions,
+    stopNotice: stopNotice,
     chrome: chrome,
   };
   chrome();
+  banner();
 })();

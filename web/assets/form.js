@@ -29,6 +29,12 @@
   var submitButton = document.getElementById("submit");
   var nearbyBox = document.getElementById("nearby");
   var nearbyList = document.getElementById("nearby-list");
+  var locationStep = document.getElementById("location-step");
+  var serviceStop = document.getElementById("service-stop");
+  var phoneInput = document.getElementById("phone");
+  var phoneNote = document.getElementById("phone-note");
+  // What a service that asks to call instead hides: everything after the choice of service.
+  var afterService = ["questions-step", "location-step", "photo-step", "description-field", "contact-step", "submit-actions"];
 
   var services = [];
   var chosen = null; // the chosen service record
@@ -104,12 +110,38 @@
     serviceCount.textContent = words.length ? (shown ? I18N.tn("form.service.count", shown) : t("form.service.none")) : "";
   }
 
+  /** Whether the chosen service needs a place: required, optional or none. */
+  function placeNeed() {
+    return (chosen && chosen.location) || "required";
+  }
+
+  /** Shows the service's "call instead" and hides the rest of the form, or the form again. */
+  function showServiceStop(service) {
+    var stop = service && service.stop;
+    T.clear(serviceStop);
+    if (stop) serviceStop.appendChild(T.stopNotice(stop));
+    serviceStop.hidden = !stop;
+    afterService.forEach(function (id) {
+      var node = document.getElementById(id);
+      if (id === "questions-step") {
+        if (stop) node.hidden = true;
+      } else {
+        node.hidden = !!stop;
+      }
+    });
+    locationStep.hidden = !!stop || placeNeed() === "none";
+    document.getElementById("location-optional").hidden = placeNeed() !== "optional";
+    if (map && !locationStep.hidden) map.invalidateSize();
+  }
+
   function choose(service) {
     chosen = service;
     T.fieldError(document.getElementById("service-step"), "");
     questions = null;
     T.clear(questionsBox);
     questionsStep.hidden = true;
+    showServiceStop(service);
+    if (service.stop) return;
     if (service.metadata) {
       T.api("/open311/v2/services/" + encodeURIComponent(service.service_code) + ".json").then(function (answer) {
         if (chosen !== service) return;
@@ -342,7 +374,7 @@
 
   function loadNearby() {
     var c = coordinates();
-    if (!chosen || !c) {
+    if (!chosen || !c || placeNeed() === "none" || chosen.private) {
       nearbyBox.hidden = true;
       return;
     }
@@ -455,17 +487,18 @@
     if (questions) errors = errors.concat(questions.validate());
     var latText = latInput.value.trim();
     var longText = longInput.value.trim();
-    if (latText || longText) {
+    if (placeNeed() === "none") {
+      // Not about a place: nothing here is sent.
+    } else if (latText || longText) {
       if (!coordinates()) {
         add(latInput, t("error.coordinates"));
       }
-    } else if (!addressInput.value.trim()) {
+    } else if (!addressInput.value.trim() && placeNeed() === "required") {
       add(addressInput, t("error.location"));
     }
     var email = document.getElementById("email");
     var phone = document.getElementById("phone");
     if (email.value.trim() && !email.validity.valid) add(email, t("error.email"));
-    if (phone.value.trim() && phone.value.replace(/\D/g, "").length < 7) add(phone, t("error.phone"));
     var by = contactChoice();
     var notify = document.getElementById("notify-by");
     if (by === "sms" && !phone.value.trim() && email.value.trim()) add(notify, t("error.sms_needs_phone"));
@@ -513,12 +546,14 @@
     summary.hidden = true;
     var data = new FormData();
     data.append("service_code", chosen.service_code);
-    var c = coordinates();
+    var c = placeNeed() === "none" ? null : coordinates();
     if (c) {
       data.append("lat", c.lat.toFixed(6));
       data.append("long", c.lng.toFixed(6));
     }
-    [["address_string", "address"], ["description", "description"], ["first_name", "first_name"], ["last_name", "last_name"], ["email", "email"], ["phone", "phone"]].forEach(function (pair) {
+    var fields = [["description", "description"], ["first_name", "first_name"], ["last_name", "last_name"], ["email", "email"], ["phone", "phone"]];
+    if (placeNeed() !== "none") fields.unshift(["address_string", "address"]);
+    fields.forEach(function (pair) {
       var value = document.getElementById(pair[1]).value.trim();
       if (value) data.append(pair[0], value);
     });
@@ -601,11 +636,38 @@
         ? T.dateTime(created.expected_datetime)
         : t("confirm.expected_unknown");
       document.getElementById("confirm-department").textContent = created.department_name || "";
+      showUpdates(created.updates_by);
       var link = document.getElementById("confirm-status");
       link.hidden = !id;
       if (id) link.href = "/status?id=" + encodeURIComponent(id);
       showPanel("confirmation");
     });
+  }
+
+  /** How updates will come, as the answer says, and why not by the phone when it cannot be texted. */
+  function showUpdates(by) {
+    var text = "";
+    var typedPhone = phoneInput.value.trim();
+    var typedEmail = document.getElementById("email").value.trim();
+    if (by === "email") text = typedPhone && !textable(typedPhone) ? t("confirm.updates.phone_kept") : t("confirm.updates.email");
+    else if (by === "sms") text = t("confirm.updates.sms");
+    else if (by === "none") text = typedPhone || typedEmail ? t("confirm.updates.unusable") : t("confirm.updates.none");
+    document.getElementById("confirm-updates").textContent = text;
+    document.getElementById("confirm-updates").hidden = !text;
+    document.getElementById("confirm-updates-term").hidden = !text;
+  }
+
+  /** Whether a typed phone number can become one the town texts (as the API reads it). */
+  function textable(typed) {
+    if (!/^\+?[\d\s().-]+$/.test(typed) || typed.indexOf("+", 1) > 0) return false;
+    var digits = typed.replace(/\D/g, "");
+    if (typed.charAt(0) === "+") return digits.length >= 8 && digits.length <= 15;
+    return digits.length === 10 || (digits.length === 11 && digits.charAt(0) === "1");
+  }
+
+  function notePhone() {
+    var typed = phoneInput.value.trim();
+    phoneNote.textContent = typed && !textable(typed) ? t("form.contact.phone_untextable") : "";
   }
 
   function showPanel(which, id) {
@@ -626,6 +688,8 @@
     questions = null;
     T.clear(questionsBox);
     questionsStep.hidden = true;
+    showServiceStop(null);
+    notePhone();
     photos.forEach(function (p) {
       URL.revokeObjectURL(p.url);
     });
@@ -670,12 +734,15 @@
     longInput.addEventListener("change", typedCoordinates);
     document.getElementById("use-location").addEventListener("click", useMyLocation);
     photoInput.addEventListener("change", addPhotos);
+    phoneInput.addEventListener("input", notePhone);
     form.addEventListener("submit", submit);
     document.getElementById("another").addEventListener("click", another);
     document.getElementById("another-following").addEventListener("click", another);
     I18N.onChange(function () {
       filterServices();
       renderPhotos();
+      notePhone();
+      if (chosen && chosen.stop) showServiceStop(chosen);
       if (map) document.getElementById("map").setAttribute("aria-label", t("form.location.map"));
     });
   }
