@@ -211,6 +211,7 @@
     $("who").hidden = false;
     $("who").textContent = t("admin.signed_in_as", { user: session.user });
     $("sign-out").hidden = false;
+    $("banner-toggle").hidden = session.groups.indexOf("admin") < 0;
     var list = $("departments");
     T.clear(list);
     session.departments.forEach(function (d) {
@@ -750,6 +751,64 @@
     if (show) $("entry-channel").focus();
   }
 
+  /* ---- the town's banner (admins) ---- */
+
+  function toggleBanner() {
+    var toggle = $("banner-toggle");
+    var show = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", show ? "true" : "false");
+    $("banner-editor").hidden = !show;
+    if (!show) return;
+    // The banner as citizens see it now, to edit.
+    T.api("/citizen/v1/banner").then(function (answer) {
+      var shown = answer.ok && answer.data ? answer.data.banner : null;
+      $("banner-en").value = shown ? shown.text : "";
+      $("banner-es").value = shown && shown.text_es ? shown.text_es : "";
+      $("banner-until").value = shown && shown.until ? localInput(shown.until) : "";
+    });
+    $("banner-en").focus();
+  }
+
+  /** An instant as a datetime-local value in this browser's time. */
+  function localInput(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    var pad = function (n) {
+      return String(n).padStart(2, "0");
+    };
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function saveBanner(event, remove) {
+    if (event) event.preventDefault();
+    var summary = $("banner-summary");
+    var body = { text: $("banner-en").value.trim() };
+    if ($("banner-es").value.trim()) body.text_es = $("banner-es").value.trim();
+    var until = $("banner-until").value;
+    if (until && !isNaN(new Date(until).getTime())) body.until = new Date(until).toISOString();
+    var request = remove ? { method: "DELETE" } : { method: "PUT", json: body };
+    call("/staff/v1/banner", request).then(
+      function (answer) {
+        if (!answer.ok) {
+          T.errorSummary(summary, T.errorMessages(answer.data, answer.status).map(function (m) {
+            return { input: /until/.test(m) ? $("banner-until") : $("banner-en"), message: m };
+          }));
+          return;
+        }
+        summary.hidden = true;
+        if (remove) {
+          $("banner-en").value = "";
+          $("banner-es").value = "";
+          $("banner-until").value = "";
+        }
+        T.announce(t(remove ? "admin.banner_removed" : "admin.banner_shown"));
+      },
+      function () {
+        T.errorSummary(summary, [{ message: t("error.network") }]);
+      }
+    );
+  }
+
   /* ---- start ---- */
 
   $("dev-sign-in").addEventListener("submit", devSignIn);
@@ -757,6 +816,11 @@
   $("sign-out").addEventListener("click", signOut);
   $("filters").addEventListener("submit", loadQueue);
   $("entry-toggle").addEventListener("click", toggleEntry);
+  $("banner-toggle").addEventListener("click", toggleBanner);
+  $("banner-form").addEventListener("submit", saveBanner);
+  $("banner-remove").addEventListener("click", function () {
+    saveBanner(null, true);
+  });
   $("entry-service").addEventListener("change", entryQuestions);
   $("entry-form").addEventListener("submit", enterRequest);
   window.addEventListener("hashchange", openFromHash);

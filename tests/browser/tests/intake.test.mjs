@@ -148,3 +148,49 @@ for (const lang of ['en', 'es']) {
     await page.context().close();
   });
 }
+
+for (const lang of ['en', 'es']) {
+  test(`an admin sets the banner from the admin page and takes it down (${lang})`, async () => {
+    const page = await open(browser, { lang });
+    await page.goto(url('/admin', lang));
+    await page.locator('#dev-username').fill('ada');
+    await page.locator('#dev-groups').fill('admin, dept-DPW');
+    await page.locator('#dev-sign-in button[type=submit]').click();
+    await page.locator('#banner-toggle').click();
+    // The editor opens with the banner citizens see now.
+    await page.waitForFunction((text) => document.getElementById('banner-en').value === text, BANNER.text);
+    await assertAccessible(page, `the banner editor (${lang})`);
+    await screenshot(page, `admin-banner-${lang}`);
+
+    await page.locator('#banner-en').fill('Leaf pickup starts Monday.');
+    await page.locator('#banner-es').fill('La recogida de hojas empieza el lunes.');
+    await page.locator('#banner-form button[type=submit]').click();
+    await page.waitForFunction(async () => {
+      const answer = await (await fetch('/citizen/v1/banner', { cache: 'no-store' })).json();
+      return answer.banner && answer.banner.text === 'Leaf pickup starts Monday.';
+    });
+    await page.locator('#banner-remove').click();
+    await page.waitForFunction(async () => (await (await fetch('/citizen/v1/banner', { cache: 'no-store' })).json()).banner === null);
+    assertNoProblems(page);
+    await page.context().close();
+
+    // Put the banner back for the next language's run.
+    const set = await fetch(`${BASE_URL}/staff/v1/banner`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(BANNER),
+    });
+    assert.equal(set.status, 200);
+  });
+}
+
+test('a clerk who is not an admin is not offered the banner', async () => {
+  const page = await open(browser);
+  await page.goto(url('/admin'));
+  await page.locator('#dev-username').fill('bo');
+  await page.locator('#dev-sign-in button[type=submit]').click();
+  await page.locator('#who').waitFor();
+  await page.locator('#entry-toggle').waitFor();
+  assert.equal(await page.locator('#banner-toggle').isVisible(), false);
+  await page.context().close();
+});
