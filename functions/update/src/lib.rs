@@ -205,6 +205,11 @@ async fn follow(state: &State, request: &Request) -> Result<Response<Body>, ApiE
     if let Some(parent) = ticket.parent.clone() {
         ticket = state.tickets.get(&parent).await?.ok_or_else(not_found)?;
     }
+    // A private service's request is nobody else's business: followed by nobody, and the
+    // answer is the one an unknown number gets.
+    if ticket.private {
+        return Err(not_found());
+    }
     if !ticket.status.is_open() {
         return Err(ApiError::Conflict(format!(
             "request {} is closed; file a new request if the problem is back",

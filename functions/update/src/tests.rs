@@ -395,3 +395,16 @@ async fn admins_set_and_take_down_the_banner_and_nobody_else_does() {
     assert_eq!(status, 200);
     assert_eq!(store.banner().await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_private_services_request_cannot_be_followed_and_says_no_more_than_an_unknown_number() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "PRIV-0001", "HOUSING").await;
+    let body = json!({"email": "neighbour@example.org", "notify_by": "email"});
+    let (status, answer, _) = call(&state, follow_request(&id, body.clone())).await;
+    let unknown = TicketId::parse("NONE-0001").unwrap();
+    let (unknown_status, unknown_answer, _) = call(&state, follow_request(&unknown, body)).await;
+    assert_eq!((status, &answer), (unknown_status, &unknown_answer));
+    assert_eq!(status, 404);
+    assert!(store.followers(&id).await.unwrap().is_empty());
+}
