@@ -37,6 +37,7 @@
 //! Keys are spelled in `keys`, items in `items`, each port in a module of its own.
 //! template.yaml declares the same keys and indexes.
 
+mod addresses;
 mod api_keys;
 mod catalog;
 mod deliveries;
