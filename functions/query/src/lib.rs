@@ -16,7 +16,7 @@ use town311::open311::records::{
     TokenRecord, UpdateRecord,
 };
 use town311::open311::{CHANGESET, Format};
-use town311::ports::{Catalog, PhotoLinks, TicketStore, Uploads};
+use town311::ports::{Addresses, Catalog, PhotoLinks, TicketStore, Uploads};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 
@@ -35,16 +35,19 @@ pub struct State {
     /// Signs the links photos are shown through.
     pub links: Arc<dyn PhotoLinks>,
     pub uploads: Arc<dyn Uploads>,
+    /// The town's address points, for suggestions and the address under a pin.
+    pub addresses: Arc<dyn Addresses>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, the photo bucket's links and the clock.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, clock })
+        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, addresses, clock })
     }
 }
 
+pub mod addresses;
 pub mod media;
 pub mod nearby;
 pub mod staff;
@@ -58,6 +61,12 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         }
         Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
         Some(media::ROUTE) => return Ok(http::respond(None, media::answer(state, &request).await)),
+        Some(addresses::SEARCH_ROUTE) => {
+            return Ok(http::respond(None, addresses::search(state, &request).await));
+        }
+        Some(addresses::NEAREST_ROUTE) => {
+            return Ok(http::respond(None, addresses::nearest(state, &request).await));
+        }
         _ => {}
     }
     let format = http::requested_format(&request);
