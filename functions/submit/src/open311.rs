@@ -57,6 +57,7 @@ pub(crate) async fn submit(
     if let Some(outcome) = replayed(state, idempotency.as_ref()).await? {
         return answer(state, format, &outcome).await;
     }
+    crate::locate::point(state, &mut new_request).await;
 
     let service = offered(state, &new_request.service_code).await?;
     new_request.answers = service.check_answers(&new_request.answers)?;

@@ -35,6 +35,7 @@ pub(crate) async fn submit(state: &State, request: &Request) -> Result<Response<
         )));
     }
     let fingerprint = new_request.fingerprint(&[]);
+    crate::locate::point(state, &mut new_request).await;
     new_request.answers = service.check_answers(&new_request.answers)?;
     let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user), &fingerprint)?;
     let outcome = match replayed(state, idempotency.as_ref()).await? {
