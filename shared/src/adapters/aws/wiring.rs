@@ -8,8 +8,8 @@ use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, 
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
-    ApiKeys, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks, PhotoStore,
-    RateLimits, TicketStore, Uploads, WorkQueue,
+    Addresses, ApiKeys, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks,
+    PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
@@ -100,6 +100,11 @@ impl Adapters {
     }
 
     pub fn rates(&self) -> Arc<dyn RateLimits> {
+        self.table.clone()
+    }
+
+    /// The town's address points.
+    pub fn addresses(&self) -> Arc<dyn Addresses> {
         self.table.clone()
     }
 

@@ -91,6 +91,7 @@ fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
         rates: store.clone(),
+        addresses: store.clone(),
     }
 }
 
@@ -114,6 +115,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         catalog: store.clone(),
         uploads: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
+        addresses: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -372,6 +374,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
         rates: table.clone(),
+        addresses: table.clone(),
     };
     let query = query::State {
         config: config.clone(),
@@ -379,6 +382,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         catalog: catalogs[1].clone(),
         uploads: table.clone(),
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
+        addresses: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
