@@ -416,4 +416,21 @@ mod tests {
         assert!(matches!(AddressFile::parse("{not json"), Err(FileError::Json(_))));
         assert!(matches!(AddressFile::parse(r#"{"type": "Feature"}"#), Err(FileError::NotCollection)));
     }
+
+    #[test]
+    fn every_seed_address_of_the_demo_town_lies_inside_a_ward() {
+        let file = AddressFile::parse(include_str!("../../../../infra/seed/addresses.csv")).unwrap();
+        assert!(file.refused.is_empty(), "{:?}", file.refused);
+        assert!((300..=400).contains(&file.addresses.len()), "{}", file.addresses.len());
+        let rules = crate::domain::routing::demo_rules();
+        for address in &file.addresses {
+            let wards: Vec<&str> =
+                rules.areas_of(address.point).into_iter().filter(|a| a.starts_with("WARD")).collect();
+            assert_eq!(wards.len(), 1, "{} ({}) is in {wards:?}", address.label(), address.id);
+        }
+        let mut ids: Vec<&str> = file.addresses.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), file.addresses.len(), "ids are unique");
+    }
 }
