@@ -140,6 +140,8 @@
     T.fieldError(longInput, "");
     placeMarker(lat, lng, !fromMap);
     scheduleNearby();
+    // address.js fills an empty address field with the address under a dropped pin.
+    if (fromMap) document.dispatchEvent(new CustomEvent("town311:pin", { detail: { lat: lat, lng: lng } }));
   }
 
   function placeMarker(lat, lng, pan) {
@@ -518,7 +520,7 @@
       data.append("lat", c.lat.toFixed(6));
       data.append("long", c.lng.toFixed(6));
     }
-    [["address_string", "address"], ["description", "description"], ["first_name", "first_name"], ["last_name", "last_name"], ["email", "email"], ["phone", "phone"]].forEach(function (pair) {
+    [["address_string", "address"], ["address_id", "address-id"], ["description", "description"], ["first_name", "first_name"], ["last_name", "last_name"], ["email", "email"], ["phone", "phone"]].forEach(function (pair) {
       var value = document.getElementById(pair[1]).value.trim();
       if (value) data.append(pair[0], value);
     });
@@ -672,6 +674,10 @@
     photoInput.addEventListener("change", addPhotos);
     form.addEventListener("submit", submit);
     document.getElementById("another").addEventListener("click", another);
+    // address.js: an address chosen among the suggestions puts the pin on it.
+    document.addEventListener("town311:address", function (event) {
+      setCoordinates(event.detail.lat, event.detail.lng, false);
+    });
     document.getElementById("another-following").addEventListener("click", another);
     I18N.onChange(function () {
       filterServices();
