@@ -109,3 +109,55 @@ async fn suggestions_and_the_address_under_a_pin_answer_over_http() {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("lat"), "{}", bad.body);
 }
+
+/// Registers places in the emulator's stand-in for an Amazon Location place index.
+async fn place_index(name: &str, places: Value) {
+    let emulator = std::env::var("EMULATOR_URL").expect("EMULATOR_URL");
+    let response = reqwest::Client::new()
+        .post(format!("{emulator}/_town311/places"))
+        .json(&serde_json::json!({"index": name, "places": places}))
+        .send()
+        .await
+        .expect("the emulator answers");
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn with_address_source_location_the_place_index_suggests_places_and_locates_reports() {
+    let index = format!("millbrook-{}", std::process::id());
+    place_index(
+        &index,
+        serde_json::json!([
+            {"PlaceId": "place-12-elm", "Label": "12 Elm St, Millbrook, MA, USA", "AddressNumber": "12",
+             "Street": "Elm St", "Point": [-71.7950, 42.2500]},
+            {"PlaceId": "place-14-elm", "Label": "14 Elm St, Millbrook, MA, USA", "AddressNumber": "14",
+             "Street": "Elm St", "Point": [-71.7940, 42.2501]},
+            {"Label": "Town Common, Millbrook, MA, USA", "Point": [-71.8020, 42.2630]}
+        ]),
+    )
+    .await;
+    let stack = town311_tests::spawn_with(&[("AddressSource", "location"), ("PlaceIndexName", &index)]).await;
+
+    let found = stack.get("/citizen/v1/addresses?q=12%20elm").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(
+        found.json()["addresses"],
+        serde_json::json!([{"id": "place-12-elm", "address": "12 Elm St", "lat": 42.25, "long": -71.795}])
+    );
+    let nearest = stack.get("/citizen/v1/addresses/nearest?lat=42.26302&long=-71.80201").await.json();
+    assert_eq!(nearest["address"]["address"], "Town Common, Millbrook, MA, USA");
+    assert_eq!(nearest["address"]["id"], "town-common-millbrook-ma-usa", "no place id: one from the text");
+    let far = stack.get("/citizen/v1/addresses/nearest?lat=42.30&long=-71.70").await.json();
+    assert!(far["address"].is_null(), "{far}");
+
+    // A report by the place's id, and one by its words: both placed by the index.
+    let by_id = pothole(&stack, &[("address_id", "place-14-elm"), ("address_string", "14 Elm St")]).await;
+    let record = public(&stack, &by_id).await;
+    assert_eq!((record["lat"].as_f64(), record["long"].as_f64()), (Some(42.2501), Some(-71.794)));
+    let by_text = pothole(&stack, &[("address_string", "12 Elm St, Millbrook")]).await;
+    let record = public(&stack, &by_text).await;
+    assert_eq!((record["lat"].as_f64(), record["long"].as_f64()), (Some(42.25), Some(-71.795)));
+    // An id the index does not know falls back to the words.
+    let stale = pothole(&stack, &[("address_id", "gone"), ("address_string", "14 Elm")]).await;
+    assert_eq!(public(&stack, &stale).await["lat"].as_f64(), Some(42.2501));
+}

@@ -324,6 +324,9 @@ fn function_config(
         ("CLIENT_WRITE_LIMIT", parameter("ClientWriteLimit")),
         ("SMS_DAILY_BUDGET", parameter("SmsDailyBudget")),
         ("FORM_SECRET", parameter("FormSecret")),
+        ("ADDRESS_SOURCE", parameter("AddressSource")),
+        ("PLACE_INDEX_NAME", parameter("PlaceIndexName")),
+        ("TOWN_MAP_CENTER", parameter("TownMapCenter")),
         ("DEAD_LETTER_QUEUE_URL", Some(provisioned.failure_queue_url.clone())),
         ("NOTIFY_QUEUE_URL", provisioned.queues.get("NotifyQueue").map(|q| q.url.clone())),
         // The emulator serves buckets by path.

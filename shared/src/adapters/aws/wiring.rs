@@ -4,7 +4,9 @@
 //! Each method is named after the `State` field it fills, so a function's wiring is the list
 //! of what it needs: `town311::wire!(aws, Self { tickets, catalog, clock })`.
 
-use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue};
+use super::{
+    AwsMessenger, DynamoTable, LocationAddresses, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue,
+};
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
@@ -103,9 +105,13 @@ impl Adapters {
         self.table.clone()
     }
 
-    /// The town's address points.
+    /// The town's addresses: its own address points in the table, or an Amazon Location place
+    /// index where the configuration names one (`ADDRESS_SOURCE=location`).
     pub fn addresses(&self) -> Arc<dyn Addresses> {
-        self.table.clone()
+        match &self.config.place_index {
+            Some(index) => Arc::new(LocationAddresses::new(&self.sdk, index)),
+            None => self.table.clone(),
+        }
     }
 
     pub fn outbox(&self) -> Arc<dyn Outbox> {
