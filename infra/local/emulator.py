@@ -34,7 +34,14 @@
      it): as AWS refuses a recipient for good, an SMS to that number answers SNS's
      `InvalidParameter` (400) and an email to that address SES's `MessageRejected` (400), to
      test that one bad recipient does not hold back the others.
-3. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
+3. Amazon Location Service place indexes, which moto does not emulate at all: the three calls
+   town311's place index adapter makes (SearchPlaceIndexForText, SearchPlaceIndexForPosition,
+   GetPlace), answered from places a test registers with
+   POST /_town311/places {"index": "millbrook", "places": [{"PlaceId": "p1", "Label": "...",
+   "AddressNumber": "12", "Street": "Main St", "Point": [long, lat]}]} (replacing the index's
+   places). A text matches a place when each of its words starts a word of the place's label;
+   results are nearest the bias position first. Nothing else of the service is there.
+4. Browser uploads (S3 POST with a policy) are checked as S3 checks them: the signature, the
    expiry and every condition (key, content type, size range). moto stores whatever it is
    sent; S3 refuses an upload the policy does not allow, and so does the emulator.
    Upload notifications carry every field S3's do: moto leaves out `userIdentity`,
@@ -52,6 +59,7 @@ import hmac
 import inspect
 import io
 import json
+import math
 import os
 import sys
 import threading
@@ -503,8 +511,85 @@ def _refusal(environ, start_response):
     return [data]
 
 
+_places = {}
+
+
+def _metres(a, b):
+    """Haversine distance between two [long, lat] positions."""
+    (long1, lat1), (long2, lat2) = [(math.radians(p[0]), math.radians(p[1])) for p in (a, b)]
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((long2 - long1) / 2) ** 2
+    return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _place(entry):
+    place = {k: v for k, v in entry.items() if k not in ("PlaceId", "Point")}
+    place["Geometry"] = {"Point": entry["Point"]}
+    place.setdefault("Interpolated", False)
+    return place
+
+
+def _location_error(start_response, status, code, message):
+    data = json.dumps({"message": message}).encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _place_index(environ, start_response):
+    """SearchPlaceIndexForText, SearchPlaceIndexForPosition and GetPlace over registered places."""
+    parts = environ.get("PATH_INFO", "").split("/")  # "", places, v0, indexes, <name>, ...
+    name, rest = parts[4] if len(parts) > 4 else "", parts[5:]
+    places = _places.get(urllib.parse.unquote(name))
+    if places is None:
+        return _location_error(start_response, "404 Not Found", "ResourceNotFoundException", f"place index {name} not found")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+    if rest[:1] == ["places"] and len(rest) == 2:
+        place_id = urllib.parse.unquote(rest[1])
+        found = [p for p in places if p.get("PlaceId") == place_id]
+        if not found:
+            return _location_error(start_response, "404 Not Found", "ResourceNotFoundException", f"place {place_id} not found")
+        return _respond(start_response, "200 OK", json.dumps({"Place": _place(found[0])}))
+    most = int(body.get("MaxResults") or 50)
+    if rest == ["search", "text"]:
+        words = str(body.get("Text", "")).lower().replace(",", " ").split()
+        bias = body.get("BiasPosition")
+
+        def matches(entry):
+            label = entry.get("Label", "").lower().replace(",", " ").split()
+            return all(any(w.startswith(word) for w in label) for word in words)
+
+        found = [p for p in places if matches(p)]
+        if bias:
+            found.sort(key=lambda p: _metres(bias, p["Point"]))
+        results = [{"Place": _place(p), "PlaceId": p.get("PlaceId"), "Relevance": 1.0} for p in found[:most]]
+        summary = {"Text": body.get("Text", ""), "DataSource": "Emulator", "MaxResults": most}
+        if bias:
+            summary["BiasPosition"] = bias
+        return _respond(start_response, "200 OK", json.dumps({"Summary": summary, "Results": results}))
+    if rest == ["search", "position"]:
+        position = body.get("Position") or [0, 0]
+        found = sorted(places, key=lambda p: _metres(position, p["Point"]))[:most]
+        results = [
+            {"Place": _place(p), "PlaceId": p.get("PlaceId"), "Distance": _metres(position, p["Point"])}
+            for p in found
+        ]
+        summary = {"Position": position, "DataSource": "Emulator", "MaxResults": most}
+        return _respond(start_response, "200 OK", json.dumps({"Summary": summary, "Results": results}))
+    return _location_error(start_response, "400 Bad Request", "ValidationException", "not emulated")
+
+
 def _town311_call(self, environ, start_response):
     path = environ.get("PATH_INFO", "")
+    if path == "/_town311/places" and environ.get("REQUEST_METHOD") == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        registered = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        _places[str(registered.get("index", ""))] = list(registered.get("places", []))
+        return _respond(start_response, "200 OK", json.dumps({"places": len(_places[str(registered.get("index", ""))])}))
+    if path.startswith("/places/v0/indexes/"):
+        return _place_index(environ, start_response)
     if path == "/_town311/outbox" and environ.get("REQUEST_METHOD") == "GET":
         return _respond(start_response, "200 OK", json.dumps(_outbox()))
     if path == "/_town311/faults" and environ.get("REQUEST_METHOD") == "POST":

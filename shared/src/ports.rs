@@ -381,3 +381,31 @@ pub trait RateLimits: Send + Sync {
     /// empty. Its count is kept until the bucket's window ends.
     async fn take(&self, bucket: &crate::domain::rate::Bucket, most: u32) -> Result<bool, StoreError>;
 }
+
+/// The town's address points: suggestions as an address is typed, the address under a dropped
+/// pin, one by id, and loading the town's file. Every read is bounded: no search lists more
+/// than [`crate::domain::address::MAX_SUGGESTIONS`].
+#[async_trait]
+pub trait Addresses: Send + Sync {
+    /// Addresses whose line or street starts with `text` once normalised
+    /// ([`crate::domain::address::normalize`]), in the order of their normalised text, at most
+    /// `limit` (and at most `MAX_SUGGESTIONS`); none for a text shorter than
+    /// [`crate::domain::address::MIN_SEARCH_CHARS`].
+    async fn search(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::address::AddressPoint>, StoreError>;
+    /// The address nearest `point` within [`crate::domain::address::NEAREST_WITHIN_M`], if any.
+    async fn nearest(
+        &self,
+        point: crate::domain::location::GeoPoint,
+    ) -> Result<Option<crate::domain::address::AddressPoint>, StoreError>;
+    /// One address by its id.
+    async fn address(&self, id: &str) -> Result<Option<crate::domain::address::AddressPoint>, StoreError>;
+    /// Adds addresses, or replaces those with the same id.
+    async fn put_addresses(
+        &self,
+        addresses: &[crate::domain::address::AddressPoint],
+    ) -> Result<(), StoreError>;
+}

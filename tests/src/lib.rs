@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use town311_local::provision::Names;
-use town311_local::{DEMO_CATALOG_PATH, DEMO_ROUTING_PATH, Settings, Stack, TEMPLATE_PATH};
+use town311_local::{
+    DEMO_ADDRESSES_PATH, DEMO_CATALOG_PATH, DEMO_ROUTING_PATH, Settings, Stack, TEMPLATE_PATH,
+};
 
 /// A running local stack with an HTTP client.
 pub struct TestStack {
@@ -48,15 +50,24 @@ pub async fn spawn() -> TestStack {
 
 /// Like `spawn`, with the demo town's routing rules too.
 pub async fn spawn_routed() -> TestStack {
-    start(&[], Some(PathBuf::from(DEMO_ROUTING_PATH))).await
+    start(&[], Some(PathBuf::from(DEMO_ROUTING_PATH)), None).await
+}
+
+/// Like `spawn_routed`, with the demo town's address points too.
+pub async fn spawn_addressed() -> TestStack {
+    start(&[], Some(PathBuf::from(DEMO_ROUTING_PATH)), Some(PathBuf::from(DEMO_ADDRESSES_PATH))).await
 }
 
 /// Like `spawn`, with template parameters set (e.g. `JurisdictionId`).
 pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
-    start(parameters, None).await
+    start(parameters, None, None).await
 }
 
-async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> TestStack {
+async fn start(
+    parameters: &[(&str, &str)],
+    routing_path: Option<PathBuf>,
+    addresses_path: Option<PathBuf>,
+) -> TestStack {
     let emulator_url = std::env::var("EMULATOR_URL")
         .expect("EMULATOR_URL is not set: run these tests with `make test`, which starts the emulator");
     let settings = Settings {
@@ -72,6 +83,7 @@ async fn start(parameters: &[(&str, &str)], routing_path: Option<PathBuf>) -> Te
         template_path: PathBuf::from(TEMPLATE_PATH),
         catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
         routing_path,
+        addresses_path,
         clock: None,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");

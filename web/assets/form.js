@@ -172,6 +172,8 @@
     T.fieldError(longInput, "");
     placeMarker(lat, lng, !fromMap);
     scheduleNearby();
+    // address.js fills an empty address field with the address under a dropped pin.
+    if (fromMap) document.dispatchEvent(new CustomEvent("town311:pin", { detail: { lat: lat, lng: lng } }));
   }
 
   function placeMarker(lat, lng, pan) {
@@ -552,7 +554,7 @@
       data.append("long", c.lng.toFixed(6));
     }
     var fields = [["description", "description"], ["first_name", "first_name"], ["last_name", "last_name"], ["email", "email"], ["phone", "phone"]];
-    if (placeNeed() !== "none") fields.unshift(["address_string", "address"]);
+    if (placeNeed() !== "none") fields.unshift(["address_string", "address"], ["address_id", "address-id"]);
     fields.forEach(function (pair) {
       var value = document.getElementById(pair[1]).value.trim();
       if (value) data.append(pair[0], value);
@@ -737,6 +739,10 @@
     phoneInput.addEventListener("input", notePhone);
     form.addEventListener("submit", submit);
     document.getElementById("another").addEventListener("click", another);
+    // address.js: an address chosen among the suggestions puts the pin on it.
+    document.addEventListener("town311:address", function (event) {
+      setCoordinates(event.detail.lat, event.detail.lng, false);
+    });
     document.getElementById("another-following").addEventListener("click", another);
     I18N.onChange(function () {
       filterServices();

@@ -142,6 +142,7 @@ impl Stack {
             // The benchmarks measure the functions, not the limit: one client sends everything.
             client_write_limit: u32::MAX,
             sms_daily_budget: u32::MAX,
+            place_index: None,
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

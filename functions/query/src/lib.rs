@@ -16,7 +16,7 @@ use town311::open311::records::{
     TokenRecord, UpdateRecord,
 };
 use town311::open311::{CHANGESET, Format};
-use town311::ports::{Banners, Catalog, PhotoLinks, TicketStore, Uploads};
+use town311::ports::{Addresses, Banners, Catalog, PhotoLinks, TicketStore, Uploads};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 
@@ -36,16 +36,19 @@ pub struct State {
     pub links: Arc<dyn PhotoLinks>,
     pub uploads: Arc<dyn Uploads>,
     pub banners: Arc<dyn Banners>,
+    /// The town's address points, for suggestions and the address under a pin.
+    pub addresses: Arc<dyn Addresses>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, the photo bucket's links and the clock.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, banners, clock })
+        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, banners, addresses, clock })
     }
 }
 
+pub mod addresses;
 pub mod banner;
 pub mod media;
 pub mod nearby;
@@ -61,6 +64,12 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
         Some(media::ROUTE) => return Ok(http::respond(None, media::answer(state, &request).await)),
         Some(banner::ROUTE) => return Ok(http::respond(None, banner::answer(state, &request).await)),
+        Some(addresses::SEARCH_ROUTE) => {
+            return Ok(http::respond(None, addresses::search(state, &request).await));
+        }
+        Some(addresses::NEAREST_ROUTE) => {
+            return Ok(http::respond(None, addresses::nearest(state, &request).await));
+        }
         _ => {}
     }
     let format = http::requested_format(&request);

@@ -22,6 +22,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         uploads: store.clone(),
         banners: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
+        addresses: store.clone(),
         clock,
     };
     (state, store)
@@ -352,6 +353,84 @@ async fn hostile_nearby_points_and_radii_are_400() {
     }
 }
 
+async fn with_addresses(store: &MemoryStore) -> Vec<town311::domain::address::AddressPoint> {
+    use town311::domain::address::AddressPoint;
+    use town311::ports::Addresses;
+    let at = |lat, long| GeoPoint::new(lat, long).unwrap();
+    let addresses = vec![
+        AddressPoint::new("mb-1", "12 Main Street", None, at(42.2650, -71.8000)).unwrap(),
+        AddressPoint::new("mb-2", "14 Main Street", Some("Apt 2"), at(42.2651, -71.8003)).unwrap(),
+        AddressPoint::new("mb-3", "3 Oak Street", None, at(42.2700, -71.8100)).unwrap(),
+    ];
+    store.put_addresses(&addresses).await.unwrap();
+    addresses
+}
+
+fn citizen_get(route: &str, query: &str) -> Request {
+    let path = route.trim_start_matches("GET ");
+    Invocation::new("GET", route, path).query(query).into_request().unwrap()
+}
+
+#[tokio::test]
+async fn addresses_are_suggested_as_they_are_typed() {
+    let (state, store) = state().await;
+    with_addresses(&store).await;
+    let (status, body) = call(&state, citizen_get(addresses::SEARCH_ROUTE, "q=12%20main%20st")).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["addresses"],
+        serde_json::json!([{"id": "mb-1", "address": "12 Main Street", "lat": 42.265, "long": -71.8}])
+    );
+    let (_, body) = call(&state, citizen_get(addresses::SEARCH_ROUTE, "q=Main")).await;
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let lines: Vec<&str> =
+        answer["addresses"].as_array().unwrap().iter().map(|a| a["address"].as_str().unwrap()).collect();
+    assert_eq!(lines, vec!["12 Main Street", "14 Main Street, Apt 2"]);
+    // Two characters are too few to search: an empty list, not an error.
+    let (status, body) = call(&state, citizen_get(addresses::SEARCH_ROUTE, "q=12")).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"addresses":[]}"#));
+}
+
+#[tokio::test]
+async fn a_search_without_q_or_with_too_much_of_it_is_400_naming_q() {
+    let (state, _) = state().await;
+    let long = format!("q={}", "a".repeat(201));
+    for query in ["", "q=", long.as_str()] {
+        let (status, body) = call(&state, citizen_get(addresses::SEARCH_ROUTE, query)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains("q is"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_address_under_a_pin_is_the_nearest_within_150_m() {
+    let (state, store) = state().await;
+    with_addresses(&store).await;
+    let (status, body) =
+        call(&state, citizen_get(addresses::NEAREST_ROUTE, "lat=42.26502&long=-71.80002")).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["address"]["id"], "mb-1");
+    assert_eq!(answer["within_m"], 150);
+    // A field outside town: no address, and that is an answer, not an error.
+    let (status, body) = call(&state, citizen_get(addresses::NEAREST_ROUTE, "lat=42.2&long=-71.7")).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"within_m":150,"address":null}"#));
+    for query in ["", "lat=42.2", "lat=north&long=-71.7", "lat=42&long=200"] {
+        let (status, body) = call(&state, citizen_get(addresses::NEAREST_ROUTE, query)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains("lat") || body.contains("long"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_address_store_that_is_down_is_503_not_a_crash() {
+    let (state, store) = state().await;
+    *store.down.lock().unwrap() = true;
+    let (status, _) = call(&state, citizen_get(addresses::SEARCH_ROUTE, "q=12%20main")).await;
+    assert_eq!(status, 503);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -388,7 +467,7 @@ mod properties {
     }
 
     /// Every route of this function, with the parameters it reads.
-    const ROUTES: [(&str, &str, &[&str]); 5] = [
+    const ROUTES: [(&str, &str, &[&str]); 7] = [
         (
             "GET /open311/v2/{document}",
             "requests.json",
@@ -402,6 +481,8 @@ mod properties {
         ),
         ("GET /staff/v1/export.csv", "", &["start_date", "end_date"]),
         ("GET /citizen/v1/nearby", "", &["service_code", "lat", "long", "radius"]),
+        ("GET /citizen/v1/addresses", "", &["q"]),
+        ("GET /citizen/v1/addresses/nearest", "", &["lat", "long"]),
     ];
 
     proptest! {

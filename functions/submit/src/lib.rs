@@ -7,10 +7,11 @@ use lambda_http::{Body, Error, Request, Response};
 use std::sync::Arc;
 use town311::domain::id::IdSource;
 use town311::http::{self, ApiError};
-use town311::ports::{ApiKeys, Catalog, PhotoLinks, PhotoStore, RateLimits, TicketStore};
+use town311::ports::{Addresses, ApiKeys, Catalog, PhotoLinks, PhotoStore, RateLimits, TicketStore};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 
+mod locate;
 mod open311;
 mod staff;
 mod ticket;
@@ -42,12 +43,17 @@ pub struct State {
     pub ids: Arc<dyn IdSource>,
     /// Counts writes without an API key (reports, upload forms) per client.
     pub rates: Arc<dyn RateLimits>,
+    /// The town's address points: where a request given only an address is.
+    pub addresses: Arc<dyn Addresses>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, S3, the clock and the random source.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, keys, photos, links, clock, ids, rates })
+        town311::wire!(
+            aws,
+            Self { config, tickets, catalog, keys, photos, links, clock, ids, rates, addresses }
+        )
     }
 }
 

@@ -61,6 +61,8 @@ pub(crate) async fn submit(
 
     let service = offered(state, &new_request.service_code).await?;
     let mut new_request = take_in(state, &service, new_request)?;
+    // After the service's intake: a request that is not about a place is not looked up.
+    crate::locate::point(state, &mut new_request).await;
     new_request.uploads.extend(store_photos(state, &photos).await?);
     let outcome = open_ticket(state, &service, new_request, idempotency.as_ref()).await?;
     if let (Some(hash), Outcome::Created(..)) = (&key, &outcome) {

@@ -35,7 +35,8 @@ pub(crate) async fn submit(state: &State, request: &Request) -> Result<Response<
         )));
     }
     let fingerprint = new_request.fingerprint(&[]);
-    let new_request = take_in(state, &service, new_request)?;
+    let mut new_request = take_in(state, &service, new_request)?;
+    crate::locate::point(state, &mut new_request).await;
     let idempotency = idempotency_key(request, &format!("staff\u{0}{}", caller.user), &fingerprint)?;
     let outcome = match replayed(state, idempotency.as_ref()).await? {
         Some(outcome) => outcome,

@@ -29,6 +29,7 @@ async fn state_with_photos() -> (State, Arc<MemoryStore>, Arc<MemoryPhotos>) {
         clock: Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap())),
         ids: Arc::new(OsRandom),
         rates: store.clone(),
+        addresses: store.clone(),
     };
     (state, store, photos)
 }
@@ -578,5 +579,123 @@ async fn datetime_answers_are_read_in_every_usual_spelling_in_the_towns_zone() {
         assert_eq!(status, 200, "{typed}: {answer}");
         let id = TicketId::parse(json(&answer)[0]["service_request_id"].as_str().unwrap()).unwrap();
         assert_eq!(store.get(&id).await.unwrap().unwrap().answers["SET_OUT"], vec![kept], "{typed}");
+    }
+}
+
+mod addresses {
+    use super::*;
+    use town311::domain::address::AddressPoint;
+    use town311::domain::location::GeoPoint;
+    use town311::ports::{Addresses, Catalog};
+
+    /// Three of Millbrook's addresses: two in ward 1, one in ward 3.
+    async fn millbrook(store: &MemoryStore) -> Vec<AddressPoint> {
+        let at = |lat, long| GeoPoint::new(lat, long).unwrap();
+        let addresses = vec![
+            AddressPoint::new("mb-12-main", "12 Main Street", None, at(42.2680, -71.8000)).unwrap(),
+            AddressPoint::new("mb-120-main", "120 Main Street", None, at(42.2700, -71.7900)).unwrap(),
+            AddressPoint::new("mb-3-elm", "3 Elm Street", None, at(42.2500, -71.7900)).unwrap(),
+        ];
+        store.put_addresses(&addresses).await.unwrap();
+        addresses
+    }
+
+    async fn stored(store: &MemoryStore, body: &str) -> town311::domain::ticket::Ticket {
+        let id = json(body)[0]["service_request_id"].as_str().unwrap().to_owned();
+        store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_address_only_report_gets_the_point_of_the_town_address_it_names() {
+        let (state, store) = state().await;
+        let addresses = millbrook(&store).await;
+        let (status, body) = call(&state, form("service_code=SIGN&address_string=12+main+st.")).await;
+        assert_eq!(status, 200, "{body}");
+        let ticket = stored(&store, &body).await;
+        assert_eq!(ticket.location.point(), Some(addresses[0].point), "12, not 120");
+        assert_eq!(ticket.location.address(), Some("12 main st."), "the address as the citizen wrote it");
+        // With the town after a comma, as people write it.
+        let (_, body) =
+            call(&state, form("service_code=SIGN&address_string=3+Elm+St%2C+Millbrook%2C+MA")).await;
+        assert_eq!(stored(&store, &body).await.location.point(), Some(addresses[2].point));
+    }
+
+    #[tokio::test]
+    async fn an_address_id_gives_the_point_of_that_address() {
+        let (state, store) = state().await;
+        let addresses = millbrook(&store).await;
+        let (status, body) = call(&state, form("service_code=SIGN&address_id=mb-120-main")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(stored(&store, &body).await.location.point(), Some(addresses[1].point));
+    }
+
+    #[tokio::test]
+    async fn a_point_given_is_kept_and_an_unknown_or_vague_address_stays_without_one() {
+        let (state, store) = state().await;
+        millbrook(&store).await;
+        let (_, body) =
+            call(&state, form("service_code=SIGN&lat=42.1&long=-72.5&address_string=12+Main+St")).await;
+        assert_eq!(stored(&store, &body).await.location.point(), Some(GeoPoint::new(42.1, -72.5).unwrap()));
+        for address in ["99+Nowhere+Lane", "Main+Street", "mb"] {
+            let (status, body) =
+                call(&state, form(&format!("service_code=SIGN&address_string={address}"))).await;
+            assert_eq!(status, 200, "{address}: {body}");
+            assert_eq!(stored(&store, &body).await.location.point(), None, "{address}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_address_store_never_loses_the_report() {
+        let (mut state, store) = state().await;
+        let addresses = Arc::new(MemoryStore::default());
+        *addresses.down.lock().unwrap() = true;
+        state.addresses = addresses;
+        let (status, body) = call(&state, form("service_code=SIGN&address_string=12+Main+St")).await;
+        assert_eq!(status, 200, "{body}");
+        let ticket = stored(&store, &body).await;
+        assert_eq!((ticket.location.point(), ticket.location.address()), (None, Some("12 Main St")));
+    }
+
+    #[tokio::test]
+    async fn a_request_located_by_address_is_routed_by_its_area() {
+        let store = Arc::new(MemoryStore::with_demo_catalog().await);
+        // Signs in ward 1 go to Sanitation's crew in this town, elsewhere to Public Works.
+        let mut rules: Value =
+            serde_json::from_str(include_str!("../../../infra/seed/routing.json")).unwrap();
+        rules["rules"] = serde_json::json!([{"id": "signs-ward-1", "services": ["SIGN"], "areas": ["WARD1"], "department": "SAN"}]);
+        let (services, departments) = (store.services().await.unwrap(), store.departments().await.unwrap());
+        let mut rules = town311::domain::routing::RoutingRules::parse(
+            rules.to_string().as_bytes(),
+            &services,
+            &departments,
+        )
+        .unwrap();
+        rules.version = 1;
+        store.put_routing(&rules).await.unwrap();
+        let (mut state, _) = state().await;
+        (state.tickets, state.catalog, state.addresses) = (store.clone(), store.clone(), store.clone());
+        millbrook(&store).await;
+        let (_, body) = call(&state, form("service_code=SIGN&address_string=12+Main+Street")).await;
+        assert_eq!(json(&body)[0]["department_name"], "Sanitation", "{body}");
+        let (_, body) = call(&state, form("service_code=SIGN&address_string=3+Elm+Street")).await;
+        assert_eq!(json(&body)[0]["department_name"], "Public Works", "ward 3: {body}");
+    }
+
+    #[tokio::test]
+    async fn staff_entry_locates_the_callers_address_too() {
+        let (state, store) = state().await;
+        let addresses = millbrook(&store).await;
+        let body = r#"{"service_code": "SIGN", "address_string": "3 Elm Street", "channel": "phone"}"#;
+        let request = Invocation::new("POST", STAFF_ROUTE, "/staff/v1/tickets")
+            .claims(&[("username", "bo"), ("cognito:groups", "[admin]")])
+            .header("content-type", "application/json")
+            .body(body)
+            .into_request()
+            .unwrap();
+        let (status, body) = call(&state, request).await;
+        assert_eq!(status, 201, "{body}");
+        let id = json(&body)["ticket"]["id"].as_str().unwrap().to_owned();
+        let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
+        assert_eq!(ticket.location.point(), Some(addresses[2].point));
     }
 }

@@ -172,6 +172,7 @@ static FILES: &[File] = &[
     file!("/assets/i18n.js", Kind::Script, "assets/i18n.js"),
     file!("/assets/common.js", Kind::Script, "assets/common.js"),
     file!("/assets/form.js", Kind::Script, "assets/form.js"),
+    file!("/assets/address.js", Kind::Script, "assets/address.js"),
     file!("/assets/status.js", Kind::Script, "assets/status.js"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),

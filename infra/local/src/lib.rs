@@ -36,6 +36,9 @@ pub const DEMO_CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../see
 /// The demo town's routing rules (wards, a downtown crew zone).
 pub const DEMO_ROUTING_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/routing.json");
 
+/// The demo town's address points (infra/seed/addresses.py made them).
+pub const DEMO_ADDRESSES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/addresses.csv");
+
 /// How to stand the local stack up.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -51,6 +54,8 @@ pub struct Settings {
     pub catalog_path: Option<PathBuf>,
     /// The routing rules to seed, if any (checked against the catalog).
     pub routing_path: Option<PathBuf>,
+    /// The address points to load, if any (GeoJSON or CSV).
+    pub addresses_path: Option<PathBuf>,
     /// The time the functions see, if not the system's: tests of dates and deadlines move it.
     pub clock: Option<Arc<FixedClock>>,
 }
@@ -84,8 +89,8 @@ impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
     /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
     /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, `FORM_SECRET` (a new one
-    /// each start when unset), and the `CATALOG` and `ROUTING` files to seed (`ROUTING=none`
-    /// seeds no rules); defaults serve a demo.
+    /// each start when unset), and the `CATALOG`, `ROUTING` and `ADDRESSES` files to seed
+    /// (`ROUTING=none` seeds no rules, `ADDRESSES=none` no address points); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -123,6 +128,10 @@ impl Settings {
             routing_path: match var("ROUTING") {
                 Some(none) if none == "none" => None,
                 other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_ROUTING_PATH.into()))),
+            },
+            addresses_path: match var("ADDRESSES") {
+                Some(none) if none == "none" => None,
+                other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_ADDRESSES_PATH.into()))),
             },
             clock: None,
         })
@@ -213,6 +222,9 @@ impl Stack {
         }
         if let Some(path) = &settings.routing_path {
             seed_routing(path, &adapters.table()).await?;
+        }
+        if let Some(path) = &settings.addresses_path {
+            seed_addresses(path, adapters.addresses().as_ref()).await?;
         }
         let functions =
             Arc::new(Functions::build(&template.functions(), &adapters, map_center, Some(form_key))?);
@@ -312,6 +324,9 @@ fn function_config(
         ("CLIENT_WRITE_LIMIT", parameter("ClientWriteLimit")),
         ("SMS_DAILY_BUDGET", parameter("SmsDailyBudget")),
         ("FORM_SECRET", parameter("FormSecret")),
+        ("ADDRESS_SOURCE", parameter("AddressSource")),
+        ("PLACE_INDEX_NAME", parameter("PlaceIndexName")),
+        ("TOWN_MAP_CENTER", parameter("TownMapCenter")),
         ("DEAD_LETTER_QUEUE_URL", Some(provisioned.failure_queue_url.clone())),
         ("NOTIFY_QUEUE_URL", provisioned.queues.get("NotifyQueue").map(|q| q.url.clone())),
         // The emulator serves buckets by path.
@@ -334,6 +349,23 @@ async fn seed_routing(path: &std::path::Path, store: &DynamoTable) -> Result<(),
         .await
         .map_err(|e| fail(town311::runtime::chain(&e)))?;
     tracing::info!(areas = stored.areas.features.len(), rules = stored.rules.len(), "routing rules seeded");
+    Ok(())
+}
+
+/// Loads the town's address points from a file; a file with rows refused is refused whole, as
+/// the demo's must read cleanly.
+async fn seed_addresses(
+    path: &std::path::Path,
+    store: &dyn town311::ports::Addresses,
+) -> Result<(), LocalError> {
+    let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let file =
+        town311::app::addresses::load(store, &text).await.map_err(|e| fail(town311::runtime::chain(&e)))?;
+    if let Some(first) = file.refused.first() {
+        return Err(fail(format!("{} rows refused, the first {first}", file.refused.len())));
+    }
+    tracing::info!(addresses = file.addresses.len(), "address points seeded");
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! Operator commands for a deployment: loading the town's catalog and routing rules, issuing,
+//! Operator commands for a deployment: loading the town's catalog, routing rules and address
+//! points, issuing,
 //! listing and revoking the API keys third-party Open311 apps submit with, and creating staff
 //! users (the first admin among them).
 
@@ -54,6 +55,19 @@ pub async fn load_routing(
     let rules =
         RoutingRules::parse(json, &services, &departments).map_err(|e| OpsError::Usage(e.to_string()))?;
     Ok(town311::app::routing::replace(catalog, rules, "town311-admin", now, None).await?)
+}
+
+/// Loads a town's address file (GeoJSON or CSV): every address it holds is stored (replacing
+/// those with the same id); the rows or features refused come back with why.
+pub async fn load_addresses(
+    addresses: &dyn town311::ports::Addresses,
+    text: &str,
+) -> Result<town311::domain::address::file::AddressFile, OpsError> {
+    use town311::app::addresses::{LoadError, load};
+    load(addresses, text).await.map_err(|e| match e {
+        LoadError::File(e) => OpsError::Usage(e.to_string()),
+        LoadError::Store(e) => OpsError::Store(e),
+    })
 }
 
 /// Issues a key for `name`; the secret is returned once and never stored.

@@ -6,6 +6,7 @@
 //! town311-admin api-key revoke <id>
 //! town311-admin catalog load infra/seed/catalog.json
 //! town311-admin routing load infra/seed/routing.json
+//! town311-admin addresses load infra/seed/addresses.csv
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
@@ -17,7 +18,7 @@ use town311::domain::id::OsRandom;
 use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
-                     catalog load FILE | routing load FILE | \
+                     catalog load FILE | routing load FILE | addresses load FILE | \
                      user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,6 +70,13 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
                 rules.areas.features.len(),
                 rules.rules.len()
             );
+        }
+        ["addresses", "load", path] => {
+            let file = town311_ops::load_addresses(&keys, &read(path)?).await?;
+            println!("Loaded {} address points; refused {}.", file.addresses.len(), file.refused.len());
+            for refused in &file.refused {
+                println!("  refused {refused}");
+            }
         }
         _ => return Err(OpsError::Usage(USAGE.into())),
     }

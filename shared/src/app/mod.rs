@@ -1,5 +1,6 @@
 //! Use cases that combine ports: what more than one function (or a tool) does the same way.
 
+pub mod addresses;
 pub mod nearby;
 pub mod rate;
 pub mod routing;

@@ -113,6 +113,13 @@ impl Location {
     pub fn address_id(&self) -> Option<&str> {
         self.address_id.as_deref()
     }
+
+    /// The same location at `point`: an address, resolved to where it is.
+    #[must_use]
+    pub fn with_point(mut self, point: GeoPoint) -> Self {
+        self.point = Some(point);
+        self
+    }
 }
 
 fn non_empty(value: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>, LocationError> {

@@ -1,6 +1,7 @@
 //! The domain: what a citizen service request is and the rules it lives by. Imports nothing
 //! outside itself but plain-data crates (no AWS, no Lambda, no I/O).
 
+pub mod address;
 pub mod answers;
 pub mod api_key;
 pub mod banner;

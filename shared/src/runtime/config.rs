@@ -45,6 +45,18 @@ pub struct Config {
     /// The text messages the town sends in a UTC day, to everyone together (`SMS_DAILY_BUDGET`,
     /// [`crate::domain::rate::DEFAULT_SMS_PER_DAY`] when unset); past it, none until the next.
     pub sms_daily_budget: u32,
+    /// Where the town's addresses come from: the table (the town's own address file, loaded
+    /// with `town311-admin addresses load`) unless `ADDRESS_SOURCE` is `location`, when an
+    /// Amazon Location Service place index (`PLACE_INDEX_NAME`) answers instead.
+    pub place_index: Option<PlaceIndex>,
+}
+
+/// An Amazon Location Service place index the town's addresses are searched in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceIndex {
+    pub name: String,
+    /// Searches favour places near here (`TOWN_MAP_CENTER`, `lat,long`): the town centre.
+    pub bias: Option<crate::domain::location::GeoPoint>,
 }
 
 /// A missing or invalid setting.
@@ -120,7 +132,29 @@ impl Config {
                     .map_err(|e| ConfigError::Invalid { name: "FORM_SECRET", reason: e.to_string() })?,
             ),
         };
+        let place_index = match lookup("ADDRESS_SOURCE").as_deref().map(str::trim) {
+            None | Some("" | "table") => None,
+            Some("location") => Some(PlaceIndex {
+                name: get("PLACE_INDEX_NAME").map(|n| n.trim().to_owned()).map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "PLACE_INDEX_NAME",
+                        reason: "ADDRESS_SOURCE location needs the place index's name".into(),
+                    }
+                })?,
+                bias: optional(&lookup, "TOWN_MAP_CENTER", "lat,long", |text| {
+                    let (lat, long) = text.split_once(',')?;
+                    crate::domain::location::GeoPoint::parse(Some(lat), Some(long)).ok().flatten()
+                })?,
+            }),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "ADDRESS_SOURCE",
+                    reason: format!("expected table or location, got {other}"),
+                });
+            }
+        };
         Ok(Self {
+            place_index,
             sms_daily_budget,
             api_key_policy,
             form_key,
@@ -192,5 +226,28 @@ mod tests {
         let mut bad = BASE.to_vec();
         bad.push(("API_KEY_POLICY", "sometimes"));
         assert!(Config::from_lookup(env(&bad)).unwrap_err().to_string().contains("API_KEY_POLICY"));
+    }
+
+    #[test]
+    fn addresses_come_from_the_table_unless_a_place_index_is_named() {
+        assert_eq!(Config::from_lookup(env(BASE)).unwrap().place_index, None);
+        let mut table = BASE.to_vec();
+        table.extend([("ADDRESS_SOURCE", "table"), ("PLACE_INDEX_NAME", "ignored")]);
+        assert_eq!(Config::from_lookup(env(&table)).unwrap().place_index, None);
+        let mut location = BASE.to_vec();
+        location.extend([
+            ("ADDRESS_SOURCE", "location"),
+            ("PLACE_INDEX_NAME", "millbrook"),
+            ("TOWN_MAP_CENTER", "42.265,-71.805"),
+        ]);
+        let index = Config::from_lookup(env(&location)).unwrap().place_index.unwrap();
+        assert_eq!(index.name, "millbrook");
+        assert_eq!(index.bias.map(|p| (p.lat(), p.long())), Some((42.265, -71.805)));
+        let mut unnamed = BASE.to_vec();
+        unnamed.push(("ADDRESS_SOURCE", "location"));
+        assert!(Config::from_lookup(env(&unnamed)).unwrap_err().to_string().contains("PLACE_INDEX_NAME"));
+        let mut other = BASE.to_vec();
+        other.push(("ADDRESS_SOURCE", "google"));
+        assert!(Config::from_lookup(env(&other)).unwrap_err().to_string().contains("ADDRESS_SOURCE"));
     }
 }

@@ -1,7 +1,9 @@
 //! The AWS adapters of the ports: DynamoDB for tickets and the catalog, S3 for photos, SNS for
-//! ticket events and SMS, SES for email. The only module that imports AWS crates.
+//! ticket events and SMS, SES for email, Amazon Location for addresses where a town takes them
+//! from a place index. The only module that imports AWS crates.
 
 pub mod dynamo;
+pub mod location;
 pub mod mail;
 pub mod messages;
 pub mod presign;
@@ -11,6 +13,7 @@ pub mod sqs;
 pub mod wiring;
 
 pub use dynamo::{DynamoTable, TableItem};
+pub use location::LocationAddresses;
 pub use messages::AwsMessenger;
 pub use s3::{S3Links, S3Photos};
 pub use sns::SnsEvents;

@@ -4,11 +4,13 @@
 //! Each method is named after the `State` field it fills, so a function's wiring is the list
 //! of what it needs: `town311::wire!(aws, Self { tickets, catalog, clock })`.
 
-use super::{AwsMessenger, DynamoTable, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue};
+use super::{
+    AwsMessenger, DynamoTable, LocationAddresses, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue,
+};
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
-    ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks,
+    Addresses, ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks,
     PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
@@ -105,6 +107,15 @@ impl Adapters {
 
     pub fn rates(&self) -> Arc<dyn RateLimits> {
         self.table.clone()
+    }
+
+    /// The town's addresses: its own address points in the table, or an Amazon Location place
+    /// index where the configuration names one (`ADDRESS_SOURCE=location`).
+    pub fn addresses(&self) -> Arc<dyn Addresses> {
+        match &self.config.place_index {
+            Some(index) => Arc::new(LocationAddresses::new(&self.sdk, index)),
+            None => self.table.clone(),
+        }
     }
 
     pub fn outbox(&self) -> Arc<dyn Outbox> {

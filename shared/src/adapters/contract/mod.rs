@@ -5,13 +5,14 @@
 //! with each other and with other tests; the few singletons (calendar, routing rules) are
 //! read first and written on top of what is there.
 
+mod addresses;
 mod consent;
 mod fixtures;
 mod keeping;
 mod listings;
 mod tickets;
 
-use crate::ports::{ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
+use crate::ports::{Addresses, ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
 use crate::runtime::clock::FixedClock;
 use std::future::Future;
 use std::pin::Pin;
@@ -28,6 +29,7 @@ pub struct Ports {
     pub uploads: Arc<dyn Uploads>,
     pub rates: Arc<dyn RateLimits>,
     pub banners: Arc<dyn Banners>,
+    pub addresses: Arc<dyn Addresses>,
     /// The clock the store was built with; checks of expiry move it.
     pub clock: Arc<FixedClock>,
 }
@@ -36,7 +38,16 @@ impl Ports {
     /// Every port of `store`, which must judge expiry by `clock`.
     pub fn of<S>(store: S, clock: Arc<FixedClock>) -> Self
     where
-        S: TicketStore + Catalog + Deliveries + Outbox + ApiKeys + Uploads + RateLimits + Banners + 'static,
+        S: TicketStore
+            + Catalog
+            + Deliveries
+            + Outbox
+            + ApiKeys
+            + Uploads
+            + RateLimits
+            + Banners
+            + Addresses
+            + 'static,
     {
         let store = Arc::new(store);
         Self {
@@ -47,6 +58,7 @@ impl Ports {
             keys: store.clone(),
             rates: store.clone(),
             banners: store.clone(),
+            addresses: store.clone(),
             uploads: store,
             clock,
         }
@@ -95,6 +107,9 @@ checks![
     keeping::api_keys_are_kept_newest_first_with_their_last_use,
     keeping::uploads_keep_what_processing_came_to,
     keeping::a_rate_bucket_holds_its_most_then_refuses,
+    addresses::addresses_are_found_by_the_start_of_their_line_or_street,
+    addresses::the_nearest_address_is_the_closest_within_reach,
+    addresses::many_addresses_load_at_once,
 ];
 
 /// Runs every check, each to its end, one after the other (some move the clock); panics

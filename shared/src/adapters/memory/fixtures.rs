@@ -50,6 +50,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         sms_countries: crate::domain::contact::SmsCountries::default(),
         client_write_limit: crate::domain::rate::DEFAULT_MOST,
         sms_daily_budget: crate::domain::rate::DEFAULT_SMS_PER_DAY,
+        place_index: None,
     }
 }
 

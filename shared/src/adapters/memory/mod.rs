@@ -5,6 +5,7 @@
 //! both to the ports' contract. The recorders remember what was published, sent, queued or
 //! stored; the fixtures hold the demo town.
 
+mod addresses;
 mod fixtures;
 mod recorders;
 mod store;

@@ -47,6 +47,8 @@ pub struct MemoryStore {
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
     /// Writes taken from each rate-limit bucket.
     rates: Mutex<BTreeMap<String, u32>>,
+    /// The town's address points, by id.
+    pub(super) addresses: Mutex<BTreeMap<String, crate::domain::address::AddressPoint>>,
     /// Decides what has expired, as the table's clock does.
     pub(super) clock: Arc<dyn Clock>,
     /// When set, every call fails as if the backing service were down.
@@ -76,6 +78,7 @@ impl Default for MemoryStore {
             upload_links: Mutex::default(),
             processings: Mutex::default(),
             rates: Mutex::default(),
+            addresses: Mutex::default(),
             clock: Arc::new(SystemClock),
             down: Mutex::default(),
         }

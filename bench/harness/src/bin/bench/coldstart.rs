@@ -304,6 +304,7 @@ pub async fn run() {
         clock: std::sync::Arc::new(town311::runtime::clock::SystemClock),
         ids: std::sync::Arc::new(town311::domain::id::OsRandom),
         rates: table.clone(),
+        addresses: table.clone(),
     };
     // A fresh ticket per run for route and notify, so no run finds its work done already.
     let raw = aws_sdk_dynamodb::Client::new(&stack.sdk);

@@ -91,6 +91,7 @@ fn submit_state(store: &Arc<MemoryStore>) -> submit::State {
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
         rates: store.clone(),
+        addresses: store.clone(),
     }
 }
 
@@ -115,6 +116,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         uploads: store.clone(),
         banners: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
+        addresses: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -374,6 +376,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
         rates: table.clone(),
+        addresses: table.clone(),
     };
     let query = query::State {
         config: config.clone(),
@@ -382,6 +385,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         uploads: table.clone(),
         banners: table.clone(),
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
+        addresses: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {

@@ -202,6 +202,17 @@ pub(super) struct ProcessingItem {
     pub(super) processing: crate::domain::photo::Processing,
 }
 
+/// An address point, under its id or in one of the address indexes (each entry holds the
+/// whole address, so a search or a nearest needs no second read).
+#[derive(Serialize, Deserialize)]
+pub(super) struct AddressItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(flatten)]
+    pub(super) address: crate::domain::address::AddressPoint,
+}
+
 /// What every item has: its kind and its key.
 #[derive(Deserialize)]
 struct Entity {
@@ -310,7 +321,9 @@ impl TableItem {
             "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
-            | "unsubscribe" | "confirmation" | "rate" => Self::Other,
+            | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell" => {
+                Self::Other
+            }
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }

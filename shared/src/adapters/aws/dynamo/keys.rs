@@ -214,6 +214,27 @@ pub(super) fn near_sk(geohash: &str, id: &TicketId) -> String {
     format!("{geohash}#{id}")
 }
 
+/// An address point, by its id in the town's address file.
+pub(super) fn address(id: &str) -> Key {
+    key(format!("ADDRESS#{id}"), "ADDRESS")
+}
+
+/// The partition of the address search index holding the normalised texts that start with
+/// `prefix` (their first [`crate::domain::address::MIN_SEARCH_CHARS`] characters).
+pub(super) fn address_text(prefix: &str) -> String {
+    format!("ADDRESS_TEXT#{prefix}")
+}
+
+/// The partition of the address point index for one geohash cell.
+pub(super) fn address_cell(cell: &str) -> String {
+    format!("ADDRESS_CELL#{cell}")
+}
+
+/// The sort key of an address in an index: the normalised text (or finer geohash), then the id.
+pub(super) fn address_entry(sorted_by: &str, id: &str) -> String {
+    format!("{sorted_by}#{id}")
+}
+
 /// A client's bucket of writes on a public route, for one window.
 pub(super) fn rate(bucket_key: &str) -> Key {
     key(format!("RATE#{bucket_key}"), "RATE")
@@ -256,6 +277,14 @@ mod tests {
         assert_eq!(pair(delivery("e1#after#c1")), owned("DELIVERY#e1#after#c1", "DELIVERY"));
         assert_eq!(pair(unsubscribe("t0k")), owned("UNSUB#t0k", "UNSUB"));
         assert_eq!(pair(confirmation("t0k")), owned("CONFIRM#t0k", "CONFIRM"));
+        assert_eq!(pair(address("a-12")), owned("ADDRESS#a-12", "ADDRESS"));
+    }
+
+    #[test]
+    fn address_index_keys_are_spelled_as_template_yaml_declares() {
+        assert_eq!(address_text("12 "), "ADDRESS_TEXT#12 ");
+        assert_eq!(address_cell("drt2yzq"), "ADDRESS_CELL#drt2yzq");
+        assert_eq!(address_entry("12 main street", "a-12"), "12 main street#a-12");
     }
 
     #[test]

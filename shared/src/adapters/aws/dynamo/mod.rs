@@ -23,11 +23,19 @@
 //! | confirmation link | `CONFIRM#<token>` | `CONFIRM`       | –                                       | –                                    |
 //! | upload     | `UPLOAD#<id>`   | `UPLOAD`                | –                                       | –                                    |
 //! | processing | `PHOTO#<upload id>` | `PHOTO`             | –                                       | –                                    |
+//! | address    | `ADDRESS#<id>`  | `ADDRESS`               | –                                       | –                                    |
+//! | address text | `ADDRESS_TEXT#<first 3 characters>` | `<normalised text>#<id>` | –             | –                                    |
+//! | address cell | `ADDRESS_CELL#<geohash-7>` | `<geohash-10>#<id>` | –                           | –                                    |
 //!
 //! Tickets key four more indexes: gsi3, the department queues (`QUEUE#<dept>#open|closed` /
 //! `<updated>#<id>`, every ticket), and three sparse ones while the ticket is open: gsi4
 //! (`ASSIGNEE#<user>` / `<updated>#<id>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`) and gsi6,
 //! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`), for those with a point.
+//! Each address point is kept three times, whole: under its id, in the search index (once
+//! under its normalised line and once under its street first, so `begins_with` Queries answer
+//! suggestions) and in the point index (a cell of about 150 m, read with its neighbours for the
+//! address under a pin). Loading replaces an address by id and its entries under the same
+//! text and cell; an entry under a line or cell the address no longer has is left as it was.
 //! Idempotency records, published-event marks, delivery claims, unsubscribe and confirmation
 //! links, pending followers (`confirmed` false) and photo processing records expire through TTL (`expires_at`); TTL deletes up to days late, so a read
 //! that decides expiry compares `expires_at` with a clock. A delivery whose recipient was
@@ -38,6 +46,7 @@
 //! Keys are spelled in `keys`, items in `items`, each port in a module of its own.
 //! template.yaml declares the same keys and indexes.
 
+mod addresses;
 mod api_keys;
 mod banner;
 mod catalog;
