@@ -10,8 +10,8 @@ use super::{
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
-    Addresses, ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox, PhotoLinks,
-    PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
+    Addresses, ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox,
+    PhotoLinks, PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;

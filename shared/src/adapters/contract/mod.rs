@@ -12,7 +12,9 @@ mod keeping;
 mod listings;
 mod tickets;
 
-use crate::ports::{Addresses, ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads};
+use crate::ports::{
+    Addresses, ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads,
+};
 use crate::runtime::clock::FixedClock;
 use std::future::Future;
 use std::pin::Pin;
