@@ -467,7 +467,7 @@ mod properties {
     }
 
     /// Every route of this function, with the parameters it reads.
-    const ROUTES: [(&str, &str, &[&str]); 7] = [
+    const ROUTES: [(&str, &str, &[&str]); 8] = [
         (
             "GET /open311/v2/{document}",
             "requests.json",
@@ -483,6 +483,7 @@ mod properties {
         ("GET /citizen/v1/nearby", "", &["service_code", "lat", "long", "radius"]),
         ("GET /citizen/v1/addresses", "", &["q"]),
         ("GET /citizen/v1/addresses/nearest", "", &["lat", "long"]),
+        ("GET /citizen/v1/banner", "", &["lang"]),
     ];
 
     proptest! {
