@@ -377,3 +377,35 @@ async fn follows_are_capped_per_request_and_per_contact_a_day() {
     assert_eq!((status, code), (409, json!(409)), "{body}");
     assert!(description.contains("as many followers") && !body.contains("late-"), "{body}");
 }
+
+#[tokio::test]
+async fn staff_ask_the_reporter_by_text_and_by_email_and_the_question_stays_out_of_the_public_record() {
+    let stack = spawn().await;
+    let (phone, typed) = unique_phone();
+    let by_text = file(&stack, &[("phone", typed.as_str()), ("notify_by", "sms")]).await;
+    let address = format!("asked-{}@example.org", &phone[2..]);
+    let by_email = file(&stack, &[("email", address.as_str()), ("language", "es")]).await;
+    let ask = "Which side of the street is the hole on?";
+    act(&stack, &by_text, 1, json!({"action": "message", "text": ask})).await;
+    act(&stack, &by_email, 1, json!({"action": "message", "text": ask})).await;
+
+    let texts = texts_to(&phone, 2).await;
+    assert_eq!(texts.len(), 2, "the confirmation of the report, then the question: {texts:?}");
+    assert!(texts[1].contains(ask) && texts[1].contains("To answer, call (555) 010-2100"), "{}", texts[1]);
+    let emails = emails_to(&address, 2).await;
+    let asked = emails.iter().find(|m| m.body.contains(ask)).expect("the question by email");
+    assert!(
+        asked.body.contains("Un mensaje de Public Works") && asked.body.contains("Para responder"),
+        "{}",
+        asked.body
+    );
+
+    let record = stack.get(&format!("/open311/v2/requests/{by_text}.json?extensions=true")).await;
+    assert!(!record.body.contains(ask), "an internal message is not public: {}", record.body);
+    let staff = stack.ticket_when(&by_text, |t| t["history"].as_array().is_some_and(|h| h.len() >= 2)).await;
+    let history = staff["history"].as_array().cloned().unwrap_or_default();
+    assert!(
+        history.iter().any(|e| e["change"]["type"] == "messaged" && e["change"]["text"] == ask),
+        "{staff}"
+    );
+}

@@ -400,6 +400,8 @@
         return t("change.recategorized", { from: change.from, to: change.to });
       case "noted":
         return t("change.note", { text: change.text });
+      case "messaged":
+        return t(change.to === "everyone" ? "change.message_everyone" : "change.message", { text: change.text });
       case "merged_into":
         return t("change.merged", { parent: change.parent });
       case "absorbed":
@@ -629,6 +631,19 @@
       perform(event.target, input, [
         function () {
           return { action: "note", text: text, public: pub };
+        },
+      ]);
+    });
+    $("act-message").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("message-text");
+      var text = required(input);
+      if (!text) return;
+      var to = $("message-everyone").checked ? "everyone" : "reporter";
+      var pub = $("message-public").checked;
+      perform(event.target, input, [
+        function () {
+          return { action: "message", text: text, to: to, public: pub };
         },
       ]);
     });

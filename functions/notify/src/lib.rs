@@ -204,7 +204,7 @@ pub async fn notify(state: &State, event: &TicketEvent) -> Result<(), NotifyErro
 /// Tells the followers after `after` (all of them and the reporter when `None`), a chunk at a
 /// time.
 pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>) -> Result<(), NotifyError> {
-    if !event.public {
+    if !event.tells_citizens() {
         return Ok(());
     }
     let Some(ticket) = state.tickets.get(&event.ticket_id).await? else { return Ok(()) };
@@ -258,7 +258,12 @@ async fn chunk(
         recipients.push(Recipient { contact, language: ticket.reporter.language });
     }
     let mut next = None;
-    if !matches!(entry.change, Change::Submitted { .. }) {
+    // A new request and a message for the reporter alone are the reporter's only.
+    let reporter_only = matches!(
+        entry.change,
+        Change::Submitted { .. } | Change::Messaged { to: town311::domain::ticket::Audience::Reporter, .. }
+    );
+    if !reporter_only {
         let page = state.tickets.followers_page(&ticket.id, after, CHUNK).await?;
         // A pending follower has not said the contact is theirs: they hear nothing.
         for follower in page.followers.into_iter().filter(|f| f.confirmed) {

@@ -445,3 +445,54 @@ async fn confirmation_texts_count_against_the_days_sms_budget() {
     assert_eq!(sms(&f.messenger.sent()).len(), 1, "the budget, and no more: {:#?}", f.messenger.sent());
     assert_eq!(f.store.undeliverable().values().filter(|c| *c == "SmsBudgetSpent").count(), 1);
 }
+
+#[tokio::test]
+async fn a_message_reaches_the_reporter_alone_or_everyone_as_staff_chose_even_when_not_public() {
+    use town311::domain::ticket::Audience;
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let contact = Contact::choose(None, Some("luz@example.org"), None).unwrap();
+    let follower = Follower {
+        ticket_id: ticket.id.clone(),
+        contact,
+        language: Language::Es,
+        since: at(14),
+        via: None,
+        confirmed: true,
+    };
+    f.store.follow(&follower).await.unwrap();
+
+    let ask =
+        Action::Message { text: "Which side of the street?".into(), to: Audience::Reporter, public: false };
+    let (asked, entry) = act(&f, &ticket, ask, 16).await;
+    let event = TicketEvent::new(&entry);
+    assert!(!event.public && event.tells_citizens());
+    notify(&f.state, &event).await.unwrap();
+    let texts = sms(&f.messenger.sent());
+    assert_eq!(texts.len(), 1, "the reporter only: {:#?}", f.messenger.sent());
+    assert!(
+        texts[0].contains("Which side of the street?") && texts[0].contains("To answer, call"),
+        "{}",
+        texts[0]
+    );
+
+    let tell = Action::Message { text: "Crews arrive Monday.".into(), to: Audience::Everyone, public: true };
+    let (_, entry) = act(&f, &asked, tell, 17).await;
+    notify(&f.state, &TicketEvent::new(&entry)).await.unwrap();
+    let sent = f.messenger.sent();
+    assert_eq!(sent.len(), 3, "then the reporter and the follower: {sent:#?}");
+    assert!(sent.iter().any(|s| matches!(s, Sent::Email { to, body, .. } if to == "luz@example.org" && body.contains("Para responder"))));
+}
+
+#[tokio::test]
+async fn an_event_published_before_notify_was_kept_tells_citizens_when_public() {
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let (_, entry) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
+    let mut event = TicketEvent::new(&entry);
+    event.notify = None;
+    notify(&f.state, &event).await.unwrap();
+    assert_eq!(f.messenger.sent().len(), 1);
+}

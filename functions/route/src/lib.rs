@@ -210,7 +210,8 @@ async fn route(
 /// Whether a change made after the entry being routed already settles where the ticket goes,
 /// so routing must not override it: routing ran since (a replay, or the routing of a later
 /// move), staff placed it, gave it to someone, worked it or closed it, or it changed service
-/// (its own entry routes it again). Notes, photos and merged-in duplicates leave routing to do.
+/// (its own entry routes it again). Notes, messages, photos and merged-in duplicates leave routing
+/// to do.
 fn settles_routing(change: &Change) -> bool {
     match change {
         Change::Routed { .. }
@@ -225,7 +226,8 @@ fn settles_routing(change: &Change) -> bool {
         | Change::Absorbed { .. }
         | Change::PhotoAdded { .. }
         | Change::PhotoRefused { .. }
-        | Change::PhotoHidden { .. } => false,
+        | Change::PhotoHidden { .. }
+        | Change::Messaged { .. } => false,
     }
 }
 

@@ -28,6 +28,8 @@ pub enum EventType {
     Reopened,
     /// A photo was attached, refused or hidden.
     PhotoChanged,
+    /// Staff wrote to the reporter (and the followers); the event carries no text.
+    Message,
 }
 
 impl EventType {
@@ -45,6 +47,7 @@ impl EventType {
             Self::Closed => "closed",
             Self::Reopened => "reopened",
             Self::PhotoChanged => "photo_changed",
+            Self::Message => "message",
         }
     }
 
@@ -65,6 +68,7 @@ impl EventType {
             Change::PhotoAdded { .. } | Change::PhotoRefused { .. } | Change::PhotoHidden { .. } => {
                 Self::PhotoChanged
             }
+            Change::Messaged { .. } => Self::Message,
         }
     }
 }
@@ -84,8 +88,13 @@ pub struct TicketEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     pub status: Status,
-    /// Whether citizens may hear about it.
+    /// Whether citizens may see the change (public notes, servicerequestupdates).
     pub public: bool,
+    /// Whether citizens are told of it: every public change, and staff's messages to them even
+    /// when kept out of the public record. Absent in events published before it was kept:
+    /// those tell citizens when public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
     pub at: DateTime<Utc>,
 }
 
@@ -102,7 +111,13 @@ impl TicketEvent {
             channel: entry.channel,
             status: entry.status,
             public: entry.public,
+            notify: Some(entry.public || matches!(entry.change, Change::Messaged { .. })),
             at: entry.at,
         }
+    }
+
+    /// Whether citizens are told of this event.
+    pub fn tells_citizens(&self) -> bool {
+        self.notify.unwrap_or(self.public)
     }
 }

@@ -15,6 +15,8 @@ pub const REOPEN_WINDOW_DAYS: i64 = 30;
 pub const MAX_SCHEDULE_DAYS: i64 = 2 * 366;
 /// The longest note or referral text.
 pub const MAX_NOTE_CHARS: usize = 4000;
+/// The longest message to citizens: a few text messages' worth, a short email.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
 
 /// A change someone asks for.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -46,6 +48,15 @@ pub enum Action {
     },
     Note {
         text: String,
+        #[serde(default)]
+        public: bool,
+    },
+    /// Write to the reporter (or the reporter and the followers) on their own channel; kept in
+    /// the history, public only when `public`.
+    Message {
+        text: String,
+        #[serde(default)]
+        to: crate::domain::ticket::Audience,
         #[serde(default)]
         public: bool,
     },
@@ -94,6 +105,8 @@ pub enum LifecycleError {
     ReopenWindow,
     #[error("the ticket has no photo {0}")]
     NoSuchPhoto(String),
+    #[error("text is empty or too long for a message (at most {MAX_MESSAGE_CHARS} characters)")]
+    MessageText,
 }
 
 fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
@@ -248,6 +261,16 @@ impl Ticket {
                     next.status_notes = Some(note.clone());
                 }
                 (Change::Noted { text: note }, *public)
+            }
+            Action::Message { text: message, to, public } => {
+                let message = text(message, "text")?;
+                if message.chars().count() > MAX_MESSAGE_CHARS {
+                    return Err(LifecycleError::MessageText);
+                }
+                if *public {
+                    next.status_notes = Some(message.clone());
+                }
+                (Change::Messaged { text: message, to: *to }, *public)
             }
             Action::HidePhoto { photo, hidden } => {
                 let shown = next

@@ -44,9 +44,14 @@ enum News<'a> {
     Note(&'a str),
     HandedOver,
     Merged(&'a str),
+    /// Staff's words to the citizen, public or not.
+    Message(&'a str),
 }
 
 fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
+    if let Change::Messaged { text, .. } = &entry.change {
+        return Some(News::Message(text));
+    }
     if !entry.public {
         return None;
     }
@@ -69,7 +74,8 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         | Change::Absorbed { .. }
         | Change::PhotoAdded { .. }
         | Change::PhotoRefused { .. }
-        | Change::PhotoHidden { .. } => return None,
+        | Change::PhotoHidden { .. }
+        | Change::Messaged { .. } => return None,
     })
 }
 
@@ -162,6 +168,8 @@ fn headline(news: &News<'_>, context: &Context<'_>) -> String {
         (Language::Es, News::Reopened) => "Reabierta: volvemos a trabajar en ella.".into(),
         (Language::En, News::Note(_)) => "Update:".into(),
         (Language::Es, News::Note(_)) => "Novedad:".into(),
+        (Language::En, News::Message(_)) => format!("A message from {department}:"),
+        (Language::Es, News::Message(_)) => format!("Un mensaje de {department}:"),
         (Language::En, News::HandedOver) => format!("Now handled by {department}."),
         (Language::Es, News::HandedOver) => format!("Ahora la atiende {department}."),
         (Language::En, News::Merged(parent)) => {
@@ -178,7 +186,7 @@ fn headline(news: &News<'_>, context: &Context<'_>) -> String {
 /// The text the change carries for citizens (a public note, a referral).
 fn note<'a>(news: &News<'a>) -> Option<&'a str> {
     match news {
-        News::Note(text) => Some(text),
+        News::Note(text) | News::Message(text) => Some(text),
         News::Closed(_, referral) => *referral,
         _ => None,
     }
@@ -206,7 +214,11 @@ impl Notice {
         let link = context.status_url.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
         // The SMS: prefix, headline, the note (cut to fit), the contact, the link; the note is
         // cut first, then the contact dropped, to stay within one segment where possible.
-        let sms = {
+        let answer = answer_line(&news, context);
+        let sms = if let (News::Message(text), Some(answer)) = (&news, &answer) {
+            // Staff's words are never cut; the way to answer comes before the link.
+            format!("{prefix}{headline} {} {answer}{link}", text.trim())
+        } else {
             let fixed = prefix.chars().count() + headline.chars().count() + link.chars().count();
             let with_contact = fixed + contact.chars().count();
             let room = |used: usize| SMS_SEGMENT.saturating_sub(used + 1);
@@ -229,6 +241,9 @@ impl Notice {
         if let Some(text) = note {
             body.push_str(&format!("\n{}\n", text.trim()));
         }
+        if let Some(answer) = &answer {
+            body.push_str(&format!("\n{answer}\n"));
+        }
         let labels = match language {
             Language::En => ["Request", "Status", "Expected by", "Handled by", "Follow it"],
             Language::Es => ["Solicitud", "Estado", "Fecha prevista", "La atiende", "Siga su estado"],
@@ -246,6 +261,18 @@ impl Notice {
         }
         Some(Self { sms, subject, body })
     }
+}
+
+/// How to answer a message: the department's phone and email (a message asks something).
+fn answer_line(news: &News<'_>, context: &Context<'_>) -> Option<String> {
+    let News::Message(_) = news else { return None };
+    let department = context.department?;
+    Some(match context.language {
+        Language::En => format!("To answer, call {} or write to {}.", department.phone, department.email),
+        Language::Es => {
+            format!("Para responder, llame al {} o escriba a {}.", department.phone, department.email)
+        }
+    })
 }
 
 /// The one message a follow sends: a link to confirm it, worded so that someone who did not

@@ -35,11 +35,13 @@ pub enum Summary {
     PhotoRefused,
     PhotoHidden,
     PhotoShown,
+    /// Staff wrote to the reporter (and the followers).
+    Message,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 17] = [
+    pub const CODES: [&'static str; 18] = [
         "submitted",
         "status_changed",
         "closed",
@@ -57,6 +59,7 @@ impl Summary {
         "photo_refused",
         "photo_hidden",
         "photo_shown",
+        "message",
     ];
 
     /// The stable code pages word.
@@ -79,6 +82,7 @@ impl Summary {
             Self::PhotoRefused => "photo_refused",
             Self::PhotoHidden => "photo_hidden",
             Self::PhotoShown => "photo_shown",
+            Self::Message => "message",
         }
     }
 
@@ -118,6 +122,7 @@ impl Summary {
             Self::PhotoRefused => "A photo could not be used".into(),
             Self::PhotoHidden => "A photo was hidden".into(),
             Self::PhotoShown => "A photo was shown again".into(),
+            Self::Message => "Message from the town".into(),
         }
     }
 }
@@ -144,6 +149,7 @@ impl Change {
             Self::PhotoRefused { .. } => Summary::PhotoRefused,
             Self::PhotoHidden { hidden: true, .. } => Summary::PhotoHidden,
             Self::PhotoHidden { hidden: false, .. } => Summary::PhotoShown,
+            Self::Messaged { .. } => Summary::Message,
         }
     }
 }

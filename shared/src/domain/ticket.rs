@@ -191,6 +191,13 @@ pub enum Change {
         photo: String,
         hidden: bool,
     },
+    /// Staff wrote to the reporter, or to the reporter and the followers: each hears it on
+    /// their own channel, whether or not the entry is public.
+    Messaged {
+        text: String,
+        #[serde(default)]
+        to: Audience,
+    },
     /// The routing rules placed the ticket (department and person) and flagged probable
     /// duplicates.
     Routed {
@@ -205,6 +212,17 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         duplicates: Vec<TicketId>,
     },
+}
+
+/// Who a staff message is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The person who reported the request.
+    #[default]
+    Reporter,
+    /// The reporter and every confirmed follower.
+    Everyone,
 }
 
 /// One immutable line of a ticket's history, written in the same transaction as the change.
@@ -264,13 +282,14 @@ impl Change {
             Self::PhotoAdded { .. } => "photo_added",
             Self::PhotoRefused { .. } => "photo_refused",
             Self::PhotoHidden { .. } => "photo_hidden",
+            Self::Messaged { .. } => "message",
         }
     }
 
     /// The note text this change carries, if any.
     pub fn note(&self) -> Option<&str> {
         match self {
-            Self::Noted { text } => Some(text),
+            Self::Noted { text } | Self::Messaged { text, .. } => Some(text),
             Self::StatusChanged { referral, .. } => referral.as_deref(),
             _ => None,
         }

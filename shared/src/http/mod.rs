@@ -115,7 +115,8 @@ impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
             | L::Text(_)
             | L::SelfMerge
             | L::PastSchedule
-            | L::FarSchedule => Self::BadRequest(e.to_string()),
+            | L::FarSchedule
+            | L::MessageText => Self::BadRequest(e.to_string()),
             L::NoSuchPhoto(_) => Self::NotFound(e.to_string()),
         }
     }

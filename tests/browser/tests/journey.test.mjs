@@ -120,6 +120,10 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   await page.getByLabel('Assign to (account name)').fill('ana');
   await page.getByRole('button', { name: 'Assign', exact: true }).click();
   await detail.getByText('Assigned to ana').waitFor();
+  // A question for the reporter, on the channel they chose; it stays out of the public record.
+  await page.getByLabel('Message to the reporter').fill('Is the hole in the eastbound lane?');
+  await page.getByRole('button', { name: 'Send the message' }).click();
+  await detail.getByText('Message to the reporter: Is the hole in the eastbound lane?').waitFor();
   // The assignee filter finds it too.
   await page.getByLabel('Assignee', { exact: true }).fill('ana');
   await page.locator('#f-status').selectOption('open');
@@ -150,7 +154,7 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   assert.equal(staff.ticket.assignee, 'ana');
   assert.deepEqual(
     staff.history.map((h) => h.change.type),
-    ['submitted', 'photo_added', 'photo_hidden', 'photo_hidden', 'assigned', 'scheduled', 'status_changed', 'noted']
+    ['submitted', 'photo_added', 'photo_hidden', 'photo_hidden', 'assigned', 'messaged', 'scheduled', 'status_changed', 'noted']
   );
   await page.context().close();
 });

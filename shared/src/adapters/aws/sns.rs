@@ -1,5 +1,5 @@
 //! The SNS adapter: ticket events on one topic, with attributes subscribers filter on
-//! (`event_type`, `department`, `service`, `channel`, `public`). Machine subscribers (queues,
+//! (`event_type`, `department`, `service`, `channel`, `public`, `notify`). Machine subscribers (queues,
 //! HTTPS endpoints) receive the event as JSON; email subscribers (a department's list) a
 //! sentence and a link.
 
@@ -79,6 +79,7 @@ impl EventPublisher for SnsEvents {
             .message_attributes("department", attribute(&event.department)?)
             .message_attributes("service", attribute(&event.service_code)?)
             .message_attributes("public", attribute(if event.public { "true" } else { "false" })?)
+            .message_attributes("notify", attribute(if event.tells_citizens() { "true" } else { "false" })?)
             .send()
             .await
             .map_err(|e| StoreError::unavailable("Publish", e))?;

@@ -137,3 +137,32 @@ fn a_follow_is_confirmed_by_one_short_message_in_the_followers_language() {
     assert!(es.subject.contains("confirme") && es.body.contains(url) && es.sms.contains(url));
     assert_ne!(en.body, es.body);
 }
+
+#[test]
+fn a_message_to_the_reporter_is_told_whether_or_not_it_is_public_with_who_to_answer() {
+    let (ticket, _, dpw) = opened();
+    let ask = "Which side of the street is the hole on?";
+    let action = Action::Message { text: ask.into(), to: Default::default(), public: false };
+    let (asked, entry) = staff(&ticket, action, 16);
+    assert!(!entry.public, "kept out of the public record");
+    let english = compose(&asked, &entry, &dpw, Language::En).unwrap();
+    assert!(
+        english.sms.contains("A message from Public Works:") && english.sms.contains(ask),
+        "{}",
+        english.sms
+    );
+    assert!(english.sms.contains(&dpw.phone), "the way to answer: {}", english.sms);
+    assert!(
+        english.body.contains(ask) && english.body.contains(&dpw.phone) && english.body.contains(&dpw.email)
+    );
+    let spanish = compose(&asked, &entry, &dpw, Language::Es).unwrap();
+    assert!(spanish.sms.contains("Un mensaje de Public Works:"), "{}", spanish.sms);
+    let long = "x".repeat(crate::domain::lifecycle::MAX_MESSAGE_CHARS + 1);
+    let refused = ticket.apply(
+        &Action::Message { text: long, to: Default::default(), public: false },
+        Actor::Staff("ana".into()),
+        at(23, 16),
+        Targets::default(),
+    );
+    assert_eq!(refused.unwrap_err(), crate::domain::lifecycle::LifecycleError::MessageText);
+}

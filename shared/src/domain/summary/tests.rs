@@ -24,9 +24,10 @@ fn variant(change: &Change) -> usize {
         Change::PhotoRefused { .. } => 10,
         Change::PhotoHidden { .. } => 11,
         Change::Routed { .. } => 12,
+        Change::Messaged { .. } => 13,
     }
 }
-const VARIANTS: usize = 13;
+const VARIANTS: usize = 14;
 
 /// One change for every branch of `Change::summary`, each carrying a staff name or private
 /// text wherever the change can hold one.
@@ -68,6 +69,7 @@ fn one_change_of_every_branch() -> Vec<Change> {
         Change::PhotoRefused { upload: "u-private-1".into(), reason: "face of Jo Smith".into() },
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: true },
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: false },
+        Change::Messaged { text: "Jo Smith asks which side of the street".into(), to: Default::default() },
     ]
 }
 
