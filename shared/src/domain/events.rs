@@ -28,6 +28,9 @@ pub enum EventType {
     Reopened,
     /// A photo was attached, refused or hidden.
     PhotoChanged,
+    /// A citizen sent an update through an Open311 app; the event's status says whether it
+    /// reopened the request. The event carries no text.
+    CitizenUpdate,
 }
 
 impl EventType {
@@ -45,6 +48,7 @@ impl EventType {
             Self::Closed => "closed",
             Self::Reopened => "reopened",
             Self::PhotoChanged => "photo_changed",
+            Self::CitizenUpdate => "citizen_update",
         }
     }
 
@@ -65,6 +69,7 @@ impl EventType {
             Change::PhotoAdded { .. } | Change::PhotoRefused { .. } | Change::PhotoHidden { .. } => {
                 Self::PhotoChanged
             }
+            Change::CitizenUpdate { .. } => Self::CitizenUpdate,
         }
     }
 }

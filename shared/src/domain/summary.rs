@@ -35,11 +35,13 @@ pub enum Summary {
     PhotoRefused,
     PhotoHidden,
     PhotoShown,
+    /// A citizen sent an update through an Open311 app (staff read it).
+    CitizenUpdate,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 17] = [
+    pub const CODES: [&'static str; 18] = [
         "submitted",
         "status_changed",
         "closed",
@@ -57,6 +59,7 @@ impl Summary {
         "photo_refused",
         "photo_hidden",
         "photo_shown",
+        "citizen_update",
     ];
 
     /// The stable code pages word.
@@ -79,6 +82,7 @@ impl Summary {
             Self::PhotoRefused => "photo_refused",
             Self::PhotoHidden => "photo_hidden",
             Self::PhotoShown => "photo_shown",
+            Self::CitizenUpdate => "citizen_update",
         }
     }
 
@@ -118,6 +122,7 @@ impl Summary {
             Self::PhotoRefused => "A photo could not be used".into(),
             Self::PhotoHidden => "A photo was hidden".into(),
             Self::PhotoShown => "A photo was shown again".into(),
+            Self::CitizenUpdate => "Update from a citizen".into(),
         }
     }
 }
@@ -144,6 +149,9 @@ impl Change {
             Self::PhotoRefused { .. } => Summary::PhotoRefused,
             Self::PhotoHidden { hidden: true, .. } => Summary::PhotoHidden,
             Self::PhotoHidden { hidden: false, .. } => Summary::PhotoShown,
+            // Its text is not public: the public hears only that the request reopened.
+            Self::CitizenUpdate { reopened: true, .. } => Summary::StatusChanged(Status::Reopened),
+            Self::CitizenUpdate { .. } => Summary::CitizenUpdate,
         }
     }
 }

@@ -24,9 +24,20 @@ fn variant(change: &Change) -> usize {
         Change::PhotoRefused { .. } => 10,
         Change::PhotoHidden { .. } => 11,
         Change::Routed { .. } => 12,
+        Change::CitizenUpdate { .. } => 13,
     }
 }
-const VARIANTS: usize = 13;
+const VARIANTS: usize = 14;
+
+fn citizen_update(reopened: bool) -> Change {
+    Change::CitizenUpdate {
+        text: Some("Still there, Jo Smith".into()),
+        media_urls: vec!["https://fms.example/p-private-1.jpg".into()],
+        status: Some("OPEN".into()),
+        reopened,
+        receipt: Some("u-private-1".into()),
+    }
+}
 
 /// One change for every branch of `Change::summary`, each carrying a staff name or private
 /// text wherever the change can hold one.
@@ -68,6 +79,8 @@ fn one_change_of_every_branch() -> Vec<Change> {
         Change::PhotoRefused { upload: "u-private-1".into(), reason: "face of Jo Smith".into() },
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: true },
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: false },
+        citizen_update(false),
+        citizen_update(true),
     ]
 }
 
