@@ -6,7 +6,7 @@ use crate::domain::id::TicketId;
 use crate::domain::routing::MAX_ASSIGNEE_CHARS;
 use crate::domain::status::{Resolution, Status};
 use crate::domain::ticket::{Actor, Change, HistoryEntry, Ticket};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Deserialize;
 
 /// How long after closing a reporter may reopen a ticket ("still broken").
@@ -310,7 +310,8 @@ impl Ticket {
         update.says_open()
             && update.by_reporter
             && self.status == Status::Closed
-            && update.written_at.is_none_or(|at| at > closed)
+            // Apps give whole seconds: within the closing's second counts as after it.
+            && update.written_at.is_none_or(|at| at >= closed.trunc_subsecs(0))
             && self.apply(&REOPEN, Actor::Reporter, now, Targets::default()).is_ok()
     }
 
