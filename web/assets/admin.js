@@ -406,6 +406,15 @@
         return t("change.merged", { parent: change.parent });
       case "absorbed":
         return t("change.absorbed", { child: change.child });
+      case "citizen_update":
+        return [
+          t("change.citizen_update", { text: change.text || "—" }),
+          change.status ? t("change.citizen_status", { status: change.status }) : "",
+          change.reopened ? "· " + t("change.citizen_reopened") : "",
+        ]
+          .concat(change.media_urls || [])
+          .filter(Boolean)
+          .join(" ");
       default:
         return I18N.summary(entry.summary_code, entry.summary_params, entry.summary || change.type);
     }

@@ -221,6 +221,7 @@ fn settles_routing(change: &Change) -> bool {
         | Change::StatusChanged { .. }
         | Change::Scheduled { .. }
         | Change::MergedInto { .. } => true,
+        Change::CitizenUpdate { reopened, .. } => *reopened,
         Change::Submitted { .. }
         | Change::Noted { .. }
         | Change::Absorbed { .. }

@@ -1,6 +1,7 @@
 //! The submit function: a citizen's new service request becomes a ticket, written with its
 //! first history entry. One module per route: `open311` (Open311 `POST requests.{fmt}`, a form
-//! or multipart with photos), `staff` (a request staff enter for a caller), `uploads` (the
+//! or multipart with photos), `updates` (a citizen's update on a request, as FixMyStreet sends
+//! it), `staff` (a request staff enter for a caller), `uploads` (the
 //! presigned form a browser posts a photo with); `ticket` opens the ticket for the first two.
 
 use lambda_http::{Body, Error, Request, Response};
@@ -15,9 +16,11 @@ mod locate;
 mod open311;
 mod staff;
 mod ticket;
+mod updates;
 mod uploads;
 
 pub use staff::STAFF_ROUTE;
+pub use updates::ROUTES as UPDATE_ROUTES;
 pub use uploads::{MAX_UPLOAD_BYTES, UPLOAD_ROUTE};
 
 /// The time the function has for one event: its `Timeout` in template.yaml. Every AWS call is
@@ -57,7 +60,8 @@ impl From<&town311::adapters::aws::Adapters> for State {
     }
 }
 
-/// Handles `POST /open311/v2/requests.{json,xml}`, staff's `POST /staff/v1/tickets` and
+/// Handles `POST /open311/v2/requests.{json,xml}`, mySociety's
+/// `POST /open311/v2/servicerequestupdates.{json,xml}`, staff's `POST /staff/v1/tickets` and
 /// `POST /citizen/v1/uploads`.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
     if http::route_key(&request) == Some(STAFF_ROUTE) {
@@ -67,6 +71,9 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         return Ok(http::respond(None, uploads::form(state, &request).await));
     }
     let format = http::requested_format(&request);
+    if http::route_key(&request).is_some_and(|key| UPDATE_ROUTES.contains(&key)) {
+        return Ok(http::respond(format, updates::post(state, &request, format).await));
+    }
     Ok(http::respond(format, open311::submit(state, &request, format).await))
 }
 

@@ -22,7 +22,7 @@ use town311::open311::records::CreatedRecord;
 const MAX_PARTS: usize = 200;
 
 /// A photo sent inside the request.
-struct Photo<'a> {
+pub(crate) struct Photo<'a> {
     field: String,
     kind: ImageKind,
     data: &'a [u8],
@@ -75,7 +75,7 @@ pub(crate) async fn submit(
 }
 
 /// The form fields and any photos, from a urlencoded or multipart body.
-fn read_body(request: &Request) -> Result<(Form, Vec<Photo<'_>>), ApiError> {
+pub(crate) fn read_body(request: &Request) -> Result<(Form, Vec<Photo<'_>>), ApiError> {
     let media_type = http::media_type(request);
     match media_type.as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
@@ -118,7 +118,7 @@ fn read_body(request: &Request) -> Result<(Form, Vec<Photo<'_>>), ApiError> {
 /// Who may submit: an app with an active `api_key`, or the town's own form with a valid
 /// `form_token`, as the deployment's policy asks.
 #[derive(Debug, PartialEq, Eq)]
-enum Submitter {
+pub(crate) enum Submitter {
     /// Nothing was asked (or checked).
     Anyone,
     /// An app, by its key's hash (to record its use).
@@ -130,7 +130,7 @@ enum Submitter {
 /// Checks the `api_key` (or, where allowed, the `form_token`) the deployment's policy asks for.
 /// A valid form token marks the town's own form under every policy; only where the policy asks
 /// for a key is an invalid one refused.
-async fn authorize(state: &State, request: &Request, form: &Form) -> Result<Submitter, ApiError> {
+pub(crate) async fn authorize(state: &State, request: &Request, form: &Form) -> Result<Submitter, ApiError> {
     let token = form.get("form_token").filter(|t| !t.trim().is_empty());
     let from_town_form = || match (token, &state.config.form_key) {
         (Some(token), Some(key)) => match key.verify(token, state.clock.now().timestamp()) {

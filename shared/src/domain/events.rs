@@ -30,6 +30,9 @@ pub enum EventType {
     PhotoChanged,
     /// Staff wrote to the reporter (and the followers); the event carries no text.
     Message,
+    /// A citizen sent an update through an Open311 app; the event's status says whether it
+    /// reopened the request. The event carries no text.
+    CitizenUpdate,
 }
 
 impl EventType {
@@ -48,6 +51,7 @@ impl EventType {
             Self::Reopened => "reopened",
             Self::PhotoChanged => "photo_changed",
             Self::Message => "message",
+            Self::CitizenUpdate => "citizen_update",
         }
     }
 
@@ -69,6 +73,7 @@ impl EventType {
                 Self::PhotoChanged
             }
             Change::Messaged { .. } => Self::Message,
+            Change::CitizenUpdate { .. } => Self::CitizenUpdate,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::id::TicketId;
 use crate::domain::routing::MAX_ASSIGNEE_CHARS;
 use crate::domain::status::{Resolution, Status};
 use crate::domain::ticket::{Actor, Change, HistoryEntry, Ticket};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Deserialize;
 
 /// How long after closing a reporter may reopen a ticket ("still broken").
@@ -74,6 +74,32 @@ pub enum Action {
 
 fn yes() -> bool {
     true
+}
+
+/// The reporter's "still broken".
+const REOPEN: Action = Action::SetStatus { status: Status::Reopened, resolution: None, referral: None };
+
+/// A citizen's update as an Open311 app sends it (mySociety's `POST servicerequestupdates`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CitizenUpdate {
+    pub text: Option<String>,
+    /// Links to the update's photos (never fetched).
+    pub media_urls: Vec<String>,
+    /// The status the app gave, upper-cased (`OPEN`, `CLOSED`, `FIXED`...).
+    pub status: Option<String>,
+    /// Whether it came with the reporter's own email or phone number.
+    pub by_reporter: bool,
+    /// When the citizen wrote it, if the app said.
+    pub written_at: Option<DateTime<Utc>>,
+    /// What finds the entry again when the app sends the same update twice.
+    pub receipt: Option<String>,
+}
+
+impl CitizenUpdate {
+    /// Whether the app says the request is open: FixMyStreet's "still broken".
+    pub fn says_open(&self) -> bool {
+        matches!(self.status.as_deref(), Some("OPEN" | "REOPEN" | "REOPENED"))
+    }
 }
 
 /// Why an action was refused. Every message is fit for the person who asked.
@@ -297,6 +323,49 @@ impl Ticket {
             }
         };
         Ok(next.recorded(self.version, change, public, actor, now))
+    }
+
+    /// Whether `update` reopens this ticket: "still broken" (`OPEN` or `REOPEN`) from its
+    /// reporter about a closed ticket, written after the closing, within the reopen window the
+    /// reporter's own reopen has. Nothing else a citizen sends changes the ticket's status.
+    pub fn reopened_by(&self, update: &CitizenUpdate, now: DateTime<Utc>) -> bool {
+        let closed = self.closed_at.unwrap_or(self.updated_at);
+        update.says_open()
+            && update.by_reporter
+            && self.status == Status::Closed
+            // Apps give whole seconds: within the closing's second counts as after it.
+            && update.written_at.is_none_or(|at| at >= closed.trunc_subsecs(0))
+            && self.apply(&REOPEN, Actor::Reporter, now, Targets::default()).is_ok()
+    }
+
+    /// Records a citizen's update as one history entry, reopening the ticket when `reopen`
+    /// (decided with [`Ticket::reopened_by`] and the handler's limits) and the rules allow. The
+    /// entry is internal unless it reopened the ticket, and its text is never public.
+    pub fn take_update(
+        &self,
+        update: &CitizenUpdate,
+        reopen: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(Ticket, HistoryEntry), LifecycleError> {
+        let said = update.text.as_deref().map(|t| t.replace("\r\n", "\n").replace(['\r'], "\n"));
+        let said = said.map(|t| text(&t.replace('\t', " "), "description")).transpose()?;
+        if said.is_none() && update.status.is_none() {
+            return Err(LifecycleError::Text("description"));
+        }
+        let reopened = reopen
+            .then(|| self.apply(&REOPEN, Actor::Reporter, now, Targets::default()).ok())
+            .flatten()
+            .map(|(ticket, _)| ticket);
+        let public = reopened.is_some();
+        let actor = if update.by_reporter { Actor::Reporter } else { Actor::Citizen };
+        let change = Change::CitizenUpdate {
+            text: said,
+            media_urls: update.media_urls.clone(),
+            status: update.status.clone(),
+            reopened: public,
+            receipt: update.receipt.clone(),
+        };
+        Ok(reopened.unwrap_or_else(|| self.clone()).recorded(self.version, change, public, actor, now))
     }
 
     /// The parent's side of a merge: one history entry, the ticket otherwise unchanged.

@@ -65,6 +65,8 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
             News::Closed(*resolution, referral.as_deref())
         }
         Change::StatusChanged { to: Status::Reopened, .. } => News::Reopened,
+        // Never the citizen's own words back to them: only that the request is open again.
+        Change::CitizenUpdate { reopened: true, .. } => News::Reopened,
         Change::StatusChanged { to, .. } => News::Status(*to),
         Change::Noted { text } => News::Note(text),
         Change::MergedInto { parent } => News::Merged(parent.as_str()),
@@ -75,7 +77,8 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         | Change::PhotoAdded { .. }
         | Change::PhotoRefused { .. }
         | Change::PhotoHidden { .. }
-        | Change::Messaged { .. } => return None,
+        | Change::Messaged { .. }
+        | Change::CitizenUpdate { .. } => return None,
     })
 }
 

@@ -37,11 +37,13 @@ pub enum Summary {
     PhotoShown,
     /// Staff wrote to the reporter (and the followers).
     Message,
+    /// A citizen sent an update through an Open311 app (staff read it).
+    CitizenUpdate,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 18] = [
+    pub const CODES: [&'static str; 19] = [
         "submitted",
         "status_changed",
         "closed",
@@ -60,6 +62,7 @@ impl Summary {
         "photo_hidden",
         "photo_shown",
         "message",
+        "citizen_update",
     ];
 
     /// The stable code pages word.
@@ -83,6 +86,7 @@ impl Summary {
             Self::PhotoHidden => "photo_hidden",
             Self::PhotoShown => "photo_shown",
             Self::Message => "message",
+            Self::CitizenUpdate => "citizen_update",
         }
     }
 
@@ -123,6 +127,7 @@ impl Summary {
             Self::PhotoHidden => "A photo was hidden".into(),
             Self::PhotoShown => "A photo was shown again".into(),
             Self::Message => "Message from the town".into(),
+            Self::CitizenUpdate => "Update from a citizen".into(),
         }
     }
 }
@@ -150,6 +155,9 @@ impl Change {
             Self::PhotoHidden { hidden: true, .. } => Summary::PhotoHidden,
             Self::PhotoHidden { hidden: false, .. } => Summary::PhotoShown,
             Self::Messaged { .. } => Summary::Message,
+            // Its text is not public: the public hears only that the request reopened.
+            Self::CitizenUpdate { reopened: true, .. } => Summary::StatusChanged(Status::Reopened),
+            Self::CitizenUpdate { .. } => Summary::CitizenUpdate,
         }
     }
 }

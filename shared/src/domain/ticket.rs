@@ -129,6 +129,8 @@ pub enum Actor {
     Reporter,
     /// A staff member, by account name.
     Staff(String),
+    /// A member of the public other than the reporter (an update sent by an Open311 app).
+    Citizen,
     /// town311 itself (routing, schedules).
     System,
 }
@@ -197,6 +199,23 @@ pub enum Change {
         text: String,
         #[serde(default)]
         to: Audience,
+    },
+    /// A citizen's update sent by an Open311 app (FixMyStreet): staff read its text, the public
+    /// only that it reopened the request, if it did. The sender's contact is not kept.
+    CitizenUpdate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        media_urls: Vec<String>,
+        /// The status the app gave (`OPEN`, `CLOSED`, `FIXED`...), upper-cased; only "still
+        /// broken" from the reporter changes the ticket.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reopened: bool,
+        /// The app's id of the update, hashed with who sent it: a retry finds this entry.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<String>,
     },
     /// The routing rules placed the ticket (department and person) and flagged probable
     /// duplicates.
@@ -283,6 +302,7 @@ impl Change {
             Self::PhotoRefused { .. } => "photo_refused",
             Self::PhotoHidden { .. } => "photo_hidden",
             Self::Messaged { .. } => "message",
+            Self::CitizenUpdate { .. } => "citizen_update",
         }
     }
 

@@ -120,17 +120,14 @@ impl Form {
         answers
     }
 
-    /// Checks every field of a new request except its answers, which need the service.
-    pub fn new_request(&self, channel: Channel) -> Result<NewRequest, FormError> {
-        let service_code = self.get("service_code").map(str::trim).ok_or(FormError::MissingServiceCode)?;
-        let point = GeoPoint::parse(self.get("lat"), self.get("long"))?;
-        let location = Location::new(point, self.get("address_string"), self.get("address_id"))?;
-        let description = Description::parse(self.get("description").unwrap_or_default())?;
+    /// The `media_url` links (kept as links, never fetched): http or https, bounded in length
+    /// and number.
+    pub fn media_urls(&self) -> Result<Vec<String>, FormError> {
         let media_urls = self.all("media_url");
         if media_urls.len() > MAX_MEDIA {
             return Err(FormError::TooManyMedia(MAX_MEDIA));
         }
-        let media_urls = media_urls
+        media_urls
             .into_iter()
             .map(|url| {
                 let url = url.trim();
@@ -141,7 +138,16 @@ impl Form {
                     Err(FormError::MediaUrl)
                 }
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect()
+    }
+
+    /// Checks every field of a new request except its answers, which need the service.
+    pub fn new_request(&self, channel: Channel) -> Result<NewRequest, FormError> {
+        let service_code = self.get("service_code").map(str::trim).ok_or(FormError::MissingServiceCode)?;
+        let point = GeoPoint::parse(self.get("lat"), self.get("long"))?;
+        let location = Location::new(point, self.get("address_string"), self.get("address_id"))?;
+        let description = Description::parse(self.get("description").unwrap_or_default())?;
+        let media_urls = self.media_urls()?;
         let notify_by =
             self.get("notify_by").map(|v| NotifyBy::parse(v).ok_or(FormError::NotifyBy)).transpose()?;
         let reporter = Reporter::parse(ReporterInput {

@@ -46,7 +46,7 @@ fn element(out: &mut String, name: &str, value: &Value) {
 fn singular(list: &str) -> &str {
     match list {
         "service_requests" => "request",
-        "service_requests_updates" => "request_update",
+        "service_requests_updates" | "service_request_updates" => "request_update",
         "values" => "value",
         "attributes" => "attribute",
         other => other.strip_suffix('s').unwrap_or(other),
@@ -94,6 +94,15 @@ mod tests {
         assert_eq!(
             xml,
             r#"<?xml version="1.0" encoding="utf-8"?><services><service><service_code>A</service_code><metadata>false</metadata></service></services>"#
+        );
+    }
+
+    #[test]
+    fn an_update_answer_is_read_as_fixmystreet_reads_it() {
+        let xml = document("service_request_updates", &json!([{"update_id": "K7QM-3XPR-4"}])).unwrap();
+        assert_eq!(
+            xml,
+            r#"<?xml version="1.0" encoding="utf-8"?><service_request_updates><request_update><update_id>K7QM-3XPR-4</update_id></request_update></service_request_updates>"#
         );
     }
 

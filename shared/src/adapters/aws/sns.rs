@@ -33,6 +33,7 @@ fn staff_alert(event: &TicketEvent, public_url: Option<&str>) -> String {
     let what = match event.event_type {
         crate::domain::events::EventType::Created => "New request",
         crate::domain::events::EventType::Routed => "Request routed to your department",
+        crate::domain::events::EventType::CitizenUpdate => "A citizen sent an update on a request",
         _ => "Request changed",
     };
     let mut text = format!(

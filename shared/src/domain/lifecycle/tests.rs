@@ -263,3 +263,72 @@ fn actions_read_from_json() {
     );
     assert!(serde_json::from_str::<Action>(r#"{"action":"explode"}"#).is_err());
 }
+
+fn update(status: Option<&str>, by_reporter: bool) -> CitizenUpdate {
+    CitizenUpdate {
+        text: Some("Still\r\nthere\tand deeper".into()),
+        status: status.map(str::to_owned),
+        by_reporter,
+        receipt: Some("r1".into()),
+        ..CitizenUpdate::default()
+    }
+}
+
+#[test]
+fn a_citizens_update_is_recorded_for_staff_and_leaves_the_status_alone() {
+    let t = in_status(Status::InProgress);
+    let (next, entry) = t.take_update(&update(Some("OPEN"), true), false, at(5)).unwrap();
+    assert_eq!((next.status, next.version, next.updated_at), (Status::InProgress, t.version + 1, at(5)));
+    assert_eq!(next.status_notes, t.status_notes, "no public note");
+    assert!(!entry.public, "the citizen's words are not published");
+    assert_eq!(entry.actor, Actor::Reporter);
+    let Change::CitizenUpdate { text, reopened, receipt, .. } = &entry.change else { panic!("{entry:?}") };
+    assert_eq!(
+        (text.as_deref(), *reopened, receipt.as_deref()),
+        (Some("Still\nthere and deeper"), false, Some("r1"))
+    );
+    let (_, other) = t.take_update(&update(None, false), false, at(5)).unwrap();
+    assert_eq!(other.actor, Actor::Citizen, "someone else than the reporter");
+}
+
+#[test]
+fn an_update_needs_words_or_a_status() {
+    let t = ticket();
+    let empty = CitizenUpdate { text: None, ..update(None, true) };
+    assert_eq!(t.take_update(&empty, false, at(5)), Err(LifecycleError::Text("description")));
+    let blank = CitizenUpdate { text: Some(" \r\n ".into()), ..update(None, true) };
+    assert_eq!(t.take_update(&blank, false, at(5)), Err(LifecycleError::Text("description")));
+    assert!(t.take_update(&CitizenUpdate { text: None, ..update(Some("OPEN"), true) }, false, at(5)).is_ok());
+}
+
+#[test]
+fn still_broken_from_the_reporter_reopens_a_closed_ticket_within_the_window() {
+    let closed = in_status(Status::Closed);
+    let still_broken = update(Some("OPEN"), true);
+    assert!(closed.reopened_by(&still_broken, at(10)));
+    assert!(closed.reopened_by(&update(Some("REOPEN"), true), at(10)));
+    let (next, entry) = closed.take_update(&still_broken, true, at(10)).unwrap();
+    assert_eq!((next.status, next.closed_at, next.resolution), (Status::Reopened, None, None));
+    assert!(entry.public, "the reopening is public");
+    assert_eq!(entry.change.summary(), crate::domain::summary::Summary::StatusChanged(Status::Reopened));
+    assert_eq!(entry.change.note(), None, "never the text");
+
+    assert!(!closed.reopened_by(&update(Some("OPEN"), false), at(10)), "only the reporter");
+    assert!(!closed.reopened_by(&update(Some("CLOSED"), true), at(10)));
+    assert!(!closed.reopened_by(&update(None, true), at(10)));
+    let late = at(1) + Duration::days(REOPEN_WINDOW_DAYS) + Duration::minutes(1);
+    assert!(!closed.reopened_by(&still_broken, late), "past the reopen window");
+    let written_before_closing = CitizenUpdate { written_at: Some(at(0)), ..still_broken.clone() };
+    assert!(!closed.reopened_by(&written_before_closing, at(10)), "it spoke of the request before it closed");
+    assert!(!in_status(Status::InProgress).reopened_by(&still_broken, at(10)), "open already");
+}
+
+#[test]
+fn closed_from_a_citizen_never_closes_a_ticket() {
+    let t = in_status(Status::Scheduled);
+    let (next, entry) = t.take_update(&update(Some("CLOSED"), true), true, at(5)).unwrap();
+    assert_eq!(next.status, Status::Scheduled);
+    assert!(!entry.public);
+    let Change::CitizenUpdate { status, reopened, .. } = &entry.change else { panic!("{entry:?}") };
+    assert_eq!((status.as_deref(), *reopened), (Some("CLOSED"), false), "recorded as said");
+}

@@ -166,3 +166,31 @@ fn a_message_to_the_reporter_is_told_whether_or_not_it_is_public_with_who_to_ans
     );
     assert_eq!(refused.unwrap_err(), crate::domain::lifecycle::LifecycleError::MessageText);
 }
+
+#[test]
+fn a_citizens_update_is_news_only_when_it_reopens_and_never_quotes_their_words() {
+    use crate::domain::events::EventType;
+    use crate::domain::lifecycle::CitizenUpdate;
+    let (ticket, _, dpw) = opened();
+    let (closed, _) = staff(
+        &ticket,
+        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None },
+        16,
+    );
+    let update = CitizenUpdate {
+        text: Some("Still a hole, call me on 555 0199".into()),
+        status: Some("OPEN".into()),
+        by_reporter: true,
+        ..CitizenUpdate::default()
+    };
+    let (_, kept) = closed.take_update(&update, false, at(23, 17)).unwrap();
+    assert_eq!(compose(&closed, &kept, &dpw, Language::En), None, "an internal update is no news");
+    assert_eq!(EventType::of(&kept), EventType::CitizenUpdate);
+    let (reopened, entry) = closed.take_update(&update, true, at(23, 17)).unwrap();
+    let notice = compose(&reopened, &entry, &dpw, Language::En).unwrap();
+    assert!(notice.sms.contains("Reopened"), "{}", notice.sms);
+    for text in [&notice.sms, &notice.subject, &notice.body] {
+        assert!(!text.contains("555 0199") && !text.contains("Still a hole"), "{text}");
+    }
+    assert_eq!(EventType::of(&entry), EventType::CitizenUpdate);
+}

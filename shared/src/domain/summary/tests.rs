@@ -25,9 +25,20 @@ fn variant(change: &Change) -> usize {
         Change::PhotoHidden { .. } => 11,
         Change::Routed { .. } => 12,
         Change::Messaged { .. } => 13,
+        Change::CitizenUpdate { .. } => 14,
     }
 }
-const VARIANTS: usize = 14;
+const VARIANTS: usize = 15;
+
+fn citizen_update(reopened: bool) -> Change {
+    Change::CitizenUpdate {
+        text: Some("Still there, Jo Smith".into()),
+        media_urls: vec!["https://fms.example/p-private-1.jpg".into()],
+        status: Some("OPEN".into()),
+        reopened,
+        receipt: Some("u-private-1".into()),
+    }
+}
 
 /// One change for every branch of `Change::summary`, each carrying a staff name or private
 /// text wherever the change can hold one.
@@ -70,6 +81,8 @@ fn one_change_of_every_branch() -> Vec<Change> {
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: true },
         Change::PhotoHidden { photo: "p-private-1".into(), hidden: false },
         Change::Messaged { text: "Jo Smith asks which side of the street".into(), to: Default::default() },
+        citizen_update(false),
+        citizen_update(true),
     ]
 }
 
