@@ -34,20 +34,7 @@ pub(crate) async fn submit(
     format: Option<Format>,
 ) -> Result<Response<Body>, ApiError> {
     let format = format.ok_or_else(|| ApiError::NotFound("unknown resource".into()))?;
-    let (form, photos) = read_body(request)?;
-    let jurisdiction =
-        form.get("jurisdiction_id").or_else(|| http::query_parameter(request, "jurisdiction_id"));
-    http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
-    let submitter = authorize(state, request, &form).await?;
-    let key = match &submitter {
-        Submitter::App(hash) => Some(hash.clone()),
-        Submitter::Anyone | Submitter::TownForm => None,
-    };
-    // An app with a key answers for its own traffic; everyone else is counted by address.
-    if key.is_none() {
-        let most = state.config.client_write_limit;
-        http::admit(state.rates.as_ref(), request, Route::Submit, most, state.clock.now()).await?;
-    }
+    let Admitted { form, photos, submitter, key } = admit(state, request).await?;
     // Public retries are told apart by the app's key where there is one.
     let scope = format!("open311\u{0}{}", key.as_deref().unwrap_or_default());
     let channel = if submitter == Submitter::TownForm { Channel::Web } else { Channel::Open311 };
@@ -72,6 +59,34 @@ pub(crate) async fn submit(
         }
     }
     answer(state, format, &outcome).await
+}
+
+/// An Open311 POST let in: its fields and photos, who sent it, and the app's key hash if any.
+pub(crate) struct Admitted<'a> {
+    pub(crate) form: Form,
+    pub(crate) photos: Vec<Photo<'a>>,
+    pub(crate) submitter: Submitter,
+    pub(crate) key: Option<String>,
+}
+
+/// What every Open311 POST passes first: a readable body, the jurisdiction, the deployment's
+/// key policy, and (for everyone without a key) the limit of writes per client.
+pub(crate) async fn admit<'a>(state: &State, request: &'a Request) -> Result<Admitted<'a>, ApiError> {
+    let (form, photos) = read_body(request)?;
+    let jurisdiction =
+        form.get("jurisdiction_id").or_else(|| http::query_parameter(request, "jurisdiction_id"));
+    http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
+    let submitter = authorize(state, request, &form).await?;
+    let key = match &submitter {
+        Submitter::App(hash) => Some(hash.clone()),
+        Submitter::Anyone | Submitter::TownForm => None,
+    };
+    // An app with a key answers for its own traffic; everyone else is counted by address.
+    if key.is_none() {
+        let most = state.config.client_write_limit;
+        http::admit(state.rates.as_ref(), request, Route::Submit, most, state.clock.now()).await?;
+    }
+    Ok(Admitted { form, photos, submitter, key })
 }
 
 /// The form fields and any photos, from a urlencoded or multipart body.

@@ -5,7 +5,7 @@
 //! update again until it has one, so a retry finds the entry it made and gets the same id.
 
 use crate::State;
-use crate::open311::{Submitter, authorize, read_body};
+use crate::open311::{Admitted, admit};
 use lambda_http::{Body, Request, Response};
 use town311::domain::contact::Phone;
 use town311::domain::description::Description;
@@ -53,18 +53,7 @@ pub(crate) async fn post(
     format: Option<Format>,
 ) -> Result<Response<Body>, ApiError> {
     let format = format.ok_or_else(|| ApiError::NotFound("unknown resource".into()))?;
-    let (form, photos) = read_body(request)?;
-    let jurisdiction =
-        form.get("jurisdiction_id").or_else(|| http::query_parameter(request, "jurisdiction_id"));
-    http::check_jurisdiction(state.config.jurisdiction_id.as_deref(), jurisdiction)?;
-    let key = match authorize(state, request, &form).await? {
-        Submitter::App(hash) => Some(hash),
-        Submitter::Anyone | Submitter::TownForm => None,
-    };
-    if key.is_none() {
-        let most = state.config.client_write_limit;
-        http::admit(state.rates.as_ref(), request, Route::Submit, most, state.clock.now()).await?;
-    }
+    let Admitted { form, photos, key, .. } = admit(state, request).await?;
     let named = form
         .get("service_request_id")
         .map(str::trim)

@@ -2,7 +2,7 @@
 //! confirmation links.
 
 use super::items::{MarkItem, MuteItem, UndeliverableItem, UnsubscribeItem};
-use super::{DynamoTable, conditional, encode, keys, s, unavailable};
+use super::{DynamoTable, conditional, encode, keys, s};
 use crate::domain::id::TicketId;
 use crate::ports::{Deliveries, StoreError};
 use async_trait::async_trait;
@@ -26,16 +26,7 @@ impl Deliveries for DynamoTable {
     }
 
     async fn release(&self, delivery_id: &str) -> Result<(), StoreError> {
-        let keys::Key { pk, sk } = keys::delivery(delivery_id);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await
-            .map_err(unavailable("DeleteItem"))?;
-        Ok(())
+        self.delete_item(keys::delivery(delivery_id)).await
     }
 
     async fn mark_undeliverable(

@@ -159,6 +159,20 @@ impl DynamoTable {
         Ok(())
     }
 
+    /// Removes the item under `key`; removing none is no error.
+    async fn delete_item(&self, key: keys::Key) -> Result<(), StoreError> {
+        let keys::Key { pk, sk } = key;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map_err(unavailable("DeleteItem"))?;
+        Ok(())
+    }
+
     /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order.
     async fn items_under<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> Result<Vec<T>, StoreError> {
         let mut pages = self
