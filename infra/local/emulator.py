@@ -34,6 +34,14 @@
      it): as AWS refuses a recipient for good, an SMS to that number answers SNS's
      `InvalidParameter` (400) and an email to that address SES's `MessageRejected` (400), to
      test that one bad recipient does not hold back the others.
+   - POST /_town311/inbound/email?bucket=NAME  a raw email (the body, as a mail program sends
+     it), received as SES receives mail for the town's domain: SES's verdict headers put on
+     top (all passing, or as the `X-Town311-Verdicts` header says, e.g. `spam=FAIL,dkim=fail`)
+     and stored in the bucket under `inbound/mail/<id>`, whose notification then reaches the
+     inbound queue as S3's would. moto's SES has no receiving: this plays the receipt rule.
+   - POST /_town311/inbound/sms  {"topic_arn": ..., "from": "+1555...", "to": "+1555...",
+     "text": "..."}: a text to the town's number, published to the inbound topic as End User
+     Messaging SMS publishes it (moto has no two-way SMS).
 3. Amazon Location Service place indexes, which moto does not emulate at all: the three calls
    town311's place index adapter makes (SearchPlaceIndexForText, SearchPlaceIndexForPosition,
    GetPlace), answered from places a test registers with
@@ -581,8 +589,72 @@ def _place_index(environ, start_response):
     return _location_error(start_response, "400 Bad Request", "ValidationException", "not emulated")
 
 
+def _read_body(environ):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _inbound_email(environ, start_response):
+    """Receives one email as SES's receipt rule does: scanned, stored, the bucket notified."""
+    from moto.s3.models import s3_backends
+
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    bucket = (query.get("bucket") or [""])[0]
+    raw = _read_body(environ)
+    verdicts = {"spam": "PASS", "virus": "PASS", "spf": "pass", "dkim": "pass", "dmarc": "pass"}
+    for pair in environ.get("HTTP_X_TOWN311_VERDICTS", "").split(","):
+        name, _, value = pair.strip().partition("=")
+        if name in verdicts and value:
+            verdicts[name] = value
+    message_id = hashlib.sha256(raw + os.urandom(16)).hexdigest()[:40]
+    ses_headers = (
+        f"Return-Path: <bounce@emulator.invalid>\r\n"
+        f"Received: from emulator by inbound-smtp.us-east-1.amazonaws.com with SMTP id {message_id}\r\n"
+        f"X-SES-Spam-Verdict: {verdicts['spam']}\r\n"
+        f"X-SES-Virus-Verdict: {verdicts['virus']}\r\n"
+        f"Received-SPF: {verdicts['spf']} (spfCheck: emulator)\r\n"
+        f"Authentication-Results: amazonses.com; spf={verdicts['spf']} smtp.mailfrom=emulator; "
+        f"dkim={verdicts['dkim']} header.i=@emulator; dmarc={verdicts['dmarc']} header.from=emulator;\r\n"
+        f"X-SES-RECEIPT: emulator\r\n"
+    ).encode()
+    key = f"inbound/mail/{message_id}"
+    for accounts in s3_backends.values():
+        for backend in accounts.values():
+            if bucket in backend.buckets:
+                backend.put_object(bucket, key, ses_headers + raw)
+                return _respond(start_response, "200 OK", json.dumps({"key": key, "message_id": message_id}))
+    return _respond(start_response, "404 Not Found", json.dumps({"error": f"no bucket {bucket}"}))
+
+
+def _inbound_sms(environ, start_response):
+    """Publishes one text to the inbound topic as End User Messaging SMS does."""
+    from moto.sns.models import sns_backends
+
+    sent = json.loads(_read_body(environ) or b"{}")
+    topic_arn = str(sent.get("topic_arn", ""))
+    message_id = hashlib.sha256(os.urandom(16)).hexdigest()
+    message = {
+        "originationNumber": str(sent.get("from", "")),
+        "destinationNumber": str(sent.get("to", "")),
+        "messageKeyword": "KEYWORD_EMULATOR",
+        "messageBody": str(sent.get("text", "")),
+        "previousPublishedMessageId": "",
+        "inboundMessageId": message_id,
+    }
+    for accounts in sns_backends.values():
+        for region, backend in accounts.items():
+            if topic_arn in backend.topics:
+                backend.publish(json.dumps(message), arn=topic_arn)
+                return _respond(start_response, "200 OK", json.dumps({"inbound_message_id": message_id}))
+    return _respond(start_response, "404 Not Found", json.dumps({"error": f"no topic {topic_arn}"}))
+
+
 def _town311_call(self, environ, start_response):
     path = environ.get("PATH_INFO", "")
+    if path == "/_town311/inbound/email" and environ.get("REQUEST_METHOD") == "POST":
+        return _inbound_email(environ, start_response)
+    if path == "/_town311/inbound/sms" and environ.get("REQUEST_METHOD") == "POST":
+        return _inbound_sms(environ, start_response)
     if path == "/_town311/places" and environ.get("REQUEST_METHOD") == "POST":
         length = int(environ.get("CONTENT_LENGTH") or 0)
         registered = json.loads(environ["wsgi.input"].read(length) or b"{}")

@@ -263,7 +263,10 @@ pub struct OutgoingEmail {
     pub to: crate::domain::contact::Email,
     pub subject: String,
     pub body: String,
+    /// Empty for staff notices, which have none.
     pub unsubscribe_url: String,
+    /// Where answers go: the ticket's reply address, when the town takes answers by mail.
+    pub reply_to: Option<String>,
 }
 
 /// Redacted: the address never reaches a log line.
@@ -342,6 +345,16 @@ pub trait Deliveries: Send + Sync {
     /// Uses a confirmation link: what it stood for, once; `None` when it is unknown, expired
     /// (by the store's clock) or used before.
     async fn redeem_confirmation(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
+    /// Remembers that `ticket_id` was the last to text a number (by its contact key) until
+    /// `keep_until`: a text back from that number is about that ticket.
+    async fn remember_thread(
+        &self,
+        contact_key: &str,
+        ticket_id: &TicketId,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The ticket that last texted a number, while that lasts.
+    async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError>;
 }
 
 /// A function's own queue: work left for a later invocation (the rest of a large fan-out).

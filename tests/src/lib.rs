@@ -316,6 +316,8 @@ pub struct Mail {
     pub body: String,
     pub list_unsubscribe: String,
     pub one_click: bool,
+    /// Where answers go (the ticket's reply address), if the email says.
+    pub reply_to: String,
 }
 
 /// Reads a raw MIME message as town311 writes it: headers, then a base64 text body.
@@ -343,6 +345,7 @@ pub fn read_mail(to: Vec<String>, raw: &str) -> Mail {
         body: text,
         list_unsubscribe: header("List-Unsubscribe").trim_matches(['<', '>']).to_owned(),
         one_click: header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
+        reply_to: header("Reply-To").trim_matches(['<', '>']).to_owned(),
     }
 }
 
@@ -439,4 +442,56 @@ pub async fn confirm_follow(stack: &TestStack, to: &str) {
     assert!(page.text().await.unwrap_or_default().contains("<form method=\"post\""));
     let confirmed = stack.client.post(&links[0]).send().await.expect("the button answers");
     assert_eq!(confirmed.status().as_u16(), 200);
+}
+
+/// Delivers a raw email to the town's mail domain, as SES receives it (the emulator scans it,
+/// stores it in the stack's bucket and the bucket tells the inbound queue). `verdicts` as SES
+/// would give them, e.g. `spam=FAIL` (empty: everything passes).
+pub async fn deliver_email(stack: &TestStack, raw: &str, verdicts: &str) {
+    let url = format!("{}/_town311/inbound/email?bucket={}", emulator_url(), stack.stack.provisioned.bucket);
+    let answer = reqwest::Client::new()
+        .post(url)
+        .header("x-town311-verdicts", verdicts)
+        .body(raw.to_owned())
+        .send()
+        .await
+        .expect("the emulator answers");
+    assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().await.unwrap_or_default());
+}
+
+/// Texts the town's number from `from`, as End User Messaging SMS publishes it.
+pub async fn deliver_text(stack: &TestStack, from: &str, text: &str) {
+    let topic =
+        stack.stack.provisioned.topics.get("InboundTextsTopic").expect("the template's inbound texts topic");
+    let url = format!("{}/_town311/inbound/sms", emulator_url());
+    let body = serde_json::json!({ "topic_arn": topic, "from": from, "to": town311_local::LOCAL_SMS_NUMBER, "text": text });
+    let answer =
+        reqwest::Client::new().post(url).body(body.to_string()).send().await.expect("the emulator answers");
+    assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().await.unwrap_or_default());
+}
+
+/// The emails sent so far to `to`, waiting up to 30 seconds until `done` holds of them.
+pub async fn emails_to(to: &str, done: impl Fn(&[Mail]) -> bool) -> Vec<Mail> {
+    let mut mails = Vec::new();
+    for _ in 0..60 {
+        mails = outbox().await.emails.into_iter().filter(|m| m.to.iter().any(|t| t == to)).collect();
+        if done(&mails) {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    mails
+}
+
+/// The texts sent so far to `to`, waiting up to 30 seconds until `done` holds of them.
+pub async fn texts_to(to: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let mut texts = Vec::new();
+    for _ in 0..60 {
+        texts = outbox().await.sms.into_iter().filter(|(n, _)| n == to).map(|(_, t)| t).collect();
+        if done(&texts) {
+            return texts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    texts
 }

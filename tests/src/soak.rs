@@ -394,6 +394,7 @@ async fn owed(stack: &TestStack, store: &dyn TicketStore, id: &str) -> Owed {
             department: None,
             status_url: None,
             language: ticket.reporter.language,
+            replies: false,
         };
         if Notice::compose(&context).is_some() {
             owed.notices += 1;

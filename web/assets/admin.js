@@ -307,6 +307,12 @@
       cell.appendChild(document.createTextNode(" "));
       cell.appendChild(el("span", { class: "badge overdue", text: t("admin.overdue") }));
     }
+    if (ticket.conversation) {
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(
+        el("span", { class: "badge conversation " + ticket.conversation, text: t("conversation." + ticket.conversation) })
+      );
+    }
     return cell;
   }
 
@@ -415,6 +421,17 @@
           .concat(change.media_urls || [])
           .filter(Boolean)
           .join(" ");
+      case "citizen_message":
+        return [
+          t("change.citizen_message", {
+            who: t(entry.actor && entry.actor.kind === "reporter" ? "who.reporter" : "who.citizen"),
+            channel: t(change.channel === "sms" ? "channel.sms" : "channel.email"),
+            text: change.text,
+          }),
+          (change.uploads || []).length ? "· " + t("change.citizen_message_photos", { count: change.uploads.length }) : "",
+        ]
+          .filter(Boolean)
+          .join(" ");
       default:
         return I18N.summary(entry.summary_code, entry.summary_params, entry.summary || change.type);
     }
@@ -427,7 +444,13 @@
     var facts = $("detail-facts");
     T.clear(facts);
     var status = t("status." + ticket.status) + (ticket.resolution ? " (" + t("resolution." + ticket.resolution) + ")" : "");
-    fact(facts, t("admin.status"), status + (overdue(ticket) ? " · " + t("admin.overdue") : ""));
+    fact(
+      facts,
+      t("admin.status"),
+      status +
+        (overdue(ticket) ? " · " + t("admin.overdue") : "") +
+        (ticket.conversation ? " · " + t("conversation." + ticket.conversation) : "")
+    );
     fact(facts, t("admin.department"), ticket.department);
     fact(facts, t("admin.assignee"), ticket.assignee || "—");
     fact(facts, t("admin.scheduled_for"), ticket.scheduled_for ? T.dateTime(ticket.scheduled_for) : "");

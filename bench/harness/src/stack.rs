@@ -143,6 +143,10 @@ impl Stack {
             client_write_limit: u32::MAX,
             sms_daily_budget: u32::MAX,
             place_index: None,
+            inbound: town311::runtime::config::Inbound {
+                triage_department: "CLERK".into(),
+                ..Default::default()
+            },
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

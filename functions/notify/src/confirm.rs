@@ -80,6 +80,7 @@ pub async fn ask(state: &State, due: &ConfirmationDue) -> Result<(), NotifyError
                 subject: notice.subject,
                 body: notice.body,
                 unsubscribe_url: format!("{public_url}/citizen/v1/unsubscribe?token={unsubscribe}"),
+                reply_to: None,
             };
             state.messenger.send_email(&email).await
         }

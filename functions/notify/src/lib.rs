@@ -41,9 +41,10 @@ use tracing::Instrument;
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub mod confirm;
+mod staff;
 
 /// How long a sent delivery is remembered: far past any redelivery.
-const REMEMBER_SENT_DAYS: i64 = 14;
+pub(crate) const REMEMBER_SENT_DAYS: i64 = 14;
 /// How long an unsubscribe link works.
 const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
 /// Followers one message tells. Each costs a claim, for email an unsubscribe link, and a send
@@ -204,6 +205,9 @@ pub async fn notify(state: &State, event: &TicketEvent) -> Result<(), NotifyErro
 /// Tells the followers after `after` (all of them and the reporter when `None`), a chunk at a
 /// time.
 pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>) -> Result<(), NotifyError> {
+    if event.tells_staff() {
+        return staff::tell(state, event).await;
+    }
     if !event.tells_citizens() {
         return Ok(());
     }
@@ -339,6 +343,10 @@ async fn send(
         department,
         status_url: public_url.map(|url| format!("{url}/status?id={}", ticket.id)),
         language: recipient.language,
+        replies: match recipient.contact {
+            Contact::Email(_) => state.config.inbound.mail.is_some(),
+            Contact::Sms(_) => state.config.inbound.sms_number.is_some(),
+        },
     };
     let Some(notice) = Notice::compose(&context) else { return Ok(Outcome::Skipped) };
     let channel = recipient.contact.channel();
@@ -380,6 +388,7 @@ async fn send(
                 subject: notice.subject,
                 body: notice.body + &footer(recipient.language, &unsubscribe_url),
                 unsubscribe_url,
+                reply_to: state.config.inbound.mail.as_ref().map(|mail| mail.reply_address(&ticket.id, now)),
             };
             state.messenger.send_email(&email).await
         }
@@ -387,6 +396,9 @@ async fn send(
     match outcome {
         Ok(()) => {
             tracing::info!(%channel, language = recipient.language.as_str(), "notice sent");
+            if matches!(recipient.contact, Contact::Sms(_)) && state.config.inbound.sms_number.is_some() {
+                remember_thread(state, &ticket.id, &key, now).await;
+            }
             Ok(Outcome::Sent)
         }
         // The claim stays, so no retry tries them again; the code says why, the address is not logged.
@@ -402,6 +414,20 @@ async fn send(
             state.deliveries.release(&delivery_id).await?;
             Ok(Outcome::Retry)
         }
+    }
+}
+
+/// Remembers that this ticket last texted the number, so a text back reaches it. The text
+/// went out either way: a failure here only means an answer opens a new request instead.
+async fn remember_thread(
+    state: &State,
+    ticket: &town311::domain::id::TicketId,
+    key: &str,
+    now: DateTime<Utc>,
+) {
+    let until = now + Duration::days(town311::domain::conversation::REPLY_VALID_DAYS);
+    if let Err(error) = state.deliveries.remember_thread(key, ticket, until).await {
+        tracing::warn!(error = %town311::runtime::chain(&error), "could not remember the text's thread");
     }
 }
 

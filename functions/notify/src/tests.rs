@@ -129,7 +129,7 @@ async fn followers_hear_too_each_contact_once_in_their_language() {
     notify(&f.state, &TicketEvent::new(&scheduled)).await.unwrap();
     let sent = f.messenger.sent();
     assert_eq!(sent.len(), 2, "the reporter who also follows hears once: {sent:#?}");
-    let Some(Sent::Email { to, subject, body, unsubscribe_url }) =
+    let Some(Sent::Email { to, subject, body, unsubscribe_url, .. }) =
         sent.iter().find(|s| matches!(s, Sent::Email { .. }))
     else {
         panic!("no email: {sent:#?}")
@@ -495,4 +495,98 @@ async fn an_event_published_before_notify_was_kept_tells_citizens_when_public() 
     event.notify = None;
     notify(&f.state, &event).await.unwrap();
     assert_eq!(f.messenger.sent().len(), 1);
+}
+
+/// The fixture as a town with a mail domain and a two-way number has it.
+async fn conversing() -> Fixture {
+    let mut f = fixture().await;
+    f.state.config.inbound = town311::runtime::config::Inbound {
+        mail: Some(town311::runtime::config::InboundMail {
+            domain: "311.millbrook.example".into(),
+            key: town311::domain::conversation::ReplyKey::new(b"0123456789abcdef0123456789abcdef").unwrap(),
+        }),
+        sms_number: Some(town311::domain::contact::Phone::parse("+15555550311").unwrap()),
+        triage_department: "CLERK".into(),
+    };
+    f
+}
+
+#[tokio::test]
+async fn with_replies_on_emails_carry_the_tickets_reply_address_and_texts_remember_their_thread() {
+    use town311::domain::ticket::Audience;
+    let f = conversing().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { email: Some("ana@example.org"), ..Default::default() })).await;
+    let contact = Contact::choose(None, None, Some("+1 555 010 7777")).unwrap();
+    let key = contact.key();
+    let follower = Follower {
+        ticket_id: ticket.id.clone(),
+        contact,
+        language: Language::En,
+        since: at(14),
+        via: None,
+        confirmed: true,
+    };
+    f.store.follow(&follower).await.unwrap();
+    let ask = Action::Message { text: "Which side?".into(), to: Audience::Everyone, public: false };
+    let (_, entry) = act(&f, &ticket, ask, 16).await;
+    notify(&f.state, &TicketEvent::new(&entry)).await.unwrap();
+    let sent = f.messenger.sent();
+    let Some(Sent::Email { body, reply_to: Some(reply_to), .. }) =
+        sent.iter().find(|s| matches!(s, Sent::Email { .. }))
+    else {
+        panic!("an email with a reply address: {sent:#?}")
+    };
+    assert!(
+        reply_to.starts_with("reply-k7qm3xpr-") && reply_to.ends_with("@311.millbrook.example"),
+        "{reply_to}"
+    );
+    assert!(
+        body.contains("To answer, reply to this message.") && !body.contains("To answer, call"),
+        "{body}"
+    );
+    let texts = sms(&sent);
+    assert!(texts[0].contains("To answer, reply to this message."), "{}", texts[0]);
+    assert_eq!(
+        f.store.thread(&key).await.unwrap(),
+        Some(ticket.id.clone()),
+        "a text back reaches the ticket"
+    );
+}
+
+#[tokio::test]
+async fn a_citizens_message_tells_the_assignee_or_else_the_department_once() {
+    let f = conversing().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
+    let message = town311::domain::lifecycle::CitizenMessage {
+        text: "East side, Ana, 555-0100".into(),
+        channel: town311::domain::ticket::Channel::Sms,
+        uploads: vec![],
+        receipt: "sms:1".into(),
+        from_reporter: true,
+    };
+    let (heard, entry) = ticket.hear(&message, &[], at(16)).unwrap().unwrap();
+    f.store.apply(&[(heard.clone(), entry.clone())]).await.unwrap();
+    let event = TicketEvent::new(&entry);
+    assert!(event.tells_staff() && !event.tells_citizens());
+    notify(&f.state, &event).await.unwrap();
+    notify(&f.state, &event).await.unwrap();
+    let sent = f.messenger.sent();
+    assert_eq!(sent.len(), 1, "the department once, the citizen not at all: {sent:#?}");
+    let Sent::Email { to, subject, body, .. } = &sent[0] else { panic!("{sent:#?}") };
+    assert_eq!(to, "publicworks@millbrook.example");
+    assert!(subject.contains("K7QM-3XPR") && body.contains("/admin?ticket=K7QM-3XPR"), "{subject} {body}");
+    assert!(!body.contains("East side") && !body.contains("555"), "no citizen's words or number: {body}");
+
+    let (assigned, _) =
+        act(&f, &heard, Action::Assign { assignee: Some("clerk@millbrook.example".into()) }, 17).await;
+    let again = town311::domain::lifecycle::CitizenMessage { receipt: "sms:2".into(), ..message };
+    let history = TicketStore::history(f.store.as_ref(), &assigned.id).await.unwrap();
+    let change = assigned.hear(&again, &history, at(18)).unwrap().unwrap();
+    f.store.apply(std::slice::from_ref(&change)).await.unwrap();
+    let entry = change.1;
+    notify(&f.state, &TicketEvent::new(&entry)).await.unwrap();
+    let sent = f.messenger.sent();
+    assert!(matches!(&sent[1], Sent::Email { to, .. } if to == "clerk@millbrook.example"), "{sent:#?}");
 }

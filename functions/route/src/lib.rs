@@ -228,7 +228,8 @@ fn settles_routing(change: &Change) -> bool {
         | Change::PhotoAdded { .. }
         | Change::PhotoRefused { .. }
         | Change::PhotoHidden { .. }
-        | Change::Messaged { .. } => false,
+        | Change::Messaged { .. }
+        | Change::CitizenMessage { .. } => false,
     }
 }
 

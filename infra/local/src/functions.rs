@@ -28,6 +28,7 @@ pub struct Functions {
     pub route: route::State,
     pub notify: std::sync::Arc<notify::State>,
     pub photo: std::sync::Arc<photo::lambda::State>,
+    pub inbound: std::sync::Arc<inbound::State>,
 }
 
 /// A function template.yaml declares that the local stack does not know how to run.
@@ -63,7 +64,7 @@ impl Functions {
                     form_key: form_key.clone(),
                     files_dir: Some(web::SOURCE_DIR.into()),
                 }),
-                "RouteFunction" | "NotifyFunction" | "PhotoFunction" => continue,
+                "RouteFunction" | "NotifyFunction" | "PhotoFunction" | "InboundFunction" => continue,
                 other => return Err(UnknownFunction(other.to_owned())),
             };
             http.push((id.clone(), function));
@@ -73,6 +74,7 @@ impl Functions {
             route: aws.into(),
             notify: std::sync::Arc::new(aws.into()),
             photo: std::sync::Arc::new(aws.into()),
+            inbound: std::sync::Arc::new(aws.into()),
         })
     }
 

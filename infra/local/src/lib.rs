@@ -204,6 +204,16 @@ impl Stack {
         if parameters.get("FormSecret").is_none_or(|s| s.trim().is_empty()) {
             parameters.insert("FormSecret".into(), random_hex()?);
         }
+        // Conversations by email and text, as a town with a mail domain and a two-way number
+        // has them: the emulator plays SES's receiving and End User Messaging's inbound texts.
+        for (name, local) in [("MailDomain", LOCAL_MAIL_DOMAIN), ("SmsNumber", LOCAL_SMS_NUMBER)] {
+            if parameters.get(name).is_none_or(|v| v.trim().is_empty()) {
+                parameters.insert(name.into(), local.into());
+            }
+        }
+        if parameters.get("ReplySecret").is_none_or(|s| s.trim().is_empty()) {
+            parameters.insert("ReplySecret".into(), random_hex()?);
+        }
         let provisioned = provision::provision(&template, &sdk, &settings.names, &parameters)
             .await
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
@@ -262,6 +272,7 @@ impl Stack {
             let consumer = match source.function.as_str() {
                 "NotifyFunction" => queue::Consumer::Notify(functions.notify.clone()),
                 "PhotoFunction" => queue::Consumer::Photo(functions.photo.clone()),
+                "InboundFunction" => queue::Consumer::Inbound(functions.inbound.clone()),
                 _ => return Err(UnknownFunction(source.function).into()),
             };
             let queue =
@@ -287,6 +298,12 @@ impl Stack {
         while self.tasks.join_next().await.is_some() {}
     }
 }
+
+/// The demo town's mail domain: mail to `report@` it, and to its reply addresses, goes to the
+/// emulator's inbound endpoint (`make send`).
+pub const LOCAL_MAIL_DOMAIN: &str = "311.millbrook.example";
+/// The demo town's two-way number (a 555 number: fictional).
+pub const LOCAL_SMS_NUMBER: &str = "+15555550311";
 
 /// A parameter as the functions read it, trimmed.
 fn get_trimmed(parameters: &BTreeMap<String, String>, name: &str) -> String {
@@ -324,6 +341,10 @@ fn function_config(
         ("CLIENT_WRITE_LIMIT", parameter("ClientWriteLimit")),
         ("SMS_DAILY_BUDGET", parameter("SmsDailyBudget")),
         ("FORM_SECRET", parameter("FormSecret")),
+        ("MAIL_DOMAIN", parameter("MailDomain")),
+        ("REPLY_SECRET", parameter("ReplySecret")),
+        ("SMS_NUMBER", parameter("SmsNumber")),
+        ("TRIAGE_DEPARTMENT", parameter("TriageDepartment")),
         ("ADDRESS_SOURCE", parameter("AddressSource")),
         ("PLACE_INDEX_NAME", parameter("PlaceIndexName")),
         ("TOWN_MAP_CENTER", parameter("TownMapCenter")),
@@ -398,6 +419,7 @@ mod tests {
             topic_arn: "arn:aws:sns:us-east-1:000000000000:events".into(),
             failure_queue_url: String::new(),
             queues: BTreeMap::new(),
+            topics: BTreeMap::new(),
         };
         let config = function_config(&template.parameter_defaults(), &provisioned).unwrap();
         // Outside a runtime, nothing the functions start at build time (catalog loads, the

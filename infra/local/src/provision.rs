@@ -1,7 +1,7 @@
 //! Creating the emulator's table, bucket, topic, queues and the topic's queue subscriptions
 //! from template.yaml's own resource properties: no second, hand-written schema.
 
-use crate::template::{Template, TemplateError, get_att, resolve};
+use crate::template::{Template, TemplateError, get_att, reference, resolve};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
@@ -71,6 +71,8 @@ pub struct Provisioned {
     pub failure_queue_url: String,
     /// Every queue, by logical id.
     pub queues: BTreeMap<String, Queue>,
+    /// Every topic's ARN, by logical id.
+    pub topics: BTreeMap<String, String>,
 }
 
 /// A resource that could not be created.
@@ -143,20 +145,16 @@ pub async fn provision(
     // Its notifications name queues, set up once they exist.
     let notifications = bucket.remove(Value::String("NotificationConfiguration".into()));
     create_bucket(sdk, &names.bucket, &resolve_map(&bucket, parameters)?, &bucket_id).await?;
-    template.single("AWS::SNS::Topic")?;
-    let topic_arn = aws_sdk_sns::Client::new(sdk)
-        .create_topic()
-        .name(&names.topic)
-        .send()
-        .await
-        .map_err(|e| aws(&names.topic)(Box::new(e)))?
-        .topic_arn
-        .ok_or_else(|| shape("CreateTopic returned no ARN".into()))?;
+    let topics = create_topics(template, sdk, names).await?;
+    let topic_arn = topics
+        .get(EVENTS_TOPIC)
+        .cloned()
+        .ok_or_else(|| shape(format!("no {EVENTS_TOPIC} in the template")))?;
     let queues = create_queues(template, sdk, names).await?;
     if let Some(notifications) = notifications.as_ref().and_then(Value::as_mapping) {
         notify_queues(sdk, &names.bucket, notifications, &queues).await?;
     }
-    subscribe_queues(template, sdk, &topic_arn, &queues).await?;
+    subscribe_queues(template, sdk, &topics, &queues).await?;
     if let Some(from) = parameters.get("NotificationsFrom").filter(|f| !f.is_empty()) {
         create_email_identity(sdk, from).await?;
     }
@@ -171,7 +169,38 @@ pub async fn provision(
         topic_arn,
         failure_queue_url,
         queues,
+        topics,
     })
+}
+
+/// The topic ticket events are published to; the others (the inbound texts) are named after
+/// their logical id.
+const EVENTS_TOPIC: &str = "EventsTopic";
+
+/// Every unconditional `AWS::SNS::Topic`, by logical id.
+async fn create_topics(
+    template: &Template,
+    sdk: &aws_config::SdkConfig,
+    names: &Names,
+) -> Result<BTreeMap<String, String>, ProvisionError> {
+    let client = aws_sdk_sns::Client::new(sdk);
+    let mut topics = BTreeMap::new();
+    for (id, _) in template.resources_of_type("AWS::SNS::Topic") {
+        if template.resource(&id).is_some_and(|r| r.get("Condition").is_some()) {
+            continue;
+        }
+        let name = if id == EVENTS_TOPIC { names.topic.clone() } else { names.queue(&id) };
+        let arn = client
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .map_err(|e| aws(&name)(Box::new(e)))?
+            .topic_arn
+            .ok_or_else(|| shape("CreateTopic returned no ARN".into()))?;
+        topics.insert(id, arn);
+    }
+    Ok(topics)
 }
 
 /// Every `AWS::SQS::Queue`, dead-letter queues before the queues that name them.
@@ -284,13 +313,13 @@ async fn notify_queues(
     Ok(())
 }
 
-/// Every unconditional `AWS::SNS::Subscription` of a template queue to the topic, with its
-/// raw delivery and filter policy. Conditional ones (a department's email list, an
+/// Every unconditional `AWS::SNS::Subscription` of a template queue to a template topic, with
+/// its raw delivery and filter policy. Conditional ones (a department's email list, an
 /// integration) reach outside the machine and are left out locally.
 async fn subscribe_queues(
     template: &Template,
     sdk: &aws_config::SdkConfig,
-    topic_arn: &str,
+    topics: &BTreeMap<String, String>,
     queues: &BTreeMap<String, Queue>,
 ) -> Result<(), ProvisionError> {
     let client = aws_sdk_sns::Client::new(sdk);
@@ -302,7 +331,12 @@ async fn subscribe_queues(
             tracing::info!(subscription = %id, "not created locally: it reaches outside the machine");
             continue;
         };
-        let mut request = client.subscribe().topic_arn(topic_arn).protocol("sqs").endpoint(&queue.arn);
+        let topic = field(&props, "TopicArn").and_then(reference).and_then(|t| topics.get(&t));
+        let Some(topic_arn) = topic else {
+            return Err(shape(format!("{id}: TopicArn must be !Ref <Topic> of a template topic")));
+        };
+        let mut request =
+            client.subscribe().topic_arn(topic_arn.as_str()).protocol("sqs").endpoint(&queue.arn);
         if let Some(raw) = field(&props, "RawMessageDelivery").and_then(Value::as_bool) {
             request = request.attributes("RawMessageDelivery", raw.to_string());
         }

@@ -1,5 +1,6 @@
 //! The local stand-in for Lambda's SQS event source mapping: long-polls a queue, hands the
-//! messages to its function (notify, or photo for the bucket's upload notifications) as an SQS
+//! messages to its function (notify, photo for the bucket's upload notifications, inbound for
+//! stored mail and texts) as an SQS
 //! event, deletes those it handled, and lets the ones it
 //! reports as failed come back (locally after a short pause rather than the full visibility
 //! timeout, so a retry is seen in seconds; the queue's redrive policy still moves a message
@@ -20,6 +21,7 @@ const LOCAL_RETRY_SECONDS: i32 = 1;
 pub enum Consumer {
     Notify(Arc<notify::State>),
     Photo(Arc<photo::lambda::State>),
+    Inbound(Arc<inbound::State>),
 }
 
 /// One queue feeding a function.
@@ -83,6 +85,7 @@ impl QueueFeed {
             match &self.consumer {
                 Consumer::Notify(state) => notify::handle(state, event).await,
                 Consumer::Photo(state) => photo::lambda::handle(state, event).await,
+                Consumer::Inbound(state) => inbound::handle(state, event).await,
             }
         };
         // Lambda ends an invocation at the function's timeout: the whole batch comes back.

@@ -72,6 +72,14 @@ pub struct QueueSource {
     pub timeout: std::time::Duration,
 }
 
+/// The logical id (or parameter) a `!Ref Name` (or `Ref`) names.
+pub fn reference(value: &Value) -> Option<String> {
+    match tag_name(value) {
+        Some((tag, Value::String(name))) if tag == "Ref" => Some(name.clone()),
+        _ => value.as_mapping()?.get(key("Ref"))?.as_str().map(str::to_owned),
+    }
+}
+
 /// The `(logical id, attribute)` of a `!GetAtt Id.Attribute` (or `Fn::GetAtt`).
 pub fn get_att(value: &Value) -> Option<(String, String)> {
     let target = match tag_name(value) {

@@ -33,6 +33,9 @@ pub enum EventType {
     /// A citizen sent an update through an Open311 app; the event's status says whether it
     /// reopened the request. The event carries no text.
     CitizenUpdate,
+    /// A citizen wrote to the ticket by email or text; the event carries no text. Notify tells
+    /// the assignee (or the department) that the citizen answered.
+    CitizenMessage,
 }
 
 impl EventType {
@@ -52,6 +55,7 @@ impl EventType {
             Self::PhotoChanged => "photo_changed",
             Self::Message => "message",
             Self::CitizenUpdate => "citizen_update",
+            Self::CitizenMessage => "citizen_message",
         }
     }
 
@@ -74,6 +78,7 @@ impl EventType {
             }
             Change::Messaged { .. } => Self::Message,
             Change::CitizenUpdate { .. } => Self::CitizenUpdate,
+            Change::CitizenMessage { .. } => Self::CitizenMessage,
         }
     }
 }
@@ -95,9 +100,10 @@ pub struct TicketEvent {
     pub status: Status,
     /// Whether citizens may see the change (public notes, servicerequestupdates).
     pub public: bool,
-    /// Whether citizens are told of it: every public change, and staff's messages to them even
-    /// when kept out of the public record. Absent in events published before it was kept:
-    /// those tell citizens when public.
+    /// Whether the notify function hears of it: every public change and staff's messages to
+    /// citizens even when kept out of the public record (citizens are told), and a citizen's
+    /// message (staff are told). Absent in events published before it was kept: those tell
+    /// citizens when public.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
     pub at: DateTime<Utc>,
@@ -116,13 +122,21 @@ impl TicketEvent {
             channel: entry.channel,
             status: entry.status,
             public: entry.public,
-            notify: Some(entry.public || matches!(entry.change, Change::Messaged { .. })),
+            notify: Some(
+                entry.public
+                    || matches!(entry.change, Change::Messaged { .. } | Change::CitizenMessage { .. }),
+            ),
             at: entry.at,
         }
     }
 
     /// Whether citizens are told of this event.
     pub fn tells_citizens(&self) -> bool {
-        self.notify.unwrap_or(self.public)
+        self.event_type != EventType::CitizenMessage && self.notify.unwrap_or(self.public)
+    }
+
+    /// Whether staff are told of this event (a citizen wrote to the ticket).
+    pub fn tells_staff(&self) -> bool {
+        self.event_type == EventType::CitizenMessage
     }
 }

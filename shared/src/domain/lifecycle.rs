@@ -2,6 +2,7 @@
 //! action yields the changed ticket and exactly one history entry, written together.
 
 use crate::domain::catalog::Service;
+use crate::domain::conversation::Conversation;
 use crate::domain::id::TicketId;
 use crate::domain::routing::MAX_ASSIGNEE_CHARS;
 use crate::domain::status::{Resolution, Status};
@@ -102,6 +103,20 @@ impl CitizenUpdate {
     }
 }
 
+/// What a citizen wrote to a ticket by email or text, as the inbound function read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenMessage {
+    /// The answer without quoted history and signature ([`crate::domain::conversation::answer_text`]).
+    pub text: String,
+    pub channel: crate::domain::ticket::Channel,
+    /// Uploads of the photos it brought, already stored for the photo function.
+    pub uploads: Vec<String>,
+    /// The mail's or the text's own id.
+    pub receipt: String,
+    /// Whether it came from the reporter's own email or number.
+    pub from_reporter: bool,
+}
+
 /// Why an action was refused. Every message is fit for the person who asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LifecycleError {
@@ -198,6 +213,7 @@ impl Ticket {
                 next.resolution = *resolution;
                 if *status == Status::Closed {
                     next.closed_at = Some(now);
+                    next.conversation = None;
                     if let Some(referral) = &referral {
                         next.status_notes = Some(referral.clone());
                     }
@@ -296,6 +312,7 @@ impl Ticket {
                 if *public {
                     next.status_notes = Some(message.clone());
                 }
+                next.conversation = Some(Conversation::WaitingForCitizen);
                 (Change::Messaged { text: message, to: *to }, *public)
             }
             Action::HidePhoto { photo, hidden } => {
@@ -319,6 +336,7 @@ impl Ticket {
                 next.resolution = Some(Resolution::Duplicate);
                 next.parent = Some(parent.clone());
                 next.closed_at = Some(now);
+                next.conversation = None;
                 (Change::MergedInto { parent: parent.clone() }, true)
             }
         };
@@ -366,6 +384,48 @@ impl Ticket {
             receipt: update.receipt.clone(),
         };
         Ok(reopened.unwrap_or_else(|| self.clone()).recorded(self.version, change, public, actor, now))
+    }
+
+    /// Records what a citizen wrote by email or text as one internal history entry: the
+    /// conversation is then the citizen's answer, and the photos it brought wait to be
+    /// attached, hidden. A closed ticket hears its citizen within the reopen window (the
+    /// message does not reopen it: staff decide). `None` when the entry is already there
+    /// (the same receipt: a redelivery).
+    pub fn hear(
+        &self,
+        message: &CitizenMessage,
+        history: &[HistoryEntry],
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Ticket, HistoryEntry)>, LifecycleError> {
+        let heard = |e: &HistoryEntry| matches!(&e.change, Change::CitizenMessage { receipt, .. } if receipt == &message.receipt);
+        if history.iter().any(heard) {
+            return Ok(None);
+        }
+        if self.status == Status::Closed {
+            let closed = self.closed_at.unwrap_or(self.updated_at);
+            if now - closed > Duration::days(REOPEN_WINDOW_DAYS) {
+                return Err(LifecycleError::ReopenWindow);
+            }
+        }
+        let said = if message.text.trim().is_empty() && !message.uploads.is_empty() {
+            "(photos only)".to_owned()
+        } else {
+            text(&message.text.replace('\t', " "), "text")?
+        };
+        let mut next = self.clone();
+        next.conversation = Some(Conversation::CitizenAnswered);
+        for upload in &message.uploads {
+            next.uploads.push(upload.clone());
+            next.held_uploads.push(upload.clone());
+        }
+        let actor = if message.from_reporter { Actor::Reporter } else { Actor::Citizen };
+        let change = Change::CitizenMessage {
+            text: said,
+            channel: message.channel,
+            uploads: message.uploads.clone(),
+            receipt: message.receipt.clone(),
+        };
+        Ok(Some(next.recorded(self.version, change, false, actor, now)))
     }
 
     /// The parent's side of a merge: one history entry, the ticket otherwise unchanged.
@@ -442,10 +502,15 @@ impl Ticket {
         }
         let mut next = self.clone();
         next.uploads.retain(|u| u != upload);
+        let held = next.held_uploads.iter().any(|u| u == upload);
+        next.held_uploads.retain(|u| u != upload);
         let (change, public) = match processing {
             Processing::Processed { photo, .. } => {
-                next.photos.push(photo.clone());
-                (Change::PhotoAdded { photo: photo.id.clone() }, true)
+                let mut photo = photo.clone();
+                photo.hidden |= held;
+                let id = photo.id.clone();
+                next.photos.push(photo);
+                (Change::PhotoAdded { photo: id }, !held)
             }
             Processing::Refused { upload_id, reason } => {
                 (Change::PhotoRefused { upload: upload_id.clone(), reason: reason.clone() }, false)

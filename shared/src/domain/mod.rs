@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod banner;
 pub mod catalog;
 pub mod contact;
+pub mod conversation;
 pub mod description;
 pub mod events;
 pub mod follower;

@@ -31,6 +31,9 @@ pub struct Context<'a> {
     /// The status page of the ticket.
     pub status_url: Option<String>,
     pub language: Language,
+    /// Whether the citizen can answer by replying on the channel this notice goes by (the
+    /// town takes answers by mail, or has a two-way number).
+    pub replies: bool,
 }
 
 /// The news of a change, before wording.
@@ -78,7 +81,8 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         | Change::PhotoRefused { .. }
         | Change::PhotoHidden { .. }
         | Change::Messaged { .. }
-        | Change::CitizenUpdate { .. } => return None,
+        | Change::CitizenUpdate { .. }
+        | Change::CitizenMessage { .. } => return None,
     })
 }
 
@@ -266,9 +270,16 @@ impl Notice {
     }
 }
 
-/// How to answer a message: the department's phone and email (a message asks something).
+/// How to answer a message (it asks something): by replying, when the channel takes answers,
+/// else by the department's phone and email.
 fn answer_line(news: &News<'_>, context: &Context<'_>) -> Option<String> {
     let News::Message(_) = news else { return None };
+    if context.replies {
+        return Some(match context.language {
+            Language::En => "To answer, reply to this message.".to_owned(),
+            Language::Es => "Para responder, conteste a este mensaje.".to_owned(),
+        });
+    }
     let department = context.department?;
     Some(match context.language {
         Language::En => format!("To answer, call {} or write to {}.", department.phone, department.email),

@@ -29,6 +29,8 @@ pub enum Route {
     FollowsOfContact,
     /// `POST /citizen/v1/follow/confirm`.
     ConfirmFollow,
+    /// The emails and texts one sender (by contact key) sends the town in a day.
+    InboundOfContact,
 }
 
 impl Route {
@@ -43,9 +45,14 @@ impl Route {
             Self::Sms => "sms",
             Self::FollowsOfContact => "follows-of-contact",
             Self::ConfirmFollow => "confirm-follow",
+            Self::InboundOfContact => "inbound-of-contact",
         }
     }
 }
+
+/// The emails and texts one sender may send the town in a day: a conversation's worth, not a
+/// flood (the rest are dropped, unread).
+pub const INBOUND_PER_CONTACT_PER_DAY: u32 = 30;
 
 /// The length of a window, in seconds.
 pub const WINDOW_SECONDS: i64 = 600;

@@ -39,11 +39,13 @@ pub enum Summary {
     Message,
     /// A citizen sent an update through an Open311 app (staff read it).
     CitizenUpdate,
+    /// A citizen wrote by email or text (staff read it).
+    CitizenMessage,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 19] = [
+    pub const CODES: [&'static str; 20] = [
         "submitted",
         "status_changed",
         "closed",
@@ -63,6 +65,7 @@ impl Summary {
         "photo_shown",
         "message",
         "citizen_update",
+        "citizen_message",
     ];
 
     /// The stable code pages word.
@@ -87,6 +90,7 @@ impl Summary {
             Self::PhotoShown => "photo_shown",
             Self::Message => "message",
             Self::CitizenUpdate => "citizen_update",
+            Self::CitizenMessage => "citizen_message",
         }
     }
 
@@ -128,6 +132,7 @@ impl Summary {
             Self::PhotoShown => "A photo was shown again".into(),
             Self::Message => "Message from the town".into(),
             Self::CitizenUpdate => "Update from a citizen".into(),
+            Self::CitizenMessage => "Message from a citizen".into(),
         }
     }
 }
@@ -158,6 +163,7 @@ impl Change {
             // Its text is not public: the public hears only that the request reopened.
             Self::CitizenUpdate { reopened: true, .. } => Summary::StatusChanged(Status::Reopened),
             Self::CitizenUpdate { .. } => Summary::CitizenUpdate,
+            Self::CitizenMessage { .. } => Summary::CitizenMessage,
         }
     }
 }

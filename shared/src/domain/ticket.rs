@@ -79,6 +79,12 @@ pub struct Ticket {
     /// its number shows its status only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
+    /// Where the conversation with the citizen stands (staff only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<crate::domain::conversation::Conversation>,
+    /// Uploads a citizen's message brought: attached hidden, as the citizen did not publish them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_uploads: Vec<String>,
 }
 
 /// A request as submitted, checked field by field but not yet against its service.
@@ -217,6 +223,17 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receipt: Option<String>,
     },
+    /// A citizen wrote to the ticket by email or text (an answer to staff, or more about the
+    /// request); staff only. Its photos go through the photo pipeline and are attached hidden.
+    CitizenMessage {
+        text: String,
+        channel: Channel,
+        /// The uploads the message brought, attached as they are processed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        uploads: Vec<String>,
+        /// The mail's or the text's own id: a redelivery finds this entry.
+        receipt: String,
+    },
     /// The routing rules placed the ticket (department and person) and flagged probable
     /// duplicates.
     Routed {
@@ -303,13 +320,24 @@ impl Change {
             Self::PhotoHidden { .. } => "photo_hidden",
             Self::Messaged { .. } => "message",
             Self::CitizenUpdate { .. } => "citizen_update",
+            Self::CitizenMessage { .. } => "citizen_message",
+        }
+    }
+
+    /// Uploads this change brings to the ticket: each is linked to it when the change is written.
+    pub fn new_uploads(&self) -> &[String] {
+        match self {
+            Self::CitizenMessage { uploads, .. } => uploads,
+            _ => &[],
         }
     }
 
     /// The note text this change carries, if any.
     pub fn note(&self) -> Option<&str> {
         match self {
-            Self::Noted { text } | Self::Messaged { text, .. } => Some(text),
+            Self::Noted { text } | Self::Messaged { text, .. } | Self::CitizenMessage { text, .. } => {
+                Some(text)
+            }
             Self::StatusChanged { referral, .. } => referral.as_deref(),
             _ => None,
         }
@@ -373,6 +401,8 @@ impl Ticket {
             photos: Vec::new(),
             version: 1,
             private: service.private,
+            conversation: None,
+            held_uploads: Vec::new(),
         };
         let entry = HistoryEntry {
             ticket_id: ticket.id.clone(),

@@ -49,6 +49,46 @@ pub struct Config {
     /// with `town311-admin addresses load`) unless `ADDRESS_SOURCE` is `location`, when an
     /// Amazon Location Service place index (`PLACE_INDEX_NAME`) answers instead.
     pub place_index: Option<PlaceIndex>,
+    /// Conversations by email and text; `None` until the town sets up a mail domain or a
+    /// two-way number.
+    pub inbound: Inbound,
+}
+
+/// Where citizens' emails and texts reach the town (`MAIL_DOMAIN`, `REPLY_SECRET`,
+/// `SMS_NUMBER`, `TRIAGE_DEPARTMENT`).
+#[derive(Debug, Clone, Default)]
+pub struct Inbound {
+    /// The domain SES receives the town's mail on (`311.millbrook.gov`): emails to citizens
+    /// carry a reply address there, and `report@` it opens a request. With the key only.
+    pub mail: Option<InboundMail>,
+    /// The town's two-way number: texts to citizens say they may answer, and a text to it
+    /// reaches the ticket or opens a request.
+    pub sms_number: Option<crate::domain::contact::Phone>,
+    /// The department whose queue holds the requests that came by email or text, to be sorted.
+    pub triage_department: String,
+}
+
+/// The town's inbound mail domain and the key its reply addresses are signed with.
+#[derive(Debug, Clone)]
+pub struct InboundMail {
+    pub domain: String,
+    pub key: crate::domain::conversation::ReplyKey,
+}
+
+impl InboundMail {
+    /// The reply address of `ticket`, issued at `now`.
+    pub fn reply_address(
+        &self,
+        ticket: &crate::domain::id::TicketId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        format!("{}@{}", self.key.local_part(ticket, now), self.domain)
+    }
+
+    /// The address that opens a new request.
+    pub fn intake_address(&self) -> String {
+        format!("{}@{}", crate::domain::conversation::INTAKE_LOCAL_PART, self.domain)
+    }
 }
 
 /// An Amazon Location Service place index the town's addresses are searched in.
@@ -153,7 +193,40 @@ impl Config {
                 });
             }
         };
+        let mail_domain = lookup("MAIL_DOMAIN").map(|d| d.trim().trim_matches('.').to_ascii_lowercase());
+        let mail = match (mail_domain.filter(|d| !d.is_empty()), lookup("REPLY_SECRET")) {
+            (None, _) => None,
+            (Some(domain), Some(secret)) if !secret.trim().is_empty() => {
+                if !domain.contains('.') || domain.contains(['@', ' ', '/']) {
+                    return Err(ConfigError::Invalid {
+                        name: "MAIL_DOMAIN",
+                        reason: format!("expected a domain such as 311.millbrook.gov, got {domain}"),
+                    });
+                }
+                // The reason only: the value is a secret.
+                let key = crate::domain::conversation::ReplyKey::new(secret.trim().as_bytes())
+                    .map_err(|e| ConfigError::Invalid { name: "REPLY_SECRET", reason: e.to_string() })?;
+                Some(InboundMail { domain, key })
+            }
+            (Some(_), _) => {
+                return Err(ConfigError::Invalid {
+                    name: "REPLY_SECRET",
+                    reason: "MAIL_DOMAIN needs a REPLY_SECRET to sign reply addresses with".into(),
+                });
+            }
+        };
+        let sms_number = optional(&lookup, "SMS_NUMBER", "a phone number such as +15555550311", |text| {
+            crate::domain::contact::Phone::parse(text).ok()
+        })?;
+        let inbound = Inbound {
+            mail,
+            sms_number,
+            triage_department: get("TRIAGE_DEPARTMENT")
+                .map(|d| d.trim().to_owned())
+                .unwrap_or_else(|_| "CLERK".into()),
+        };
         Ok(Self {
+            inbound,
             place_index,
             sms_daily_budget,
             api_key_policy,

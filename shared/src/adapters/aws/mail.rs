@@ -105,20 +105,30 @@ pub fn plain_text(
     subject: &str,
     body: &str,
     unsubscribe_url: &str,
+    reply_to: Option<&str>,
 ) -> String {
     let encoded = STANDARD.encode(body.as_bytes());
     let lines: Vec<&str> =
         encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap_or_default()).collect();
     let strip = |s: &str| s.replace(['\r', '\n'], "");
+    // A staff notice has no unsubscribe link; a citizen's email has one, and a reply address
+    // when the town takes answers by mail.
+    let unsubscribe = if unsubscribe_url.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "List-Unsubscribe: <{}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+            strip(unsubscribe_url)
+        )
+    };
+    let reply_to = reply_to.map(|a| format!("Reply-To: <{}>\r\n", strip(a))).unwrap_or_default();
     format!(
-        "{}\r\nTo: {}\r\n{}\r\nMIME-Version: 1.0\r\n\
+        "{}\r\nTo: {}\r\n{reply_to}{}\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\
-         List-Unsubscribe: <{}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n\
-         Auto-Submitted: auto-generated\r\n\r\n{}\r\n",
+         {unsubscribe}Auto-Submitted: auto-generated\r\n\r\n{}\r\n",
         mailbox("From", from_name, from),
         strip(to),
         unstructured("Subject", subject),
-        strip(unsubscribe_url),
         lines.join("\r\n")
     )
 }
@@ -176,13 +186,14 @@ mod tests {
                 .chars()
                 .take(200)
                 .collect();
-        let raw = plain_text("Millbrook 311", "311@millbrook.example", "ana@example.org", &subject, "b", "u");
+        let raw =
+            plain_text("Millbrook 311", "311@millbrook.example", "ana@example.org", &subject, "b", "u", None);
         assert_folded(&raw);
         assert_eq!(decode_header(&header(&raw, "Subject")), subject);
         // Two-byte and four-byte characters at every offset: none is split between words.
         for pad in 0..4 {
             let subject = format!("{}{}", "x".repeat(pad), "ñ😀".repeat(40));
-            let raw = plain_text("M", "a@b.org", "c@d.org", &subject, "b", "u");
+            let raw = plain_text("M", "a@b.org", "c@d.org", &subject, "b", "u", None);
             assert_folded(&raw);
             assert_eq!(decode_header(&header(&raw, "Subject")), subject);
         }
@@ -192,7 +203,8 @@ mod tests {
     fn a_long_plain_subject_is_folded_between_words() {
         let subject = "Your request about the pothole on Main Street was scheduled ".repeat(4);
         let subject = subject.trim_end();
-        let raw = plain_text("Millbrook 311", "311@millbrook.example", "ana@example.org", subject, "b", "u");
+        let raw =
+            plain_text("Millbrook 311", "311@millbrook.example", "ana@example.org", subject, "b", "u", None);
         assert_folded(&raw);
         assert_eq!(decode_header(&header(&raw, "Subject")), subject);
         assert!(!raw.contains("=?"), "plain words stay readable");
@@ -200,12 +212,12 @@ mod tests {
 
     #[test]
     fn a_display_name_with_specials_is_one_quoted_mailbox() {
-        let raw = plain_text("Millbrook, Town of \"311\"", "311@x.org", "c@d.org", "s", "b", "u");
+        let raw = plain_text("Millbrook, Town of \"311\"", "311@x.org", "c@d.org", "s", "b", "u", None);
         assert!(raw.starts_with("From: \"Millbrook, Town of \\\"311\\\"\" <311@x.org>\r\n"), "{raw}");
-        let raw = plain_text("Works (DPW) \\ Millbrook", "311@x.org", "c@d.org", "s", "b", "u");
+        let raw = plain_text("Works (DPW) \\ Millbrook", "311@x.org", "c@d.org", "s", "b", "u", None);
         assert!(raw.starts_with("From: \"Works (DPW) \\\\ Millbrook\" <311@x.org>\r\n"), "{raw}");
         // Not ASCII: an encoded word, which a reader takes as one name whatever it holds.
-        let raw = plain_text("Peñasco, Town of", "311@x.org", "c@d.org", "s", "b", "u");
+        let raw = plain_text("Peñasco, Town of", "311@x.org", "c@d.org", "s", "b", "u", None);
         let from = header(&raw, "From");
         let name = from.strip_suffix(" <311@x.org>").unwrap();
         assert!(name.starts_with("=?UTF-8?B?") && !name.contains(','), "{from}");
@@ -221,6 +233,7 @@ mod tests {
             "Programada",
             "Hola, niño\n",
             "https://x/u?t=1",
+            None,
         );
         assert!(raw.starts_with("From: Millbrook 311 <311@millbrook.example>\r\nTo: ana@example.org\r\n"));
         assert!(raw.contains(
@@ -231,8 +244,18 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_address_is_a_header_and_a_staff_notice_has_no_unsubscribe() {
+        let raw =
+            plain_text("M", "a@b.org", "c@d.org", "s", "b", "u", Some("reply-x@311.b.org\r\nBcc: e@f.org"));
+        assert!(raw.contains("\r\nReply-To: <reply-x@311.b.orgBcc: e@f.org>\r\n"), "{raw}");
+        let staff = plain_text("M", "a@b.org", "c@d.org", "s", "b", "", None);
+        assert!(!staff.contains("List-Unsubscribe") && !staff.contains("Reply-To"), "{staff}");
+    }
+
+    #[test]
     fn non_ascii_headers_are_encoded_and_no_header_can_be_injected() {
-        let raw = plain_text("Peñasco 311", "a@b.org", "c@d.org\r\nBcc: x@y.org", "Año\r\nX: y", "b", "u");
+        let raw =
+            plain_text("Peñasco 311", "a@b.org", "c@d.org\r\nBcc: x@y.org", "Año\r\nX: y", "b", "u", None);
         assert!(raw.contains("From: =?UTF-8?B?UGXDsWFzY28gMzEx?= <a@b.org>"));
         assert!(!raw.contains("\r\nBcc:") && !raw.contains("\r\nX: y"));
     }

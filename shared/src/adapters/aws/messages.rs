@@ -82,6 +82,7 @@ impl Messenger for AwsMessenger {
             &email.subject,
             &email.body,
             &email.unsubscribe_url,
+            email.reply_to.as_deref(),
         );
         let message = RawMessage::builder()
             .data(Blob::new(raw.into_bytes()))

@@ -34,6 +34,7 @@ fn staff_alert(event: &TicketEvent, public_url: Option<&str>) -> String {
         crate::domain::events::EventType::Created => "New request",
         crate::domain::events::EventType::Routed => "Request routed to your department",
         crate::domain::events::EventType::CitizenUpdate => "A citizen sent an update on a request",
+        crate::domain::events::EventType::CitizenMessage => "A citizen wrote about a request",
         _ => "Request changed",
     };
     let mut text = format!(
@@ -80,7 +81,11 @@ impl EventPublisher for SnsEvents {
             .message_attributes("department", attribute(&event.department)?)
             .message_attributes("service", attribute(&event.service_code)?)
             .message_attributes("public", attribute(if event.public { "true" } else { "false" })?)
-            .message_attributes("notify", attribute(if event.tells_citizens() { "true" } else { "false" })?)
+            // The notify function's queue takes what citizens or staff are told.
+            .message_attributes(
+                "notify",
+                attribute(if event.tells_citizens() || event.tells_staff() { "true" } else { "false" })?,
+            )
             .send()
             .await
             .map_err(|e| StoreError::unavailable("Publish", e))?;

@@ -51,6 +51,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         client_write_limit: crate::domain::rate::DEFAULT_MOST,
         sms_daily_budget: crate::domain::rate::DEFAULT_SMS_PER_DAY,
         place_index: None,
+        inbound: crate::runtime::config::Inbound { triage_department: "CLERK".into(), ..Default::default() },
     }
 }
 

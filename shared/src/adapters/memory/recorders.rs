@@ -114,7 +114,7 @@ impl crate::ports::PhotoLinks for MemoryPhotos {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
     Sms { to: String, text: String },
-    Email { to: String, subject: String, body: String, unsubscribe_url: String },
+    Email { to: String, subject: String, body: String, unsubscribe_url: String, reply_to: Option<String> },
 }
 
 /// How a `RecordingMessenger` fails one recipient.
@@ -176,6 +176,7 @@ impl Messenger for RecordingMessenger {
             subject: email.subject.clone(),
             body: email.body.clone(),
             unsubscribe_url: email.unsubscribe_url.clone(),
+            reply_to: email.reply_to.clone(),
         });
         Ok(())
     }

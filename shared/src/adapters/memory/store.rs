@@ -43,6 +43,8 @@ pub struct MemoryStore {
     unsubscribes: Links,
     /// Follows' confirmation links: ticket, contact key and expiry (seconds since the epoch).
     confirmations: Links,
+    /// The ticket that last texted each number, by contact key.
+    threads: Links,
     pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
     /// Writes taken from each rate-limit bucket.
@@ -75,6 +77,7 @@ impl Default for MemoryStore {
             mutes: Mutex::default(),
             unsubscribes: Mutex::default(),
             confirmations: Mutex::default(),
+            threads: Mutex::default(),
             upload_links: Mutex::default(),
             processings: Mutex::default(),
             rates: Mutex::default(),
@@ -326,6 +329,22 @@ impl Deliveries for MemoryStore {
             return Ok(None);
         }
         Ok(links.remove(token).map(|(ticket_id, key, _)| (ticket_id, key)))
+    }
+
+    async fn remember_thread(
+        &self,
+        contact_key: &str,
+        ticket_id: &TicketId,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        issue_link(&self.threads, contact_key, ticket_id, contact_key, keep_until);
+        Ok(())
+    }
+
+    async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError> {
+        self.check_up()?;
+        Ok(link_target(&self.threads, contact_key, self.clock.now()).map(|(ticket, _)| ticket))
     }
 }
 

@@ -115,7 +115,14 @@ impl TicketStore for MemoryStore {
         if changes.iter().any(|(t, e)| stale(t) || taken(e)) {
             return Err(StoreError::Conflict);
         }
+        let mut links = lock(&self.upload_links);
+        if changes.iter().flat_map(|(_, e)| e.change.new_uploads()).any(|u| links.contains_key(u)) {
+            return Err(StoreError::Conflict);
+        }
         for (ticket, entry) in changes {
+            for upload in entry.change.new_uploads() {
+                links.insert(upload.clone(), ticket.id.clone());
+            }
             tickets.insert(ticket.id.clone(), ticket.clone());
             history.push(entry.clone());
         }

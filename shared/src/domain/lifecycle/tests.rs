@@ -332,3 +332,69 @@ fn closed_from_a_citizen_never_closes_a_ticket() {
     let Change::CitizenUpdate { status, reopened, .. } = &entry.change else { panic!("{entry:?}") };
     assert_eq!((status.as_deref(), *reopened), (Some("CLOSED"), false), "recorded as said");
 }
+
+fn said(text: &str, receipt: &str, uploads: &[&str]) -> CitizenMessage {
+    CitizenMessage {
+        text: text.into(),
+        channel: crate::domain::ticket::Channel::Email,
+        uploads: uploads.iter().map(|u| (*u).to_owned()).collect(),
+        receipt: receipt.into(),
+        from_reporter: true,
+    }
+}
+
+#[test]
+fn a_message_waits_for_the_citizen_and_their_answer_is_heard_once() {
+    let ask = Action::Message { text: "Which side?".into(), to: Default::default(), public: false };
+    let (asked, _) = ticket().apply(&ask, staff(), at(1), Targets::default()).unwrap();
+    assert_eq!(asked.conversation, Some(Conversation::WaitingForCitizen));
+    let upload = "0123456789abcdef0123456789abcdef";
+    let (answered, entry) = asked.hear(&said("East side", "mail:1", &[upload]), &[], at(2)).unwrap().unwrap();
+    assert_eq!(answered.conversation, Some(Conversation::CitizenAnswered));
+    assert_eq!((answered.version, entry.version), (asked.version + 1, asked.version + 1));
+    assert_eq!(entry.actor, Actor::Reporter);
+    assert!(!entry.public);
+    assert_eq!(entry.change.new_uploads(), [upload.to_owned()]);
+    assert_eq!(
+        (answered.uploads.clone(), answered.held_uploads.clone()),
+        (vec![upload.to_owned()], vec![upload.to_owned()])
+    );
+    assert_eq!(
+        answered.hear(&said("East side", "mail:1", &[]), std::slice::from_ref(&entry), at(3)).unwrap(),
+        None,
+        "a redelivery"
+    );
+    let from_someone = CitizenMessage { from_reporter: false, ..said("me too", "sms:2", &[]) };
+    assert_eq!(answered.hear(&from_someone, &[entry], at(3)).unwrap().unwrap().1.actor, Actor::Citizen);
+    assert_eq!(asked.hear(&said("  ", "mail:3", &[]), &[], at(2)).unwrap_err(), LifecycleError::Text("text"));
+    let (closed, _) = answered.apply(&close(Resolution::Fixed), staff(), at(4), Targets::default()).unwrap();
+    assert_eq!(closed.conversation, None, "closing ends the conversation");
+}
+
+#[test]
+fn a_closed_ticket_hears_its_citizen_only_within_the_reopen_window() {
+    let closed = in_status(Status::Closed);
+    assert!(closed.hear(&said("thanks", "m1", &[]), &[], at(60)).unwrap().is_some());
+    let late = at(1) + Duration::days(REOPEN_WINDOW_DAYS + 1);
+    assert_eq!(closed.hear(&said("thanks", "m1", &[]), &[], late).unwrap_err(), LifecycleError::ReopenWindow);
+}
+
+#[test]
+fn a_photo_from_a_message_is_attached_hidden() {
+    use crate::domain::photo::{Photo, Processing};
+    let upload = "0123456789abcdef0123456789abcdef";
+    let (heard, _) = ticket().hear(&said("photo", "m1", &[upload]), &[], at(1)).unwrap().unwrap();
+    let photo = Photo {
+        id: upload.into(),
+        key: format!("photos/{upload}/full.jpg"),
+        thumbnail_key: format!("photos/{upload}/thumb.jpg"),
+        content_type: "image/jpeg".into(),
+        width: 10,
+        height: 10,
+        hidden: false,
+    };
+    let (attached, entry) = heard.attach(&Processing::Processed { photo, gps: None }, at(2)).unwrap();
+    assert!(attached.photos[0].hidden, "the citizen did not publish it");
+    assert!(!entry.public);
+    assert!(attached.held_uploads.is_empty() && attached.uploads.is_empty());
+}

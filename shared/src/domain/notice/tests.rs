@@ -44,6 +44,7 @@ fn compose(
         department: Some(department),
         status_url: Some(format!("https://311.millbrook.example/status?id={}", ticket.id)),
         language,
+        replies: false,
     })
 }
 
@@ -157,6 +158,23 @@ fn a_message_to_the_reporter_is_told_whether_or_not_it_is_public_with_who_to_ans
     );
     let spanish = compose(&asked, &entry, &dpw, Language::Es).unwrap();
     assert!(spanish.sms.contains("Un mensaje de Public Works:"), "{}", spanish.sms);
+    let context = |language| Context {
+        town: "Millbrook",
+        timezone: chrono_tz::America::New_York,
+        ticket: &asked,
+        entry: &entry,
+        department: Some(&dpw),
+        status_url: None,
+        language,
+        replies: true,
+    };
+    let by_reply = Notice::compose(&context(Language::En)).unwrap();
+    assert!(by_reply.sms.contains("To answer, reply to this message."), "{}", by_reply.sms);
+    assert!(
+        by_reply.body.contains("To answer, reply to this message.") && !by_reply.sms.contains(&dpw.phone)
+    );
+    let por_respuesta = Notice::compose(&context(Language::Es)).unwrap();
+    assert!(por_respuesta.sms.contains("Para responder, conteste a este mensaje."), "{}", por_respuesta.sms);
     let long = "x".repeat(crate::domain::lifecycle::MAX_MESSAGE_CHARS + 1);
     let refused = ticket.apply(
         &Action::Message { text: long, to: Default::default(), public: false },

@@ -26,9 +26,10 @@ fn variant(change: &Change) -> usize {
         Change::Routed { .. } => 12,
         Change::Messaged { .. } => 13,
         Change::CitizenUpdate { .. } => 14,
+        Change::CitizenMessage { .. } => 15,
     }
 }
-const VARIANTS: usize = 15;
+const VARIANTS: usize = 16;
 
 fn citizen_update(reopened: bool) -> Change {
     Change::CitizenUpdate {
@@ -83,6 +84,12 @@ fn one_change_of_every_branch() -> Vec<Change> {
         Change::Messaged { text: "Jo Smith asks which side of the street".into(), to: Default::default() },
         citizen_update(false),
         citizen_update(true),
+        Change::CitizenMessage {
+            text: "East side, Jo Smith, 555-0100".into(),
+            channel: Channel::Email,
+            uploads: vec!["u-private-1".into()],
+            receipt: "mail-private-1".into(),
+        },
     ]
 }
 

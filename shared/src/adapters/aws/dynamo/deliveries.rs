@@ -113,6 +113,19 @@ impl Deliveries for DynamoTable {
         let item = super::decode::<UnsubscribeItem>(item, &key)?;
         Ok(Some((item.ticket_id, item.contact_key)))
     }
+
+    async fn remember_thread(
+        &self,
+        contact_key: &str,
+        ticket_id: &TicketId,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.issue_link(keys::thread(contact_key), "thread", ticket_id, contact_key, keep_until).await
+    }
+
+    async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError> {
+        Ok(self.link_target(keys::thread(contact_key)).await?.map(|(ticket, _)| ticket))
+    }
 }
 
 /// Links sent to a contact (unsubscribe, confirm a follow): a token standing for a ticket and

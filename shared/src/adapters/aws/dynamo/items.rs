@@ -321,9 +321,8 @@ impl TableItem {
             "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
-            | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell" => {
-                Self::Other
-            }
+            | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
+            | "thread" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }

@@ -132,6 +132,11 @@ pub(super) fn unsubscribe(token: &str) -> Key {
     key(format!("UNSUB#{token}"), "UNSUB")
 }
 
+/// The ticket that last texted a number (by the number's contact key).
+pub(super) fn thread(contact_key: &str) -> Key {
+    key(format!("THREAD#{contact_key}"), "THREAD")
+}
+
 /// A follow's confirmation link.
 pub(super) fn confirmation(token: &str) -> Key {
     key(format!("CONFIRM#{token}"), "CONFIRM")

@@ -111,6 +111,18 @@ impl TicketStore for DynamoTable {
             transaction = transaction
                 .transact_items(TransactWriteItem::builder().put(ticket_put).build())
                 .transact_items(TransactWriteItem::builder().put(history_put).build());
+            // An upload a change brings joins this ticket only: its link is written with it.
+            for upload in entry.change.new_uploads() {
+                let keys::Key { pk, sk } = keys::upload(upload);
+                let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(encode(&item)?))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+                transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+            }
         }
         match send_transaction(transaction).await? {
             None => Ok(()),
