@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key outbox bench soak cost deploy
+.PHONY: run stop test template-check lambda-build api-key outbox send inbox bench soak cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -29,6 +29,15 @@ lambda-build:
 ## What the running local stack sent citizens (SMS and email, recorded by the emulator).
 outbox:
 	@EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/outbox.py
+
+## Write to the running local stack as a citizen: make send ARGS='email --from ana@example.org --text "Deep hole on Elm St"'
+## (to report@311.millbrook.example, or --to a reply address) | ARGS='text --from +15555550100 --text "East side"'
+send:
+	@EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/conversation.py $(ARGS)
+
+## A ticket's conversation on the running local stack: make inbox TICKET=K7QM-3XPR
+inbox:
+	@PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/conversation.py inbox $(TICKET)
 
 ## Manage API keys of the running local stack: make api-key ARGS="issue --name FixMyStreet" | ARGS=list | ARGS="revoke ID"
 api-key:

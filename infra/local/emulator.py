@@ -39,8 +39,8 @@
      top (all passing, or as the `X-Town311-Verdicts` header says, e.g. `spam=FAIL,dkim=fail`)
      and stored in the bucket under `inbound/mail/<id>`, whose notification then reaches the
      inbound queue as S3's would. moto's SES has no receiving: this plays the receipt rule.
-   - POST /_town311/inbound/sms  {"topic_arn": ..., "from": "+1555...", "to": "+1555...",
-     "text": "..."}: a text to the town's number, published to the inbound topic as End User
+   - POST /_town311/inbound/sms  {"topic_arn": ... (or "topic": its name), "from": "+1555...",
+     "to": "+1555...", "text": "..."}: a text to the town's number, published to the inbound topic as End User
      Messaging SMS publishes it (moto has no two-way SMS).
 3. Amazon Location Service place indexes, which moto does not emulate at all: the three calls
    town311's place index adapter makes (SearchPlaceIndexForText, SearchPlaceIndexForPosition,
@@ -632,6 +632,7 @@ def _inbound_sms(environ, start_response):
 
     sent = json.loads(_read_body(environ) or b"{}")
     topic_arn = str(sent.get("topic_arn", ""))
+    topic_name = str(sent.get("topic", ""))
     message_id = hashlib.sha256(os.urandom(16)).hexdigest()
     message = {
         "originationNumber": str(sent.get("from", "")),
@@ -643,8 +644,9 @@ def _inbound_sms(environ, start_response):
     }
     for accounts in sns_backends.values():
         for region, backend in accounts.items():
-            if topic_arn in backend.topics:
-                backend.publish(json.dumps(message), arn=topic_arn)
+            named = [arn for arn in backend.topics if topic_name and arn.endswith(":" + topic_name)]
+            if topic_arn in backend.topics or named:
+                backend.publish(json.dumps(message), arn=topic_arn if topic_arn in backend.topics else named[0])
                 return _respond(start_response, "200 OK", json.dumps({"inbound_message_id": message_id}))
     return _respond(start_response, "404 Not Found", json.dumps({"error": f"no topic {topic_arn}"}))
 

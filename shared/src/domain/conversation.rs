@@ -254,7 +254,7 @@ pub fn ticket_mentioned(text: &str) -> Option<TicketId> {
 pub fn triage_service(department: &str) -> crate::domain::catalog::Service {
     crate::domain::catalog::Service {
         code: TRIAGE_SERVICE.to_owned(),
-        name: "Request to sort".to_owned(),
+        name: "Message to sort".to_owned(),
         description: "A request that came by email or text, waiting for staff to pick its service and place."
             .to_owned(),
         group: String::new(),

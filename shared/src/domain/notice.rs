@@ -153,6 +153,17 @@ fn headline(news: &News<'_>, context: &Context<'_>) -> String {
     let (language, ticket) = (context.language, context.ticket);
     let department = context.department.map_or(ticket.department.as_str(), |d| d.name.as_str());
     match (language, news) {
+        // A message by email or text: staff pick its service, and answering adds to it.
+        (Language::En, News::Received)
+            if ticket.service_code == crate::domain::conversation::TRIAGE_SERVICE =>
+        {
+            "We got your message. Staff will look at it soon; reply to add anything.".to_owned()
+        }
+        (Language::Es, News::Received)
+            if ticket.service_code == crate::domain::conversation::TRIAGE_SERVICE =>
+        {
+            "Recibimos su mensaje. El personal lo revisará pronto; responda para añadir algo.".to_owned()
+        }
         (Language::En, News::Received) => format!("We got your {} request.", ticket.service_name),
         (Language::Es, News::Received) => format!("Recibimos su solicitud ({}).", ticket.service_name),
         (Language::En, News::Assigned) => format!("Assigned to a {department} crew."),

@@ -212,3 +212,20 @@ fn a_citizens_update_is_news_only_when_it_reopens_and_never_quotes_their_words()
     }
     assert_eq!(EventType::of(&entry), EventType::CitizenUpdate);
 }
+
+#[test]
+fn a_message_to_sort_is_answered_as_a_message_in_the_senders_language() {
+    let (_, _, clerk) = opened();
+    let service = crate::domain::conversation::triage_service("CLERK");
+    let mut request = phone_request("TRIAGE", "1 Main St");
+    request.channel = crate::domain::ticket::Channel::Email;
+    let (ticket, entry) = Ticket::open(TicketId::parse("K7QM-3XPR").unwrap(), &service, request, at(23, 15));
+    let english = compose(&ticket, &entry, &clerk, Language::En).unwrap();
+    assert!(
+        english.body.starts_with("We got your message. Staff will look at it soon; reply to add anything.")
+    );
+    assert_eq!(english.subject, "Millbrook 311: request K7QM-3XPR received");
+    let spanish = compose(&ticket, &entry, &clerk, Language::Es).unwrap();
+    assert!(spanish.body.starts_with("Recibimos su mensaje."), "{}", spanish.body);
+    assert!(spanish.subject.contains("solicitud K7QM-3XPR"));
+}
