@@ -78,6 +78,16 @@ pub(super) struct BannerItem {
 }
 
 #[derive(Serialize, Deserialize)]
+pub(super) struct TemplatesItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    /// Flattened: the conditional write reads `version` at the top of the item.
+    #[serde(flatten)]
+    pub(super) templates: crate::domain::canned::CannedResponses,
+}
+
+#[derive(Serialize, Deserialize)]
 pub(super) struct RoutingItem {
     pub(super) pk: String,
     pub(super) sk: String,
