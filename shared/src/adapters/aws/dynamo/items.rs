@@ -331,9 +331,8 @@ impl TableItem {
             "processing" => Self::Processing(decode::<ProcessingItem>(image, &key)?.processing),
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
-            | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell" => {
-                Self::Other
-            }
+            | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
+            | "templates" | "banner" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -368,5 +367,16 @@ mod tests {
         }))
         .unwrap();
         assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)));
+    }
+
+    #[test]
+    fn the_canned_responses_and_the_banner_in_the_stream_are_nothing_for_route() {
+        for (key, entity) in [(keys::templates(), "templates"), (keys::banner(), "banner")] {
+            let image: serde_dynamo::Item = serde_dynamo::to_item(serde_json::json!({
+                "pk": key.pk, "sk": key.sk, "entity": entity, "version": 1
+            }))
+            .unwrap();
+            assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)), "{entity}");
+        }
     }
 }
