@@ -14,6 +14,7 @@
   var services = [];
   var queue = [];
   var current = null; // {ticket, history}
+  var canned = { key: "", templates: [] }; // the canned responses that fit the ticket shown
 
   function $(id) {
     return document.getElementById(id);
@@ -510,6 +511,59 @@
     });
     $("status-to").value = closed ? "reopened" : $("status-to").value === "reopened" ? "closed" : $("status-to").value;
     statusFields();
+    loadCanned();
+  }
+
+  /* ---- canned responses ---- */
+
+  /** The templates that fit the ticket as it stands now, filled in by the server (the message
+   * in the reporter's language); asked again only when the ticket changed. */
+  function loadCanned() {
+    var ticket = current && current.ticket;
+    var key = ticket ? ticket.id + "@" + ticket.version : "";
+    if (key === canned.key) {
+      fillCanned();
+      return;
+    }
+    canned = { key: key, templates: [] };
+    fillCanned();
+    if (!ticket) return;
+    call("/staff/v1/templates?ticket=" + encodeURIComponent(ticket.id)).then(function (answer) {
+      if (canned.key !== key || !answer.ok || !answer.data) return;
+      canned.templates = answer.data.templates || [];
+      fillCanned();
+    });
+  }
+
+  function fillCanned() {
+    [
+      ["note", function (c) {
+        return c.use !== "message";
+      }],
+      ["message", function (c) {
+        return c.use !== "note";
+      }],
+    ].forEach(function (pair) {
+      var select = $(pair[0] + "-canned");
+      var fitting = canned.templates.filter(pair[1]);
+      while (select.options.length > 1) select.remove(1);
+      fitting.forEach(function (c) {
+        select.appendChild(el("option", { value: c.id, text: c.name }));
+      });
+      select.value = "";
+      $(pair[0] + "-canned-field").hidden = !fitting.length;
+    });
+  }
+
+  function pickCanned(kind) {
+    var id = $(kind + "-canned").value;
+    var chosen = canned.templates.filter(function (c) {
+      return c.id === id;
+    })[0];
+    if (!chosen) return;
+    var input = $(kind + "-text");
+    input.value = kind === "message" ? chosen.message : chosen.text;
+    T.announce(t("admin.canned_filled", { name: chosen.name }));
   }
 
   function statusFields() {
@@ -844,6 +898,12 @@
   $("banner-form").addEventListener("submit", saveBanner);
   $("banner-remove").addEventListener("click", function () {
     saveBanner(null, true);
+  });
+  $("note-canned").addEventListener("change", function () {
+    pickCanned("note");
+  });
+  $("message-canned").addEventListener("change", function () {
+    pickCanned("message");
   });
   $("entry-service").addEventListener("change", entryQuestions);
   $("entry-form").addEventListener("submit", enterRequest);
