@@ -213,6 +213,7 @@
     $("who").textContent = t("admin.signed_in_as", { user: session.user });
     $("sign-out").hidden = false;
     $("banner-toggle").hidden = session.groups.indexOf("admin") < 0;
+    $("templates-toggle").hidden = session.groups.indexOf("admin") < 0;
     var list = $("departments");
     T.clear(list);
     session.departments.forEach(function (d) {
@@ -887,6 +888,66 @@
     );
   }
 
+  /* ---- the canned responses (admins) ---- */
+
+  var templatesVersion = null; // the version the editor shows, sent back as If-Match
+
+  function toggleTemplates() {
+    var toggle = $("templates-toggle");
+    var show = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", show ? "true" : "false");
+    $("templates-editor").hidden = !show;
+    if (show) loadTemplates();
+  }
+
+  function loadTemplates() {
+    return call("/staff/v1/templates").then(function (answer) {
+      if (!answer.ok || !answer.data) {
+        T.errorSummary($("templates-summary"), T.errorMessages(answer.data, answer.status).map(function (m) {
+          return { input: $("templates-json"), message: m };
+        }));
+        return;
+      }
+      templatesVersion = answer.data.version || 0;
+      $("templates-json").value = JSON.stringify({ templates: answer.data.templates || [] }, null, 2);
+      $("templates-json").focus();
+    });
+  }
+
+  function saveTemplates(event) {
+    event.preventDefault();
+    var summary = $("templates-summary");
+    var input = $("templates-json");
+    var body;
+    try {
+      body = JSON.parse(input.value);
+    } catch (e) {
+      T.errorSummary(summary, [{ input: input, message: t("admin.templates_not_json", { error: e.message }) }]);
+      return;
+    }
+    var headers = templatesVersion === null ? {} : { "if-match": '"' + templatesVersion + '"' };
+    call("/staff/v1/templates", { method: "PUT", json: body, headers: headers }).then(
+      function (answer) {
+        if (!answer.ok) {
+          var messages = T.errorMessages(answer.data, answer.status);
+          if (answer.status === 412) messages = [t("admin.templates_stale")];
+          T.errorSummary(summary, messages.map(function (m) {
+            return { input: input, message: m };
+          }));
+          if (answer.status === 412) loadTemplates();
+          return;
+        }
+        summary.hidden = true;
+        templatesVersion = answer.data.version;
+        canned.key = ""; // the picker asks again
+        T.announce(t("admin.templates_saved", { version: answer.data.version }));
+      },
+      function () {
+        T.errorSummary(summary, [{ message: t("error.network") }]);
+      }
+    );
+  }
+
   /* ---- start ---- */
 
   $("dev-sign-in").addEventListener("submit", devSignIn);
@@ -895,6 +956,8 @@
   $("filters").addEventListener("submit", loadQueue);
   $("entry-toggle").addEventListener("click", toggleEntry);
   $("banner-toggle").addEventListener("click", toggleBanner);
+  $("templates-toggle").addEventListener("click", toggleTemplates);
+  $("templates-form").addEventListener("submit", saveTemplates);
   $("banner-form").addEventListener("submit", saveBanner);
   $("banner-remove").addEventListener("click", function () {
     saveBanner(null, true);
