@@ -113,7 +113,10 @@ pub trait TicketStore: Send + Sync {
     /// One page of a staff queue.
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError>;
     /// Writes changed tickets with their history entries, all or nothing; each ticket is written
-    /// only if the stored one is still the version before it (`ticket.version - 1`).
+    /// only if the stored one is still the version before it (`ticket.version - 1`). A ticket
+    /// changed twice in a row (a status change and its automatic message) comes twice, one
+    /// version apart: it is written once, as the last change left it, if the stored one is still
+    /// the version before the first.
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError>;
     /// Reads one ticket by number.
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
@@ -152,6 +155,17 @@ pub trait TicketStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<crate::domain::follower::FollowerPage, StoreError>;
+}
+
+/// Whether every ticket named more than once in `changes` is named in a row, each change one
+/// version past the one before: the only way [`TicketStore::apply`] takes a ticket twice.
+pub fn changes_in_order(changes: &[(Ticket, HistoryEntry)]) -> bool {
+    changes.iter().enumerate().all(|(i, (ticket, _))| {
+        match changes[..i].iter().rposition(|(earlier, _)| earlier.id == ticket.id) {
+            None => true,
+            Some(j) => j + 1 == i && changes[j].0.version + 1 == ticket.version,
+        }
+    })
 }
 
 /// Which ticket events went out already, so a replayed stream record publishes nothing twice.
@@ -199,6 +213,19 @@ pub trait Banners: Send + Sync {
     async fn banner(&self) -> Result<Option<crate::domain::banner::Banner>, StoreError>;
     /// Sets the banner, or takes it down with `None`.
     async fn put_banner(&self, banner: Option<&crate::domain::banner::Banner>) -> Result<(), StoreError>;
+}
+
+/// The town's canned responses, one versioned document.
+#[async_trait]
+pub trait Templates: Send + Sync {
+    /// The templates as last replaced, if any were set.
+    async fn templates(&self) -> Result<Option<crate::domain::canned::CannedResponses>, StoreError>;
+    /// Stores the templates if the stored ones are still version `templates.version - 1` (none
+    /// at all for version 1); `Conflict` otherwise.
+    async fn put_templates(
+        &self,
+        templates: &crate::domain::canned::CannedResponses,
+    ) -> Result<(), StoreError>;
 }
 
 /// API keys of third-party apps.

@@ -84,6 +84,7 @@ async fn start(
         catalog_path: Some(PathBuf::from(DEMO_CATALOG_PATH)),
         routing_path,
         addresses_path,
+        templates_path: None,
         clock: None,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");

@@ -14,6 +14,7 @@
   var services = [];
   var queue = [];
   var current = null; // {ticket, history}
+  var canned = { key: "", templates: [] }; // the canned responses that fit the ticket shown
 
   function $(id) {
     return document.getElementById(id);
@@ -212,6 +213,7 @@
     $("who").textContent = t("admin.signed_in_as", { user: session.user });
     $("sign-out").hidden = false;
     $("banner-toggle").hidden = session.groups.indexOf("admin") < 0;
+    $("templates-toggle").hidden = session.groups.indexOf("admin") < 0;
     var list = $("departments");
     T.clear(list);
     session.departments.forEach(function (d) {
@@ -533,6 +535,59 @@
     });
     $("status-to").value = closed ? "reopened" : $("status-to").value === "reopened" ? "closed" : $("status-to").value;
     statusFields();
+    loadCanned();
+  }
+
+  /* ---- canned responses ---- */
+
+  /** The templates that fit the ticket as it stands now, filled in by the server (the message
+   * in the reporter's language); asked again only when the ticket changed. */
+  function loadCanned() {
+    var ticket = current && current.ticket;
+    var key = ticket ? ticket.id + "@" + ticket.version : "";
+    if (key === canned.key) {
+      fillCanned();
+      return;
+    }
+    canned = { key: key, templates: [] };
+    fillCanned();
+    if (!ticket) return;
+    call("/staff/v1/templates?ticket=" + encodeURIComponent(ticket.id)).then(function (answer) {
+      if (canned.key !== key || !answer.ok || !answer.data) return;
+      canned.templates = answer.data.templates || [];
+      fillCanned();
+    });
+  }
+
+  function fillCanned() {
+    [
+      ["note", function (c) {
+        return c.use !== "message";
+      }],
+      ["message", function (c) {
+        return c.use !== "note";
+      }],
+    ].forEach(function (pair) {
+      var select = $(pair[0] + "-canned");
+      var fitting = canned.templates.filter(pair[1]);
+      while (select.options.length > 1) select.remove(1);
+      fitting.forEach(function (c) {
+        select.appendChild(el("option", { value: c.id, text: c.name }));
+      });
+      select.value = "";
+      $(pair[0] + "-canned-field").hidden = !fitting.length;
+    });
+  }
+
+  function pickCanned(kind) {
+    var id = $(kind + "-canned").value;
+    var chosen = canned.templates.filter(function (c) {
+      return c.id === id;
+    })[0];
+    if (!chosen) return;
+    var input = $(kind + "-text");
+    input.value = kind === "message" ? chosen.message : chosen.text;
+    T.announce(t("admin.canned_filled", { name: chosen.name }));
   }
 
   function statusFields() {
@@ -856,6 +911,66 @@
     );
   }
 
+  /* ---- the canned responses (admins) ---- */
+
+  var templatesVersion = null; // the version the editor shows, sent back as If-Match
+
+  function toggleTemplates() {
+    var toggle = $("templates-toggle");
+    var show = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", show ? "true" : "false");
+    $("templates-editor").hidden = !show;
+    if (show) loadTemplates();
+  }
+
+  function loadTemplates() {
+    return call("/staff/v1/templates").then(function (answer) {
+      if (!answer.ok || !answer.data) {
+        T.errorSummary($("templates-summary"), T.errorMessages(answer.data, answer.status).map(function (m) {
+          return { input: $("templates-json"), message: m };
+        }));
+        return;
+      }
+      templatesVersion = answer.data.version || 0;
+      $("templates-json").value = JSON.stringify({ templates: answer.data.templates || [] }, null, 2);
+      $("templates-json").focus();
+    });
+  }
+
+  function saveTemplates(event) {
+    event.preventDefault();
+    var summary = $("templates-summary");
+    var input = $("templates-json");
+    var body;
+    try {
+      body = JSON.parse(input.value);
+    } catch (e) {
+      T.errorSummary(summary, [{ input: input, message: t("admin.templates_not_json", { error: e.message }) }]);
+      return;
+    }
+    var headers = templatesVersion === null ? {} : { "if-match": '"' + templatesVersion + '"' };
+    call("/staff/v1/templates", { method: "PUT", json: body, headers: headers }).then(
+      function (answer) {
+        if (!answer.ok) {
+          var messages = T.errorMessages(answer.data, answer.status);
+          if (answer.status === 412) messages = [t("admin.templates_stale")];
+          T.errorSummary(summary, messages.map(function (m) {
+            return { input: input, message: m };
+          }));
+          if (answer.status === 412) loadTemplates();
+          return;
+        }
+        summary.hidden = true;
+        templatesVersion = answer.data.version;
+        canned.key = ""; // the picker asks again
+        T.announce(t("admin.templates_saved", { version: answer.data.version }));
+      },
+      function () {
+        T.errorSummary(summary, [{ message: t("error.network") }]);
+      }
+    );
+  }
+
   /* ---- start ---- */
 
   $("dev-sign-in").addEventListener("submit", devSignIn);
@@ -864,9 +979,17 @@
   $("filters").addEventListener("submit", loadQueue);
   $("entry-toggle").addEventListener("click", toggleEntry);
   $("banner-toggle").addEventListener("click", toggleBanner);
+  $("templates-toggle").addEventListener("click", toggleTemplates);
+  $("templates-form").addEventListener("submit", saveTemplates);
   $("banner-form").addEventListener("submit", saveBanner);
   $("banner-remove").addEventListener("click", function () {
     saveBanner(null, true);
+  });
+  $("note-canned").addEventListener("change", function () {
+    pickCanned("note");
+  });
+  $("message-canned").addEventListener("change", function () {
+    pickCanned("message");
   });
   $("entry-service").addEventListener("change", entryQuestions);
   $("entry-form").addEventListener("submit", enterRequest);

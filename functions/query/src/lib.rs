@@ -16,7 +16,7 @@ use town311::open311::records::{
     TokenRecord, UpdateRecord,
 };
 use town311::open311::{CHANGESET, Format};
-use town311::ports::{Addresses, Banners, Catalog, PhotoLinks, TicketStore, Uploads};
+use town311::ports::{Addresses, Banners, Catalog, PhotoLinks, Templates, TicketStore, Uploads};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 
@@ -38,18 +38,24 @@ pub struct State {
     pub banners: Arc<dyn Banners>,
     /// The town's address points, for suggestions and the address under a pin.
     pub addresses: Arc<dyn Addresses>,
+    /// The canned responses staff pick from.
+    pub templates: Arc<dyn Templates>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: DynamoDB, the photo bucket's links and the clock.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(aws, Self { config, tickets, catalog, links, uploads, banners, addresses, clock })
+        town311::wire!(
+            aws,
+            Self { config, tickets, catalog, links, uploads, banners, addresses, templates, clock }
+        )
     }
 }
 
 pub mod addresses;
 pub mod banner;
+pub mod canned;
 pub mod media;
 pub mod nearby;
 pub mod staff;

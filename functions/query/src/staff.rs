@@ -34,6 +34,7 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
             let rules = state.catalog.routing().await?.unwrap_or_default();
             http::routing_rules(&rules)
         }
+        crate::canned::ROUTE => crate::canned::answer(state, request, &caller).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     }
 }

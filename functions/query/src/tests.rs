@@ -21,6 +21,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         catalog: store.clone(),
         uploads: store.clone(),
         banners: store.clone(),
+        templates: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         addresses: store.clone(),
         clock,
@@ -467,7 +468,7 @@ mod properties {
     }
 
     /// Every route of this function, with the parameters it reads.
-    const ROUTES: [(&str, &str, &[&str]); 8] = [
+    const ROUTES: [(&str, &str, &[&str]); 9] = [
         (
             "GET /open311/v2/{document}",
             "requests.json",
@@ -484,6 +485,7 @@ mod properties {
         ("GET /citizen/v1/addresses", "", &["q"]),
         ("GET /citizen/v1/addresses/nearest", "", &["lat", "long"]),
         ("GET /citizen/v1/banner", "", &["lang"]),
+        ("GET /staff/v1/templates", "", &["ticket"]),
     ];
 
     proptest! {
@@ -623,4 +625,53 @@ async fn a_private_services_request_shows_its_status_only_and_is_never_listed() 
     assert_eq!(body, "[]");
     let (_, body) = call(&state, listing("servicerequestupdates.json", "")).await;
     assert!(!body.contains("P7QM-3XPR"), "{body}");
+}
+
+#[tokio::test]
+async fn staff_read_the_canned_responses_whole_or_filled_in_for_a_ticket() {
+    use town311::ports::Templates;
+    let (state, store) = state().await;
+    let (status, body) = call(&state, staff_get("/staff/v1/templates", "")).await;
+    assert_eq!(status, 200, "{body}");
+    let none: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((none["version"].as_u64(), none["templates"].as_array().map(Vec::len)), (Some(0), Some(0)));
+
+    let mut demo = town311::domain::canned::demo();
+    demo.version = 1;
+    store.put_templates(&demo).await.unwrap();
+    let response = handle(&state, staff_get("/staff/v1/templates", "")).await.unwrap();
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    let whole: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(whole["templates"].as_array().map(Vec::len), Some(demo.templates.len()));
+
+    let ticket = stored_ticket(&store).await;
+    let (status, body) =
+        call(&state, staff_get("/staff/v1/templates", &format!("ticket={}", ticket.id))).await;
+    assert_eq!(status, 200, "{body}");
+    let fitting: Value = serde_json::from_str(&body).unwrap();
+    let ids: Vec<&str> =
+        fitting["templates"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["which-side", "more-photos"],
+        "a submitted pothole: neither the crew nor the streetlight's"
+    );
+    let side = &fitting["templates"][0];
+    assert_eq!(side["use"], "message");
+    assert!(
+        side["message"].as_str().unwrap().starts_with("About request K7QM-3XPR (Pothole): which side"),
+        "{side}"
+    );
+    assert!(side["text"].as_str().unwrap().contains("call Public Works at (555) 010-2100"), "{side}");
+
+    let elsewhere = Invocation::new("GET", "GET /staff/v1/templates", "/staff/v1/templates")
+        .claims(&[("username", "cy"), ("cognito:groups", "[dept-PARKS]")])
+        .query(&format!("ticket={}", ticket.id))
+        .into_request()
+        .unwrap();
+    assert_eq!(call(&state, elsewhere).await.0, 403, "another department's ticket");
+    assert_eq!(call(&state, staff_get("/staff/v1/templates", "ticket=NOPE-NOPE")).await.0, 404);
+    let nobody =
+        Invocation::new("GET", "GET /staff/v1/templates", "/staff/v1/templates").into_request().unwrap();
+    assert_eq!(call(&state, nobody).await.0, 401);
 }

@@ -14,7 +14,7 @@ use town311::domain::routing::RoutingRules;
 use town311::domain::staff::Caller;
 use town311::domain::ticket::{Actor, Ticket};
 use town311::http::{self, ApiError};
-use town311::ports::{Banners, Catalog, Deliveries, RateLimits, StoreError, TicketStore};
+use town311::ports::{Banners, Catalog, Deliveries, RateLimits, StoreError, Templates, TicketStore};
 use town311::runtime::clock::Clock;
 use town311::runtime::config::Config;
 use tracing::Instrument;
@@ -24,6 +24,7 @@ use tracing::Instrument;
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 mod banner;
+mod canned;
 mod confirm;
 pub mod unsubscribe;
 
@@ -40,6 +41,8 @@ pub struct State {
     pub rates: Arc<dyn RateLimits>,
     /// The town-wide banner admins set.
     pub banners: Arc<dyn Banners>,
+    /// The canned responses admins keep; some go out by themselves on a status change.
+    pub templates: Arc<dyn Templates>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -55,13 +58,14 @@ impl From<&town311::adapters::aws::Adapters> for State {
             deliveries: aws.deliveries(),
             rates: aws.rates(),
             banners: aws.banners(),
+            templates: aws.templates(),
             clock: aws.clock(),
         }
     }
 }
 
-/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing` and
-/// `PUT`/`DELETE /staff/v1/banner`, and the
+/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`,
+/// `PUT /staff/v1/templates` and `PUT`/`DELETE /staff/v1/banner`, and the
 /// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`, the links that confirm a
 /// follow, and the unsubscribe links.
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
@@ -71,6 +75,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
         Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
         Some(banner::ROUTE_PUT | banner::ROUTE_DELETE) => banner::answer(state, &request).await,
+        Some(canned::ROUTE_PUT) => canned::answer(state, &request).await,
         Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
         Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
@@ -350,6 +355,13 @@ async fn change(
             changes.push(ticket.apply(action, actor.clone(), now, Targets::default())?);
             changes.push(parent.absorb(&ticket.id, actor, now)?);
         }
+        Action::SetStatus { status, .. } => {
+            let changed = ticket.apply(action, actor.clone(), now, Targets::default())?;
+            // A canned response that goes out on this status is written with the change.
+            let message = canned::automatic(state, &changed.0, *status, &actor).await;
+            changes.push(changed);
+            changes.extend(message);
+        }
         _ => changes.push(ticket.apply(action, actor, now, Targets::default())?),
     }
     match state.tickets.apply(&changes).await {
@@ -357,8 +369,10 @@ async fn change(
         Err(StoreError::Conflict) => return Err(ApiError::Stale { seen }),
         Err(other) => return Err(other.into()),
     }
-    let (changed, entry) = &changes[0];
-    tracing::info!(change = entry.change.kind(), version = changed.version, "ticket changed");
+    let kind = changes[0].1.change.kind();
+    // The ticket as this request left it: after its automatic message, if one went out.
+    let (changed, _) = changes.iter().rev().find(|(t, _)| t.id == *id).unwrap_or(&changes[0]);
+    tracing::info!(change = kind, version = changed.version, "ticket changed");
     let history = state.tickets.history(&changed.id).await?;
     http::staff_ticket(StatusCode::OK, changed, &history, None)
 }

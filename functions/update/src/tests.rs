@@ -15,6 +15,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         deliveries: store.clone(),
         rates: store.clone(),
         banners: store.clone(),
+        templates: store.clone(),
         clock,
     };
     (state, store)
@@ -407,4 +408,141 @@ async fn a_private_services_request_cannot_be_followed_and_says_no_more_than_an_
     assert_eq!((status, &answer), (unknown_status, &unknown_answer));
     assert_eq!(status, 404);
     assert!(store.followers(&id).await.unwrap().is_empty());
+}
+
+fn templates_put(claims: &[(&str, &str)], if_match: Option<&str>, body: Value) -> Request {
+    let mut invocation = Invocation::new("PUT", "PUT /staff/v1/templates", "/staff/v1/templates")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .claims(claims);
+    if let Some(etag) = if_match {
+        invocation = invocation.header("if-match", etag);
+    }
+    invocation.into_request().unwrap()
+}
+
+const ADMIN: &[(&str, &str)] = &[("username", "ad"), ("cognito:groups", "[admin]")];
+
+fn thanks() -> Value {
+    json!({"templates": [
+        {"id": "thanks", "name": "Thank you", "use": "message", "services": ["POTHOLE"],
+         "auto_on_status": "closed",
+         "text": "Request {ticket} is {status}. Thank you! {department}: {department_phone}",
+         "text_es": "La solicitud {ticket} está {status}. ¡Gracias! {department}: {department_phone}"},
+        {"id": "side", "name": "Which side?", "text": "Which side of the street?"}
+    ]})
+}
+
+/// A pothole reported by someone who reads Spanish and asked for email.
+async fn reported_in_spanish(store: &MemoryStore, id: &str) -> TicketId {
+    use town311::domain::contact::{Language, NotifyBy, Reporter, ReporterInput};
+    let service = store.service("POTHOLE").await.unwrap().unwrap();
+    let mut request = town311::adapters::memory::phone_request("POTHOLE", "1 Main St");
+    request.reporter = Reporter::parse(ReporterInput {
+        email: Some("lucia@example.org"),
+        notify_by: Some(NotifyBy::Email),
+        language: Some(Language::Es),
+        ..ReporterInput::default()
+    })
+    .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
+    let (ticket, entry) = Ticket::open(TicketId::parse(id).unwrap(), &service, request, at);
+    store.create(&ticket, &entry, None, None).await.unwrap();
+    ticket.id
+}
+
+#[tokio::test]
+async fn admins_replace_the_templates_one_version_at_a_time_and_nobody_else_does() {
+    use town311::ports::Templates;
+    let (state, store) = state().await;
+    let (status, _, _) = call(&state, templates_put(DPW_CLERK, None, thanks())).await;
+    assert_eq!(status, 403);
+    assert_eq!(store.templates().await.unwrap(), None);
+
+    let (status, body, etag) = call(&state, templates_put(ADMIN, Some("\"0\""), thanks())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(etag.as_deref(), Some("\"1\""));
+    assert_eq!((body["version"].as_u64(), body["updated_by"].as_str()), (Some(1), Some("ad")));
+    assert_eq!(body["templates"][0]["auto_on_status"], "closed");
+
+    let (status, body, _) = call(&state, templates_put(ADMIN, Some("\"0\""), thanks())).await;
+    assert_eq!(status, 412, "another admin saw version 0 too: {body}");
+    let (status, _, etag) = call(&state, templates_put(ADMIN, Some("\"1\""), thanks())).await;
+    assert_eq!((status, etag.as_deref()), (200, Some("\"2\"")));
+
+    let unknown = json!({"templates": [{"id": "hi", "name": "Hi", "text": "Dear {name}"}]});
+    let (status, body, _) = call(&state, templates_put(ADMIN, None, unknown)).await;
+    assert_eq!(status, 400);
+    let said = body[0]["description"].as_str().unwrap_or_default();
+    assert!(said.starts_with("template hi: text: unknown placeholder {name}"), "{said}");
+    let (status, _, _) = call(&state, templates_put(ADMIN, Some("soon"), thanks())).await;
+    assert_eq!(status, 400);
+    assert_eq!(store.templates().await.unwrap().unwrap().version, 2, "refusals change nothing");
+}
+
+#[tokio::test]
+async fn closing_a_ticket_sends_its_canned_thanks_in_the_reporters_language_in_the_same_write() {
+    let (state, store) = state().await;
+    assert_eq!(call(&state, templates_put(ADMIN, None, thanks())).await.0, 200);
+    let id = reported_in_spanish(&store, "AAAA-0002").await;
+    let close = json!({"action": "set_status", "status": "closed", "resolution": "fixed"});
+    let (status, body, etag) = call(&state, act(&id, Some(DPW_CLERK), Some("\"1\""), close)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(etag.as_deref(), Some("\"3\""), "the answer is the ticket after its message");
+    let history = store.history();
+    let kinds: Vec<_> = history.iter().map(|e| (e.version, e.change.kind())).collect();
+    assert_eq!(kinds, [(1, "submitted"), (2, "status_changed"), (3, "message")]);
+    let message = &history[2];
+    assert_eq!(message.actor, Actor::Staff("bo".into()));
+    assert!(!message.public, "to the reporter, not on the public record");
+    assert_eq!(
+        message.change,
+        town311::domain::ticket::Change::Messaged {
+            text: "La solicitud AAAA-0002 está cerrada. ¡Gracias! Public Works: (555) 010-2100".into(),
+            to: town311::domain::ticket::Audience::Reporter,
+        }
+    );
+    assert_eq!(message.at, history[1].at);
+
+    // Other statuses, services and reporters without a contact hear nothing more.
+    let other = reported_in_spanish(&store, "AAAA-0003").await;
+    let start = json!({"action": "set_status", "status": "in_progress"});
+    assert_eq!(call(&state, act(&other, Some(DPW_CLERK), Some("\"1\""), start)).await.0, 200);
+    let silent = ticket(&store, "AAAA-0004", "POTHOLE").await;
+    let close = json!({"action": "set_status", "status": "closed", "resolution": "fixed"});
+    assert_eq!(call(&state, act(&silent, Some(DPW_CLERK), Some("\"1\""), close)).await.0, 200);
+    assert_eq!(store.history().iter().filter(|e| e.change.kind() == "message").count(), 1);
+}
+
+/// Templates that cannot be read.
+struct Unreadable;
+
+type Answer<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+impl Templates for Unreadable {
+    fn templates<'a, 'f>(&'a self) -> Answer<'f, Option<town311::domain::canned::CannedResponses>>
+    where
+        'a: 'f,
+    {
+        Box::pin(async { Err(StoreError::unavailable("GetItem", "the table is down")) })
+    }
+    fn put_templates<'a, 'b, 'f>(&'a self, _: &'b town311::domain::canned::CannedResponses) -> Answer<'f, ()>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        Box::pin(async { Err(StoreError::unavailable("PutItem", "the table is down")) })
+    }
+}
+
+#[tokio::test]
+async fn a_status_change_goes_through_when_the_templates_cannot_be_read() {
+    let (state, store) = state().await;
+    let state = State { templates: Arc::new(Unreadable), ..state };
+    let id = reported_in_spanish(&store, "AAAA-0002").await;
+    let close = json!({"action": "set_status", "status": "closed", "resolution": "fixed"});
+    let (status, body, etag) = call(&state, act(&id, Some(DPW_CLERK), Some("\"1\""), close)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    assert_eq!(store.history().len(), 2);
 }

@@ -36,6 +36,9 @@ pub const DEMO_CATALOG_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../see
 /// The demo town's routing rules (wards, a downtown crew zone).
 pub const DEMO_ROUTING_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/routing.json");
 
+/// The demo town's canned responses ("Which side of the street?", "Crew scheduled", …).
+pub const DEMO_TEMPLATES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/templates.json");
+
 /// The demo town's address points (infra/seed/addresses.py made them).
 pub const DEMO_ADDRESSES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/addresses.csv");
 
@@ -56,6 +59,8 @@ pub struct Settings {
     pub routing_path: Option<PathBuf>,
     /// The address points to load, if any (GeoJSON or CSV).
     pub addresses_path: Option<PathBuf>,
+    /// The canned responses to seed, if any (checked against the catalog).
+    pub templates_path: Option<PathBuf>,
     /// The time the functions see, if not the system's: tests of dates and deadlines move it.
     pub clock: Option<Arc<FixedClock>>,
 }
@@ -89,8 +94,9 @@ impl Settings {
     /// Reads `PORT`, `EMULATOR_PORT` (or `EMULATOR_URL`), `RESOURCE_PREFIX`, and the town's
     /// `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER`, `JURISDICTION_ID`, `WEB_ORIGIN`,
     /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, `FORM_SECRET` (a new one
-    /// each start when unset), and the `CATALOG`, `ROUTING` and `ADDRESSES` files to seed
-    /// (`ROUTING=none` seeds no rules, `ADDRESSES=none` no address points); defaults serve a demo.
+    /// each start when unset), and the `CATALOG`, `ROUTING`, `ADDRESSES` and `TEMPLATES` files to
+    /// seed (`ROUTING=none` seeds no rules, `ADDRESSES=none` no address points, `TEMPLATES=none`
+    /// no canned responses); defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -132,6 +138,10 @@ impl Settings {
             addresses_path: match var("ADDRESSES") {
                 Some(none) if none == "none" => None,
                 other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_ADDRESSES_PATH.into()))),
+            },
+            templates_path: match var("TEMPLATES") {
+                Some(none) if none == "none" => None,
+                other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_TEMPLATES_PATH.into()))),
             },
             clock: None,
         })
@@ -232,6 +242,9 @@ impl Stack {
         }
         if let Some(path) = &settings.routing_path {
             seed_routing(path, &adapters.table()).await?;
+        }
+        if let Some(path) = &settings.templates_path {
+            seed_templates(path, &adapters.table()).await?;
         }
         if let Some(path) = &settings.addresses_path {
             seed_addresses(path, adapters.addresses().as_ref()).await?;
@@ -370,6 +383,20 @@ async fn seed_routing(path: &std::path::Path, store: &DynamoTable) -> Result<(),
         .await
         .map_err(|e| fail(town311::runtime::chain(&e)))?;
     tracing::info!(areas = stored.areas.features.len(), rules = stored.rules.len(), "routing rules seeded");
+    Ok(())
+}
+
+async fn seed_templates(path: &std::path::Path, store: &DynamoTable) -> Result<(), LocalError> {
+    use town311::ports::Catalog;
+    let fail = |reason: String| LocalError::Seed { path: path.display().to_string(), reason };
+    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let services = store.services().await.map_err(|e| fail(town311::runtime::chain(&e)))?;
+    let templates =
+        town311::domain::canned::CannedResponses::parse(&text, &services).map_err(|e| fail(e.to_string()))?;
+    let stored = town311::app::canned::replace(store, templates, "seed", chrono::Utc::now(), None)
+        .await
+        .map_err(|e| fail(town311::runtime::chain(&e)))?;
+    tracing::info!(templates = stored.templates.len(), "canned responses seeded");
     Ok(())
 }
 

@@ -57,6 +57,19 @@ pub async fn load_routing(
     Ok(town311::app::routing::replace(catalog, rules, "town311-admin", now, None).await?)
 }
 
+/// Replaces the town's canned responses with a file's, checked against the catalog's services.
+pub async fn load_templates(
+    catalog: &dyn Catalog,
+    templates: &dyn town311::ports::Templates,
+    json: &[u8],
+    now: DateTime<Utc>,
+) -> Result<town311::domain::canned::CannedResponses, OpsError> {
+    let services = catalog.services().await?;
+    let parsed = town311::domain::canned::CannedResponses::parse(json, &services)
+        .map_err(|e| OpsError::Usage(e.to_string()))?;
+    Ok(town311::app::canned::replace(templates, parsed, "town311-admin", now, None).await?)
+}
+
 /// Loads a town's address file (GeoJSON or CSV): every address it holds is stored (replacing
 /// those with the same id); the rows or features refused come back with why.
 pub async fn load_addresses(

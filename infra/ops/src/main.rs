@@ -6,6 +6,7 @@
 //! town311-admin api-key revoke <id>
 //! town311-admin catalog load infra/seed/catalog.json
 //! town311-admin routing load infra/seed/routing.json
+//! town311-admin templates load infra/seed/templates.json
 //! town311-admin addresses load infra/seed/addresses.csv
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
@@ -18,7 +19,7 @@ use town311::domain::id::OsRandom;
 use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
-                     catalog load FILE | routing load FILE | addresses load FILE | \
+                     catalog load FILE | routing load FILE | templates load FILE | addresses load FILE | \
                      user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,6 +70,14 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
                 rules.version,
                 rules.areas.features.len(),
                 rules.rules.len()
+            );
+        }
+        ["templates", "load", path] => {
+            let templates = town311_ops::load_templates(&keys, &keys, read(path)?.as_bytes(), now).await?;
+            println!(
+                "Loaded canned responses version {}: {} templates.",
+                templates.version,
+                templates.templates.len()
             );
         }
         ["addresses", "load", path] => {

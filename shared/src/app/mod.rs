@@ -1,6 +1,7 @@
 //! Use cases that combine ports: what more than one function (or a tool) does the same way.
 
 pub mod addresses;
+pub mod canned;
 pub mod nearby;
 pub mod rate;
 pub mod routing;

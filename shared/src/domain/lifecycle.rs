@@ -312,7 +312,10 @@ impl Ticket {
                 if *public {
                     next.status_notes = Some(message.clone());
                 }
-                next.conversation = Some(Conversation::WaitingForCitizen);
+                // A question on an open ticket waits for its answer; a word after closing does not.
+                if next.status.is_open() {
+                    next.conversation = Some(Conversation::WaitingForCitizen);
+                }
                 (Change::Messaged { text: message, to: *to }, *public)
             }
             Action::HidePhoto { photo, hidden } => {

@@ -5,6 +5,7 @@ pub mod address;
 pub mod answers;
 pub mod api_key;
 pub mod banner;
+pub mod canned;
 pub mod catalog;
 pub mod contact;
 pub mod conversation;

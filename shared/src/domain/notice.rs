@@ -86,7 +86,7 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
     })
 }
 
-fn status_word(status: Status, language: Language) -> &'static str {
+pub(crate) fn status_word(status: Status, language: Language) -> &'static str {
     match (language, status) {
         (Language::En, Status::Submitted) => "received",
         (Language::En, Status::Acknowledged) => "acknowledged",
@@ -123,7 +123,7 @@ fn resolution_word(resolution: Resolution, language: Language) -> &'static str {
 }
 
 /// A day as citizens read it: "Tue Nov 24" / "mar 24 nov".
-fn day(at: DateTime<Utc>, timezone: Tz, language: Language) -> String {
+pub(crate) fn day(at: DateTime<Utc>, timezone: Tz, language: Language) -> String {
     let local = at.with_timezone(&timezone);
     match language {
         Language::En => local.format("%a %b %-d").to_string(),

@@ -27,6 +27,10 @@ pub enum ApiError {
     Stale { seen: u64 },
     #[error("the routing rules were changed by someone else since version {seen}; reload them and try again")]
     RulesChanged { seen: u64 },
+    #[error(
+        "the canned responses were changed by someone else since version {seen}; reload them and try again"
+    )]
+    TemplatesChanged { seen: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -62,7 +66,9 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Stale { .. } | Self::RulesChanged { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Stale { .. } | Self::RulesChanged { .. } | Self::TemplatesChanged { .. } => {
+                StatusCode::PRECONDITION_FAILED
+            }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -124,6 +130,12 @@ impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
 
 impl From<crate::domain::routing::RulesError> for ApiError {
     fn from(e: crate::domain::routing::RulesError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::domain::canned::TemplatesError> for ApiError {
+    fn from(e: crate::domain::canned::TemplatesError) -> Self {
         Self::BadRequest(e.to_string())
     }
 }
@@ -331,6 +343,17 @@ struct StaffHistoryEntry<'a> {
 pub fn routing_rules(rules: &crate::domain::routing::RoutingRules) -> Result<Response<Body>, ApiError> {
     let mut response = json(StatusCode::OK, rules)?;
     if let Ok(etag) = format!("\"{}\"", rules.version).parse() {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// The canned responses as staff read them, with their version as the `ETag`.
+pub fn canned_responses(
+    templates: &crate::domain::canned::CannedResponses,
+) -> Result<Response<Body>, ApiError> {
+    let mut response = json(StatusCode::OK, templates)?;
+    if let Ok(etag) = format!("\"{}\"", templates.version).parse() {
         response.headers_mut().insert(header::ETAG, etag);
     }
     Ok(response)

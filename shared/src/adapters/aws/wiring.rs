@@ -11,7 +11,7 @@ use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
     Addresses, ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox,
-    PhotoLinks, PhotoStore, RateLimits, TicketStore, Uploads, WorkQueue,
+    PhotoLinks, PhotoStore, RateLimits, Templates, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
@@ -90,6 +90,10 @@ impl Adapters {
     }
 
     pub fn banners(&self) -> Arc<dyn Banners> {
+        self.table.clone()
+    }
+
+    pub fn templates(&self) -> Arc<dyn Templates> {
         self.table.clone()
     }
 

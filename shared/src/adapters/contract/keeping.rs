@@ -235,3 +235,34 @@ pub async fn the_banner_is_set_replaced_and_taken_down(ports: &Ports) {
     assert_eq!(ok(banners.banner().await, "banner"), None);
     ok(banners.put_banner(None).await, "taking down no banner is no error");
 }
+
+pub async fn canned_responses_change_one_version_at_a_time(ports: &Ports) {
+    use crate::domain::canned::{CannedResponses, Template, Use};
+    let store = &ports.templates;
+    let stored = ok(store.templates().await, "templates");
+    let version = stored.as_ref().map_or(0, |t| t.version);
+    let templates = |version, by: &str| CannedResponses {
+        templates: vec![Template {
+            id: "thanks".into(),
+            name: "Thank you".into(),
+            text: "Request {ticket} is {status}.".into(),
+            text_es: Some("La solicitud {ticket} está {status}.".into()),
+            services: vec!["POTHOLE".into()],
+            statuses: vec![crate::domain::status::Status::Closed],
+            use_for: Use::Both,
+            auto_on_status: Some(crate::domain::status::Status::Closed),
+        }],
+        version,
+        updated_at: Some(now()),
+        updated_by: Some(by.to_owned()),
+    };
+    let skipping = templates(version + 2, &fresh_code("skipper"));
+    assert!(matches!(store.put_templates(&skipping).await, Err(StoreError::Conflict)));
+    assert_eq!(ok(store.templates().await, "templates"), stored);
+    let next = templates(version + 1, &fresh_code("writer"));
+    ok(store.put_templates(&next).await, "put_templates");
+    assert_eq!(ok(store.templates().await, "templates"), Some(next.clone()), "kept as written");
+    let racing = templates(version + 1, &fresh_code("racer"));
+    assert!(matches!(store.put_templates(&racing).await, Err(StoreError::Conflict)));
+    assert_eq!(ok(store.templates().await, "templates"), Some(next));
+}

@@ -13,7 +13,7 @@ mod listings;
 mod tickets;
 
 use crate::ports::{
-    Addresses, ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, TicketStore, Uploads,
+    Addresses, ApiKeys, Banners, Catalog, Deliveries, Outbox, RateLimits, Templates, TicketStore, Uploads,
 };
 use crate::runtime::clock::FixedClock;
 use std::future::Future;
@@ -31,6 +31,7 @@ pub struct Ports {
     pub uploads: Arc<dyn Uploads>,
     pub rates: Arc<dyn RateLimits>,
     pub banners: Arc<dyn Banners>,
+    pub templates: Arc<dyn Templates>,
     pub addresses: Arc<dyn Addresses>,
     /// The clock the store was built with; checks of expiry move it.
     pub clock: Arc<FixedClock>,
@@ -48,6 +49,7 @@ impl Ports {
             + Uploads
             + RateLimits
             + Banners
+            + Templates
             + Addresses
             + 'static,
     {
@@ -60,6 +62,7 @@ impl Ports {
             keys: store.clone(),
             rates: store.clone(),
             banners: store.clone(),
+            templates: store.clone(),
             addresses: store.clone(),
             uploads: store,
             clock,
@@ -106,6 +109,7 @@ checks![
     keeping::the_catalog_keeps_services_departments_and_the_calendar,
     keeping::routing_rules_change_one_version_at_a_time,
     keeping::the_banner_is_set_replaced_and_taken_down,
+    keeping::canned_responses_change_one_version_at_a_time,
     keeping::api_keys_are_kept_newest_first_with_their_last_use,
     keeping::uploads_keep_what_processing_came_to,
     keeping::a_rate_bucket_holds_its_most_then_refuses,

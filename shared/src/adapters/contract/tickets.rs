@@ -149,9 +149,23 @@ pub async fn changes_apply_over_the_version_seen_all_or_nothing(ports: &Ports) {
     assert_eq!(ok(store.get(&b.id).await, "get"), Some(b.clone()));
 
     ok(store.apply(&[(a_3.clone(), a3.clone()), (b_2.clone(), b2.clone())]).await, "apply");
-    assert_eq!(ok(store.get_many(&[a.id.clone(), b.id.clone()]).await, "get_many"), vec![a_3, b_2]);
+    assert_eq!(ok(store.get_many(&[a.id.clone(), b.id.clone()]).await, "get_many"), vec![a_3.clone(), b_2]);
     assert_eq!(ok(store.history(&a.id).await, "history"), vec![a1, a2, a3]);
     assert_eq!(ok(store.history(&b.id).await, "history"), vec![b1, b2]);
+
+    // A ticket changed twice in a row (a status change and its automatic message) is written
+    // once, as the second change left it, with both entries; over a stale version, neither.
+    let (a_4, a4) = changed(&a_3, base + minutes(4), |t| t.status_notes = Some("closing".into()));
+    let (a_5, a5) = changed(&a_4, base + minutes(4), |t| t.status_notes = Some("thanks".into()));
+    let (a_stale, a_stale_entry) = changed(&a, base + minutes(4), |_| {});
+    let (a_stale_next, a_stale_next_entry) = changed(&a_stale, base + minutes(4), |_| {});
+    let result = store.apply(&[(a_stale, a_stale_entry), (a_stale_next, a_stale_next_entry)]).await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+    assert_eq!(ok(store.history(&a.id).await, "history").len(), 3);
+    ok(store.apply(&[(a_4, a4.clone()), (a_5.clone(), a5.clone())]).await, "apply");
+    assert_eq!(ok(store.get(&a.id).await, "get"), Some(a_5));
+    let history = ok(store.history(&a.id).await, "history");
+    assert_eq!(history[3..], [a4, a5], "both entries, in order");
 
     // A ticket that was never created has no version to change.
     let (mut ghost, mut ghost_entry) = changed(&b, base, |_| {});

@@ -34,6 +34,7 @@ pub struct MemoryStore {
     keys: Mutex<BTreeMap<String, ApiKey>>,
     pub(super) routing: Mutex<Option<RoutingRules>>,
     banner: Mutex<Option<crate::domain::banner::Banner>>,
+    templates: Mutex<Option<crate::domain::canned::CannedResponses>>,
     pub(super) followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
     published: Mutex<BTreeSet<String>>,
     deliveries: Mutex<BTreeSet<String>>,
@@ -70,6 +71,7 @@ impl Default for MemoryStore {
             keys: Mutex::default(),
             routing: Mutex::default(),
             banner: Mutex::default(),
+            templates: Mutex::default(),
             followers: Mutex::default(),
             published: Mutex::default(),
             deliveries: Mutex::default(),
@@ -132,6 +134,27 @@ impl crate::ports::Banners for MemoryStore {
     async fn put_banner(&self, banner: Option<&crate::domain::banner::Banner>) -> Result<(), StoreError> {
         self.check_up()?;
         *lock(&self.banner) = banner.cloned();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ports::Templates for MemoryStore {
+    async fn templates(&self) -> Result<Option<crate::domain::canned::CannedResponses>, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.templates).clone())
+    }
+
+    async fn put_templates(
+        &self,
+        templates: &crate::domain::canned::CannedResponses,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut stored = lock(&self.templates);
+        if stored.as_ref().map_or(0, |t| t.version) != templates.version.saturating_sub(1) {
+            return Err(StoreError::Conflict);
+        }
+        *stored = Some(templates.clone());
         Ok(())
     }
 }

@@ -103,16 +103,16 @@ impl TicketStore for MemoryStore {
         self.check_up()?;
         let mut tickets = lock(&self.tickets);
         let mut history = lock(&self.history);
-        let twice =
-            changes.iter().enumerate().any(|(i, (t, _))| changes[..i].iter().any(|(u, _)| u.id == t.id));
-        if twice {
-            return Err(StoreError::unavailable("TransactWriteItems", "one ticket named twice"));
+        if !crate::ports::changes_in_order(changes) {
+            return Err(StoreError::unavailable("TransactWriteItems", "one ticket named twice out of order"));
         }
+        // A ticket named twice in a row is checked once, against the version before its first.
+        let first = |i: usize, t: &Ticket| changes[..i].iter().all(|(u, _)| u.id != t.id);
         let stale =
             |t: &Ticket| tickets.get(&t.id).map(|stored| stored.version) != Some(t.version.saturating_sub(1));
         let taken =
             |e: &HistoryEntry| history.iter().any(|h| h.ticket_id == e.ticket_id && h.version == e.version);
-        if changes.iter().any(|(t, e)| stale(t) || taken(e)) {
+        if changes.iter().enumerate().any(|(i, (t, e))| (first(i, t) && stale(t)) || taken(e)) {
             return Err(StoreError::Conflict);
         }
         let mut links = lock(&self.upload_links);

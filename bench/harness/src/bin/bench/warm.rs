@@ -115,6 +115,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         catalog: store.clone(),
         uploads: store.clone(),
         banners: store.clone(),
+        templates: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         addresses: store.clone(),
         clock: Arc::new(SystemClock),
@@ -126,6 +127,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         deliveries: store.clone(),
         rates: store.clone(),
         banners: store.clone(),
+        templates: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let publisher = Arc::new(RecordingPublisher::default());
@@ -384,6 +386,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         catalog: catalogs[1].clone(),
         uploads: table.clone(),
         banners: table.clone(),
+        templates: table.clone(),
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         addresses: table.clone(),
         clock: Arc::new(SystemClock),
@@ -395,6 +398,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         deliveries: table.clone(),
         rates: table.clone(),
         banners: table.clone(),
+        templates: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let j = Journey {

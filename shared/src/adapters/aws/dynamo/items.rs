@@ -78,6 +78,16 @@ pub(super) struct BannerItem {
 }
 
 #[derive(Serialize, Deserialize)]
+pub(super) struct TemplatesItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    /// Flattened: the conditional write reads `version` at the top of the item.
+    #[serde(flatten)]
+    pub(super) templates: crate::domain::canned::CannedResponses,
+}
+
+#[derive(Serialize, Deserialize)]
 pub(super) struct RoutingItem {
     pub(super) pk: String,
     pub(super) sk: String,
@@ -322,7 +332,7 @@ impl TableItem {
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
             | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
-            | "thread" => Self::Other,
+            | "templates" | "banner" | "thread" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -357,5 +367,16 @@ mod tests {
         }))
         .unwrap();
         assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)));
+    }
+
+    #[test]
+    fn the_canned_responses_and_the_banner_in_the_stream_are_nothing_for_route() {
+        for (key, entity) in [(keys::templates(), "templates"), (keys::banner(), "banner")] {
+            let image: serde_dynamo::Item = serde_dynamo::to_item(serde_json::json!({
+                "pk": key.pk, "sk": key.sk, "entity": entity, "version": 1
+            }))
+            .unwrap();
+            assert!(matches!(TableItem::from_stream_image(image), Ok(TableItem::Other)), "{entity}");
+        }
     }
 }

@@ -169,6 +169,11 @@ pub(super) fn banner() -> Key {
     key(CATALOG.to_owned(), "BANNER")
 }
 
+/// The town's canned responses, in the catalog partition.
+pub(super) fn templates() -> Key {
+    key(CATALOG.to_owned(), "TEMPLATES")
+}
+
 /// gsi1: tickets by the month they were requested.
 pub(super) fn requested(month: &str) -> String {
     format!("REQUESTED#{month}")
@@ -298,6 +303,7 @@ mod tests {
         assert_eq!(pair(department("roads")), owned("CATALOG", "DEPARTMENT#roads"));
         assert_eq!(pair(calendar()), owned("CATALOG", "CALENDAR"));
         assert_eq!(pair(routing()), owned("CATALOG", "ROUTING"));
+        assert_eq!(pair(templates()), owned("CATALOG", "TEMPLATES"));
         assert_eq!((CATALOG, CONNECTION), ("CATALOG", "CONNECTION"));
         assert_eq!((SERVICE_PREFIX, DEPARTMENT_PREFIX), ("SERVICE#", "DEPARTMENT#"));
     }

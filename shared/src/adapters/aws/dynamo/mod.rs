@@ -14,6 +14,7 @@
 //! | calendar   | `CATALOG`       | `CALENDAR`              | –                                       | –                                    |
 //! | routing    | `CATALOG`       | `ROUTING`               | –                                       | –                                    |
 //! | banner     | `CATALOG`       | `BANNER`                | –                                       | –                                    |
+//! | templates  | `CATALOG`       | `TEMPLATES`             | –                                       | –                                    |
 //! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
 //! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
 //! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
@@ -49,6 +50,7 @@
 mod addresses;
 mod api_keys;
 mod banner;
+mod canned;
 mod catalog;
 mod deliveries;
 mod items;

@@ -92,25 +92,34 @@ impl TicketStore for DynamoTable {
     }
 
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
+        if !crate::ports::changes_in_order(changes) {
+            return Err(StoreError::unavailable("TransactWriteItems", "one ticket named twice out of order"));
+        }
         let mut transaction = self.client.transact_write_items();
-        for (ticket, entry) in changes {
-            let seen = ticket.version.saturating_sub(1);
-            let ticket_put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(encode(&TicketItem::new(ticket))?))
-                .condition_expression("version = :seen")
-                .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
-                .build()
-                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+        for (i, (ticket, entry)) in changes.iter().enumerate() {
+            // A transaction may name an item once: a ticket changed twice in a row is put once,
+            // as its last change left it, conditional on the version before its first.
+            let again = changes[i + 1..].iter().any(|(later, _)| later.id == ticket.id);
+            if !again {
+                let first = changes.iter().position(|(t, _)| t.id == ticket.id).unwrap_or(i);
+                let seen = ticket.version.saturating_sub(1 + (i - first) as u64);
+                let ticket_put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(encode(&TicketItem::new(ticket))?))
+                    .condition_expression("version = :seen")
+                    .expression_attribute_values(":seen", AttributeValue::N(seen.to_string()))
+                    .build()
+                    .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+                transaction =
+                    transaction.transact_items(TransactWriteItem::builder().put(ticket_put).build());
+            }
             let history_put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(encode(&HistoryItem::new(entry))?))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-            transaction = transaction
-                .transact_items(TransactWriteItem::builder().put(ticket_put).build())
-                .transact_items(TransactWriteItem::builder().put(history_put).build());
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(history_put).build());
             // An upload a change brings joins this ticket only: its link is written with it.
             for upload in entry.change.new_uploads() {
                 let keys::Key { pk, sk } = keys::upload(upload);

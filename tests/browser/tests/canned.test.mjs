@@ -1,0 +1,92 @@
+// A clerk answers with a canned response: the picker lists the demo town's templates that fit
+// the ticket, fills the message in the reporter's language, and the message sent is in the
+// history. An admin edits the templates, and a placeholder the server does not know is named.
+// Checked with axe-core while the picker and the editor are shown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest } from './helpers.mjs';
+
+let browser;
+
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a clerk picks a canned response, edits it and sends it to the reporter', async () => {
+  const ticket = await fileRequest({
+    service_code: 'POTHOLE',
+    address_string: '40 Oak Street',
+    'attribute[SIZE]': 'small',
+    'attribute[DEPTH]': '2',
+    description: 'Bache frente a la escuela',
+    email: 'vecina@example.org',
+    language: 'es',
+  });
+  const page = await open(browser, { device: DESKTOP });
+  await page.goto(url('/admin') + `#ticket/${ticket}`);
+  await page.getByLabel('User name').fill('ana');
+  await page.getByLabel('Groups').fill('dept-DPW');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
+  await detail.waitFor();
+
+  // Only the templates that fit a submitted pothole: not the crew's, not the streetlight's.
+  const form = page.locator('#act-message');
+  const picker = form.getByLabel('Canned response');
+  await picker.waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#message-canned option').length > 1);
+  const offered = (await picker.locator('option').allTextContents()).slice(1);
+  assert.deepEqual(offered, ['Which side of the street?', 'A photo would help']);
+  await assertAccessible(page, 'the ticket with canned responses');
+
+  await picker.selectOption({ label: 'Which side of the street?' });
+  const text = form.getByLabel('Message to the reporter');
+  const filled = await text.inputValue();
+  assert.match(filled, new RegExp(`^Sobre la solicitud ${ticket} \\(Pothole\\): ¿de qué lado de la calle está`), 'in the reporter\'s Spanish, filled in');
+  assert.match(filled, /llame a Public Works al \(555\) 010-2100\.$/);
+  // The clerk may change the words before sending.
+  const sent = `${filled} Gracias.`;
+  await text.fill(sent);
+  await screenshot(page, 'admin-canned-response-en');
+  await form.getByRole('button', { name: 'Send the message' }).click();
+  await detail.locator('#detail-history').getByText(`Message to the reporter: ${sent}`, { exact: true }).waitFor();
+  assert.equal(await text.inputValue(), '', 'the form is ready for the next one');
+  assert.equal(await picker.inputValue(), '');
+  assertNoProblems(page);
+  await page.context().close();
+});
+
+test('an admin edits the canned responses and an unknown placeholder is named', async () => {
+  const page = await open(browser, { device: DESKTOP });
+  await page.goto(url('/admin'));
+  await page.getByLabel('User name').fill('ada');
+  await page.getByLabel('Groups').fill('admin dept-DPW');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Canned responses' }).click();
+  const editor = page.getByLabel('The templates, as JSON');
+  await page.waitForFunction(() => /which-side/.test(document.getElementById('templates-json').value));
+  const document = JSON.parse(await editor.inputValue());
+  // A template of this test's own, added afresh each run.
+  document.templates = document.templates.filter((t) => t.id !== 'called-back');
+  assert.ok(document.templates.some((t) => t.auto_on_status === 'closed'), 'the seed thanks on closing');
+  await assertAccessible(page, 'the canned responses editor');
+
+  const note = { id: 'called-back', name: 'Called back', use: 'note', text: 'Called the reporter about {ticket}: {phone}' };
+  await editor.fill(JSON.stringify({ templates: [...document.templates, note] }, null, 2));
+  await page.getByRole('button', { name: 'Save the canned responses' }).click();
+  const summary = page.locator('#templates-summary');
+  await summary.getByText('template called-back: text: unknown placeholder {phone}', { exact: false }).waitFor();
+
+  note.text = 'Called the reporter about {ticket}; no answer.';
+  await editor.fill(JSON.stringify({ templates: [...document.templates, note] }, null, 2));
+  await page.getByRole('button', { name: 'Save the canned responses' }).click();
+  await page.locator('#announcer', { hasText: /Canned responses saved \(version \d+\)/ }).waitFor({ state: 'attached' });
+  assert.equal(await summary.isHidden(), true);
+  await screenshot(page, 'admin-canned-editor-en');
+  // The refusal was the server's 400, shown in the summary.
+  assertNoProblems(page, [/^400 .*\/staff\/v1\/templates$/]);
+  await page.context().close();
+});
