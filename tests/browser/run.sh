@@ -49,5 +49,5 @@ node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => pr
   "$base/open311/v2/services.json" || { echo "the stack did not start:" >&2; cat "$artefacts/stack.log"; exit 1; }
 
 cd tests/browser
-BASE_URL=$base ARTEFACTS=$artefacts node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
+BASE_URL=$base EMULATOR_URL=http://127.0.0.1:$emulator_port INBOUND_BUCKET=town311-browser-photos ARTEFACTS=$artefacts node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
 echo "Screenshots: $artefacts"

@@ -380,7 +380,9 @@ async fn follows_are_capped_per_request_and_per_contact_a_day() {
 
 #[tokio::test]
 async fn staff_ask_the_reporter_by_text_and_by_email_and_the_question_stays_out_of_the_public_record() {
-    let stack = spawn().await;
+    // A town without a mail domain or a two-way number: citizens answer by phone or email
+    // (tests/tests/conversations.rs has the town with both).
+    let stack = town311_tests::spawn_with(&[("MailDomain", ""), ("SmsNumber", "")]).await;
     let (phone, typed) = unique_phone();
     let by_text = file(&stack, &[("phone", typed.as_str()), ("notify_by", "sms")]).await;
     let address = format!("asked-{}@example.org", &phone[2..]);

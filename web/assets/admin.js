@@ -994,6 +994,13 @@
   $("entry-service").addEventListener("change", entryQuestions);
   $("entry-form").addEventListener("submit", enterRequest);
   window.addEventListener("hashchange", openFromHash);
+  // A citizen may answer while the ticket is open: show what came in since.
+  $("detail-refresh").addEventListener("click", function () {
+    if (!current) return;
+    Promise.all([loadTicket(current.ticket.id, false), loadQueue()]).then(function () {
+      T.announce(t("admin.refreshed"));
+    });
+  });
   bindActions();
   I18N.onChange(function () {
     renderQueue();

@@ -293,6 +293,8 @@
       "who.citizen": "A citizen",
       "conversation.waiting_for_citizen": "Waiting for citizen",
       "conversation.citizen_answered": "Citizen answered",
+      "admin.refresh": "Reload the ticket",
+      "admin.refreshed": "Ticket shown as it is now",
 
       "summary.submitted": "Request submitted",
       "summary.status_changed": "Status: {status}",
@@ -616,6 +618,8 @@
       "who.citizen": "Un vecino o vecina",
       "conversation.waiting_for_citizen": "Esperando respuesta",
       "conversation.citizen_answered": "Respondió la ciudadanía",
+      "admin.refresh": "Recargar la solicitud",
+      "admin.refreshed": "La solicitud se muestra como está ahora",
 
       "summary.submitted": "Solicitud enviada",
       "summary.status_changed": "Estado: {status}",

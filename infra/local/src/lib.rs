@@ -208,18 +208,16 @@ impl Stack {
         parameters.insert("PublicUrl".into(), base_url.clone());
         // Locally every email goes to the emulator's outbox, so the demo sends from a made-up town address.
         parameters.insert("NotificationsFrom".into(), "311@millbrook.example".into());
+        // Conversations by email and text, as a town with a mail domain and a two-way number
+        // has them: the emulator plays SES's receiving and End User Messaging's inbound texts.
+        // A setting of "" turns either off, as an empty parameter does in AWS.
+        parameters.insert("MailDomain".into(), LOCAL_MAIL_DOMAIN.into());
+        parameters.insert("SmsNumber".into(), LOCAL_SMS_NUMBER.into());
         parameters.extend(settings.parameters.clone());
         // The form tokens' secret: the one given, or a new one for this run, shared by the web
         // and submit functions as template.yaml shares the parameter.
         if parameters.get("FormSecret").is_none_or(|s| s.trim().is_empty()) {
             parameters.insert("FormSecret".into(), random_hex()?);
-        }
-        // Conversations by email and text, as a town with a mail domain and a two-way number
-        // has them: the emulator plays SES's receiving and End User Messaging's inbound texts.
-        for (name, local) in [("MailDomain", LOCAL_MAIL_DOMAIN), ("SmsNumber", LOCAL_SMS_NUMBER)] {
-            if parameters.get(name).is_none_or(|v| v.trim().is_empty()) {
-                parameters.insert(name.into(), local.into());
-            }
         }
         if parameters.get("ReplySecret").is_none_or(|s| s.trim().is_empty()) {
             parameters.insert("ReplySecret".into(), random_hex()?);

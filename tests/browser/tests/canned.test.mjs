@@ -1,10 +1,11 @@
 // A clerk answers with a canned response: the picker lists the demo town's templates that fit
 // the ticket, fills the message in the reporter's language, and the message sent is in the
-// history. An admin edits the templates, and a placeholder the server does not know is named.
+// history; the citizen answers by email, with a photo, and the clerk sees the answer there. An admin edits the templates, and a placeholder the server does not know is named.
 // Checked with axe-core while the picker and the editor are shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { DESKTOP, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, emailsTo, header, deliverEmail } from './helpers.mjs';
 
 let browser;
 
@@ -55,6 +56,39 @@ test('a clerk picks a canned response, edits it and sends it to the reporter', a
   await detail.locator('#detail-history').getByText(`Message to the reporter: ${sent}`, { exact: true }).waitFor();
   assert.equal(await text.inputValue(), '', 'the form is ready for the next one');
   assert.equal(await picker.inputValue(), '');
+
+  // The citizen answers the email, from their mail program, with a photo.
+  let question;
+  for (let i = 0; i < 60 && !question; i += 1) {
+    question = (await emailsTo('vecina@example.org')).filter((raw) => header(raw, 'Subject').includes(ticket)).pop();
+    if (!question || !header(question, 'Reply-To')) {
+      question = undefined;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  assert.ok(question, 'the message went out by email');
+  const replyTo = header(question, 'Reply-To').replace(/[<>]/g, '');
+  assert.match(replyTo, /^reply-.+@311\.millbrook\.example$/);
+  const photo = readFileSync(PHOTO).toString('base64').replace(/.{76}/g, '$&\r\n');
+  await deliverEmail(
+    `From: Vecina <vecina@example.org>\r\nTo: ${replyTo}\r\nSubject: Re: ${ticket}\r\nMIME-Version: 1.0\r\n` +
+      'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n' +
+      'Del lado este, frente a la escuela.\r\n\r\nEl lun, Millbrook 311 escribió:\r\n> ¿de qué lado?\r\n' +
+      '--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="bache.jpg"\r\n' +
+      `Content-Transfer-Encoding: base64\r\n\r\n${photo}\r\n--b--\r\n`
+  );
+  const answer = detail.locator('#detail-history').getByText(
+    'The reporter wrote (Email, not public): Del lado este, frente a la escuela. · with 1 photo(s), attached hidden',
+    { exact: true }
+  );
+  for (let i = 0; i < 40 && !(await answer.isVisible()); i += 1) {
+    await page.getByRole('button', { name: 'Reload the ticket' }).click();
+    await page.waitForTimeout(500);
+  }
+  await answer.waitFor();
+  await detail.getByText(/Citizen answered/).first().waitFor();
+  await assertAccessible(page, 'the ticket with the citizen\'s answer');
+  await screenshot(page, 'admin-citizen-answer-en');
   assertNoProblems(page);
   await page.context().close();
 });

@@ -10,6 +10,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 export const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:3314';
+/** The emulator behind the stack (its outbox, and the inbound mail it receives as SES does). */
+export const EMULATOR_URL = process.env.EMULATOR_URL || 'http://127.0.0.1:5315';
+/** The stack's bucket, where SES stores the town's mail. */
+export const INBOUND_BUCKET = process.env.INBOUND_BUCKET || 'town311-browser-photos';
 export const ARTEFACTS = process.env.ARTEFACTS || join(here, '..', '..', '..', 'target', 'browser');
 export const FIXTURES = join(here, '..', 'fixtures');
 export const PHOTO = join(FIXTURES, 'pothole.jpg');
@@ -134,4 +138,26 @@ export async function fileRequest(fields) {
   });
   assert.equal(response.status, 200, await response.clone().text());
   return (await response.json())[0].service_request_id;
+}
+
+/** The raw emails the emulator recorded as sent to `to`, oldest first. */
+export async function emailsTo(to) {
+  const outbox = await (await fetch(new URL('/_town311/outbox', EMULATOR_URL))).json();
+  return outbox.emails.filter((m) => m.to.includes(to) && m.raw).map((m) => m.raw);
+}
+
+/** A header of a raw email, unfolded. */
+export function header(raw, name) {
+  const head = raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]/g, ' ');
+  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}: `));
+  return line ? line.slice(name.length + 2) : '';
+}
+
+/** Delivers a raw email to the town's mail domain, as SES receives it. */
+export async function deliverEmail(raw) {
+  const response = await fetch(new URL(`/_town311/inbound/email?bucket=${INBOUND_BUCKET}`, EMULATOR_URL), {
+    method: 'POST',
+    body: raw,
+  });
+  assert.equal(response.status, 200, await response.clone().text());
 }
