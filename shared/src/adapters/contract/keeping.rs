@@ -71,6 +71,21 @@ pub async fn an_unsubscribe_link_lives_until_its_time(ports: &Ports) {
     clock.set(base);
 }
 
+pub async fn a_text_thread_leads_to_the_last_ticket_until_its_time(ports: &Ports) {
+    let (deliveries, clock) = (&ports.deliveries, &ports.clock);
+    let (key, first, second, base) = (fresh_hex(), fresh_id(), fresh_id(), now());
+    clock.set(base);
+    assert_eq!(ok(deliveries.thread(&key).await, "thread"), None);
+    ok(deliveries.remember_thread(&key, &first, base + minutes(60)).await, "remember_thread");
+    assert_eq!(ok(deliveries.thread(&key).await, "thread"), Some(first));
+    ok(deliveries.remember_thread(&key, &second, base + minutes(60)).await, "remember_thread");
+    assert_eq!(ok(deliveries.thread(&key).await, "thread"), Some(second.clone()), "the last ticket to text");
+    assert_eq!(ok(deliveries.thread(&fresh_hex()).await, "thread"), None);
+    clock.set(base + minutes(60));
+    assert_eq!(ok(deliveries.thread(&key).await, "thread"), None, "over at its time");
+    clock.set(base);
+}
+
 pub async fn the_catalog_keeps_services_departments_and_the_calendar(ports: &Ports) {
     let catalog = &ports.catalog;
     let code = fresh_code("DEPT");

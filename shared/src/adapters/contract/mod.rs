@@ -106,6 +106,7 @@ checks![
     keeping::a_delivery_is_claimed_once,
     keeping::mutes_are_kept_per_ticket_and_contact,
     keeping::an_unsubscribe_link_lives_until_its_time,
+    keeping::a_text_thread_leads_to_the_last_ticket_until_its_time,
     keeping::the_catalog_keeps_services_departments_and_the_calendar,
     keeping::routing_rules_change_one_version_at_a_time,
     keeping::the_banner_is_set_replaced_and_taken_down,
