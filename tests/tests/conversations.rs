@@ -204,6 +204,14 @@ async fn mail_to_the_report_address_opens_a_request_to_sort_and_answers_with_its
     let view = stack.ticket_when(&id, |v| !citizen_messages(v).is_empty()).await;
     assert_eq!(citizen_messages(&view)[0]["change"]["text"], "Es frente al número 12.");
     assert_eq!(emails_to(&luis, |_| true).await.len(), 1, "no second ticket, no spam answered");
+
+    // The clerk sorts it: its service, and where it is.
+    act(&stack, &id, json!({"action": "recategorize", "service_code": "POTHOLE"})).await;
+    act(&stack, &id, json!({"action": "locate", "address_string": "12 Elm St"})).await;
+    let view = stack.ticket_when(&id, |v| v["ticket"]["location"]["address"] == "12 Elm St").await;
+    assert_eq!(view["ticket"]["service_code"], "POTHOLE");
+    assert_eq!(view["ticket"]["department"], "DPW");
+    assert_eq!(view["ticket"]["private"], true, "a person's mail stays out of the public record");
 }
 
 #[tokio::test]

@@ -406,6 +406,12 @@
         return t("change.scheduled", { when: T.dateTime(change.at) });
       case "recategorized":
         return t("change.recategorized", { from: change.from, to: change.to });
+      case "located":
+        return t("change.located", {
+          where: [change.location.address, change.location.point ? change.location.point.lat + ", " + change.location.point.long : ""]
+            .filter(Boolean)
+            .join(" · "),
+        });
       case "noted":
         return t("change.note", { text: change.text });
       case "messaged":
@@ -530,7 +536,7 @@
       );
     });
     var closed = ticket.status === "closed";
-    ["act-assign", "act-schedule", "act-merge", "act-move", "act-recategorize"].forEach(function (id) {
+    ["act-assign", "act-schedule", "act-merge", "act-move", "act-recategorize", "act-locate"].forEach(function (id) {
       $(id).hidden = closed;
     });
     $("status-to").value = closed ? "reopened" : $("status-to").value === "reopened" ? "closed" : $("status-to").value;
@@ -753,6 +759,20 @@
       perform(event.target, input, [
         function () {
           return { action: "move", department: department.toUpperCase() };
+        },
+      ]);
+    });
+    $("act-locate").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = $("locate-address");
+      if (!input.value.trim()) {
+        T.fieldError(input, t("admin.locate_needed"));
+        input.focus();
+        return;
+      }
+      perform(event.target, input, [
+        function () {
+          return { action: "locate", address_string: input.value.trim() };
         },
       ]);
     });

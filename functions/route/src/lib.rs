@@ -153,6 +153,8 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
     match &entry.change {
         Change::Submitted { .. } => route(state, entry, None, true).await,
         Change::Recategorized { .. } => route(state, entry, None, false).await,
+        // A place given or corrected: the area rules and the duplicates nearby may differ.
+        Change::Located { .. } => route(state, entry, None, true).await,
         Change::Moved { to, .. } => route(state, entry, Some(to), false).await,
         Change::MergedInto { parent } => hand_over_followers(state, &entry.ticket_id, parent).await,
         _ => Ok(()),
@@ -229,7 +231,8 @@ fn settles_routing(change: &Change) -> bool {
         | Change::PhotoRefused { .. }
         | Change::PhotoHidden { .. }
         | Change::Messaged { .. }
-        | Change::CitizenMessage { .. } => false,
+        | Change::CitizenMessage { .. }
+        | Change::Located { .. } => false,
     }
 }
 

@@ -7,17 +7,14 @@
 //! sent, whatever the address points said at the time.
 
 use crate::State;
-use town311::domain::address::{MAX_SUGGESTIONS, best_match};
-use town311::domain::location::{GeoPoint, Location};
 use town311::domain::ticket::NewRequest;
-use town311::ports::{Addresses, StoreError};
 
 /// Gives a request without a point the point of the address it names, where one is found.
 pub(crate) async fn point(state: &State, request: &mut NewRequest) {
     if request.location.point().is_some() {
         return;
     }
-    match find(state.addresses.as_ref(), &request.location).await {
+    match town311::app::addresses::point_of(state.addresses.as_ref(), &request.location).await {
         Ok(Some(point)) => {
             request.location = request.location.clone().with_point(point);
             tracing::info!("located by address");
@@ -26,25 +23,4 @@ pub(crate) async fn point(state: &State, request: &mut NewRequest) {
         // Only the failed operation is logged: a cause could quote the address.
         Err(e) => tracing::warn!(error = %e, "address lookup failed; kept without a point"),
     }
-}
-
-async fn find(addresses: &dyn Addresses, location: &Location) -> Result<Option<GeoPoint>, StoreError> {
-    if let Some(id) = location.address_id() {
-        if let Some(found) = addresses.address(id).await? {
-            return Ok(Some(found.point));
-        }
-    }
-    let Some(text) = location.address() else { return Ok(None) };
-    // "12 Main Street, Millbrook, MA": the line before the town is the address.
-    let mut candidates = vec![text];
-    if let Some((line, _)) = text.split_once(',') {
-        candidates.push(line);
-    }
-    for candidate in candidates {
-        let found = addresses.search(candidate, MAX_SUGGESTIONS).await?;
-        if let Some(address) = best_match(candidate, &found) {
-            return Ok(Some(address.point));
-        }
-    }
-    Ok(None)
 }

@@ -43,6 +43,8 @@ pub struct State {
     pub banners: Arc<dyn Banners>,
     /// The canned responses admins keep; some go out by themselves on a status change.
     pub templates: Arc<dyn Templates>,
+    /// The town's address points, to place a request staff give an address.
+    pub addresses: Arc<dyn town311::ports::Addresses>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -59,6 +61,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
             rates: aws.rates(),
             banners: aws.banners(),
             templates: aws.templates(),
+            addresses: aws.addresses(),
             clock: aws.clock(),
         }
     }
@@ -338,6 +341,28 @@ async fn change(
                     ApiError::NotFound(format!("service_code '{service_code}' is not offered"))
                 })?;
             changes.push(ticket.apply(action, actor, now, Targets { service: Some(&service) })?);
+        }
+        Action::Locate { address_string: Some(address), lat: None, long: None } => {
+            // An address the town knows gets its point, so routing places it by area.
+            let point = match town311::domain::location::Location::new(None, Some(address), None) {
+                Ok(location) => {
+                    match town311::app::addresses::point_of(state.addresses.as_ref(), &location).await {
+                        Ok(point) => point,
+                        Err(e) => {
+                            // The operation only: a cause could quote the address.
+                            tracing::warn!(error = %e, "address lookup failed; placed without a point");
+                            None
+                        }
+                    }
+                }
+                Err(_) => None,
+            };
+            let action = Action::Locate {
+                address_string: Some(address.clone()),
+                lat: point.map(|p| p.lat()),
+                long: point.map(|p| p.long()),
+            };
+            changes.push(ticket.apply(&action, actor, now, Targets::default())?);
         }
         Action::Move { department } => {
             if state.catalog.department(department).await?.is_none() {

@@ -16,6 +16,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         rates: store.clone(),
         banners: store.clone(),
         templates: store.clone(),
+        addresses: store.clone(),
         clock,
     };
     (state, store)
@@ -545,4 +546,29 @@ async fn a_status_change_goes_through_when_the_templates_cannot_be_read() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(etag.as_deref(), Some("\"2\""));
     assert_eq!(store.history().len(), 2);
+}
+
+#[tokio::test]
+async fn a_clerk_places_a_request_by_an_address_the_town_knows() {
+    use town311::domain::address::AddressPoint;
+    use town311::domain::location::GeoPoint;
+    let (state, store) = state().await;
+    let point = GeoPoint::new(42.2651, -71.8023).unwrap();
+    let oak = AddressPoint { id: "a-40-oak".into(), address: "40 Oak Street".into(), unit: None, point };
+    town311::ports::Addresses::put_addresses(store.as_ref(), &[oak]).await.unwrap();
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let locate = json!({"version": 1, "action": "locate", "address_string": "40 Oak Street"});
+    let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), None, locate)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ticket"]["location"]["address"], "40 Oak Street");
+    assert_eq!(body["ticket"]["location"]["point"]["lat"], 42.2651, "{body}");
+    assert_eq!(body["history"][1]["change"]["type"], "located");
+    let unknown = json!({"version": 2, "action": "locate", "address_string": "1 Nowhere Lane"});
+    let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), None, unknown)).await;
+    assert_eq!(status, 200, "an address the town does not know is kept without a point: {body}");
+    assert!(body["ticket"]["location"].get("point").is_none(), "{body}");
+    let nothing = json!({"version": 3, "action": "locate"});
+    let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), None, nothing)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("address_string"), "{body}");
 }

@@ -33,6 +33,8 @@ pub enum EventType {
     /// A citizen sent an update through an Open311 app; the event's status says whether it
     /// reopened the request. The event carries no text.
     CitizenUpdate,
+    /// Staff said where the request is.
+    Located,
     /// A citizen wrote to the ticket by email or text; the event carries no text. Notify tells
     /// the assignee (or the department) that the citizen answered.
     CitizenMessage,
@@ -56,6 +58,7 @@ impl EventType {
             Self::Message => "message",
             Self::CitizenUpdate => "citizen_update",
             Self::CitizenMessage => "citizen_message",
+            Self::Located => "located",
         }
     }
 
@@ -68,6 +71,7 @@ impl EventType {
             Change::StatusChanged { .. } => Self::StatusChanged,
             Change::Assigned { .. } => Self::Assigned,
             Change::Moved { .. } | Change::Recategorized { .. } | Change::Routed { .. } => Self::Routed,
+            Change::Located { .. } => Self::Located,
             Change::Scheduled { .. } => Self::Scheduled,
             Change::Noted { .. } if entry.public => Self::PublicNote,
             Change::Noted { .. } => Self::InternalNote,

@@ -47,6 +47,16 @@ pub enum Action {
     Recategorize {
         service_code: String,
     },
+    /// Say where the request is (one that came by email or text, or a place to correct): an
+    /// address, a point, or both; the handler gives an address it knows its point.
+    Locate {
+        #[serde(default)]
+        address_string: Option<String>,
+        #[serde(default)]
+        lat: Option<f64>,
+        #[serde(default)]
+        long: Option<f64>,
+    },
     Note {
         text: String,
         #[serde(default)]
@@ -148,6 +158,8 @@ pub enum LifecycleError {
     NoSuchPhoto(String),
     #[error("text is empty or too long for a message (at most {MAX_MESSAGE_CHARS} characters)")]
     MessageText,
+    #[error("{0}")]
+    Place(String),
 }
 
 fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
@@ -296,6 +308,28 @@ impl Ticket {
                     next.assignee = None;
                 }
                 (Change::Recategorized { from: self.service_code.clone(), to: service.code.clone() }, true)
+            }
+            Action::Locate { address_string, lat, long } => {
+                open_only()?;
+                let point = match (lat, long) {
+                    (Some(lat), Some(long)) => Some(
+                        crate::domain::location::GeoPoint::new(*lat, *long)
+                            .map_err(|e| LifecycleError::Place(e.to_string()))?,
+                    ),
+                    (None, None) => None,
+                    _ => return Err(LifecycleError::Place("lat and long come together".into())),
+                };
+                let address = address_string.as_deref().map(str::trim).filter(|a| !a.is_empty());
+                if point.is_none() && address.is_none() {
+                    return Err(LifecycleError::Place("give an address_string, or lat and long".into()));
+                }
+                let location = crate::domain::location::Location::new(point, address, None)
+                    .map_err(|e| LifecycleError::Place(e.to_string()))?;
+                if location == self.location {
+                    return Err(LifecycleError::Unchanged("at that place"));
+                }
+                next.location = location.clone();
+                (Change::Located { location }, false)
             }
             Action::Note { text: note, public } => {
                 let note = text(note, "note")?;

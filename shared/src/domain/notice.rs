@@ -82,7 +82,8 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         | Change::PhotoHidden { .. }
         | Change::Messaged { .. }
         | Change::CitizenUpdate { .. }
-        | Change::CitizenMessage { .. } => return None,
+        | Change::CitizenMessage { .. }
+        | Change::Located { .. } => return None,
     })
 }
 

@@ -41,11 +41,13 @@ pub enum Summary {
     CitizenUpdate,
     /// A citizen wrote by email or text (staff read it).
     CitizenMessage,
+    /// Staff said where the request is.
+    Located,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 20] = [
+    pub const CODES: [&'static str; 21] = [
         "submitted",
         "status_changed",
         "closed",
@@ -66,6 +68,7 @@ impl Summary {
         "message",
         "citizen_update",
         "citizen_message",
+        "located",
     ];
 
     /// The stable code pages word.
@@ -91,6 +94,7 @@ impl Summary {
             Self::Message => "message",
             Self::CitizenUpdate => "citizen_update",
             Self::CitizenMessage => "citizen_message",
+            Self::Located => "located",
         }
     }
 
@@ -133,6 +137,7 @@ impl Summary {
             Self::Message => "Message from the town".into(),
             Self::CitizenUpdate => "Update from a citizen".into(),
             Self::CitizenMessage => "Message from a citizen".into(),
+            Self::Located => "Place given".into(),
         }
     }
 }
@@ -164,6 +169,7 @@ impl Change {
             Self::CitizenUpdate { reopened: true, .. } => Summary::StatusChanged(Status::Reopened),
             Self::CitizenUpdate { .. } => Summary::CitizenUpdate,
             Self::CitizenMessage { .. } => Summary::CitizenMessage,
+            Self::Located { .. } => Summary::Located,
         }
     }
 }

@@ -174,6 +174,10 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// Staff said where the request is (routing then places it again by area).
+    Located {
+        location: Location,
+    },
     Noted {
         text: String,
     },
@@ -311,6 +315,7 @@ impl Change {
             Self::Moved { .. } => "department_changed",
             Self::Scheduled { .. } => "scheduled",
             Self::Recategorized { .. } => "category_changed",
+            Self::Located { .. } => "place_changed",
             Self::Noted { .. } => "note",
             Self::MergedInto { .. } => "merged",
             Self::Absorbed { .. } => "duplicate_merged",

@@ -122,7 +122,8 @@ impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
             | L::SelfMerge
             | L::PastSchedule
             | L::FarSchedule
-            | L::MessageText => Self::BadRequest(e.to_string()),
+            | L::MessageText
+            | L::Place(_) => Self::BadRequest(e.to_string()),
             L::NoSuchPhoto(_) => Self::NotFound(e.to_string()),
         }
     }

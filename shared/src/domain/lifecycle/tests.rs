@@ -398,3 +398,29 @@ fn a_photo_from_a_message_is_attached_hidden() {
     assert!(!entry.public);
     assert!(attached.held_uploads.is_empty() && attached.uploads.is_empty());
 }
+
+#[test]
+fn staff_say_where_a_request_is() {
+    let locate = |address: Option<&str>, lat: Option<f64>, long: Option<f64>| Action::Locate {
+        address_string: address.map(str::to_owned),
+        lat,
+        long,
+    };
+    let (placed, entry) = ticket()
+        .apply(&locate(Some("40 Oak St"), Some(42.26), Some(-71.8)), staff(), at(1), Targets::default())
+        .unwrap();
+    assert_eq!(placed.location.address(), Some("40 Oak St"));
+    assert!(placed.location.point().is_some());
+    assert!(matches!(entry.change, Change::Located { .. }));
+    assert!(!entry.public);
+    let refused = |action: Action| ticket().apply(&action, staff(), at(1), Targets::default()).unwrap_err();
+    assert!(matches!(refused(locate(None, None, None)), LifecycleError::Place(_)));
+    assert!(matches!(refused(locate(None, Some(42.0), None)), LifecycleError::Place(_)));
+    assert!(matches!(refused(locate(None, Some(95.0), Some(0.0))), LifecycleError::Place(_)));
+    assert_eq!(refused(locate(Some("1 Main St"), None, None)), LifecycleError::Unchanged("at that place"));
+    let closed = in_status(Status::Closed);
+    assert_eq!(
+        closed.apply(&locate(Some("2 Main St"), None, None), staff(), at(2), Targets::default()).unwrap_err(),
+        LifecycleError::Closed
+    );
+}

@@ -27,9 +27,10 @@ fn variant(change: &Change) -> usize {
         Change::Messaged { .. } => 13,
         Change::CitizenUpdate { .. } => 14,
         Change::CitizenMessage { .. } => 15,
+        Change::Located { .. } => 16,
     }
 }
-const VARIANTS: usize = 16;
+const VARIANTS: usize = 17;
 
 fn citizen_update(reopened: bool) -> Change {
     Change::CitizenUpdate {
@@ -89,6 +90,9 @@ fn one_change_of_every_branch() -> Vec<Change> {
             channel: Channel::Email,
             uploads: vec!["u-private-1".into()],
             receipt: "mail-private-1".into(),
+        },
+        Change::Located {
+            location: crate::domain::location::Location::new(None, Some("12 Elm St"), None).unwrap(),
         },
     ]
 }

@@ -128,6 +128,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         rates: store.clone(),
         banners: store.clone(),
         templates: store.clone(),
+        addresses: store.clone(),
         clock: Arc::new(SystemClock),
     };
     let publisher = Arc::new(RecordingPublisher::default());
@@ -399,6 +400,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         rates: table.clone(),
         banners: table.clone(),
         templates: table.clone(),
+        addresses: table.clone(),
         clock: Arc::new(SystemClock),
     };
     let j = Journey {
