@@ -27,7 +27,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 infra/local/emulator.sh start
-"$target/debug/devserver" &
+# The emulator just started, whatever EMULATOR_URL the caller's environment names (make test
+# exports the test emulator's).
+EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" "$target/debug/devserver" &
 devserver_pid=$!
 echo "$devserver_pid" > "$pidfile"
 wait "$devserver_pid"
