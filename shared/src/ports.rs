@@ -449,3 +449,18 @@ pub trait Addresses: Send + Sync {
         addresses: &[crate::domain::address::AddressPoint],
     ) -> Result<(), StoreError>;
 }
+
+/// The town's figures, kept per local day × department × service ([`crate::domain::stats`]).
+#[async_trait]
+pub trait Stats: Send + Sync {
+    /// Adds one count, once: `count_id` (the event's id and what is counted) is remembered until
+    /// `keep_until`, and the same id again adds nothing (`false`).
+    async fn count(
+        &self,
+        count_id: &str,
+        count: &crate::domain::stats::Count,
+        keep_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Every tally kept of one month.
+    async fn month(&self, year: i32, month: u32) -> Result<Vec<crate::domain::stats::DayTally>, StoreError>;
+}

@@ -63,10 +63,24 @@ pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
     start(parameters, None, None).await
 }
 
+/// Like `spawn`, with every function's clock the test's: it moves only when the test sets it.
+pub async fn spawn_at(clock: std::sync::Arc<town311::runtime::clock::FixedClock>) -> TestStack {
+    start_with(&[], None, None, Some(clock)).await
+}
+
 async fn start(
     parameters: &[(&str, &str)],
     routing_path: Option<PathBuf>,
     addresses_path: Option<PathBuf>,
+) -> TestStack {
+    start_with(parameters, routing_path, addresses_path, None).await
+}
+
+async fn start_with(
+    parameters: &[(&str, &str)],
+    routing_path: Option<PathBuf>,
+    addresses_path: Option<PathBuf>,
+    clock: Option<std::sync::Arc<town311::runtime::clock::FixedClock>>,
 ) -> TestStack {
     let emulator_url = std::env::var("EMULATOR_URL")
         .expect("EMULATOR_URL is not set: run these tests with `make test`, which starts the emulator");
@@ -85,7 +99,7 @@ async fn start(
         routing_path,
         addresses_path,
         templates_path: None,
-        clock: None,
+        clock,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");
     TestStack { stack, client: reqwest::Client::new() }

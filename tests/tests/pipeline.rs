@@ -164,6 +164,9 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
         clock: stack.stack.adapters.clock(),
         dead_letters: None,
         work: None,
+        // Its own figures: the stack's route counts the stack's.
+        stats: Arc::new(town311::adapters::memory::MemoryStore::default()),
+        timezone: stack.stack.config.timezone,
     });
     let template = Template::load(std::path::Path::new(town311_local::TEMPLATE_PATH)).unwrap();
     let mut source = template.stream_sources().unwrap().remove(0);

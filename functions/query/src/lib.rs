@@ -40,6 +40,8 @@ pub struct State {
     pub addresses: Arc<dyn Addresses>,
     /// The canned responses staff pick from.
     pub templates: Arc<dyn Templates>,
+    /// The town's figures, kept by the route function.
+    pub stats: Arc<dyn town311::ports::Stats>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -48,7 +50,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(
             aws,
-            Self { config, tickets, catalog, links, uploads, banners, addresses, templates, clock }
+            Self { config, tickets, catalog, links, uploads, banners, addresses, templates, stats, clock }
         )
     }
 }
@@ -59,6 +61,7 @@ pub mod canned;
 pub mod media;
 pub mod nearby;
 pub mod staff;
+pub mod stats;
 
 /// Handles the `GET /open311/v2/…`, `GET /citizen/v1/…` and `GET /staff/v1/…` routes
 /// template.yaml gives this function.
@@ -70,6 +73,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
         Some(media::ROUTE) => return Ok(http::respond(None, media::answer(state, &request).await)),
         Some(banner::ROUTE) => return Ok(http::respond(None, banner::answer(state, &request).await)),
+        Some(stats::ROUTE) => return Ok(http::respond(None, stats::answer(state, &request).await)),
         Some(addresses::SEARCH_ROUTE) => {
             return Ok(http::respond(None, addresses::search(state, &request).await));
         }

@@ -24,6 +24,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         templates: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         addresses: store.clone(),
+        stats: store.clone(),
         clock,
     };
     (state, store)

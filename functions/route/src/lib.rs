@@ -66,15 +66,28 @@ pub struct State {
     pub dead_letters: Option<Arc<dyn DeadLetters>>,
     /// Notify's queue, where pending followers' confirmations are left.
     pub work: Option<Arc<dyn WorkQueue>>,
+    /// The town's figures, counted as changes go by.
+    pub stats: Arc<dyn town311::ports::Stats>,
+    /// The town's timezone: figures count by its days.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
     /// The production wiring: the table, the SNS topic, the dead-letter queue and notify's queue.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
-        town311::wire!(
-            aws,
-            Self { tickets, catalog, outbox, events, uploads, photos, clock, dead_letters, work }
-        )
+        Self {
+            tickets: aws.tickets(),
+            catalog: aws.catalog(),
+            outbox: aws.outbox(),
+            events: aws.events(),
+            uploads: aws.uploads(),
+            photos: aws.photos(),
+            clock: aws.clock(),
+            dead_letters: aws.dead_letters(),
+            work: aws.work(),
+            stats: aws.stats(),
+            timezone: aws.config().timezone,
+        }
     }
 }
 
@@ -121,6 +134,7 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
     let span = tracing::info_span!("route", ticket_id = %entry.ticket_id, version = entry.version);
     async {
         follow_up(state, &entry).await?;
+        count(state, &entry).await?;
         publish_once(state, &entry).await
     }
     .instrument(span)
@@ -386,6 +400,40 @@ async fn attach_photo(state: &State, upload_id: &str) -> Result<(), StoreError> 
     }
     .instrument(span)
     .await
+}
+
+/// How long a count is remembered: past the stream's 24-hour retention.
+const REMEMBER_COUNTED_HOURS: i64 = 48;
+
+/// Adds what the entry means to the town's figures, once. Only the entries that may count read
+/// anything: the ticket for a request opened, closed or reopened, and its history for staff's
+/// changes (to tell a first response).
+async fn count(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
+    use town311::domain::status::Status;
+    use town311::domain::ticket::Actor;
+    let by_staff = matches!(entry.actor, Actor::Staff(_));
+    let may_count = by_staff
+        || matches!(
+            entry.change,
+            Change::Submitted { .. }
+                | Change::StatusChanged { to: Status::Closed | Status::Reopened, .. }
+                | Change::MergedInto { .. }
+                | Change::CitizenUpdate { reopened: true, .. }
+        );
+    if entry.private_request || !may_count {
+        return Ok(());
+    }
+    let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
+    let history = if by_staff { state.tickets.history(&entry.ticket_id).await? } else { Vec::new() };
+    let event_id = TicketEvent::new(entry).event_id;
+    let keep_until = state.clock.now() + Duration::hours(REMEMBER_COUNTED_HOURS);
+    for count in town311::domain::stats::counts_of(entry, &ticket, &history, state.timezone) {
+        let id = format!("{event_id}#{}", count.counted.as_str());
+        if state.stats.count(&id, &count, keep_until).await? {
+            tracing::debug!(counted = count.counted.as_str(), "figures counted");
+        }
+    }
+    Ok(())
 }
 
 /// Publishes the entry's event unless it went out already.

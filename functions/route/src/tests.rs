@@ -38,6 +38,8 @@ async fn fixture() -> Fixture {
         clock: Arc::new(FixedClock::at(at(30))),
         dead_letters: Some(dead_letters.clone()),
         work: Some(notify_queue.clone()),
+        stats: store.clone(),
+        timezone: chrono_tz::America::New_York,
     };
     Fixture { store, publisher, dead_letters, photos, notify_queue, state }
 }
@@ -679,4 +681,47 @@ async fn a_ticket_that_keeps_changing_fails_its_record_for_the_stream_to_retry()
     assert!(f.publisher.events().is_empty(), "announced only once routed");
     let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
     assert_eq!(ticket.assignee, None);
+}
+
+#[tokio::test]
+async fn the_towns_figures_count_each_change_once_as_the_stream_goes_by() {
+    use town311::domain::lifecycle::{Action, Targets};
+    use town311::domain::status::Resolution;
+    use town311::ports::Stats;
+    let f = fixture().await;
+    let created = file(&f, "K7QM-3XPR", "POTHOLE", 42.280, -71.800, 0).await;
+    let records = || batch(vec![entry_record("1", &created)]);
+    handle(&f.state, records()).await.unwrap();
+    handle(&f.state, records()).await.unwrap();
+    // Routing assigned it (town311 itself: no first response); staff close it.
+    let ticket = f.store.get(&created.ticket_id).await.unwrap().unwrap();
+    let close =
+        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let closed = ticket
+        .apply(&close, Actor::Staff("ana".into()), at(59) + chrono::Duration::days(2), Targets::default())
+        .unwrap();
+    f.store.apply(std::slice::from_ref(&closed)).await.unwrap();
+    let history = TicketStore::history(f.store.as_ref(), &created.ticket_id).await.unwrap();
+    let all: Vec<serde_json::Value> =
+        history.iter().enumerate().map(|(n, e)| entry_record(&(n + 1).to_string(), e)).collect();
+    handle(&f.state, batch(all.clone())).await.unwrap();
+    handle(&f.state, batch(all)).await.unwrap();
+    let month = f.store.month(2026, 11).await.unwrap();
+    let days: Vec<(String, &str, &str)> =
+        month.iter().map(|d| (d.day.to_string(), d.department.as_str(), d.service_code.as_str())).collect();
+    assert_eq!(
+        days,
+        vec![("2026-11-23".into(), "DPW", "POTHOLE"), ("2026-11-25".into(), "DPW", "POTHOLE")],
+        "opened on its day, closed on its own"
+    );
+    let mut tally = town311::domain::stats::Tally::default();
+    month.iter().for_each(|d| tally.merge(&d.tally));
+    assert_eq!((tally.opened, tally.closed, tally.reopened), (1, 1, 0), "each once: {tally:?}");
+    assert_eq!(tally.median_days_to_close(), Some(2));
+    assert_eq!(tally.median_hours_to_respond(), Some(48), "closing was staff's first change");
+    // A private service's request is not counted.
+    let private = file(&f, "AAAA-BBBB", "HOUSING", 42.280, -71.800, 1).await;
+    handle(&f.state, batch(vec![entry_record("9", &private)])).await.unwrap();
+    let month = f.store.month(2026, 11).await.unwrap();
+    assert_eq!(month.iter().map(|d| d.tally.opened).sum::<u64>(), 1);
 }

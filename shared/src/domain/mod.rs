@@ -26,6 +26,7 @@ pub mod rate;
 pub mod routing;
 pub mod sla;
 pub mod staff;
+pub mod stats;
 pub mod status;
 pub mod summary;
 pub mod ticket;

@@ -97,6 +97,10 @@ impl Adapters {
         self.table.clone()
     }
 
+    pub fn stats(&self) -> Arc<dyn crate::ports::Stats> {
+        self.table.clone()
+    }
+
     pub fn keys(&self) -> Arc<dyn ApiKeys> {
         self.table.clone()
     }

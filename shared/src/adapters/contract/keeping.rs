@@ -281,3 +281,35 @@ pub async fn canned_responses_change_one_version_at_a_time(ports: &Ports) {
     assert!(matches!(store.put_templates(&racing).await, Err(StoreError::Conflict)));
     assert_eq!(ok(store.templates().await, "templates"), Some(next));
 }
+
+pub async fn the_towns_figures_count_each_change_once_by_day(ports: &Ports) {
+    use crate::domain::stats::{Count, Counted};
+    let stats = &ports.stats;
+    // A department of this run's own, so figures of other checks do not mix in.
+    let department = format!("D{}", &fresh_hex()[..8]);
+    let count = |day: u32, counted| Count {
+        day: chrono::NaiveDate::from_ymd_opt(2031, 5, day).unwrap_or_default(),
+        department: department.clone(),
+        service_code: "POTHOLE".into(),
+        counted,
+    };
+    let keep = now() + minutes(60);
+    let (a, b, c) = (fresh_hex(), fresh_hex(), fresh_hex());
+    assert!(ok(stats.count(&a, &count(3, Counted::Opened), keep).await, "count"));
+    assert!(
+        !ok(stats.count(&a, &count(3, Counted::Opened), keep).await, "count"),
+        "the same count again adds nothing"
+    );
+    let closed = Counted::Closed { days: 4, in_promise: true };
+    assert!(ok(stats.count(&b, &count(3, closed), keep).await, "count"));
+    assert!(ok(stats.count(&c, &count(9, Counted::FirstResponse { hours: 30 }), keep).await, "count"));
+    let mut month: Vec<_> =
+        ok(stats.month(2031, 5).await, "month").into_iter().filter(|d| d.department == department).collect();
+    month.sort_by_key(|d| d.day);
+    assert_eq!(month.len(), 2, "{month:?}");
+    let third = &month[0].tally;
+    assert_eq!((third.opened, third.closed, third.closed_in_promise), (1, 1, 1));
+    assert_eq!(third.close_days.get(&4), Some(&1));
+    assert_eq!(month[1].tally.response_hours.get(&30), Some(&1));
+    assert!(ok(stats.month(2031, 6).await, "month").iter().all(|d| d.department != department));
+}

@@ -33,6 +33,7 @@ pub struct Ports {
     pub banners: Arc<dyn Banners>,
     pub templates: Arc<dyn Templates>,
     pub addresses: Arc<dyn Addresses>,
+    pub stats: Arc<dyn crate::ports::Stats>,
     /// The clock the store was built with; checks of expiry move it.
     pub clock: Arc<FixedClock>,
 }
@@ -51,6 +52,7 @@ impl Ports {
             + Banners
             + Templates
             + Addresses
+            + crate::ports::Stats
             + 'static,
     {
         let store = Arc::new(store);
@@ -64,6 +66,7 @@ impl Ports {
             banners: store.clone(),
             templates: store.clone(),
             addresses: store.clone(),
+            stats: store.clone(),
             uploads: store,
             clock,
         }
@@ -107,6 +110,7 @@ checks![
     keeping::mutes_are_kept_per_ticket_and_contact,
     keeping::an_unsubscribe_link_lives_until_its_time,
     keeping::a_text_thread_leads_to_the_last_ticket_until_its_time,
+    keeping::the_towns_figures_count_each_change_once_by_day,
     keeping::the_catalog_keeps_services_departments_and_the_calendar,
     keeping::routing_rules_change_one_version_at_a_time,
     keeping::the_banner_is_set_replaced_and_taken_down,

@@ -46,6 +46,9 @@ pub struct MemoryStore {
     confirmations: Links,
     /// The ticket that last texted each number, by contact key.
     threads: Links,
+    /// The town's figures, and the counts made (id → expiry, seconds since the epoch).
+    stats: Mutex<BTreeMap<(chrono::NaiveDate, String, String), crate::domain::stats::Tally>>,
+    counted: Mutex<BTreeMap<String, i64>>,
     pub(super) upload_links: Mutex<BTreeMap<String, TicketId>>,
     processings: Mutex<BTreeMap<String, crate::domain::photo::Processing>>,
     /// Writes taken from each rate-limit bucket.
@@ -80,6 +83,8 @@ impl Default for MemoryStore {
             unsubscribes: Mutex::default(),
             confirmations: Mutex::default(),
             threads: Mutex::default(),
+            stats: Mutex::default(),
+            counted: Mutex::default(),
             upload_links: Mutex::default(),
             processings: Mutex::default(),
             rates: Mutex::default(),
@@ -430,4 +435,40 @@ fn link_target(links: &Links, token: &str, now: DateTime<Utc>) -> Option<(Ticket
         .get(token)
         .filter(|(_, _, expires_at)| *expires_at > now.timestamp())
         .map(|(ticket_id, key, _)| (ticket_id.clone(), key.clone()))
+}
+
+#[async_trait]
+impl crate::ports::Stats for MemoryStore {
+    async fn count(
+        &self,
+        count_id: &str,
+        count: &crate::domain::stats::Count,
+        keep_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check_up()?;
+        let mut counted = lock(&self.counted);
+        // As the table's condition sees it: a record TTL has not removed yet still stops a count.
+        if counted.contains_key(count_id) {
+            return Ok(false);
+        }
+        counted.insert(count_id.to_owned(), keep_until.timestamp());
+        let key = (count.day, count.department.clone(), count.service_code.clone());
+        lock(&self.stats).entry(key).or_default().add(count.counted);
+        Ok(true)
+    }
+
+    async fn month(&self, year: i32, month: u32) -> Result<Vec<crate::domain::stats::DayTally>, StoreError> {
+        use chrono::Datelike;
+        self.check_up()?;
+        Ok(lock(&self.stats)
+            .iter()
+            .filter(|((day, _, _), _)| day.year() == year && day.month() == month)
+            .map(|((day, department, service_code), tally)| crate::domain::stats::DayTally {
+                day: *day,
+                department: department.clone(),
+                service_code: service_code.clone(),
+                tally: tally.clone(),
+            })
+            .collect())
+    }
 }

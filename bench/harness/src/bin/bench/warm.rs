@@ -112,6 +112,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
     let query = query::State {
         config: memory_config(),
         tickets: store.clone(),
+        stats: store.clone(),
         catalog: store.clone(),
         uploads: store.clone(),
         banners: store.clone(),
@@ -142,6 +143,8 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         clock: Arc::new(SystemClock),
         dead_letters: None,
         work: None,
+        stats: store.clone(),
+        timezone: chrono_tz::America::New_York,
     };
     let notify = notify::State {
         config: memory_config(),
@@ -384,6 +387,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     let query = query::State {
         config: config.clone(),
         tickets: table.clone(),
+        stats: table.clone(),
         catalog: catalogs[1].clone(),
         uploads: table.clone(),
         banners: table.clone(),
@@ -419,6 +423,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             clock: Arc::new(SystemClock),
             dead_letters: None,
             work: None,
+            stats: table.clone(),
+            timezone: chrono_tz::America::New_York,
         },
         notify: notify::State {
             config: config.clone(),

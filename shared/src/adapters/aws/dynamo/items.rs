@@ -332,7 +332,7 @@ impl TableItem {
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
             | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
-            | "templates" | "banner" | "thread" => Self::Other,
+            | "templates" | "banner" | "thread" | "stats" | "counted" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }

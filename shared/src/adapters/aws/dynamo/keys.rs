@@ -137,6 +137,22 @@ pub(super) fn thread(contact_key: &str) -> Key {
     key(format!("THREAD#{contact_key}"), "THREAD")
 }
 
+/// One day × department × service of the town's figures, in its month's partition.
+pub(super) fn stats(day: chrono::NaiveDate, department: &str, service_code: &str) -> Key {
+    use chrono::Datelike;
+    key(stats_month(day.year(), day.month()), &format!("{:02}#{department}#{service_code}", day.day()))
+}
+
+/// The partition of a month's figures.
+pub(super) fn stats_month(year: i32, month: u32) -> String {
+    format!("STATS#{year:04}-{month:02}")
+}
+
+/// The record that a count was made (a replayed event counts nothing twice).
+pub(super) fn counted(count_id: &str) -> Key {
+    key(format!("COUNTED#{count_id}"), "COUNTED")
+}
+
 /// A follow's confirmation link.
 pub(super) fn confirmation(token: &str) -> Key {
     key(format!("CONFIRM#{token}"), "CONFIRM")

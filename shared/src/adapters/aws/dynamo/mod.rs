@@ -58,6 +58,7 @@ mod keys;
 mod listing;
 mod outbox;
 mod rates;
+mod stats;
 mod tickets;
 mod uploads;
 
