@@ -54,15 +54,7 @@ pub async fn answer(state: &State, request: &Request, caller: &Caller) -> Result
         email: String::new(),
     });
     let language = ticket.reporter.language;
-    let facts = |language| Facts {
-        ticket: ticket.id.as_str(),
-        service: &ticket.service_name,
-        status: ticket.status,
-        expected_at: ticket.expected_at,
-        department: &department,
-        timezone: state.config.timezone,
-        language,
-    };
+    let facts = |language| Facts::of(&ticket, &department, state.config.timezone, language);
     let filled = templates
         .fitting(&ticket.service_code, ticket.status)
         .map(|t| Filled {

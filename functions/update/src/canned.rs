@@ -21,14 +21,7 @@ pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, 
     if !caller.admin {
         return Err(ApiError::Forbidden("only admins change the canned responses".into()));
     }
-    let expected = match request.headers().get("if-match").and_then(|v| v.to_str().ok()) {
-        None => None,
-        Some(v) => {
-            Some(v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().map_err(|_| {
-                ApiError::BadRequest("If-Match must be the templates' ETag, like \"3\"".into())
-            })?)
-        }
-    };
+    let expected = crate::if_match(request, "the templates'")?;
     let body = http::body_within(request, MAX_TEMPLATES_BYTES)?;
     let services = state.catalog.services().await?;
     let templates = CannedResponses::parse(body, &services)?;
@@ -87,15 +80,7 @@ pub async fn automatic(
         }
     };
     let language = ticket.reporter.language;
-    let facts = Facts {
-        ticket: ticket.id.as_str(),
-        service: &ticket.service_name,
-        status: ticket.status,
-        expected_at: ticket.expected_at,
-        department: &department,
-        timezone: state.config.timezone,
-        language,
-    };
+    let facts = Facts::of(ticket, &department, state.config.timezone, language);
     let text = render(template.text_in(language), &facts);
     let message = Action::Message { text, to: Audience::Reporter, public: false };
     match ticket.apply(&message, actor.clone(), ticket.updated_at, Targets::default()) {

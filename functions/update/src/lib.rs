@@ -271,15 +271,7 @@ async fn put_routing(state: &State, request: &Request) -> Result<Response<Body>,
     if !caller.admin {
         return Err(ApiError::Forbidden("only admins change the routing rules".into()));
     }
-    let expected =
-        match request.headers().get("if-match").and_then(|v| v.to_str().ok()) {
-            None => None,
-            Some(v) => {
-                Some(v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>().map_err(|_| {
-                    ApiError::BadRequest("If-Match must be the rules' ETag, like \"3\"".into())
-                })?)
-            }
-        };
+    let expected = if_match(request, "the rules'")?;
     let body = http::body_within(request, town311::domain::routing::MAX_RULES_BYTES)?;
     let services = state.catalog.services().await?;
     let departments = state.catalog.departments().await?;
@@ -414,6 +406,16 @@ fn allowed(caller: &Caller, ticket: &Ticket) -> Result<(), ApiError> {
 }
 
 /// The version the writer saw: `If-Match: "7"` or `"version": 7` in the body.
+/// The version an `If-Match` header names (`"3"`, or weak `W/"3"`), if one is sent; `whose` says
+/// whose ETag it must be, for the error.
+pub(crate) fn if_match(request: &Request, whose: &str) -> Result<Option<u64>, ApiError> {
+    let Some(value) = request.headers().get("if-match").and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let version = value.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>();
+    version.map(Some).map_err(|_| ApiError::BadRequest(format!("If-Match must be {whose} ETag, like \"3\"")))
+}
+
 fn seen_version(request: &Request, fields: &serde_json::Value) -> Result<u64, ApiError> {
     let header = request.headers().get("if-match").and_then(|v| v.to_str().ok());
     let from_header = header.map(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<u64>());

@@ -310,6 +310,26 @@ pub struct Facts<'a> {
     pub language: Language,
 }
 
+impl<'a> Facts<'a> {
+    /// The facts of `ticket`, handled by `department`, for a reader of `language`.
+    pub fn of(
+        ticket: &'a crate::domain::ticket::Ticket,
+        department: &'a Department,
+        timezone: Tz,
+        language: Language,
+    ) -> Self {
+        Self {
+            ticket: ticket.id.as_str(),
+            service: &ticket.service_name,
+            status: ticket.status,
+            expected_at: ticket.expected_at,
+            department,
+            timezone,
+            language,
+        }
+    }
+}
+
 /// Fills the placeholders of `text` from `facts`, in the reader's language, and keeps the result
 /// within a message's length. A placeholder that is not known stays as written.
 pub fn render(text: &str, facts: &Facts<'_>) -> String {
