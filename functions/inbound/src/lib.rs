@@ -247,15 +247,14 @@ async fn hear_mail(state: &State, mail: &mail::Mail, receipt: &str) -> Result<Ou
         }
         Addressed::Intake | Addressed::Elsewhere => {
             // More about a request of theirs, by its number in the subject or the text.
-            let mentioned = conversation::ticket_mentioned(&mail.subject)
-                .or_else(|| conversation::ticket_mentioned(&mail.text));
-            if let Some(id) = mentioned
-                && let Some(ticket) = state.tickets.get(&id).await?.filter(|t| from_reporter(t))
-                && let Heard::Yes(outcome) =
-                    hear(state, &ticket, |t, uploads| message(from_reporter(t), uploads), &mail.photos)
-                        .await?
-            {
-                return Ok(outcome);
+            for id in conversation::tickets_mentioned(&format!("{}\n{}", mail.subject, mail.text)) {
+                if let Some(ticket) = state.tickets.get(&id).await?.filter(|t| from_reporter(t))
+                    && let Heard::Yes(outcome) =
+                        hear(state, &ticket, |t, uploads| message(from_reporter(t), uploads), &mail.photos)
+                            .await?
+                {
+                    return Ok(outcome);
+                }
             }
             let language = conversation::language_of(
                 &format!("{} {}", mail.subject, mail.text),
@@ -314,10 +313,13 @@ async fn hear_text(state: &State, text: &sms::InboundText) -> Result<Outcome, St
         Some(id) => state.tickets.get(&id).await?,
         None => None,
     };
-    let mentioned = match conversation::ticket_mentioned(&words) {
-        Some(id) => state.tickets.get(&id).await?.filter(|t| from_reporter(t)),
-        None => None,
-    };
+    let mut mentioned = None;
+    for id in conversation::tickets_mentioned(&words) {
+        mentioned = state.tickets.get(&id).await?.filter(|t| from_reporter(t));
+        if mentioned.is_some() {
+            break;
+        }
+    }
     for ticket in [mentioned, threaded].into_iter().flatten() {
         if let Heard::Yes(outcome) = hear(state, &ticket, message, &[]).await? {
             return Ok(outcome);

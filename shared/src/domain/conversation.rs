@@ -241,11 +241,27 @@ pub fn is_keyword(text: &str) -> bool {
     KEYWORDS.contains(&word.as_str())
 }
 
-/// A ticket number written in a text or a subject (`K7QM-3XPR`, `#k7qm3xpr`), if there is one.
-pub fn ticket_mentioned(text: &str) -> Option<TicketId> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .filter(|w| (8..=9).contains(&w.len()))
-        .find_map(|w| TicketId::parse(w).ok().filter(|_| w.chars().any(|c| c.is_ascii_digit())))
+/// The ticket numbers written in a text or a subject (`K7QM-3XPR`, `#k7qm3xpr`), at most
+/// three, first first. Written with its dash any 4+4 word counts (a number may be all letters);
+/// run together, only one with a digit in it, so that a plain 8-letter word is not taken for one.
+pub fn tickets_mentioned(text: &str) -> Vec<TicketId> {
+    let mut found: Vec<TicketId> = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        let dashed = word.len() == 9 && word.as_bytes()[4] == b'-';
+        let run_together = word.len() == 8 && word.chars().any(|c| c.is_ascii_digit());
+        if !(dashed || run_together) {
+            continue;
+        }
+        if let Ok(id) = TicketId::parse(word)
+            && !found.contains(&id)
+        {
+            found.push(id);
+            if found.len() == 3 {
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// The service a request that came by email or text has until staff pick its own: private

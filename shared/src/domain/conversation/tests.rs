@@ -97,8 +97,21 @@ fn carrier_keywords_are_not_messages() {
 #[test]
 fn a_ticket_number_is_found_in_a_subject() {
     let id = TicketId::parse("K7QM-3XPR").unwrap();
-    assert_eq!(ticket_mentioned("Re: Millbrook 311: request K7QM-3XPR received"), Some(id.clone()));
-    assert_eq!(ticket_mentioned("about #k7qm3xpr please"), Some(id));
-    assert_eq!(ticket_mentioned("the streetlight is out"), None);
-    assert_eq!(ticket_mentioned("Re: Millbrook"), None);
+    assert_eq!(tickets_mentioned("Re: Millbrook 311: request K7QM-3XPR received"), vec![id.clone()]);
+    assert_eq!(tickets_mentioned("about #k7qm3xpr please"), vec![id.clone()]);
+    assert_eq!(tickets_mentioned("the streetlight is out"), Vec::<TicketId>::new());
+    assert_eq!(tickets_mentioned("Re: Millbrook"), Vec::<TicketId>::new());
+    assert_eq!(
+        tickets_mentioned("Sidewalk problem"),
+        Vec::<TicketId>::new(),
+        "an 8-letter word is no number"
+    );
+    // A number may have no digit at all; written with its dash it is still one.
+    let letters = TicketId::parse("DAZT-GZAY").unwrap();
+    assert_eq!(tickets_mentioned("Re: DAZT-GZAY"), vec![letters.clone()]);
+    // Words that look like one come first sometimes: every candidate is offered, in order.
+    assert_eq!(
+        tickets_mentioned("road-work near K7QM-3XPR, re K7QM-3XPR"),
+        vec![TicketId::parse("ROAD-WORK").unwrap(), id]
+    );
 }
