@@ -5,9 +5,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export PORT=${PORT:-3311} EMULATOR_PORT=${EMULATOR_PORT:-5311}
-target=${CARGO_TARGET_DIR:-$root/target}
 
 command -v cargo > /dev/null || { echo "make run: cargo (Rust) is needed: https://rustup.rs" >&2; exit 1; }
+# Where cargo puts its builds (CARGO_TARGET_DIR, a config's build.target-dir, or ./target).
+target=$(cargo metadata --format-version 1 --no-deps --locked \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 infra/local/venv.sh emulator
 echo "Building the dev server (a first build compiles the AWS SDK and takes several minutes)"
 cargo build --locked --quiet -p town311-local --bin devserver

@@ -204,3 +204,58 @@ async fn the_upload_policy_refuses_more_than_ten_megabytes_and_other_content_typ
         .unwrap();
     assert_eq!(refused.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn staff_close_with_a_photo_of_the_finished_work_and_the_status_page_shows_it() {
+    let stack = spawn().await;
+    let (before, status, body) = upload(&stack, "image/png", png()).await;
+    assert!(status == 204 || status == 201, "{status} {body}");
+    let id = file_with_upload(&stack, &before).await;
+    let view =
+        stack.ticket_when(&id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
+
+    // The crew's photo goes up as the body itself, then closes the ticket.
+    let token = stack.token(ADMIN.0, ADMIN.1);
+    let sent = stack
+        .client
+        .post(stack.url("/staff/v1/uploads"))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(gps_jpeg())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 201);
+    let after = sent.json::<Value>().await.unwrap()["upload_id"].as_str().unwrap().to_owned();
+    let close = json!({
+        "action": "set_status", "status": "closed", "resolution": "fixed",
+        "after_photo": after, "version": view["ticket"]["version"],
+    });
+    let closed = stack
+        .staff(Method::POST, &format!("/staff/v1/tickets/{id}/actions"), Some(&token), &[], Some(close))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    stack.ticket_when(&id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| p.len() == 2)).await;
+
+    let record = stack.get(&format!("/open311/v2/requests/{id}.json?extensions=true")).await.json();
+    let media = format!("{}/open311/v2/media", stack.stack.base_url);
+    let extended = &record[0]["extended_attributes"];
+    assert_eq!(extended["photos"], json!([format!("{media}/{before}"), format!("{media}/{after}")]));
+    assert_eq!(extended["after_photos"], json!([format!("{media}/{after}")]), "{record}");
+    let served = stack.client.get(format!("{media}/{after}")).send().await.unwrap().bytes().await.unwrap();
+    assert!(!served.windows(4).any(|w| w == b"Exif"), "processed like any photo");
+    let xml = stack.get(&format!("/open311/v2/requests/{id}.xml?extensions=true")).await.body;
+    assert!(
+        xml.contains(&format!("<after_photos><after_photo>{media}/{after}</after_photo></after_photos>")),
+        "{xml}"
+    );
+
+    // Only staff who change tickets send one; only a photo is taken.
+    let viewer = stack.token("vi", &["viewer"]);
+    let refused = |token: String, bytes: Vec<u8>| {
+        let request = stack.client.post(stack.url("/staff/v1/uploads")).bearer_auth(token).body(bytes);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(refused(viewer, gps_jpeg()).await, 403);
+    assert_eq!(refused(token, b"not a photo".to_vec()).await, 400);
+}

@@ -600,6 +600,20 @@
     var closing = $("status-to").value === "closed";
     $("resolution-field").hidden = !closing;
     $("referral-field").hidden = !closing || $("resolution").value !== "not_our_responsibility";
+    $("after-photo-field").hidden = !closing;
+  }
+
+  /** Sends the photo of the finished work chosen in the closing form, if one is; gives its
+   * upload id (null when none is chosen), or the refusal shown on the file input. */
+  function sendAfterPhoto() {
+    var input = $("after-photo");
+    var file = input.files && input.files[0];
+    if ($("status-to").value !== "closed" || !file) return Promise.resolve({ ok: true, upload: null });
+    if (file.size > 4 * 1024 * 1024) return Promise.resolve({ ok: false, refusal: t("admin.after_photo_too_big") });
+    return call("/staff/v1/uploads", { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" } }).then(function (answer) {
+      if (answer.ok && answer.data && answer.data.upload_id) return { ok: true, upload: answer.data.upload_id };
+      return { ok: false, refusal: T.errorMessages(answer.data, answer.status).join(" ") };
+    });
   }
 
   /** Sends one action naming the version seen; gives the answer. */
@@ -713,7 +727,22 @@
           return { action: "note", text: note, public: true };
         });
       }
-      perform(event.target, $("status-to"), steps, statusFields);
+      var form = event.target;
+      T.fieldError($("after-photo"), "");
+      sendAfterPhoto().then(
+        function (sent) {
+          if (!sent.ok) {
+            T.fieldError($("after-photo"), sent.refusal);
+            $("after-photo").focus();
+            return;
+          }
+          if (sent.upload) body.after_photo = sent.upload;
+          perform(form, $("status-to"), steps, statusFields);
+        },
+        function () {
+          T.fieldError($("after-photo"), t("error.network"));
+        }
+      );
     });
     $("act-note").addEventListener("submit", function (event) {
       event.preventDefault();

@@ -38,6 +38,19 @@
     var notes = document.getElementById("r-notes");
     notes.hidden = !record.status_notes;
     notes.textContent = record.status_notes ? t("status.latest_note", { note: record.status_notes }) : "";
+    var extended = record.extended_attributes || {};
+    var photos = extended.photos || [];
+    var after = extended.after_photos || [];
+    var photoList = document.getElementById("r-photo-list");
+    T.clear(photoList);
+    var reported = 0;
+    photos.forEach(function (url) {
+      var finished = after.indexOf(url) >= 0;
+      if (!finished) reported += 1;
+      var text = finished ? t("status.after_photo") : t("status.photo", { n: reported });
+      photoList.appendChild(el("li", {}, [el("a", { href: url, text: text })]));
+    });
+    document.getElementById("r-photos").hidden = photos.length === 0;
     var history = document.getElementById("r-history");
     T.clear(history);
     var entries = (record.extended_attributes && record.extended_attributes.notes) || [];

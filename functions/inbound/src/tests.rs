@@ -189,8 +189,12 @@ async fn a_forged_reply_address_is_dropped_unanswered_and_a_stale_one_is_told() 
 async fn a_ticket_closed_past_its_reopen_window_takes_no_answer() {
     let f = fixture_at(at(23, 20) + Duration::days(40)).await;
     let ticket = asked(&f).await;
-    let close =
-        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
     let closed = ticket.apply(&close, Actor::Staff("ana".into()), at(24, 9), Targets::default()).unwrap();
     f.store.apply(std::slice::from_ref(&closed)).await.unwrap();
     let fresh_address = reply_to(&ticket, at(23, 20) + Duration::days(39));

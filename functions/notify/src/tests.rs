@@ -83,8 +83,12 @@ async fn an_sms_reporter_hears_of_each_public_change_once_and_of_internal_ones_n
     let (t, internal) = act(&f, &t, Action::Note { text: "caller was rude".into(), public: false }, 17).await;
     let (t, note) =
         act(&f, &t, Action::Note { text: "Patched with cold mix.".into(), public: true }, 18).await;
-    let close =
-        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
     let (_, closed) = act(&f, &t, close, 19).await;
     for entry in [&created, &assigned, &scheduled, &internal, &note, &closed] {
         notify(&f.state, &TicketEvent::new(entry)).await.unwrap();

@@ -123,6 +123,7 @@ async fn keep(state: &State, upload_id: &str, processed: Processed) -> Result<Pr
         width: processed.full.width,
         height: processed.full.height,
         hidden: false,
+        after: false,
     };
     // Pending until route attaches the photo to the request that names it.
     state.photos.put_pending(&key, processed.full.bytes, processed.full.content_type).await?;

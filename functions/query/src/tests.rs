@@ -169,6 +169,7 @@ async fn a_photo_is_served_at_its_stable_url_until_it_is_hidden() {
             width: 10,
             height: 10,
             hidden: false,
+            after: false,
         };
         let (next, entry) = ticket.attach(&Processing::Processed { photo, gps: None }, at).unwrap();
         store.apply(&[(next.clone(), entry)]).await.unwrap();

@@ -432,6 +432,7 @@ fn processed(upload: &str) -> town311::domain::photo::Photo {
         width: 2048,
         height: 1536,
         hidden: false,
+        after: false,
     }
 }
 
@@ -695,8 +696,12 @@ async fn the_towns_figures_count_each_change_once_as_the_stream_goes_by() {
     handle(&f.state, records()).await.unwrap();
     // Routing assigned it (town311 itself: no first response); staff close it.
     let ticket = f.store.get(&created.ticket_id).await.unwrap().unwrap();
-    let close =
-        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
     let closed = ticket
         .apply(&close, Actor::Staff("ana".into()), at(59) + chrono::Duration::days(2), Targets::default())
         .unwrap();

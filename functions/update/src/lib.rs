@@ -23,6 +23,7 @@ use tracing::Instrument;
 /// bounded within it.
 pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+mod after_photo;
 mod banner;
 mod canned;
 mod confirm;
@@ -45,6 +46,10 @@ pub struct State {
     pub templates: Arc<dyn Templates>,
     /// The town's address points, to place a request staff give an address.
     pub addresses: Arc<dyn town311::ports::Addresses>,
+    /// Where the photos staff close a ticket with are kept for the photo pipeline.
+    pub photos: Arc<dyn town311::ports::PhotoStore>,
+    /// Draws the upload ids of those photos.
+    pub ids: Arc<dyn town311::domain::id::IdSource>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -62,12 +67,14 @@ impl From<&town311::adapters::aws::Adapters> for State {
             banners: aws.banners(),
             templates: aws.templates(),
             addresses: aws.addresses(),
+            photos: aws.photos(),
+            ids: aws.ids(),
             clock: aws.clock(),
         }
     }
 }
 
-/// Handles `POST /staff/v1/tickets/{id}/actions`, the admins' `PUT /staff/v1/routing`,
+/// Handles `POST /staff/v1/tickets/{id}/actions`, `POST /staff/v1/uploads`, the admins' `PUT /staff/v1/routing`,
 /// `PUT /staff/v1/templates` and `PUT`/`DELETE /staff/v1/banner`, and the
 /// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`, the links that confirm a
 /// follow, and the unsubscribe links.
@@ -76,6 +83,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
         Some("POST /citizen/v1/requests/{id}/follow") => follow(state, &request).await,
         Some("POST /staff/v1/tickets/{id}/actions") => act(state, &request).await,
+        Some(after_photo::ROUTE) => after_photo::answer(state, &request).await,
         Some("PUT /staff/v1/routing") => put_routing(state, &request).await,
         Some(banner::ROUTE_PUT | banner::ROUTE_DELETE) => banner::answer(state, &request).await,
         Some(canned::ROUTE_PUT) => canned::answer(state, &request).await,
@@ -119,6 +127,7 @@ async fn reopen(state: &State, request: &Request) -> Result<Response<Body>, ApiE
         status: town311::domain::status::Status::Reopened,
         resolution: None,
         referral: None,
+        after_photo: None,
     };
     let change = (!contact.is_empty() && (by_email || by_phone))
         .then(|| ticket.apply(&action, Actor::Reporter, state.clock.now(), Targets::default()).ok())

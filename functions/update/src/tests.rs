@@ -17,6 +17,8 @@ async fn state() -> (State, Arc<MemoryStore>) {
         banners: store.clone(),
         templates: store.clone(),
         addresses: store.clone(),
+        photos: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
+        ids: Arc::new(town311::domain::id::OsRandom),
         clock,
     };
     (state, store)
@@ -571,4 +573,52 @@ async fn a_clerk_places_a_request_by_an_address_the_town_knows() {
     let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), None, nothing)).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("address_string"), "{body}");
+}
+
+fn photo_upload(claims: &[(&str, &str)], bytes: &[u8]) -> Request {
+    Invocation::new("POST", "POST /staff/v1/uploads", "/staff/v1/uploads")
+        .header("content-type", "image/jpeg")
+        .claims(claims)
+        .body(bytes.to_vec())
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_close_with_a_photo_of_the_finished_work() {
+    let (state, store) = state().await;
+    let id = ticket(&store, "AAAA-0001", "POTHOLE").await;
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let (status, body, _) = call(&state, photo_upload(DPW_CLERK, &jpeg)).await;
+    assert_eq!(status, 201, "{body}");
+    let upload = body["upload_id"].as_str().unwrap().to_owned();
+    let kept = state.photos.get(&town311::domain::photo::upload_key(&upload)).await.unwrap();
+    assert_eq!(kept.as_deref(), Some(&jpeg[..]), "kept for the photo pipeline");
+
+    let close = |after: &str| json!({"action": "set_status", "status": "closed", "resolution": "fixed", "after_photo": after});
+    let (status, body, _) = call(&state, act(&id, Some(DPW_CLERK), Some("\"1\""), close(&upload))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ticket"]["status"], "closed");
+    assert_eq!(body["ticket"]["after_uploads"], json!([upload]));
+    let linked = town311::ports::Uploads::upload_ticket(store.as_ref(), &upload).await.unwrap();
+    assert_eq!(linked, Some(id.clone()), "linked with the change");
+
+    // Not a photo; a viewer; an after-photo on anything but a closing.
+    let (status, body, _) = call(&state, photo_upload(DPW_CLERK, b"%PDF-1.7")).await;
+    assert_eq!(status, 400, "{body}");
+    let viewer: &[(&str, &str)] = &[("username", "vi"), ("cognito:groups", "[viewer]")];
+    assert_eq!(call(&state, photo_upload(viewer, &jpeg)).await.0, 403);
+    let other = ticket(&store, "AAAA-0002", "POTHOLE").await;
+    let (status, body, _) = call(
+        &state,
+        act(
+            &other,
+            Some(DPW_CLERK),
+            Some("\"1\""),
+            json!({"action": "set_status", "status": "in_progress", "after_photo": upload}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body[0]["description"].as_str().unwrap().contains("after_photo"), "{body}");
 }

@@ -31,6 +31,10 @@ pub enum Action {
         /// Where to turn instead, for `not_our_responsibility`.
         #[serde(default)]
         referral: Option<String>,
+        /// A photo of the finished work, closing only: an upload (`POST /staff/v1/uploads`)
+        /// that goes through the photo pipeline and is shown on the status page.
+        #[serde(default)]
+        after_photo: Option<String>,
     },
     /// Give the ticket to a person (or back to the queue with `null`).
     Assign {
@@ -88,7 +92,8 @@ fn yes() -> bool {
 }
 
 /// The reporter's "still broken".
-const REOPEN: Action = Action::SetStatus { status: Status::Reopened, resolution: None, referral: None };
+const REOPEN: Action =
+    Action::SetStatus { status: Status::Reopened, resolution: None, referral: None, after_photo: None };
 
 /// A citizen's update as an Open311 app sends it (mySociety's `POST servicerequestupdates`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -160,6 +165,8 @@ pub enum LifecycleError {
     MessageText,
     #[error("{0}")]
     Place(String),
+    #[error("after_photo is given only when closing, and must be an upload id")]
+    AfterPhoto,
 }
 
 fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
@@ -192,7 +199,7 @@ impl Ticket {
         let mut next = self.clone();
         let open_only = || if self.status.is_open() { Ok(()) } else { Err(LifecycleError::Closed) };
         let (change, public) = match action {
-            Action::SetStatus { status, resolution, referral } => {
+            Action::SetStatus { status, resolution, referral, after_photo } => {
                 if !self.status.allows(*status) {
                     return Err(LifecycleError::Transition {
                         from: self.status.as_str(),
@@ -221,6 +228,16 @@ impl Ticket {
                     (_, Some(_)) => return Err(LifecycleError::ResolutionWhileOpen),
                     (_, None) => None,
                 };
+                if after_photo
+                    .as_deref()
+                    .is_some_and(|p| *status != Status::Closed || !crate::domain::photo::is_upload_id(p))
+                {
+                    return Err(LifecycleError::AfterPhoto);
+                }
+                if let Some(upload) = after_photo {
+                    next.uploads.push(upload.clone());
+                    next.after_uploads.push(upload.clone());
+                }
                 next.status = *status;
                 next.resolution = *resolution;
                 if *status == Status::Closed {
@@ -238,6 +255,7 @@ impl Ticket {
                     to: *status,
                     resolution: *resolution,
                     referral,
+                    after_photo: after_photo.clone(),
                 };
                 (change, true)
             }
@@ -524,38 +542,6 @@ impl Ticket {
         Some(next.recorded(self.version, change, public, Actor::System, now))
     }
 
-    /// Takes the outcome of processing one of its uploads: a photo to publish, or why the
-    /// upload was refused (staff see the reason). `None` when the upload is not (or no longer)
-    /// one the ticket waits for, as when a replay brings it again.
-    pub fn attach(
-        &self,
-        processing: &crate::domain::photo::Processing,
-        now: DateTime<Utc>,
-    ) -> Option<(Ticket, HistoryEntry)> {
-        use crate::domain::photo::Processing;
-        let upload = processing.upload_id();
-        if !self.uploads.iter().any(|u| u == upload) {
-            return None;
-        }
-        let mut next = self.clone();
-        next.uploads.retain(|u| u != upload);
-        let held = next.held_uploads.iter().any(|u| u == upload);
-        next.held_uploads.retain(|u| u != upload);
-        let (change, public) = match processing {
-            Processing::Processed { photo, .. } => {
-                let mut photo = photo.clone();
-                photo.hidden |= held;
-                let id = photo.id.clone();
-                next.photos.push(photo);
-                (Change::PhotoAdded { photo: id }, !held)
-            }
-            Processing::Refused { upload_id, reason } => {
-                (Change::PhotoRefused { upload: upload_id.clone(), reason: reason.clone() }, false)
-            }
-        };
-        Some(next.recorded(self.version, change, public, Actor::System, now))
-    }
-
     /// This changed ticket as the version after `seen`, with the history entry recording it.
     fn recorded(
         mut self,
@@ -583,6 +569,8 @@ impl Ticket {
         (self, entry)
     }
 }
+
+mod photos;
 
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,9 @@ pub struct Photo {
     /// Hidden by staff: not served to the public.
     #[serde(default)]
     pub hidden: bool,
+    /// The finished work, as staff closed the ticket with it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after: bool,
 }
 
 /// What processing an upload came to, kept until the ticket naming the upload takes it.

@@ -85,6 +85,9 @@ pub struct Ticket {
     /// Uploads a citizen's message brought: attached hidden, as the citizen did not publish them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held_uploads: Vec<String>,
+    /// Uploads staff closed the ticket with: the finished work, shown as such once processed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_uploads: Vec<String>,
 }
 
 /// A request as submitted, checked field by field but not yet against its service.
@@ -158,6 +161,9 @@ pub enum Change {
         /// Where the citizen should turn instead (not our responsibility).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         referral: Option<String>,
+        /// The upload of the finished work's photo staff closed with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_photo: Option<String>,
     },
     Assigned {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +339,7 @@ impl Change {
     pub fn new_uploads(&self) -> &[String] {
         match self {
             Self::CitizenMessage { uploads, .. } => uploads,
+            Self::StatusChanged { after_photo, .. } => after_photo.as_slice(),
             _ => &[],
         }
     }
@@ -408,6 +415,7 @@ impl Ticket {
             private: service.private,
             conversation: None,
             held_uploads: Vec::new(),
+            after_uploads: Vec::new(),
         };
         let entry = HistoryEntry {
             ticket_id: ticket.id.clone(),

@@ -123,7 +123,8 @@ impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
             | L::PastSchedule
             | L::FarSchedule
             | L::MessageText
-            | L::Place(_) => Self::BadRequest(e.to_string()),
+            | L::Place(_)
+            | L::AfterPhoto => Self::BadRequest(e.to_string()),
             L::NoSuchPhoto(_) => Self::NotFound(e.to_string()),
         }
     }

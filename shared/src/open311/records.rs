@@ -199,6 +199,8 @@ pub struct ExtendedAttributes<'a> {
     /// The stable URLs of the request's processed, visible photos (none is published before
     /// processing, nor once hidden).
     pub photos: Vec<String>,
+    /// Those of them that show the finished work, as staff closed the request with them.
+    pub after_photos: Vec<String>,
 }
 
 /// One public history entry.
@@ -255,6 +257,12 @@ impl<'a> ExtendedAttributes<'a> {
                 })
                 .collect(),
             photos: media_base.map(|base| visible_photo_urls(ticket, base)).unwrap_or_default(),
+            after_photos: media_base
+                .map(|base| {
+                    let after = ticket.photos.iter().filter(|p| p.after && !p.hidden);
+                    after.map(|p| format!("{base}/{}", p.id)).collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

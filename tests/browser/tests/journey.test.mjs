@@ -139,6 +139,8 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
 
   await page.getByLabel('New status').selectOption('closed');
   await page.getByLabel('Resolution').selectOption('fixed');
+  // The crew's photo of the filled hole goes with the closing.
+  await page.getByLabel('Photo of the finished work (optional)').setInputFiles(new URL('../fixtures/pothole.jpg', import.meta.url).pathname);
   await page.getByLabel('Public note to the reporter (optional)').fill(NOTE);
   await page.getByRole('button', { name: 'Change status' }).click();
   await detail.getByText(`Note: ${NOTE}`).waitFor();
@@ -148,12 +150,24 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   assertNoProblems(page);
 
   const token = await staffToken();
-  const staff = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
+  let staff;
+  for (let i = 0; i < 100; i++) {
+    staff = await (await fetch(`${BASE_URL}/staff/v1/tickets/${ticket}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    if ((staff.ticket.photos || []).length === 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(staff.ticket.photos.length, 2, 'the after-photo is processed');
+  assert.equal(staff.ticket.photos[1].after, true);
+  // Processing ends whenever it ends: its entry comes after the closing, wherever the note is.
+  const kinds = staff.history.map((h) => h.change.type);
+  const processed = kinds.lastIndexOf('photo_added');
+  assert.ok(processed > kinds.indexOf('status_changed'), kinds.join(' '));
+  kinds.splice(processed, 1);
   assert.equal(staff.ticket.status, 'closed');
   assert.equal(staff.ticket.resolution, 'fixed');
   assert.equal(staff.ticket.assignee, 'ana');
   assert.deepEqual(
-    staff.history.map((h) => h.change.type),
+    kinds,
     ['submitted', 'photo_added', 'photo_hidden', 'photo_hidden', 'assigned', 'messaged', 'scheduled', 'status_changed', 'noted']
   );
   await page.context().close();
@@ -167,7 +181,10 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   await result.waitFor();
   assert.equal((await page.textContent('#r-status')).trim(), 'Closed');
   const history = page.locator('#r-history li');
-  const lines = await history.allTextContents();
+  const all = await history.allTextContents();
+  // The after-photo's entry comes after the closing, before or after the note.
+  const lines = all.filter((line, i) => !(i > 4 && /Photo added/.test(line)));
+  assert.equal(all.length, 7, all.join('\n'));
   // Hiding and showing the photo again was staff business: not in the public history.
   assert.equal(lines.length, 6, lines.join('\n'));
   assert.match(lines[0], /Request received/);
@@ -177,12 +194,17 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   assert.match(lines[4], /Status changed — Fixed/);
   assert.match(lines[5], new RegExp(`Note from the town${NOTE.replace(/[.!]/g, '.')}`));
   assert.doesNotMatch(lines.join(' '), /ana/, 'no staff names in public');
+  const photos = page.locator('#r-photo-list a');
+  assert.deepEqual(await photos.allTextContents(), ['Photo 1 from the report', 'Photo of the finished work']);
+  const served = await fetch(await photos.nth(1).getAttribute('href'));
+  assert.equal(served.status, 200, 'the link serves the photo');
   await screenshot(page, 'status-history-en');
 
   await page.getByRole('button', { name: 'Español' }).click();
   await page.waitForFunction(() => document.documentElement.lang === 'es');
   await page.getByRole('heading', { name: 'Historial' }).waitFor();
   assert.equal((await page.textContent('#r-status')).trim(), 'Cerrada');
+  await page.getByRole('link', { name: 'Foto del trabajo terminado' }).waitFor();
   const spanish = await history.allTextContents();
   assert.match(spanish[0], /Solicitud recibida/);
   assert.match(spanish[1], /Foto agregada/);

@@ -86,7 +86,12 @@ async fn updates(store: &MemoryStore, id: &TicketId) -> Vec<(Actor, Change, bool
 }
 
 fn close() -> Action {
-    Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None }
+    Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    }
 }
 
 #[tokio::test]

@@ -207,6 +207,7 @@ pub async fn uploads_keep_what_processing_came_to(ports: &Ports) {
             width: 1200,
             height: 800,
             hidden: false,
+            after: false,
         },
         gps: Some((42.25, -72.5)),
     };

@@ -33,11 +33,16 @@ fn staff() -> Actor {
 }
 
 fn set(status: Status) -> Action {
-    Action::SetStatus { status, resolution: None, referral: None }
+    Action::SetStatus { status, resolution: None, referral: None, after_photo: None }
 }
 
 fn close(resolution: Resolution) -> Action {
-    Action::SetStatus { status: Status::Closed, resolution: Some(resolution), referral: None }
+    Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(resolution),
+        referral: None,
+        after_photo: None,
+    }
 }
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -99,6 +104,7 @@ fn closing_needs_a_fitting_resolution() {
         status: Status::Closed,
         resolution: Some(Resolution::NotOurResponsibility),
         referral: Some("State highway: call MassDOT at 857-368-4636".into()),
+        after_photo: None,
     };
     let (closed, entry) = t.apply(&referral, staff(), at(1), Targets::default()).unwrap();
     assert_eq!(closed.resolution, Some(Resolution::NotOurResponsibility));
@@ -108,6 +114,7 @@ fn closing_needs_a_fitting_resolution() {
         status: Status::Acknowledged,
         resolution: Some(Resolution::Fixed),
         referral: None,
+        after_photo: None,
     };
     assert_eq!(t.apply(&wrong, staff(), at(1), Targets::default()), Err(LifecycleError::ResolutionWhileOpen));
 }
@@ -392,6 +399,7 @@ fn a_photo_from_a_message_is_attached_hidden() {
         width: 10,
         height: 10,
         hidden: false,
+        after: false,
     };
     let (attached, entry) = heard.attach(&Processing::Processed { photo, gps: None }, at(2)).unwrap();
     assert!(attached.photos[0].hidden, "the citizen did not publish it");
@@ -423,4 +431,42 @@ fn staff_say_where_a_request_is() {
         closed.apply(&locate(Some("2 Main St"), None, None), staff(), at(2), Targets::default()).unwrap_err(),
         LifecycleError::Closed
     );
+}
+
+#[test]
+fn staff_close_with_a_photo_of_the_finished_work_shown_once_processed() {
+    use crate::domain::photo::{Photo, Processing};
+    let upload = "fedcba9876543210fedcba9876543210";
+    let closing = |status: Status, resolution: Option<Resolution>, after: &str| Action::SetStatus {
+        status,
+        resolution,
+        referral: None,
+        after_photo: Some(after.into()),
+    };
+    let (closed, entry) = ticket()
+        .apply(&closing(Status::Closed, Some(Resolution::Fixed), upload), staff(), at(1), Targets::default())
+        .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    assert_eq!(closed.uploads, vec![upload.to_owned()]);
+    assert_eq!(entry.change.new_uploads(), [upload.to_owned()], "linked to the ticket with the change");
+    assert!(entry.public);
+    let photo = Photo {
+        id: upload.into(),
+        key: format!("photos/{upload}/full.jpg"),
+        thumbnail_key: format!("photos/{upload}/thumb.jpg"),
+        content_type: "image/jpeg".into(),
+        width: 10,
+        height: 10,
+        hidden: false,
+        after: false,
+    };
+    let (attached, added) = closed.attach(&Processing::Processed { photo, gps: None }, at(2)).unwrap();
+    assert!(attached.photos[0].after && !attached.photos[0].hidden, "public, as the finished work");
+    assert!(added.public);
+    assert!(attached.after_uploads.is_empty() && attached.uploads.is_empty());
+
+    // Only a closing brings one, and only an upload id.
+    let refused = |action: Action| ticket().apply(&action, staff(), at(1), Targets::default()).unwrap_err();
+    assert_eq!(refused(closing(Status::InProgress, None, upload)), LifecycleError::AfterPhoto);
+    assert_eq!(refused(closing(Status::Closed, Some(Resolution::Fixed), "../x")), LifecycleError::AfterPhoto);
 }

@@ -69,8 +69,12 @@ fn every_public_change_fits_one_gsm_segment_in_english() {
     let (scheduled, s) = staff(&assigned, Action::Schedule { at: at(24, 14) }, 17);
     let note = Action::Note { text: "Crew will patch it with cold mix first.".into(), public: true };
     let (noted, n) = staff(&scheduled, note, 18);
-    let close =
-        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None };
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
     let (closed, c) = staff(&noted, close, 19);
     let expected = [
         (&assigned, &a, "Assigned to a Public Works crew."),
@@ -192,7 +196,12 @@ fn a_citizens_update_is_news_only_when_it_reopens_and_never_quotes_their_words()
     let (ticket, _, dpw) = opened();
     let (closed, _) = staff(
         &ticket,
-        Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None },
+        Action::SetStatus {
+            status: Status::Closed,
+            resolution: Some(Resolution::Fixed),
+            referral: None,
+            after_photo: None,
+        },
         16,
     );
     let update = CitizenUpdate {

@@ -41,7 +41,12 @@ fn staff(ticket: &Ticket, action: Action, when: DateTime<Utc>) -> (Ticket, Histo
 }
 
 fn close() -> Action {
-    Action::SetStatus { status: Status::Closed, resolution: Some(Resolution::Fixed), referral: None }
+    Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    }
 }
 
 #[test]
@@ -72,7 +77,7 @@ fn a_request_counts_when_opened_first_answered_closed_and_reopened() {
     assert_eq!(later, vec![Counted::Closed { days: 3, in_promise: true }], "not a first response again");
     let (reopened, r) = staff(
         &closed,
-        Action::SetStatus { status: Status::Reopened, resolution: None, referral: None },
+        Action::SetStatus { status: Status::Reopened, resolution: None, referral: None, after_photo: None },
         at(9, 9),
     );
     assert_eq!(counts_of(&r, &reopened, &history, TZ)[0].counted, Counted::Reopened);

@@ -59,13 +59,21 @@ fn one_change_of_every_branch() -> Vec<Change> {
             to: Status::Closed,
             resolution: Some(Resolution::NotOurResponsibility),
             referral: Some("Call the county, ask for Jo Smith".into()),
+            after_photo: None,
         },
-        Change::StatusChanged { from: Status::Closed, to: Status::Closed, resolution: None, referral: None },
+        Change::StatusChanged {
+            from: Status::Closed,
+            to: Status::Closed,
+            resolution: None,
+            referral: None,
+            after_photo: None,
+        },
         Change::StatusChanged {
             from: Status::Submitted,
             to: Status::InProgress,
             resolution: None,
             referral: None,
+            after_photo: None,
         },
         Change::Assigned { assignee: Some("crew-7".into()) },
         Change::Assigned { assignee: None },
@@ -130,6 +138,7 @@ fn the_english_sentences_read_as_citizens_know_them() {
         to: Status::Closed,
         resolution: Some(resolution),
         referral: None,
+        after_photo: None,
     };
     assert_eq!(english(closed(Resolution::Fixed)), "Fixed");
     assert_eq!(english(closed(Resolution::Duplicate)), "Closed as a duplicate of another request");
@@ -138,7 +147,8 @@ fn the_english_sentences_read_as_citizens_know_them() {
             from: Status::Submitted,
             to: Status::InProgress,
             resolution: None,
-            referral: None
+            referral: None,
+            after_photo: None
         }),
         "Status: in progress"
     );
@@ -161,7 +171,8 @@ fn parameters_name_statuses_resolutions_and_tickets_only() {
             from: Status::Submitted,
             to: Status::InProgress,
             resolution: None,
-            referral: None
+            referral: None,
+            after_photo: None
         }),
         vec![("status", "in_progress".to_owned())]
     );
@@ -171,6 +182,7 @@ fn parameters_name_statuses_resolutions_and_tickets_only() {
             to: Status::Closed,
             resolution: Some(Resolution::NotOurResponsibility),
             referral: None,
+            after_photo: None
         }),
         vec![("resolution", "not_our_responsibility".to_owned())]
     );

@@ -130,6 +130,8 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         banners: store.clone(),
         templates: store.clone(),
         addresses: store.clone(),
+        photos: Arc::new(MemoryPhotos::default()),
+        ids: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
     };
     let publisher = Arc::new(RecordingPublisher::default());
@@ -405,6 +407,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         banners: table.clone(),
         templates: table.clone(),
         addresses: table.clone(),
+        photos: Arc::new(town311::adapters::aws::S3Photos::new(&stack.sdk, &config)),
+        ids: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
     };
     let j = Journey {
