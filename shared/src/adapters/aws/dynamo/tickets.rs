@@ -204,6 +204,15 @@ impl TicketStore for DynamoTable {
         self.tickets_near(service_code, cells).await
     }
 
+    async fn in_map_cells(
+        &self,
+        cells: &[String],
+        closed_since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<crate::domain::map::MapPin>, bool), StoreError> {
+        self.map_cells(cells, closed_since, limit).await
+    }
+
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         let item = encode(&FollowerItem::new(follower))?;
         if follower.confirmed {
