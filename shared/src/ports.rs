@@ -145,6 +145,11 @@ pub trait TicketStore: Send + Sync {
         closed_since: DateTime<Utc>,
         limit: usize,
     ) -> Result<(Vec<crate::domain::map::MapPin>, bool), StoreError>;
+    /// Writes a stored ticket again as it is, so that its index keys are those this version of
+    /// the store derives (an index added since it was last written, such as the map's), if the
+    /// stored ticket is still `ticket.version`; false when it changed meanwhile (that write
+    /// derived them already). No history entry, no event.
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError>;
     /// Adds a follower to a ticket. Following again changes nothing but the language: a
     /// pending follow of a contact already following keeps the follower as it was (confirmed
     /// or pending), unless the earlier pending follow was never confirmed within

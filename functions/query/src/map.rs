@@ -141,7 +141,8 @@ mod tests {
         .unwrap();
         let request = NewRequest {
             service_code: service.code.clone(),
-            location: Location::new(Some(GeoPoint::new(lat, long).unwrap()), Some("12 Elm St"), None).unwrap(),
+            location: Location::new(Some(GeoPoint::new(lat, long).unwrap()), Some("12 Elm St"), None)
+                .unwrap(),
             description: Description::parse("Deep crater by Ana's house").unwrap(),
             answers: Answers::new(),
             media_urls: vec![],

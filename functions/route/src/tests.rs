@@ -643,6 +643,9 @@ impl TicketStore for Racing {
     ) -> Result<(Vec<town311::domain::map::MapPin>, bool), StoreError> {
         self.store.in_map_cells(cells, closed_since, limit).await
     }
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
+        self.store.reindex(ticket).await
+    }
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.store.follow(follower).await
     }

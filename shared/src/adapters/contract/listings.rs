@@ -350,3 +350,23 @@ pub async fn map_cells_hold_the_open_and_recently_closed_public_requests(ports: 
     let (_, found, _) = read(vec![cell(here)], 10).await;
     assert_eq!(found, vec![long_closed.id.clone(), newer.id.clone(), older.id.clone(), closing.id.clone()]);
 }
+
+pub async fn reindexing_writes_a_ticket_again_only_at_its_version(ports: &Ports) {
+    let store = &ports.tickets;
+    let (service, department) = (fresh_code("SVC"), fresh_code("DEPT"));
+    let (base, here) = (now(), fresh_point());
+    let (t, entry) = ticket_at(&service, &department, base, Some(here), Vec::new());
+    ok(store.create(&t, &entry, None, None).await, "create");
+    assert!(ok(store.reindex(&t).await, "reindex"), "the stored version is written again");
+    assert_eq!(ok(store.get(&t.id).await, "get"), Some(t.clone()), "as it was");
+    let (next, entry) = changed(&t, base + minutes(1), |t| t.status = Status::InProgress);
+    ok(store.apply(&[(next.clone(), entry)]).await, "apply");
+    assert!(!ok(store.reindex(&t).await, "reindex"), "a version changed meanwhile is left alone");
+    assert_eq!(ok(store.get(&t.id).await, "get"), Some(next));
+    assert!(
+        !ok(store.reindex(&ticket(&service, &department, base).0).await, "reindex"),
+        "nor one never stored"
+    );
+    let (pins, _) = ok(store.in_map_cells(&[crate::domain::map::cell(here)], base, 10).await, "in_map_cells");
+    assert_eq!(pins.iter().filter(|p| p.id == t.id).count(), 1);
+}

@@ -246,6 +246,12 @@ impl TicketStore for MemoryStore {
         Ok((found, more))
     }
 
+    /// Index keys are derived on every read here: nothing to write, only the version to check.
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.tickets).get(&ticket.id).is_some_and(|t| t.version == ticket.version))
+    }
+
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.check_up()?;
         let key = (follower.ticket_id.clone(), follower.contact.key());
