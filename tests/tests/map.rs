@@ -62,7 +62,8 @@ async fn map(stack: &TestStack, bbox: &str) -> (Value, BTreeSet<String>) {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.content_type.starts_with("application/geo+json"), "{}", answer.content_type);
     let map = answer.json();
-    let ids = map["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect();
+    let ids =
+        map["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect();
     (map, ids)
 }
 
@@ -113,7 +114,8 @@ async fn the_map_shows_the_open_and_recently_closed_public_requests_in_view() {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
     for feature in answer["features"].as_array().unwrap() {
-        let mut names: Vec<&str> = feature["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut names: Vec<&str> =
+            feature["properties"].as_object().unwrap().keys().map(String::as_str).collect();
         names.sort_unstable();
         assert_eq!(names, ["id", "requested_datetime", "service_code", "service_name", "status"]);
         let status = feature["properties"]["status"].as_str().unwrap();
