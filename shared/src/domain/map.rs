@@ -25,6 +25,16 @@ pub fn closed_since(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(RECENTLY_CLOSED_DAYS)
 }
 
+/// The time a request sorts by on the map: its last change while open, when it was closed
+/// after (its last change, for one closed before that was kept).
+pub fn sort_time(
+    status: Status,
+    updated_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    if status.is_open() { updated_at } else { closed_at.unwrap_or(updated_at) }
+}
+
 /// The index cell of a point.
 pub fn cell(point: GeoPoint) -> String {
     geo::geohash(point, CELL_PRECISION)

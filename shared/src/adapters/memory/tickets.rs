@@ -224,7 +224,7 @@ impl TicketStore for MemoryStore {
                 .filter_map(|t| {
                     let point = t.location.point().filter(|p| &map_cell(*p) == cell)?;
                     let open = t.status.is_open();
-                    let at = if open { t.updated_at } else { t.closed_at.unwrap_or(t.updated_at) };
+                    let at = crate::domain::map::sort_time(t.status, t.updated_at, t.closed_at);
                     (open || at >= closed_since).then(|| {
                         let pin = MapPin {
                             id: t.id.clone(),

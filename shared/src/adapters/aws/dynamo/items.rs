@@ -73,8 +73,7 @@ pub(super) struct MapItem {
 
 impl MapItem {
     pub(super) fn pin(self) -> crate::domain::map::MapPin {
-        let at =
-            if self.status.is_open() { self.updated_at } else { self.closed_at.unwrap_or(self.updated_at) };
+        let at = crate::domain::map::sort_time(self.status, self.updated_at, self.closed_at);
         crate::domain::map::MapPin {
             id: self.id,
             service_code: self.service_code,
@@ -319,7 +318,7 @@ fn map_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
 /// The time a ticket sorts by in its map cell: its last change while open, when it was closed
 /// after.
 fn map_time(ticket: &Ticket) -> DateTime<Utc> {
-    if ticket.status.is_open() { ticket.updated_at } else { ticket.closed_at.unwrap_or(ticket.updated_at) }
+    crate::domain::map::sort_time(ticket.status, ticket.updated_at, ticket.closed_at)
 }
 
 impl FollowerItem {
