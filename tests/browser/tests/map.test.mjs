@@ -83,6 +83,12 @@ for (const lang of ['en', 'es']) {
       await link.waitFor();
       assert.equal(await link.getAttribute('href'), `/status?id=${filed.c}`);
       assert.equal(await link.textContent(), `${words.see} ${filed.c}`);
+      // Moving the map reads the view again; the same pins stay, the popup open.
+      const loads = Number(await page.getAttribute('#requests-map', 'data-loads'));
+      await page.locator('#requests-map').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.waitForFunction((before) => Number(document.getElementById('requests-map').dataset.loads) > before, loads);
+      assert.equal(await link.isVisible(), true, 'the popup stays open as the map moves');
       await assertAccessible(page, `the map (${lang}, ${name})`);
       await screenshot(page, `map-${name}-${lang}`);
 
