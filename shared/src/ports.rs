@@ -135,6 +135,21 @@ pub trait TicketStore: Send + Sync {
     /// Open tickets of a service with a point in one of these geohash cells (the nearby index;
     /// `crate::domain::nearby` narrows them down to a radius); never a private service's.
     async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError>;
+    /// The public map's requests in these geohash-5 cells (the map index,
+    /// [`crate::domain::map`]): every open one with a point and those closed at `closed_since` or
+    /// later, never a private service's; each cell's open ones first, newest change first, at
+    /// most `limit` of a cell. True with them when a cell held more than `limit`.
+    async fn in_map_cells(
+        &self,
+        cells: &[String],
+        closed_since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<crate::domain::map::MapPin>, bool), StoreError>;
+    /// Writes a stored ticket again as it is, so that its index keys are those this version of
+    /// the store derives (an index added since it was last written, such as the map's), if the
+    /// stored ticket is still `ticket.version`; false when it changed meanwhile (that write
+    /// derived them already). No history entry, no event.
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError>;
     /// Adds a follower to a ticket. Following again changes nothing but the language: a
     /// pending follow of a contact already following keeps the follower as it was (confirmed
     /// or pending), unless the earlier pending follow was never confirmed within

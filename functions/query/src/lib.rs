@@ -58,6 +58,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
 pub mod addresses;
 pub mod banner;
 pub mod canned;
+pub mod map;
 pub mod media;
 pub mod nearby;
 pub mod staff;
@@ -71,6 +72,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
             return Ok(http::respond(None, staff::dispatch(state, &request).await));
         }
         Some(nearby::ROUTE) => return Ok(http::respond(None, nearby::answer(state, &request).await)),
+        Some(map::ROUTE) => return Ok(http::respond(None, map::answer(state, &request).await)),
         Some(media::ROUTE) => return Ok(http::respond(None, media::answer(state, &request).await)),
         Some(banner::ROUTE) => return Ok(http::respond(None, banner::answer(state, &request).await)),
         Some(stats::ROUTE) => return Ok(http::respond(None, stats::answer(state, &request).await)),

@@ -636,6 +636,17 @@ impl TicketStore for Racing {
     async fn in_cells(&self, service_code: &str, cells: &[String]) -> Result<Vec<Ticket>, StoreError> {
         self.store.in_cells(service_code, cells).await
     }
+    async fn in_map_cells(
+        &self,
+        cells: &[String],
+        closed_since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<town311::domain::map::MapPin>, bool), StoreError> {
+        self.store.in_map_cells(cells, closed_since, limit).await
+    }
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
+        self.store.reindex(ticket).await
+    }
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.store.follow(follower).await
     }

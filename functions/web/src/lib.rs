@@ -1,5 +1,5 @@
-//! The web function: the citizen form (`/`), the status page (`/status`), the staff page
-//! (`/admin`), their scripts, styles and images (`/assets/…`), the one-line embed snippet
+//! The web function: the citizen form (`/`), the status page (`/status`), the public map
+//! (`/map`), the staff page (`/admin`), their scripts, styles and images (`/assets/…`), the one-line embed snippet
 //! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment, with a
 //! fresh form token each time it is served.
 //!
@@ -166,6 +166,7 @@ macro_rules! file {
 static FILES: &[File] = &[
     file!("/", Kind::CitizenPage, "index.html"),
     file!("/status", Kind::CitizenPage, "status.html"),
+    file!("/map", Kind::CitizenPage, "map.html"),
     file!("/admin", Kind::StaffPage, "admin.html"),
     file!("/embed.js", Kind::Script, "embed.js"),
     file!("/assets/app.css", Kind::Style, "assets/app.css"),
@@ -174,6 +175,8 @@ static FILES: &[File] = &[
     file!("/assets/form.js", Kind::Script, "assets/form.js"),
     file!("/assets/address.js", Kind::Script, "assets/address.js"),
     file!("/assets/status.js", Kind::Script, "assets/status.js"),
+    file!("/assets/map.js", Kind::Script, "assets/map.js"),
+    file!("/assets/map.css", Kind::Style, "assets/map.css"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),

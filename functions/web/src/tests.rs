@@ -30,7 +30,9 @@ fn text(response: &Response<Body>) -> &str {
 
 #[tokio::test]
 async fn pages_are_html_that_is_revalidated() {
-    for (path, marker) in [("/", "form.js"), ("/status", "status.js"), ("/admin", "admin.js")] {
+    for (path, marker) in
+        [("/", "form.js"), ("/status", "status.js"), ("/map", "map.js"), ("/admin", "admin.js")]
+    {
         let response = call(&state(), get(path)).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8", "{path}");
@@ -46,6 +48,8 @@ async fn every_file_has_its_content_type() {
         ("/embed.js", "text/javascript; charset=utf-8"),
         ("/assets/app.css", "text/css; charset=utf-8"),
         ("/assets/i18n.js", "text/javascript; charset=utf-8"),
+        ("/assets/map.js", "text/javascript; charset=utf-8"),
+        ("/assets/map.css", "text/css; charset=utf-8"),
         ("/assets/vendor/leaflet/leaflet.css", "text/css; charset=utf-8"),
         ("/assets/vendor/leaflet/images/marker-icon.png", "image/png"),
         ("/assets/vendor/leaflet/LICENSE", "text/plain; charset=utf-8"),

@@ -3,6 +3,8 @@
 //! listing and revoking the API keys third-party Open311 apps submit with, and creating staff
 //! users (the first admin among them).
 
+pub mod map;
+
 use chrono::{DateTime, Utc};
 use town311::domain::api_key::ApiKey;
 use town311::domain::catalog::CatalogSeed;

@@ -8,6 +8,7 @@
 //! town311-admin routing load infra/seed/routing.json
 //! town311-admin templates load infra/seed/templates.json
 //! town311-admin addresses load infra/seed/addresses.csv
+//! town311-admin map reindex --from 2024-01-01
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
@@ -20,7 +21,7 @@ use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
                      catalog load FILE | routing load FILE | templates load FILE | addresses load FILE | \
-                     user create --email EMAIL --group GROUP [--group GROUP ...]";
+                     map reindex --from YYYY-MM-DD | user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -86,6 +87,17 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
             for refused in &file.refused {
                 println!("  refused {refused}");
             }
+        }
+        ["map", "reindex", "--from", date] => {
+            let from = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| OpsError::Usage(format!("--from must be a date like 2024-01-01, not {date}")))?
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc();
+            let done = town311_ops::map::reindex(&keys, from, now).await?;
+            println!(
+                "Read {} public requests; {} put on the map, {} changed meanwhile (on it already).",
+                done.read, done.written, done.changed_meanwhile
+            );
         }
         _ => return Err(OpsError::Usage(USAGE.into())),
     }

@@ -43,7 +43,7 @@ pub fn geohash(point: GeoPoint, precision: usize) -> String {
 }
 
 /// The size of a geohash cell of `precision` characters, in degrees (latitude, longitude).
-fn cell_degrees(precision: usize) -> (f64, f64) {
+pub fn cell_degrees(precision: usize) -> (f64, f64) {
     let bits = 5 * precision.clamp(1, 12) as i32;
     let long_bits = (bits + 1) / 2;
     let lat_bits = bits / 2;

@@ -19,6 +19,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod listing;
 pub mod location;
+pub mod map;
 pub mod nearby;
 pub mod notice;
 pub mod photo;

@@ -261,3 +261,112 @@ pub async fn a_private_request_stays_out_of_every_public_read(ports: &Ports) {
     let page = ok(store.queue(&queue, 10, None).await, "queue");
     assert_eq!(ids(&page.tickets), vec![t.id.clone()], "staff still see it in their queue");
 }
+
+/// A point no other check uses: somewhere between 60°S and 60°N, drawn afresh.
+fn fresh_point() -> crate::domain::location::GeoPoint {
+    let digits = u64::from_str_radix(&fresh_hex()[..12], 16).unwrap_or_default();
+    let lat = -60.0 + (digits % 120_000) as f64 / 1000.0;
+    let long = -170.0 + ((digits / 120_000) % 340_000) as f64 / 1000.0;
+    point(lat, long)
+}
+
+pub async fn map_cells_hold_the_open_and_recently_closed_public_requests(ports: &Ports) {
+    use crate::domain::map::cell;
+    let store = &ports.tickets;
+    let (service, department) = (fresh_code("SVC"), fresh_code("DEPT"));
+    let base = now();
+    let here = fresh_point();
+    let far = point((here.lat() + 1.0).min(89.0), here.long());
+    let make =
+        |at: chrono::DateTime<chrono::Utc>, where_: crate::domain::location::GeoPoint, private: bool| {
+            let (mut t, mut entry) = ticket_at(&service, &department, at, Some(where_), Vec::new());
+            t.private = private;
+            entry.private_request = private;
+            async move {
+                ok(store.create(&t, &entry, None, None).await, "create");
+                t
+            }
+        };
+    let older = make(base - Duration::days(400), here, false).await;
+    let newer = make(base - minutes(5), here, false).await;
+    let closing = make(base - Duration::days(3), here, false).await;
+    let long_closed = make(base - Duration::days(60), here, false).await;
+    let private = make(base - minutes(1), here, true).await;
+    let away = make(base - minutes(2), far, false).await;
+    let close = |t: &Ticket, at| {
+        changed(t, at, |t| {
+            t.status = Status::Closed;
+            t.closed_at = Some(at);
+        })
+    };
+    ok(store.apply(&[close(&closing, base - minutes(30))]).await, "apply");
+    let (was_closed, entry) = close(&long_closed, base - Duration::days(40));
+    ok(store.apply(&[(was_closed.clone(), entry)]).await, "apply");
+
+    let mine = [&older, &newer, &closing, &long_closed, &private, &away].map(|t| t.id.clone());
+    let mine = &mine;
+    let since = crate::domain::map::closed_since(base);
+    let read = |cells: Vec<String>, limit| async move {
+        let (pins, more) = ok(store.in_map_cells(&cells, since, limit).await, "in_map_cells");
+        let ids: Vec<TicketId> = pins.iter().map(|p| p.id.clone()).filter(|id| mine.contains(id)).collect();
+        (pins, ids, more)
+    };
+    let (pins, found, more) = read(vec![cell(here)], 10).await;
+    assert_eq!(
+        found,
+        vec![newer.id.clone(), older.id.clone(), closing.id.clone()],
+        "open newest first, then the recently closed"
+    );
+    assert!(!more);
+    let pin = pins
+        .iter()
+        .find(|p| p.id == newer.id)
+        .map(|p| (p.service_code.clone(), p.service_name.clone(), p.status, p.point, p.requested_at));
+    assert_eq!(
+        pin,
+        Some((service.clone(), newer.service_name.clone(), newer.status, here, newer.requested_at))
+    );
+    let closed_pin = pins.iter().find(|p| p.id == closing.id).map(|p| (p.status, p.at));
+    assert_eq!(
+        closed_pin,
+        Some((Status::Closed, base - minutes(30))),
+        "a closed one sorts by when it was closed"
+    );
+
+    let (_, found, _) = read(vec![cell(far), cell(here)], 10).await;
+    assert_eq!(
+        found,
+        vec![away.id.clone(), newer.id.clone(), older.id.clone(), closing.id.clone()],
+        "cell by cell as asked"
+    );
+    let (pins, _, more) = read(vec![cell(here)], 1).await;
+    assert_eq!((pins.len(), more), (1, true), "at most the limit of a cell, and more said");
+    let (_, found, more) = read(vec![], 10).await;
+    assert!(found.is_empty() && !more);
+
+    // Reopened, it is open again; taken off the map by nothing else.
+    let (reopened, entry) = changed(&was_closed, base - minutes(1), |t| t.status = Status::Reopened);
+    ok(store.apply(&[(reopened, entry)]).await, "apply");
+    let (_, found, _) = read(vec![cell(here)], 10).await;
+    assert_eq!(found, vec![long_closed.id.clone(), newer.id.clone(), older.id.clone(), closing.id.clone()]);
+}
+
+pub async fn reindexing_writes_a_ticket_again_only_at_its_version(ports: &Ports) {
+    let store = &ports.tickets;
+    let (service, department) = (fresh_code("SVC"), fresh_code("DEPT"));
+    let (base, here) = (now(), fresh_point());
+    let (t, entry) = ticket_at(&service, &department, base, Some(here), Vec::new());
+    ok(store.create(&t, &entry, None, None).await, "create");
+    assert!(ok(store.reindex(&t).await, "reindex"), "the stored version is written again");
+    assert_eq!(ok(store.get(&t.id).await, "get"), Some(t.clone()), "as it was");
+    let (next, entry) = changed(&t, base + minutes(1), |t| t.status = Status::InProgress);
+    ok(store.apply(&[(next.clone(), entry)]).await, "apply");
+    assert!(!ok(store.reindex(&t).await, "reindex"), "a version changed meanwhile is left alone");
+    assert_eq!(ok(store.get(&t.id).await, "get"), Some(next));
+    assert!(
+        !ok(store.reindex(&ticket(&service, &department, base).0).await, "reindex"),
+        "nor one never stored"
+    );
+    let (pins, _) = ok(store.in_map_cells(&[crate::domain::map::cell(here)], base, 10).await, "in_map_cells");
+    assert_eq!(pins.iter().filter(|p| p.id == t.id).count(), 1);
+}

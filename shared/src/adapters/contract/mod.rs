@@ -100,6 +100,8 @@ checks![
     listings::public_updates_run_newest_first_within_their_window,
     listings::queues_page_through_their_index,
     listings::cells_hold_the_open_tickets_of_their_service,
+    listings::map_cells_hold_the_open_and_recently_closed_public_requests,
+    listings::reindexing_writes_a_ticket_again_only_at_its_version,
     listings::a_private_request_stays_out_of_every_public_read,
     listings::followers_page_in_contact_key_order,
     consent::a_pending_follower_is_confirmed_once_and_never_demoted,

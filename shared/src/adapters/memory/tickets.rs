@@ -205,6 +205,53 @@ impl TicketStore for MemoryStore {
         Ok(found)
     }
 
+    /// Cell by cell as asked, each in the order the map index reads it: open ones first, newest
+    /// change first, then the closed since `closed_since`.
+    async fn in_map_cells(
+        &self,
+        cells: &[String],
+        closed_since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<crate::domain::map::MapPin>, bool), StoreError> {
+        use crate::domain::map::{MapPin, cell as map_cell};
+        self.check_up()?;
+        let tickets = lock(&self.tickets);
+        let (mut found, mut more) = (Vec::new(), false);
+        for cell in cells {
+            let mut in_cell: Vec<(bool, String, MapPin)> = tickets
+                .values()
+                .filter(|t| !t.private)
+                .filter_map(|t| {
+                    let point = t.location.point().filter(|p| &map_cell(*p) == cell)?;
+                    let open = t.status.is_open();
+                    let at = crate::domain::map::sort_time(t.status, t.updated_at, t.closed_at);
+                    (open || at >= closed_since).then(|| {
+                        let pin = MapPin {
+                            id: t.id.clone(),
+                            service_code: t.service_code.clone(),
+                            service_name: t.service_name.clone(),
+                            status: t.status,
+                            point,
+                            requested_at: t.requested_at,
+                            at,
+                        };
+                        (open, time_key(at, &t.id), pin)
+                    })
+                })
+                .collect();
+            in_cell.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
+            more |= in_cell.len() > limit;
+            found.extend(in_cell.into_iter().take(limit).map(|(_, _, pin)| pin));
+        }
+        Ok((found, more))
+    }
+
+    /// Index keys are derived on every read here: nothing to write, only the version to check.
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
+        self.check_up()?;
+        Ok(lock(&self.tickets).get(&ticket.id).is_some_and(|t| t.version == ticket.version))
+    }
+
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         self.check_up()?;
         let key = (follower.ticket_id.clone(), follower.contact.key());

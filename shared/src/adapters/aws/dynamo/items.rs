@@ -44,8 +44,46 @@ pub(super) struct TicketItem {
     pub(super) gsi6pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) gsi6sk: Option<String>,
+    // The public map (sparse: a public request with a point, open or closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi7pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi7sk: Option<String>,
+    /// The map's copy of the point, at the top of the item so gsi7 projects it alone (the
+    /// location also holds the address, which the map index leaves out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) pin: Option<crate::domain::location::GeoPoint>,
     #[serde(flatten)]
     pub(super) ticket: Ticket,
+}
+
+/// A ticket as gsi7 projects it: the attributes template.yaml's `NonKeyAttributes` names.
+#[derive(Deserialize)]
+pub(super) struct MapItem {
+    pub(super) id: TicketId,
+    pub(super) service_code: String,
+    pub(super) service_name: String,
+    pub(super) status: crate::domain::status::Status,
+    pub(super) requested_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub(super) closed_at: Option<DateTime<Utc>>,
+    pub(super) pin: crate::domain::location::GeoPoint,
+}
+
+impl MapItem {
+    pub(super) fn pin(self) -> crate::domain::map::MapPin {
+        let at = crate::domain::map::sort_time(self.status, self.updated_at, self.closed_at);
+        crate::domain::map::MapPin {
+            id: self.id,
+            service_code: self.service_code,
+            service_name: self.service_name,
+            status: self.status,
+            point: self.pin,
+            requested_at: self.requested_at,
+            at,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -258,6 +296,9 @@ impl TicketItem {
                 .map(|p| keys::near(&ticket.service_code, &crate::domain::nearby::cell(p))),
             gsi6sk: nearby_point(ticket)
                 .map(|p| keys::near_sk(&crate::domain::geo::geohash(p, 9), &ticket.id)),
+            gsi7pk: map_point(ticket).map(|p| keys::map(&crate::domain::map::cell(p))),
+            gsi7sk: map_point(ticket).map(|_| keys::map_sk(open, map_time(ticket), &ticket.id)),
+            pin: map_point(ticket),
             ticket: ticket.clone(),
         }
     }
@@ -266,6 +307,18 @@ impl TicketItem {
 /// The point under which an open ticket is indexed as nearby (never a private service's).
 fn nearby_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
     ticket.location.point().filter(|_| ticket.status.is_open() && !ticket.private)
+}
+
+/// The point under which a ticket is on the public map: any public request with one, open or
+/// closed (reads keep the closed to the recent ones by the sort key).
+fn map_point(ticket: &Ticket) -> Option<crate::domain::location::GeoPoint> {
+    ticket.location.point().filter(|_| !ticket.private)
+}
+
+/// The time a ticket sorts by in its map cell: its last change while open, when it was closed
+/// after.
+fn map_time(ticket: &Ticket) -> DateTime<Utc> {
+    crate::domain::map::sort_time(ticket.status, ticket.updated_at, ticket.closed_at)
 }
 
 impl FollowerItem {

@@ -240,6 +240,26 @@ pub(super) fn near_sk(geohash: &str, id: &TicketId) -> String {
     format!("{geohash}#{id}")
 }
 
+/// gsi7: the public map's requests in one geohash-5 cell.
+pub(super) fn map(cell: &str) -> String {
+    format!("MAP#{cell}")
+}
+
+/// gsi7's sort key: open requests (`OPEN#<updated>#<id>`) sort after the closed ones
+/// (`CLOSED#<closed>#<id>`), so one Query from [`map_closed_since`] to [`MAP_END`] reads a
+/// cell's open requests and those closed since then, and reading backwards gives the open first.
+pub(super) fn map_sk(open: bool, at: DateTime<Utc>, id: &TicketId) -> String {
+    format!("{}#{}#{id}", if open { "OPEN" } else { "CLOSED" }, stamp(at))
+}
+
+/// Where a map Query starts: the requests closed at `since` or later.
+pub(super) fn map_closed_since(since: DateTime<Utc>) -> String {
+    format!("CLOSED#{}", stamp(since))
+}
+
+/// Sorts after every open request of a map cell.
+pub(super) const MAP_END: &str = "OPEN#~";
+
 /// An address point, by its id in the town's address file.
 pub(super) fn address(id: &str) -> Key {
     key(format!("ADDRESS#{id}"), "ADDRESS")
@@ -351,6 +371,14 @@ mod tests {
         assert_eq!(due("roads"), "DUE#roads");
         assert_eq!(near("pothole", "dr5ru7"), "NEAR#pothole#dr5ru7");
         assert_eq!(near_sk("dr5ru7c9x", &id), "dr5ru7c9x#7K4M-Q2XR");
+        assert_eq!(map("dr5ru"), "MAP#dr5ru");
+        assert_eq!(map_sk(true, at, &id), "OPEN#2024-03-09T14:05:06.078Z#7K4M-Q2XR");
+        assert_eq!(map_sk(false, at, &id), "CLOSED#2024-03-09T14:05:06.078Z#7K4M-Q2XR");
+        assert_eq!(map_closed_since(at), "CLOSED#2024-03-09T14:05:06.078Z");
+        // One key range holds the closed since a time and every open one.
+        assert!(map_closed_since(at) <= map_sk(false, at, &id));
+        assert!(map_sk(false, at + chrono::Duration::days(3650), &id) < map_sk(true, at, &id));
+        assert!(map_sk(true, at + chrono::Duration::days(3650), &id).as_str() < MAP_END);
     }
 
     fn opened_ticket() -> (crate::domain::ticket::Ticket, crate::domain::ticket::HistoryEntry) {
@@ -415,11 +443,23 @@ mod tests {
         let fine = crate::domain::geo::geohash(point, 9);
         assert_eq!(item.gsi6pk, Some(format!("NEAR#POTHOLE#{cell}")));
         assert_eq!(item.gsi6sk, Some(format!("{fine}#7K4M-Q2XR")));
+        let map_cell = crate::domain::map::cell(point);
+        assert_eq!(item.gsi7pk, Some(format!("MAP#{map_cell}")));
+        assert_eq!(item.gsi7sk.as_deref(), Some("OPEN#2024-04-02T08:00:00.000Z#7K4M-Q2XR"));
+        assert_eq!(item.pin, Some(point));
 
         ticket.status = crate::domain::status::Status::Closed;
         let closed = TicketItem::new(&ticket);
         assert_eq!(closed.gsi3pk.as_deref(), Some("QUEUE#DPW#closed"));
         assert_eq!((closed.gsi4pk, closed.gsi5pk, closed.gsi6pk), (None, None, None));
+        assert_eq!(closed.gsi7pk, Some(format!("MAP#{map_cell}")), "recently closed stay on the map");
+        assert_eq!(closed.gsi7sk.as_deref(), Some("CLOSED#2024-04-02T08:00:00.000Z#7K4M-Q2XR"));
+        ticket.closed_at = Some(Utc.with_ymd_and_hms(2024, 4, 1, 9, 0, 0).unwrap());
+        let closed = TicketItem::new(&ticket);
+        assert_eq!(closed.gsi7sk.as_deref(), Some("CLOSED#2024-04-01T09:00:00.000Z#7K4M-Q2XR"));
+        ticket.private = true;
+        let private = TicketItem::new(&ticket);
+        assert_eq!((private.gsi7pk, private.gsi7sk, private.pin), (None, None, None), "never a private one");
 
         let history = HistoryItem::new(&entry);
         assert_eq!((history.pk.as_str(), history.sk.as_str()), ("TICKET#7K4M-Q2XR", "HISTORY#0000000001"));

@@ -32,6 +32,10 @@
 //! `<updated>#<id>`, every ticket), and three sparse ones while the ticket is open: gsi4
 //! (`ASSIGNEE#<user>` / `<updated>#<id>`), gsi5 (`DUE#<dept>` / `<expected>#<id>`) and gsi6,
 //! the nearby index (`NEAR#<service>#<geohash-6>` / `<geohash-9>#<id>`), for those with a point.
+//! gsi7, the public map, keys every public request with a point, open or closed
+//! (`MAP#<geohash-5>` / `OPEN#<updated>#<id>` or `CLOSED#<closed>#<id>`), and projects only
+//! what a pin shows (the point as `pin`, service, status, times): one Query per cell reads its
+//! open requests and those closed since a time, as the closed sort before the open.
 //! Each address point is kept three times, whole: under its id, in the search index (once
 //! under its normalised line and once under its street first, so `begins_with` Queries answer
 //! suggestions) and in the point index (a cell of about 150 m, read with its neighbours for the
@@ -56,6 +60,7 @@ mod deliveries;
 mod items;
 mod keys;
 mod listing;
+mod map;
 mod outbox;
 mod rates;
 mod stats;

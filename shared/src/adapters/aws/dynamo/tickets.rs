@@ -204,6 +204,28 @@ impl TicketStore for DynamoTable {
         self.tickets_near(service_code, cells).await
     }
 
+    async fn in_map_cells(
+        &self,
+        cells: &[String],
+        closed_since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<crate::domain::map::MapPin>, bool), StoreError> {
+        self.map_cells(cells, closed_since, limit).await
+    }
+
+    async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode(&TicketItem::new(ticket))?))
+            .condition_expression("version = :seen")
+            .expression_attribute_values(":seen", AttributeValue::N(ticket.version.to_string()))
+            .send()
+            .await;
+        Ok(conditional(result, "PutItem")?.is_some())
+    }
+
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
         let item = encode(&FollowerItem::new(follower))?;
         if follower.confirmed {
