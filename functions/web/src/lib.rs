@@ -175,6 +175,7 @@ static FILES: &[File] = &[
     file!("/assets/address.js", Kind::Script, "assets/address.js"),
     file!("/assets/status.js", Kind::Script, "assets/status.js"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
+    file!("/assets/queue-tools.js", Kind::Script, "assets/queue-tools.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
     file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),

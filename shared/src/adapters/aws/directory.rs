@@ -20,12 +20,14 @@ const PAGE: usize = 60;
 /// How long a group's members are kept before the pool is asked again.
 const KEEP: Duration = Duration::from_secs(300);
 
+/// A group's members, when they were asked for and the limit they were asked with.
+type Kept = (Instant, usize, Vec<StaffMember>);
+
 /// A Cognito user pool's groups.
 pub struct CognitoDirectory {
     client: Client,
     pool_id: String,
-    /// Each group's members, when they were asked for and the limit they were asked with.
-    kept: Mutex<HashMap<String, (Instant, usize, Vec<StaffMember>)>>,
+    kept: Mutex<HashMap<String, Kept>>,
 }
 
 impl CognitoDirectory {
