@@ -12,7 +12,10 @@ async fn directory(stack: &TestStack, token: Option<&str>, query: &str) -> (u16,
 }
 
 fn department<'a>(answer: &'a Value, code: &str) -> &'a Value {
-    answer["departments"].as_array().and_then(|d| d.iter().find(|d| d["code"] == code)).unwrap_or(&Value::Null)
+    answer["departments"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == code))
+        .unwrap_or(&Value::Null)
 }
 
 fn names(members: &Value) -> Vec<&str> {
@@ -41,7 +44,8 @@ async fn the_directory_lists_the_dev_users_by_group_to_staff_only() {
     assert!(names(&department(&answer, "SAN")["members"]).contains(&"sam"), "{answer}");
     let (status, answer) = directory(&stack, Some(&viewer), "?department=PARKS").await;
     assert_eq!(status, 200);
-    let listed = answer["departments"].as_array().unwrap().iter().filter(|d| d.get("members").is_some()).count();
+    let listed =
+        answer["departments"].as_array().unwrap().iter().filter(|d| d.get("members").is_some()).count();
     assert_eq!(listed, 1, "{answer}");
 
     // Who signs in through the dev sign-in is listed in their groups from then on.
