@@ -43,15 +43,16 @@
     );
   }
 
-  /** Everyone the caller may assign, by user name: who works the departments they read, and
-   * the admins. */
-  function people() {
+  /** Everyone the caller may assign, by user name: who works the departments they read (or
+   * only `department`, when given), and the admins. */
+  function people(department) {
     var byName = {};
     var add = function (member, where) {
       var person = byName[member.username] || (byName[member.username] = { username: member.username, name: member.name, where: [] });
       if (person.where.indexOf(where) < 0) person.where.push(where);
     };
     (directory.departments || []).forEach(function (d) {
+      if (department && d.code !== department) return;
       (d.members || []).forEach(function (m) {
         add(m, d.name);
       });
@@ -101,12 +102,11 @@
       all.appendChild(el("option", { value: d.code, label: d.name }));
     });
     var everyone = people();
-    ["f-assignee", "assign-to"].forEach(function (id, i) {
-      var list = datalist(i === 0 ? "staff-people" : "staff-assignees", $(id));
-      everyone.forEach(function (person) {
-        list.appendChild(el("option", { value: person.username, label: describePerson(person) }));
-      });
+    var list = datalist("staff-people", $("f-assignee"));
+    everyone.forEach(function (person) {
+      list.appendChild(el("option", { value: person.username, label: describePerson(person) }));
     });
+    fillAssignees();
     var bulk = $("bulk-assignee");
     var chosen = bulk.value;
     T.clear(bulk);
@@ -115,6 +115,17 @@
       bulk.appendChild(el("option", { value: person.username, text: person.username + " (" + describePerson(person) + ")" }));
     });
     bulk.value = chosen;
+  }
+
+  /** The ticket shown is assigned among who works its department, and the admins. */
+  function fillAssignees() {
+    if (!directory) return;
+    var current = page && page.current();
+    var department = current && current.ticket ? current.ticket.department : null;
+    var list = datalist("staff-assignees", $("assign-to"));
+    people(department).forEach(function (person) {
+      list.appendChild(el("option", { value: person.username, label: describePerson(person) }));
+    });
   }
 
   /* ---- selecting tickets ---- */
@@ -483,6 +494,7 @@
     },
     ticketShown: function (_, handed) {
       page = handed;
+      fillAssignees();
     },
   };
 })();

@@ -138,6 +138,22 @@ test('pickers offer the catalog and the staff directory; keys step through the q
   await page.context().close();
 });
 
+test("an admin assigns a ticket among who works its department (and the admins)", async () => {
+  const page = await open(browser, { device: DESKTOP });
+  await page.goto(url('/admin') + `#ticket/${tickets[0]}`);
+  await signIn(page, 'ad', 'admin');
+  await heading(page).filter({ hasText: tickets[0] }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#staff-assignees option').length > 0);
+  const values = (selector) => page.locator(selector).evaluateAll((options) => options.map((o) => o.value));
+  const assignees = await values('#staff-assignees option');
+  assert.ok(assignees.includes('bo') && assignees.includes('ad'), assignees.join(', '));
+  assert.ok(!assignees.includes('sam'), 'sam works Sanitation, not Public Works');
+  assert.ok((await values('#staff-people option')).includes('sam'), 'the assignee filter offers everyone an admin reads');
+  // An admin works no one department: the queue asks them to name one (as before these tools).
+  assertNoProblems(page, [/^400 .*\/staff\/v1\/tickets\?state=open&limit=200$/]);
+  await page.context().close();
+});
+
 test('five tickets closed at once, one changed meanwhile: four close and the page names the fifth', async () => {
   const page = await open(browser, { device: DESKTOP });
   await page.goto(url('/admin'));
