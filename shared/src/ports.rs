@@ -479,3 +479,22 @@ pub trait Stats: Send + Sync {
     /// Every tally kept of one month.
     async fn month(&self, year: i32, month: u32) -> Result<Vec<crate::domain::stats::DayTally>, StoreError>;
 }
+
+/// One member of a staff group, as the staff directory lists them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct StaffMember {
+    /// The account name staff sign in as (`cognito:username`): what a ticket's assignee holds.
+    pub username: String,
+    /// How colleagues know them (the account's `name`, else its `email`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Who works in which group (`dept-DPW`, `admin`): Cognito's user pool in AWS, the dev users
+/// locally. Read by staff pickers only; never by a public route.
+#[async_trait]
+pub trait StaffDirectory: Send + Sync {
+    /// The enabled members of `group`, ordered by user name, at most `limit`; none when there
+    /// is no such group.
+    async fn members(&self, group: &str, limit: usize) -> Result<Vec<StaffMember>, StoreError>;
+}

@@ -20,6 +20,26 @@
     return document.getElementById(id);
   }
 
+  /** Tells the queue tools (queue-tools.js: pickers, several tickets at once, map, keys) what
+   * happened here, with what they may use of this page. */
+  function tools(name, arg) {
+    var hooks = window.T311QueueTools;
+    if (!hooks || typeof hooks[name] !== "function") return;
+    hooks[name](arg, {
+      call: call,
+      reload: loadQueue,
+      queue: function () {
+        return queue;
+      },
+      current: function () {
+        return current;
+      },
+      session: function () {
+        return session;
+      },
+    });
+  }
+
   /* ---- session ---- */
 
   function claimsOf(token) {
@@ -223,6 +243,7 @@
     if (!department.value) department.value = session.departments[0] || "";
     $("assign-to").value = session.user;
     loadServices().then(loadQueue);
+    tools("signedIn");
     T.announce(t("admin.signed_in_as", { user: session.user }));
     if (/^#ticket\//.test(window.location.hash)) openFromHash();
     else $("main").focus();
@@ -333,6 +354,7 @@
         ])
       );
     });
+    tools("queueDrawn", rows);
   }
 
   /* ---- one ticket ---- */
@@ -542,6 +564,7 @@
     $("status-to").value = closed ? "reopened" : $("status-to").value === "reopened" ? "closed" : $("status-to").value;
     statusFields();
     loadCanned();
+    tools("ticketShown");
   }
 
   /* ---- canned responses ---- */

@@ -42,6 +42,8 @@ pub struct State {
     pub templates: Arc<dyn Templates>,
     /// The town's figures, kept by the route function.
     pub stats: Arc<dyn town311::ports::Stats>,
+    /// Who works where, for the staff pickers.
+    pub directory: Arc<dyn town311::ports::StaffDirectory>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -50,7 +52,19 @@ impl From<&town311::adapters::aws::Adapters> for State {
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(
             aws,
-            Self { config, tickets, catalog, links, uploads, banners, addresses, templates, stats, clock }
+            Self {
+                config,
+                tickets,
+                catalog,
+                links,
+                uploads,
+                banners,
+                addresses,
+                templates,
+                stats,
+                directory,
+                clock
+            }
         )
     }
 }
@@ -58,6 +72,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
 pub mod addresses;
 pub mod banner;
 pub mod canned;
+pub mod directory;
 pub mod map;
 pub mod media;
 pub mod nearby;

@@ -35,6 +35,7 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
             http::routing_rules(&rules)
         }
         crate::canned::ROUTE => crate::canned::answer(state, request, &caller).await,
+        crate::directory::ROUTE => crate::directory::answer(state, request, &caller).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     }
 }

@@ -25,6 +25,11 @@ async fn state() -> (State, Arc<MemoryStore>) {
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         addresses: store.clone(),
         stats: store.clone(),
+        directory: Arc::new(town311::adapters::memory::MemoryDirectory::of(&[
+            ("bo", &["dept-DPW"]),
+            ("ana", &["dept-DPW", "admin"]),
+            ("sam", &["dept-SAN"]),
+        ])),
         clock,
     };
     (state, store)
@@ -676,4 +681,44 @@ async fn staff_read_the_canned_responses_whole_or_filled_in_for_a_ticket() {
     let nobody =
         Invocation::new("GET", "GET /staff/v1/templates", "/staff/v1/templates").into_request().unwrap();
     assert_eq!(call(&state, nobody).await.0, 401);
+}
+
+fn directory_get(raw_query: &str, groups: &str) -> Request {
+    Invocation::new("GET", "GET /staff/v1/directory", "/staff/v1/directory")
+        .claims(&[("username", "bo"), ("cognito:groups", groups)])
+        .query(raw_query)
+        .into_request()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_directory_lists_who_works_the_departments_the_caller_reads() {
+    let (state, _) = state().await;
+    let (status, body) = call(&state, directory_get("", "[dept-DPW]")).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let departments = answer["departments"].as_array().unwrap();
+    let dpw = departments.iter().find(|d| d["code"] == "DPW").unwrap();
+    assert_eq!(dpw["name"], "Public Works");
+    assert_eq!(dpw["members"], serde_json::json!([{"username": "ana"}, {"username": "bo"}]));
+    let san = departments.iter().find(|d| d["code"] == "SAN").unwrap();
+    assert!(san.get("members").is_none(), "a department the clerk does not work: its name only");
+    assert_eq!(answer["admins"], serde_json::json!([{"username": "ana"}]));
+
+    let (_, body) = call(&state, directory_get("", "[viewer]")).await;
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let san = answer["departments"].as_array().unwrap().iter().find(|d| d["code"] == "SAN").unwrap().clone();
+    assert_eq!(san["members"], serde_json::json!([{"username": "sam"}]));
+
+    let (_, body) = call(&state, directory_get("department=DPW", "[admin]")).await;
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let listed: Vec<&Value> =
+        answer["departments"].as_array().unwrap().iter().filter(|d| d.get("members").is_some()).collect();
+    assert_eq!(listed.len(), 1, "one department named: {body}");
+
+    assert_eq!(call(&state, directory_get("department=SAN", "[dept-DPW]")).await.0, 403);
+    assert_eq!(call(&state, directory_get("department=NOPE", "[admin]")).await.0, 404);
+    let unsigned =
+        Invocation::new("GET", "GET /staff/v1/directory", "/staff/v1/directory").into_request().unwrap();
+    assert_eq!(call(&state, unsigned).await.0, 401);
 }

@@ -178,6 +178,7 @@ static FILES: &[File] = &[
     file!("/assets/map.js", Kind::Script, "assets/map.js"),
     file!("/assets/map.css", Kind::Style, "assets/map.css"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
+    file!("/assets/queue-tools.js", Kind::Script, "assets/queue-tools.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
     file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),

@@ -132,9 +132,83 @@ impl DevAuthority {
     }
 }
 
+/// The dev users: locally the staff directory lists them by group (as Cognito lists the user
+/// pool's members in AWS), with anyone who signed in through the dev sign-in since the dev
+/// server started. Any user name may still sign in with any groups.
+pub const DEV_USERS: &[(&str, &[&str])] = &[
+    ("ana", &["dept-DPW"]),
+    ("bo", &["dept-DPW"]),
+    ("dee", &["dept-DPW"]),
+    ("sam", &["dept-SAN"]),
+    ("pat", &["dept-PARKS"]),
+    ("cole", &["dept-CODE"]),
+    ("cleo", &["dept-CLERK"]),
+    ("ad", &["admin"]),
+    ("vi", &["viewer"]),
+];
+
+/// The local staff directory: the dev users and who signed in. One per process, shared by the
+/// dev sign-in (which adds to it) and the query function (which reads it).
+pub struct DevDirectory {
+    groups: std::sync::Mutex<BTreeMap<String, BTreeMap<String, town311::ports::StaffMember>>>,
+}
+
+impl DevDirectory {
+    fn new() -> Self {
+        let directory = Self { groups: std::sync::Mutex::new(BTreeMap::new()) };
+        for (user, groups) in DEV_USERS {
+            let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
+            directory.signed_in(user, &groups);
+        }
+        directory
+    }
+
+    /// The process's directory.
+    pub fn shared() -> std::sync::Arc<Self> {
+        static SHARED: std::sync::OnceLock<std::sync::Arc<DevDirectory>> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| std::sync::Arc::new(Self::new())).clone()
+    }
+
+    /// Lists `user` in each of `groups` from now on.
+    pub fn signed_in(&self, user: &str, groups: &[String]) {
+        let mut kept = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for group in groups {
+            let member = town311::ports::StaffMember { username: user.to_owned(), name: None };
+            kept.entry(group.clone()).or_default().insert(user.to_owned(), member);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl town311::ports::StaffDirectory for DevDirectory {
+    async fn members(
+        &self,
+        group: &str,
+        limit: usize,
+    ) -> Result<Vec<town311::ports::StaffMember>, town311::ports::StoreError> {
+        let kept = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(kept.get(group).map(|m| m.values().take(limit).cloned().collect()).unwrap_or_default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_dev_directory_keeps_the_contract_and_lists_who_signed_in() {
+        use town311::ports::StaffDirectory as _;
+        let directory = DevDirectory::new();
+        for user in town311::adapters::contract::directory::SEEDED {
+            directory.signed_in(user, &["dept-CONTRACT".to_owned()]);
+        }
+        town311::adapters::contract::directory::staff_directory(&directory, "dept-CONTRACT").await;
+        let names =
+            |m: Vec<town311::ports::StaffMember>| m.into_iter().map(|m| m.username).collect::<Vec<_>>();
+        assert_eq!(names(directory.members("dept-DPW", 10).await.unwrap()), ["ana", "bo", "dee"]);
+        directory.signed_in("zoe", &["dept-DPW".to_owned()]);
+        assert_eq!(names(directory.members("dept-DPW", 10).await.unwrap()), ["ana", "bo", "dee", "zoe"]);
+    }
 
     #[test]
     fn hmac_matches_an_independent_implementation() {

@@ -52,7 +52,13 @@ impl Functions {
         for id in declared {
             let function = match id.as_str() {
                 "SubmitFunction" => HttpFunction::Submit(aws.into()),
-                "QueryFunction" => HttpFunction::Query(aws.into()),
+                "QueryFunction" => {
+                    // Locally the staff directory is the dev users (Cognito's pool in AWS).
+                    HttpFunction::Query(query::State {
+                        directory: crate::auth::DevDirectory::shared(),
+                        ..aws.into()
+                    })
+                }
                 "UpdateFunction" => HttpFunction::Update(aws.into()),
                 // Locally, staff sign in through the dev server's own `POST /dev/sign-in`.
                 "WebFunction" => HttpFunction::Web(web::State {

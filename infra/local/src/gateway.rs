@@ -87,6 +87,7 @@ impl Gateway {
             .flatten()
             .filter_map(|g| g.as_str().map(str::to_owned))
             .collect();
+        crate::auth::DevDirectory::shared().signed_in(username, &groups);
         let token =
             self.authority.token(username, &groups, chrono::Utc::now().timestamp() + DEV_TOKEN_SECONDS);
         let body =

@@ -2,6 +2,7 @@
 //! ticket events and SMS, SES for email, Amazon Location for addresses where a town takes them
 //! from a place index. The only module that imports AWS crates.
 
+pub mod directory;
 pub mod dynamo;
 pub mod location;
 pub mod mail;

@@ -126,6 +126,15 @@ impl Adapters {
         }
     }
 
+    /// The staff directory: the user pool `STAFF_USER_POOL_ID` names (template.yaml sets it on
+    /// the query function), or no one where none is named.
+    pub fn directory(&self) -> Arc<dyn crate::ports::StaffDirectory> {
+        match std::env::var(super::directory::POOL_VARIABLE).ok().filter(|p| !p.trim().is_empty()) {
+            Some(pool) => Arc::new(super::directory::CognitoDirectory::new(&self.sdk, pool.trim())),
+            None => Arc::new(super::directory::NoDirectory),
+        }
+    }
+
     pub fn outbox(&self) -> Arc<dyn Outbox> {
         self.table.clone()
     }

@@ -7,6 +7,7 @@
 
 mod addresses;
 mod consent;
+pub mod directory;
 mod fixtures;
 mod keeping;
 mod listings;

@@ -6,11 +6,13 @@
 //! stored; the fixtures hold the demo town.
 
 mod addresses;
+mod directory;
 mod fixtures;
 mod recorders;
 mod store;
 mod tickets;
 
+pub use directory::MemoryDirectory;
 pub use fixtures::{config, phone_request};
 pub use recorders::{
     MemoryPhotos, MemoryQueue, RecordingDeadLetters, RecordingMessenger, RecordingPublisher, Refusal, Sent,

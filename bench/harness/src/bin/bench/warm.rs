@@ -119,6 +119,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         templates: store.clone(),
         links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         addresses: store.clone(),
+        directory: Arc::new(town311::adapters::memory::MemoryDirectory::default()),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
@@ -396,6 +397,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         templates: table.clone(),
         links: Arc::new(town311::adapters::aws::S3Links::new(&stack.sdk, &config)),
         addresses: table.clone(),
+        directory: Arc::new(town311::adapters::aws::directory::NoDirectory),
         clock: Arc::new(SystemClock),
     };
     let update = update::State {
