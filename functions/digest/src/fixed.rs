@@ -33,14 +33,16 @@ pub struct Asked {
     pub unsent: usize,
 }
 
-/// Asks every reporter whose closing is due, department by department, until `late` says the
-/// run has no time left.
+/// Asks every reporter whose closing is due, department by department, until the run's
+/// `deadline` (if known) is near.
 pub async fn ask_due(
     state: &State,
     departments: &[Department],
     now: DateTime<Utc>,
-    late: &dyn Fn(DateTime<Utc>) -> bool,
+    deadline: Option<DateTime<Utc>>,
 ) -> Result<Asked, StoreError> {
+    let late =
+        |at: DateTime<Utc>| deadline.is_some_and(|d| d - at < Duration::seconds(crate::RESERVE_SECONDS));
     let days = state.fixed_check_days;
     let mut asked = Asked::default();
     if days == 0 {

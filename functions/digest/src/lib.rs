@@ -32,7 +32,7 @@ pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 pub const PAGE: usize = 100;
 /// A question is started only with this much of the run left; the rest are asked the next
 /// morning (a closing stays due for [`town311::domain::fix_check::CATCH_UP_DAYS`] days).
-const RESERVE_SECONDS: i64 = 20;
+pub(crate) const RESERVE_SECONDS: i64 = 20;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
@@ -142,8 +142,7 @@ pub async fn run(state: &State, deadline: Option<DateTime<Utc>>) -> Result<Repor
             department::Outcome::Nothing => {}
         }
     }
-    let late = |at: DateTime<Utc>| deadline.is_some_and(|d| d - at < Duration::seconds(RESERVE_SECONDS));
-    let asked = fixed::ask_due(state, &departments, now, &late).await?;
+    let asked = fixed::ask_due(state, &departments, now, deadline).await?;
     report.questions = asked.sent;
     report.unsent += asked.unsent;
     tracing::info!(
