@@ -20,6 +20,7 @@ import {
   assertNoProblems,
   fileRequest,
   staffToken,
+  url,
 } from './helpers.mjs';
 
 const TABLE = `${process.env.RESOURCE_PREFIX || 'town311-browser'}-tickets`;
@@ -142,6 +143,18 @@ for (const [language, question, yes, no, send] of [
     }
     const status = await (await fetch(new URL(`/open311/v2/requests/${id}.json`, BASE_URL))).json();
     assert.equal(status[0].status, language === 'en' ? 'closed' : 'open');
+
+    // The clerk reads the answer in the ticket's history.
+    const admin = await open(browser, { device: DESKTOP });
+    await admin.goto(url('/admin') + `#ticket/${id}`);
+    await admin.getByLabel('User name').fill('ana');
+    await admin.getByLabel('Groups').fill('dept-DPW');
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    const history = admin.getByRole('region', { name: new RegExp(`^${id}`) }).locator('#detail-history');
+    const said = language === 'en' ? '(the reporter says it was fixed)' : '(the reporter says it was not fixed)';
+    await history.getByText(said, { exact: false }).waitFor();
+    if (language === 'es') await history.getByText('Sigue igual de hondo.', { exact: false }).waitFor();
+    await admin.context().close();
   });
 }
 
