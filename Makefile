@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key outbox send inbox bench soak cost deploy
+.PHONY: run stop test template-check lambda-build api-key outbox send inbox digest bench soak cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -38,6 +38,11 @@ send:
 ## A ticket's conversation on the running local stack: make inbox TICKET=K7QM-3XPR
 inbox:
 	@PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/conversation.py inbox $(TICKET)
+
+## Run the morning digest once on the running local stack, as the schedule does each morning in AWS
+## (each department's overdue and due-today requests; the "was it fixed?" questions due); make outbox shows the mail.
+digest:
+	@python3 -c 'import json, sys, urllib.request; r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="POST"), timeout=300); print(json.dumps(json.load(r), indent=2))' "http://127.0.0.1:$(PORT)/_town311/digest"
 
 ## Manage API keys of the running local stack: make api-key ARGS="issue --name FixMyStreet" | ARGS=list | ARGS="revoke ID"
 api-key:

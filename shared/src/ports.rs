@@ -397,6 +397,17 @@ pub trait Deliveries: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The ticket that last texted a number, while that lasts.
     async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError>;
+    /// Remembers what the links of a "was it fixed?" question stand for (the ticket, and the
+    /// reporter's contact key), until `keep_until`.
+    async fn issue_fix_check(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The ticket and contact key a "was it fixed?" link stands for, while it lives.
+    async fn fix_check_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
 }
 
 /// A function's own queue: work left for a later invocation (the rest of a large fan-out).

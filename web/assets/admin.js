@@ -445,7 +445,10 @@
       case "citizen_update":
         return [
           t("change.citizen_update", { text: change.text || "—" }),
-          change.status ? t("change.citizen_status", { status: change.status }) : "",
+          // The reporter's answer to "was it fixed?" (the digest asks some days after closing).
+          String(change.receipt || "").startsWith("fix-check:")
+            ? t(change.status === "FIXED" ? "change.fix_check_yes" : "change.fix_check_no")
+            : change.status ? t("change.citizen_status", { status: change.status }) : "",
           change.reopened ? "· " + t("change.citizen_reopened") : "",
         ]
           .concat(change.media_urls || [])

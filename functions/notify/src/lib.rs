@@ -208,6 +208,9 @@ pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>
     if event.tells_staff() {
         return staff::tell(state, event).await;
     }
+    if event.event_type == town311::domain::events::EventType::CitizenUpdate && after.is_none() {
+        staff::tell_not_fixed(state, event).await?;
+    }
     if !event.tells_citizens() {
         return Ok(());
     }

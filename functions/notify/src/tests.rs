@@ -594,3 +594,53 @@ async fn a_citizens_message_tells_the_assignee_or_else_the_department_once() {
     let sent = f.messenger.sent();
     assert!(matches!(&sent[1], Sent::Email { to, .. } if to == "clerk@millbrook.example"), "{sent:#?}");
 }
+
+#[tokio::test]
+async fn not_fixed_tells_the_department_once_and_the_reporter_hears_it_reopened() {
+    let f = fixture().await;
+    let (ticket, _) =
+        file(&f, reporter(ReporterInput { email: Some("ana@example.org"), ..Default::default() })).await;
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
+    let (closed, _) = act(&f, &ticket, close, 15).await;
+    let no = town311::domain::fix_check::Answer { fixed: false, comment: Some("still deep".into()) };
+    let change = closed.answer_fix_check(&no, &[], at(18)).unwrap();
+    f.store.apply(std::slice::from_ref(&change)).await.unwrap();
+    let event = TicketEvent::new(&change.1);
+    notify(&f.state, &event).await.unwrap();
+    notify(&f.state, &event).await.unwrap();
+    let sent = f.messenger.sent();
+    let to_department: Vec<_> = sent
+        .iter()
+        .filter_map(|s| match s {
+            Sent::Email { to, subject, body, .. } if to == "publicworks@millbrook.example" => {
+                Some((subject, body))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_department.len(), 1, "{sent:#?}");
+    assert!(to_department[0].0.contains("K7QM-3XPR is not fixed"), "{}", to_department[0].0);
+    assert!(to_department[0].1.contains("It is reopened") && !to_department[0].1.contains("still deep"));
+    assert!(sent.iter().any(|s| matches!(s, Sent::Email { to, .. } if to == "ana@example.org")));
+
+    // A "yes" tells the department nothing.
+    let f = fixture().await;
+    let (ticket, _) = file(&f, Reporter::default()).await;
+    let close = Action::SetStatus {
+        status: Status::Closed,
+        resolution: Some(Resolution::Fixed),
+        referral: None,
+        after_photo: None,
+    };
+    let (closed, _) = act(&f, &ticket, close, 15).await;
+    let yes = town311::domain::fix_check::Answer { fixed: true, comment: None };
+    let change = closed.answer_fix_check(&yes, &[], at(18)).unwrap();
+    f.store.apply(std::slice::from_ref(&change)).await.unwrap();
+    notify(&f.state, &TicketEvent::new(&change.1)).await.unwrap();
+    assert!(f.messenger.sent().is_empty());
+}

@@ -419,7 +419,8 @@ async fn count(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
                 | Change::StatusChanged { to: Status::Closed | Status::Reopened, .. }
                 | Change::MergedInto { .. }
                 | Change::CitizenUpdate { reopened: true, .. }
-        );
+        )
+        || town311::domain::fix_check::answer_of(entry).is_some();
     if entry.private_request || !may_count {
         return Ok(());
     }

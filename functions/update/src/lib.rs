@@ -27,6 +27,7 @@ mod after_photo;
 mod banner;
 mod canned;
 mod confirm;
+mod fixed;
 pub mod unsubscribe;
 
 /// The largest action body accepted.
@@ -77,7 +78,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
 /// Handles `POST /staff/v1/tickets/{id}/actions`, `POST /staff/v1/uploads`, the admins' `PUT /staff/v1/routing`,
 /// `PUT /staff/v1/templates` and `PUT`/`DELETE /staff/v1/banner`, and the
 /// citizens' `POST /citizen/v1/requests/{id}/reopen` and `…/follow`, the links that confirm a
-/// follow, and the unsubscribe links.
+/// follow, the unsubscribe links, and the reporter's answer to "was it fixed?".
 pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, Error> {
     let outcome = match http::route_key(&request) {
         Some("POST /citizen/v1/requests/{id}/reopen") => reopen(state, &request).await,
@@ -89,6 +90,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some(canned::ROUTE_PUT) => canned::answer(state, &request).await,
         Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
         Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
+        Some(fixed::ROUTE_GET | fixed::ROUTE_POST) => fixed::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))

@@ -622,3 +622,70 @@ async fn staff_close_with_a_photo_of_the_finished_work() {
     assert_eq!(status, 400, "{body}");
     assert!(body[0]["description"].as_str().unwrap().contains("after_photo"), "{body}");
 }
+
+/// The "was it fixed?" page (`GET`) or the answer (`POST`, form fields): status and HTML.
+async fn fixed_link(state: &State, method: &str, query: &str, form: Option<&str>) -> (u16, String) {
+    let route = format!("{method} /citizen/v1/fixed");
+    let mut invocation = Invocation::new(method, &route, "/citizen/v1/fixed").query(query);
+    if let Some(form) = form {
+        invocation =
+            invocation.header("content-type", "application/x-www-form-urlencoded").body(form.to_owned());
+    }
+    let response = handle(state, invocation.into_request().unwrap()).await.unwrap();
+    (response.status().as_u16(), String::from_utf8_lossy(response.body().as_ref()).into_owned())
+}
+
+/// Closes a ticket as staff, and issues the question's link for it.
+async fn closed_and_asked(state: &State, store: &MemoryStore, id: &TicketId, token: &str) {
+    let (status, body, _) = call(
+        state,
+        act(
+            id,
+            Some(DPW_CLERK),
+            Some("\"1\""),
+            json!({"action": "set_status", "status": "closed", "resolution": "fixed"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let until = state.clock.now() + chrono::Duration::days(30);
+    store.issue_fix_check(token, id, "contact", until).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_reporter_says_it_is_fixed_once_in_their_language_and_a_forged_link_says_nothing() {
+    let (state, store) = state().await;
+    let id = reported_in_spanish(&store, "AAAA-0001").await;
+    closed_and_asked(&state, &store, &id, "t0k").await;
+    let (status, page) = fixed_link(&state, "GET", "token=t0k&answer=yes", None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("lang=\"es\"") && page.contains("¿Se resolvió la solicitud AAAA-0001?"), "{page}");
+    assert!(page.contains("value=\"yes\" required checked"), "{page}");
+    let (status, page) = fixed_link(&state, "POST", "token=t0k", Some("answer=yes&comment=Gracias")).await;
+    assert_eq!(status, 200, "{page}");
+    let ticket = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(ticket.status, town311::domain::status::Status::Closed);
+    let history = TicketStore::history(store.as_ref(), &id).await.unwrap();
+    assert_eq!(town311::domain::fix_check::answer_of(history.last().unwrap()), Some(true));
+    let (status, _) = fixed_link(&state, "POST", "token=t0k", Some("answer=no")).await;
+    assert_eq!(status, 409, "answered once");
+    let (status, page) = fixed_link(&state, "POST", "token=forged", Some("answer=no")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("This link has expired"), "{page}");
+    let (status, _) = fixed_link(&state, "POST", "token=t0k", Some("answer=maybe")).await;
+    assert_eq!(status, 400, "neither yes nor no");
+    assert_eq!(TicketStore::history(store.as_ref(), &id).await.unwrap().len(), history.len());
+}
+
+#[tokio::test]
+async fn not_fixed_reopens_the_request() {
+    let (state, store) = state().await;
+    let id = reported_in_spanish(&store, "AAAA-0001").await;
+    closed_and_asked(&state, &store, &id, "t0k").await;
+    let (status, page) = fixed_link(&state, "POST", "token=t0k", Some("answer=")).await;
+    assert_eq!(status, 400, "{page}");
+    let (status, page) = fixed_link(&state, "POST", "token=t0k", Some("answer=no&comment=Sigue+igual")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Reabrimos la solicitud AAAA-0001"), "{page}");
+    assert_eq!(store.get(&id).await.unwrap().unwrap().status, town311::domain::status::Status::Reopened);
+}

@@ -29,6 +29,9 @@ pub struct Functions {
     pub notify: std::sync::Arc<notify::State>,
     pub photo: std::sync::Arc<photo::lambda::State>,
     pub inbound: std::sync::Arc<inbound::State>,
+    /// The morning digest, run on request (`POST /_town311/digest`, `make digest`): locally
+    /// there is no scheduler.
+    pub digest: std::sync::Arc<escalation::State>,
 }
 
 /// A function template.yaml declares that the local stack does not know how to run.
@@ -70,7 +73,10 @@ impl Functions {
                     form_key: form_key.clone(),
                     files_dir: Some(web::SOURCE_DIR.into()),
                 }),
-                "RouteFunction" | "NotifyFunction" | "PhotoFunction" | "InboundFunction" => continue,
+                "RouteFunction" | "NotifyFunction" | "PhotoFunction" | "InboundFunction"
+                | "DigestFunction" => {
+                    continue;
+                }
                 other => return Err(UnknownFunction(other.to_owned())),
             };
             http.push((id.clone(), function));
@@ -81,6 +87,7 @@ impl Functions {
             notify: std::sync::Arc::new(aws.into()),
             photo: std::sync::Arc::new(aws.into()),
             inbound: std::sync::Arc::new(aws.into()),
+            digest: std::sync::Arc::new(aws.into()),
         })
     }
 

@@ -99,6 +99,35 @@ impl Gateway {
         response
     }
 
+    /// `POST /_town311/digest`: one run of the morning digest, as the schedule starts it in AWS
+    /// (`make digest`); answers what it sent. Local only, and only for requests addressed to
+    /// this server from no other site, as the dev sign-in.
+    async fn digest(&self, request: &hyper::Request<Incoming>) -> HttpResponse {
+        let header = |name: hyper::header::HeaderName| {
+            request.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_owned())
+        };
+        let own_host = header(hyper::header::HOST).is_some_and(|h| names_this_server(&h, self.port));
+        let own_origin = header(hyper::header::ORIGIN)
+            .is_none_or(|o| o.strip_prefix("http://").is_some_and(|h| names_this_server(h, self.port)));
+        if !(own_host && own_origin) {
+            return gateway_answer(403, "Forbidden");
+        }
+        let (status, body) = match escalation::run(&self.functions.digest, None).await {
+            Ok(report) => (200, serde_json::to_string(&report).unwrap_or_default()),
+            Err(error) => {
+                let reason = town311::runtime::chain(&error);
+                (500, serde_json::json!({ "error": reason }).to_string())
+            }
+        };
+        let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() =
+            hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// Serves until `shutdown` turns true.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
         loop {
@@ -148,6 +177,9 @@ impl Gateway {
         let query = request.uri().query().unwrap_or_default().to_owned();
         if method == "POST" && path == "/dev/sign-in" {
             return self.sign_in(request).await;
+        }
+        if method == "POST" && path == "/_town311/digest" {
+            return self.digest(&request).await;
         }
         let Some(matched) = self.routes.find(&method, &path) else {
             return gateway_answer(404, "Not Found");

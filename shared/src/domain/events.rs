@@ -128,7 +128,9 @@ impl TicketEvent {
             public: entry.public,
             notify: Some(
                 entry.public
-                    || matches!(entry.change, Change::Messaged { .. } | Change::CitizenMessage { .. }),
+                    || matches!(entry.change, Change::Messaged { .. } | Change::CitizenMessage { .. })
+                    // "Not fixed": notify tells the department, reopened or not.
+                    || crate::domain::fix_check::answer_of(entry) == Some(false),
             ),
             at: entry.at,
         }

@@ -11,6 +11,7 @@ pub mod contact;
 pub mod conversation;
 pub mod description;
 pub mod events;
+pub mod fix_check;
 pub mod follower;
 pub mod form_token;
 pub mod geo;

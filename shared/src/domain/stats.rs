@@ -33,6 +33,10 @@ pub enum Counted {
     FirstResponse {
         hours: u32,
     },
+    /// The reporter answered "was it fixed?" with yes.
+    ConfirmedFixed,
+    /// The reporter answered "was it fixed?" with no.
+    NotFixed,
 }
 
 impl Counted {
@@ -44,6 +48,8 @@ impl Counted {
             Self::Closed { .. } => "closed",
             Self::Reopened => "reopened",
             Self::FirstResponse { .. } => "first_response",
+            Self::ConfirmedFixed => "confirmed_fixed",
+            Self::NotFixed => "not_fixed",
         }
     }
 }
@@ -92,6 +98,11 @@ pub fn counts_of(
         }
         _ => {}
     }
+    match crate::domain::fix_check::answer_of(entry) {
+        Some(true) => counts.push(count(Counted::ConfirmedFixed)),
+        Some(false) => counts.push(count(Counted::NotFixed)),
+        None => {}
+    }
     let by_staff = matches!(entry.actor, Actor::Staff(_));
     let staff_before =
         history.iter().any(|e| e.version < entry.version && matches!(e.actor, Actor::Staff(_)));
@@ -117,6 +128,12 @@ pub struct Tally {
     pub close_days: BTreeMap<u32, u64>,
     /// First responses by whole hours taken.
     pub response_hours: BTreeMap<u32, u64>,
+    /// Reporters' answers to "was it fixed?": yes.
+    #[serde(default)]
+    pub confirmed_fixed: u64,
+    /// Reporters' answers to "was it fixed?": no.
+    #[serde(default)]
+    pub not_fixed: u64,
 }
 
 impl Tally {
@@ -131,6 +148,8 @@ impl Tally {
             }
             Counted::Reopened => self.reopened += 1,
             Counted::FirstResponse { hours } => *self.response_hours.entry(hours).or_default() += 1,
+            Counted::ConfirmedFixed => self.confirmed_fixed += 1,
+            Counted::NotFixed => self.not_fixed += 1,
         }
     }
 
@@ -140,6 +159,8 @@ impl Tally {
         self.closed += other.closed;
         self.closed_in_promise += other.closed_in_promise;
         self.reopened += other.reopened;
+        self.confirmed_fixed += other.confirmed_fixed;
+        self.not_fixed += other.not_fixed;
         for (days, n) in &other.close_days {
             *self.close_days.entry(*days).or_default() += n;
         }
@@ -161,6 +182,12 @@ impl Tally {
     /// The share of closings within their promise, in whole percent, if any closed.
     pub fn percent_in_promise(&self) -> Option<u64> {
         (self.closed > 0).then(|| (self.closed_in_promise * 100 + self.closed / 2) / self.closed)
+    }
+
+    /// The share of "was it fixed?" answers that said yes, in whole percent, if any answered.
+    pub fn percent_confirmed_fixed(&self) -> Option<u64> {
+        let answers = self.confirmed_fixed + self.not_fixed;
+        (answers > 0).then(|| (self.confirmed_fixed * 100 + answers / 2) / answers)
     }
 }
 
@@ -217,6 +244,12 @@ pub struct Figures {
     pub percent_closed_in_promise: Option<u64>,
     /// Whole hours to staff's first response; `None` when none yet.
     pub median_hours_to_first_response: Option<u32>,
+    /// Reporters who said yes to "was it fixed?".
+    pub confirmed_fixed: u64,
+    /// Reporters who said no.
+    pub not_fixed: u64,
+    /// Whole percent of the answers that said yes; `None` when nobody answered.
+    pub percent_confirmed_fixed: Option<u64>,
 }
 
 impl From<&Tally> for Figures {
@@ -229,6 +262,9 @@ impl From<&Tally> for Figures {
             median_days_to_close: tally.median_days_to_close(),
             percent_closed_in_promise: tally.percent_in_promise(),
             median_hours_to_first_response: tally.median_hours_to_respond(),
+            confirmed_fixed: tally.confirmed_fixed,
+            not_fixed: tally.not_fixed,
+            percent_confirmed_fixed: tally.percent_confirmed_fixed(),
         }
     }
 }

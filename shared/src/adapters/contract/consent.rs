@@ -105,3 +105,23 @@ pub async fn a_confirmation_link_works_once_until_its_time(ports: &Ports) {
     assert_eq!(ok(deliveries.redeem_confirmation(&expiring).await, "redeem_confirmation"), None, "expired");
     clock.set(base);
 }
+
+pub async fn a_fix_check_link_stands_for_its_ticket_until_its_time(ports: &Ports) {
+    let (deliveries, clock) = (&ports.deliveries, &ports.clock);
+    let (token, ticket, key, base) = (fresh_hex(), fresh_id(), fresh_hex(), now());
+    clock.set(base);
+    let until = base + minutes(60);
+    ok(deliveries.issue_fix_check(&token, &ticket, &key, until).await, "issue_fix_check");
+    let target = Some((ticket.clone(), key.clone()));
+    assert_eq!(ok(deliveries.fix_check_target(&token).await, "fix_check_target"), target);
+    assert_eq!(ok(deliveries.fix_check_target(&token).await, "fix_check_target"), target, "read, not used");
+    assert_eq!(ok(deliveries.fix_check_target(&fresh_hex()).await, "fix_check_target"), None, "forged");
+    assert_eq!(
+        ok(deliveries.confirmation_target(&token).await, "confirmation_target"),
+        None,
+        "not a confirmation link"
+    );
+    clock.set(until);
+    assert_eq!(ok(deliveries.fix_check_target(&token).await, "fix_check_target"), None, "expired");
+    clock.set(base);
+}

@@ -108,6 +108,7 @@ checks![
     consent::a_pending_follower_is_confirmed_once_and_never_demoted,
     consent::a_pending_follow_never_confirmed_in_time_is_replaced,
     consent::a_confirmation_link_works_once_until_its_time,
+    consent::a_fix_check_link_stands_for_its_ticket_until_its_time,
     keeping::a_published_event_is_remembered,
     keeping::a_delivery_is_claimed_once,
     keeping::mutes_are_kept_per_ticket_and_contact,

@@ -44,6 +44,7 @@ pub struct MemoryStore {
     unsubscribes: Links,
     /// Follows' confirmation links: ticket, contact key and expiry (seconds since the epoch).
     confirmations: Links,
+    fix_checks: Links,
     /// The ticket that last texted each number, by contact key.
     threads: Links,
     /// The town's figures, and the counts made (id → expiry, seconds since the epoch).
@@ -82,6 +83,7 @@ impl Default for MemoryStore {
             mutes: Mutex::default(),
             unsubscribes: Mutex::default(),
             confirmations: Mutex::default(),
+            fix_checks: Mutex::default(),
             threads: Mutex::default(),
             stats: Mutex::default(),
             counted: Mutex::default(),
@@ -373,6 +375,23 @@ impl Deliveries for MemoryStore {
     async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError> {
         self.check_up()?;
         Ok(link_target(&self.threads, contact_key, self.clock.now()).map(|(ticket, _)| ticket))
+    }
+
+    async fn issue_fix_check(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.check_up()?;
+        issue_link(&self.fix_checks, token, ticket_id, contact_key, keep_until);
+        Ok(())
+    }
+
+    async fn fix_check_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.check_up()?;
+        Ok(link_target(&self.fix_checks, token, self.clock.now()))
     }
 }
 

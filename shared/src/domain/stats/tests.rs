@@ -131,3 +131,27 @@ fn twelve_months_end_with_this_one() {
     assert_eq!(months.last(), Some(&(2026, 3)));
     assert_eq!(months.len(), 12);
 }
+
+#[test]
+fn answers_to_was_it_fixed_count_and_make_a_share() {
+    use crate::domain::fix_check::Answer;
+    let (ticket, _) = opened(false);
+    let (closed, _) = staff(&ticket, close(), at(3, 12));
+    let yes = Answer { fixed: true, comment: None };
+    let (_, said_yes) = closed.answer_fix_check(&yes, &[], at(10, 12)).unwrap();
+    let counted: Vec<Counted> =
+        counts_of(&said_yes, &closed, &[], TZ).into_iter().map(|c| c.counted).collect();
+    assert_eq!(counted, vec![Counted::ConfirmedFixed]);
+    let no = Answer { fixed: false, comment: Some("still there".into()) };
+    let (reopened, said_no) = closed.answer_fix_check(&no, &[], at(10, 12)).unwrap();
+    let counted: Vec<Counted> =
+        counts_of(&said_no, &reopened, &[], TZ).into_iter().map(|c| c.counted).collect();
+    assert_eq!(counted, vec![Counted::Reopened, Counted::NotFixed]);
+    let mut tally = Tally::default();
+    assert_eq!(tally.percent_confirmed_fixed(), None);
+    for counted in [Counted::ConfirmedFixed, Counted::ConfirmedFixed, Counted::NotFixed] {
+        tally.add(counted);
+    }
+    assert_eq!((tally.confirmed_fixed, tally.not_fixed, tally.percent_confirmed_fixed()), (2, 1, Some(67)));
+    assert_eq!(Figures::from(&tally).percent_confirmed_fixed, Some(67));
+}

@@ -126,6 +126,20 @@ impl Deliveries for DynamoTable {
     async fn thread(&self, contact_key: &str) -> Result<Option<TicketId>, StoreError> {
         Ok(self.link_target(keys::thread(contact_key)).await?.map(|(ticket, _)| ticket))
     }
+
+    async fn issue_fix_check(
+        &self,
+        token: &str,
+        ticket_id: &TicketId,
+        contact_key: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.issue_link(keys::fix_check(token), "fix_check", ticket_id, contact_key, keep_until).await
+    }
+
+    async fn fix_check_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError> {
+        self.link_target(keys::fix_check(token)).await
+    }
 }
 
 /// Links sent to a contact (unsubscribe, confirm a follow): a token standing for a ticket and

@@ -385,7 +385,7 @@ impl TableItem {
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
             | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
-            | "templates" | "banner" | "thread" | "stats" | "counted" => Self::Other,
+            | "templates" | "banner" | "thread" | "stats" | "counted" | "fix_check" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }
@@ -424,7 +424,12 @@ mod tests {
 
     #[test]
     fn the_canned_responses_and_the_banner_in_the_stream_are_nothing_for_route() {
-        for (key, entity) in [(keys::templates(), "templates"), (keys::banner(), "banner")] {
+        let links = [
+            (keys::templates(), "templates"),
+            (keys::banner(), "banner"),
+            (keys::fix_check("t"), "fix_check"),
+        ];
+        for (key, entity) in links {
             let image: serde_dynamo::Item = serde_dynamo::to_item(serde_json::json!({
                 "pk": key.pk, "sk": key.sk, "entity": entity, "version": 1
             }))

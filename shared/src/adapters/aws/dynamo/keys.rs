@@ -158,6 +158,11 @@ pub(super) fn confirmation(token: &str) -> Key {
     key(format!("CONFIRM#{token}"), "CONFIRM")
 }
 
+/// The links of a "was it fixed?" question.
+pub(super) fn fix_check(token: &str) -> Key {
+    key(format!("FIXCHECK#{token}"), "FIXCHECK")
+}
+
 /// The catalog's sort keys of services start with this.
 pub(super) const SERVICE_PREFIX: &str = "SERVICE#";
 
@@ -323,6 +328,7 @@ mod tests {
         assert_eq!(pair(delivery("e1#after#c1")), owned("DELIVERY#e1#after#c1", "DELIVERY"));
         assert_eq!(pair(unsubscribe("t0k")), owned("UNSUB#t0k", "UNSUB"));
         assert_eq!(pair(confirmation("t0k")), owned("CONFIRM#t0k", "CONFIRM"));
+        assert_eq!(pair(fix_check("t0k")), owned("FIXCHECK#t0k", "FIXCHECK"));
         assert_eq!(pair(address("a-12")), owned("ADDRESS#a-12", "ADDRESS"));
     }
 

@@ -49,6 +49,8 @@ impl Stats for DynamoTable {
             }
             Counted::Reopened => vec!["reopened".into()],
             Counted::FirstResponse { hours } => vec![format!("{RESPONSE_HOURS}{hours}")],
+            Counted::ConfirmedFixed => vec!["confirmed_fixed".into()],
+            Counted::NotFixed => vec!["not_fixed".into()],
         };
         let adds: Vec<String> = added.iter().map(|name| format!("{name} :one")).collect();
         let keys::Key { pk, sk } = keys::stats(count.day, &count.department, &count.service_code);
@@ -111,6 +113,8 @@ fn tally_of(item: &HashMap<String, AttributeValue>) -> Option<DayTally> {
             "closed" => tally.closed = n,
             "closed_in_promise" => tally.closed_in_promise = n,
             "reopened" => tally.reopened = n,
+            "confirmed_fixed" => tally.confirmed_fixed = n,
+            "not_fixed" => tally.not_fixed = n,
             other => {
                 if let Some(days) = other.strip_prefix(CLOSE_DAYS).and_then(|d| d.parse().ok()) {
                     tally.close_days.insert(days, n);
