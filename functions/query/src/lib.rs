@@ -72,6 +72,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
 pub mod addresses;
 pub mod banner;
 pub mod canned;
+pub mod dashboard;
 pub mod directory;
 pub mod map;
 pub mod media;
