@@ -103,7 +103,7 @@
         );
       });
       // Every label when there is room, else every other one.
-      if (labels.length <= 8 || i % 2 === labels.length % 2 || i === labels.length - 1) {
+      if (labels.length <= 8 || i % 2 === (labels.length - 1) % 2) {
         chart.appendChild(
           svg("text", { x: left + i * slot + slot / 2, y: height - bottom + 16, "text-anchor": "middle", class: "axis" }, label)
         );
