@@ -72,9 +72,11 @@
     var top = options.max || niceMax(Math.max.apply(null, values.concat([0])));
     var width = 640;
     var height = 240;
-    var left = 44;
+    // Room for the axis' numbers at the left and for the last month's name at the right.
+    var left = 72;
+    var right = 28;
     var bottom = 36;
-    var plot = { w: width - left - 8, h: height - bottom - 12 };
+    var plot = { w: width - left - right, h: height - bottom - 12 };
     var chart = svg("svg", {
       viewBox: "0 0 " + width + " " + height,
       role: "img",
@@ -85,7 +87,7 @@
     // Gridlines and the axis' numbers: none, half, full.
     [0, 0.5, 1].forEach(function (share) {
       var y = 12 + plot.h - share * plot.h;
-      chart.appendChild(svg("line", { x1: left, x2: width - 8, y1: y, y2: y, class: "grid" }));
+      chart.appendChild(svg("line", { x1: left, x2: width - right, y1: y, y2: y, class: "grid" }));
       chart.appendChild(
         svg("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "axis" }, options.format(Math.round(top * share * 10) / 10))
       );
