@@ -129,5 +129,14 @@
     ]);
   }
 
-  window.T311Charts = { bars: bars, table: table };
+  /** "2026-11" as the month's name and year in the page's language (short: "Nov 26"). */
+  function month(text, long) {
+    var parts = String(text).split("-");
+    var date = new Date(Date.UTC(Number(parts[0]), Number(parts[1]) - 1, 15));
+    if (isNaN(date.getTime())) return text;
+    var options = long ? { month: "long", year: "numeric", timeZone: "UTC" } : { month: "short", year: "2-digit", timeZone: "UTC" };
+    return new Intl.DateTimeFormat(window.I18N.lang === "es" ? "es" : "en-US", options).format(date);
+  }
+
+  window.T311Charts = { bars: bars, table: table, month: month };
 })();

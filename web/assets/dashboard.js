@@ -101,7 +101,7 @@
       Charts.bars({
         caption: t("dash.trends"),
         labels: months.map(function (m) {
-          return m.month;
+          return Charts.month(m.month, false);
         }),
         labelHeading: t("stats.col.month"),
         tableLabel: t("stats.table"),

@@ -24,13 +24,7 @@
     return v === null || v === undefined ? "—" : format(v);
   }
 
-  /** "2026-11" as a short month name and year in the page's language. */
-  function monthName(month, long) {
-    var parts = month.split("-");
-    var date = new Date(Date.UTC(Number(parts[0]), Number(parts[1]) - 1, 15));
-    var options = long ? { month: "long", year: "numeric", timeZone: "UTC" } : { month: "short", year: "2-digit", timeZone: "UTC" };
-    return new Intl.DateTimeFormat(I18N.lang === "es" ? "es" : "en-US", options).format(date);
-  }
+  var monthName = Charts.month;
 
   function headline(label, value) {
     return el("li", {}, [el("span", { class: "figure", text: value }), el("span", { text: label })]);
