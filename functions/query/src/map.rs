@@ -125,6 +125,7 @@ mod tests {
             links: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
             addresses: store.clone(),
             stats: store.clone(),
+            directory: Arc::new(town311::adapters::memory::MemoryDirectory::of(&[])),
             clock,
         };
         (state, store)
