@@ -13,7 +13,6 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use town311::domain::dashboard::{Backlog, rest_of_today};
 use town311::domain::listing::Queue;
-use town311::domain::staff::Caller;
 use town311::domain::stats::{Figures, MONTHS, local_day, months_to, report};
 use town311::domain::ticket::Ticket;
 use town311::http::{self, ApiError};
@@ -86,8 +85,9 @@ async fn counted(tickets: &dyn TicketStore, queue: &Queue) -> Result<Count, Stor
     Ok(Count { count: found.len(), capped })
 }
 
-pub async fn answer(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
-    let department = department(request, caller)?;
+pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = http::caller(request)?;
+    let department = department(request, &caller)?;
     let now = state.clock.now();
     let timezone = state.config.timezone;
     let store = state.tickets.as_ref();

@@ -33,7 +33,6 @@ pub async fn dispatch(state: &State, request: &Request) -> Result<Response<Body>
         "GET /staff/v1/tickets/{id}/followers" => followers(state, request, &caller).await,
         "GET /staff/v1/tickets" => queue(state, request, &caller).await,
         "GET /staff/v1/export.csv" => export(state, request, &caller).await,
-        crate::dashboard::ROUTE => crate::dashboard::answer(state, request, &caller).await,
         "GET /staff/v1/routing" => {
             let rules = state.catalog.routing().await?.unwrap_or_default();
             http::routing_rules(&rules)
