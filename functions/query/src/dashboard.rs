@@ -7,6 +7,7 @@
 
 use crate::State;
 use crate::staff::{MAX_PAGE, department};
+use crate::stats::Month;
 use chrono::SecondsFormat;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -28,13 +29,6 @@ pub const MAX_COUNTED: usize = 2000;
 struct Count {
     count: usize,
     capped: bool,
-}
-
-#[derive(Serialize)]
-struct Month {
-    month: String,
-    #[serde(flatten)]
-    figures: Figures,
 }
 
 #[derive(Serialize)]
@@ -118,11 +112,7 @@ pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, 
         capped,
         overdue,
         due_today,
-        months: figures
-            .months
-            .into_iter()
-            .map(|((year, month), figures)| Month { month: format!("{year:04}-{month:02}"), figures })
-            .collect(),
+        months: Month::all(figures.months),
         period: figures.period,
     };
     let mut response = http::json(StatusCode::OK, &answer)?;
