@@ -242,8 +242,10 @@
     var department = $("f-department");
     if (!department.value) department.value = session.departments[0] || "";
     $("assign-to").value = session.user;
-    loadServices().then(loadQueue);
+    // The address's filters (a bookmark, a dashboard link) over the defaults.
+    loadServices().then(window.T311Queue.applyUrl).then(loadQueue);
     tools("signedIn");
+    document.dispatchEvent(new CustomEvent("town311:signed-in"));
     T.announce(t("admin.signed_in_as", { user: session.user }));
     if (/^#ticket\//.test(window.location.hash)) openFromHash();
     else $("main").focus();
@@ -286,16 +288,9 @@
   function loadQueue(event) {
     if (event) event.preventDefault();
     if (!session) return Promise.resolve();
-    var department = $("f-department").value.trim();
     var status = $("f-status").value;
-    var assignee = $("f-assignee").value.trim();
     var onlyOverdue = $("f-overdue").checked;
-    var params = new URLSearchParams();
-    if (department) params.set("department", department);
-    if (assignee) params.set("assignee", assignee);
-    else if (onlyOverdue) params.set("overdue", "true");
-    else if (status === "open" || status === "closed") params.set("state", status);
-    else params.set("status", status);
+    var params = window.T311Queue.params();
     params.set("limit", "200");
     $("queue-count").textContent = t("admin.loading");
     return call("/staff/v1/tickets?" + params.toString()).then(
@@ -1047,6 +1042,9 @@
   }
 
   /* ---- start ---- */
+
+  // What the dashboard (dashboard.js) calls the staff API with.
+  T.staffCall = call;
 
   $("dev-sign-in").addEventListener("submit", devSignIn);
   $("hosted-button").addEventListener("click", hostedSignIn);

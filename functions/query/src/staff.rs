@@ -6,6 +6,7 @@ use chrono::{Duration, SecondsFormat};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use town311::domain::dashboard::{AgeBand, QueueFilter, rest_of_today};
 use town311::domain::follower::Follower;
 use town311::domain::id::TicketId;
 use town311::domain::listing::{Indexed, Queue, TicketFilter, Window};
@@ -19,6 +20,8 @@ use town311::ports::{StoreError, TicketStore};
 /// The largest queue page.
 pub const MAX_PAGE: usize = 200;
 const DEFAULT_PAGE: usize = 50;
+/// The most index pages one filtered queue page reads.
+const MAX_FILTERED_READS: usize = 8;
 /// The most rows one export holds (a 90-day window of a small town fits many times over).
 pub const MAX_EXPORT_ROWS: usize = 10_000;
 
@@ -103,7 +106,7 @@ struct QueueAnswer<'a> {
 }
 
 /// The department a request names, or the caller's only one; checked against what they may read.
-fn department(request: &Request, caller: &Caller) -> Result<String, ApiError> {
+pub(crate) fn department(request: &Request, caller: &Caller) -> Result<String, ApiError> {
     let department = match http::query_parameter(request, "department") {
         Some(d) => d.trim().to_owned(),
         None if caller.departments.len() == 1 => {
@@ -162,6 +165,12 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
         .map_err(|_| ApiError::BadRequest("overdue must be true or false".into()))?
     {
         Queue::Overdue { department: department(request, caller)?, now }
+    } else if let Some(due) = http::query_parameter(request, "due") {
+        if due.trim() != "today" {
+            return Err(ApiError::BadRequest("due must be today".into()));
+        }
+        let (from, to) = rest_of_today(now, state.config.timezone);
+        Queue::Due { department: department(request, caller)?, from, to }
     } else {
         let open = match (http::query_parameter(request, "state").map(str::trim), status) {
             (_, Some(status)) => status.is_open(),
@@ -171,15 +180,33 @@ async fn queue(state: &State, request: &Request, caller: &Caller) -> Result<Resp
         };
         Queue::Department { department: department(request, caller)?, open }
     };
-    let after = http::query_parameter(request, "after").map(cursor).transpose()?;
-    let page = state.tickets.queue(&queue, limit, after).await?;
-    // An assignee's queue may span departments; show only what the caller may read.
-    let tickets: Vec<Ticket> = page
-        .tickets
-        .into_iter()
-        .filter(|t| caller.can_read(&t.department) && status.is_none_or(|s| t.status == s))
-        .collect();
-    http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: page.next })
+    let filter = QueueFilter {
+        status,
+        service_code: http::query_parameter(request, "service_code").map(|code| code.trim().to_owned()),
+        age: http::query_parameter(request, "age")
+            .map(|age| {
+                AgeBand::parse(age).ok_or_else(|| {
+                    ApiError::BadRequest("age must be days from-to, like 2-7, or from-, like 31-".into())
+                })
+            })
+            .transpose()?,
+    };
+    let mut after = http::query_parameter(request, "after").map(cursor).transpose()?.map(str::to_owned);
+    // A filter the index does not hold is applied to what it reads: read on (a few pages at
+    // most) until the page is full, so a narrowed queue is not a short page of a long one.
+    let mut tickets: Vec<Ticket> = Vec::new();
+    for _ in 0..MAX_FILTERED_READS {
+        let page = state.tickets.queue(&queue, limit - tickets.len(), after.as_deref()).await?;
+        // An assignee's queue may span departments; show only what the caller may read.
+        tickets.extend(
+            page.tickets.into_iter().filter(|t| caller.can_read(&t.department) && filter.matches(t, now)),
+        );
+        after = page.next;
+        if after.is_none() || tickets.len() >= limit || !filter.narrows() {
+            break;
+        }
+    }
+    http::json(StatusCode::OK, &QueueAnswer { tickets: &tickets, next: after })
 }
 
 /// The `after` of a queue page: a `next` handed out before (`<timestamp>#<ticket>`). Anything

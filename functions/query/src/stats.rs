@@ -12,11 +12,22 @@ use town311::http::{self, ApiError};
 
 pub const ROUTE: &str = "GET /citizen/v1/stats";
 
+/// One month's figures, as answered (`2026-11` and its figures); the staff dashboard's too.
 #[derive(Serialize)]
-struct Month {
+pub(crate) struct Month {
     month: String,
     #[serde(flatten)]
     figures: Figures,
+}
+
+impl Month {
+    /// The months of a report, as answered.
+    pub(crate) fn all(months: Vec<((i32, u32), Figures)>) -> Vec<Self> {
+        months
+            .into_iter()
+            .map(|((year, month), figures)| Self { month: format!("{year:04}-{month:02}"), figures })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -57,11 +68,7 @@ pub async fn answer(state: &State, _request: &Request) -> Result<Response<Body>,
     };
     let answer = Answer {
         town: state.config.town_name.clone(),
-        months: figures
-            .months
-            .into_iter()
-            .map(|((year, month), figures)| Month { month: format!("{year:04}-{month:02}"), figures })
-            .collect(),
+        months: Month::all(figures.months),
         period: figures.period,
         departments: figures
             .departments

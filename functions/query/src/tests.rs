@@ -332,6 +332,9 @@ async fn hostile_staff_queue_and_export_parameters_are_400() {
         ("/staff/v1/tickets", "after=2026-11-22T00:00:00Z"),
         ("/staff/v1/tickets", "status=%F0%9F%92%A5"),
         ("/staff/v1/tickets", "overdue=NaN"),
+        ("/staff/v1/tickets", "due=tomorrow"),
+        ("/staff/v1/tickets", "age=9-3"),
+        ("/staff/v1/tickets", "age=99999-"),
         ("/staff/v1/export.csv", "start_date=%2B262142-12-31"),
         ("/staff/v1/export.csv", "end_date=-262143-01-15"),
     ] {
@@ -341,6 +344,64 @@ async fn hostile_staff_queue_and_export_parameters_are_400() {
     let (status, _) =
         call(&state, staff_get("/staff/v1/tickets", "after=2026-11-22T00:00:00.000Z%23K7QM-3XPR")).await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_narrowed_queue_reads_on_until_its_page_is_full_and_next_continues_it() {
+    let (state, store) = state().await;
+    let service = store.service("POTHOLE").await.unwrap().unwrap();
+    let sign = store.service("SIGN").await.unwrap().unwrap();
+    // Twelve open tickets an hour apart, every third a sign: the newest updated first are
+    // potholes, so a page of two signs takes more than one page of the index.
+    let start = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    let mut signs = Vec::new();
+    for n in 0..12u32 {
+        let service = if n % 3 == 0 { &sign } else { &service };
+        let request = NewRequest {
+            service_code: service.code.clone(),
+            location: Location::new(None, Some("1 Main St"), None).unwrap(),
+            description: None,
+            answers: Answers::new(),
+            media_urls: vec![],
+            reporter: Default::default(),
+            channel: Channel::Phone,
+            uploads: vec![],
+        };
+        let id = TicketId::parse(&format!("0000-00{n:02}")).unwrap();
+        let (ticket, entry) =
+            Ticket::open(id, service, request, start + chrono::Duration::hours(i64::from(n)));
+        store.create(&ticket, &entry, None, None).await.unwrap();
+        if n % 3 == 0 {
+            signs.push(ticket.id.to_string());
+        }
+    }
+    signs.reverse();
+    let page = |query: String| {
+        let state = &state;
+        async move {
+            let (status, body) = call(state, staff_get("/staff/v1/tickets", &query)).await;
+            assert_eq!(status, 200, "{body}");
+            let page: Value = serde_json::from_str(&body).unwrap();
+            let ids: Vec<String> = page["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned())
+                .collect();
+            (ids, page["next"].as_str().map(str::to_owned))
+        }
+    };
+    let (first, next) = page("department=DPW&service_code=SIGN&limit=2".into()).await;
+    assert_eq!(first, signs[..2]);
+    let after = next.expect("more signs follow").replace('#', "%23").replace(':', "%3A");
+    let (second, _) = page(format!("department=DPW&service_code=SIGN&limit=2&after={after}")).await;
+    assert_eq!(second, signs[2..]);
+    // Unnarrowed, a page is one page of the index, as before.
+    let (all, _) = page("department=DPW&limit=5".into()).await;
+    assert_eq!(all.len(), 5);
+    // The age bands count whole days at the clock's now (23 November, noon).
+    let (old, _) = page("department=DPW&age=3-&limit=50".into()).await;
+    assert_eq!(old.len(), 5, "{old:?}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The web function: the citizen form (`/`), the status page (`/status`), the public map
-//! (`/map`), the staff page (`/admin`), their scripts, styles and images (`/assets/…`), the one-line embed snippet
+//! (`/map`), the town's figures (`/stats`), the staff page (`/admin`), their scripts, styles and
+//! images (`/assets/…`), the one-line embed snippet
 //! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment, with a
 //! fresh form token each time it is served.
 //!
@@ -167,6 +168,7 @@ static FILES: &[File] = &[
     file!("/", Kind::CitizenPage, "index.html"),
     file!("/status", Kind::CitizenPage, "status.html"),
     file!("/map", Kind::CitizenPage, "map.html"),
+    file!("/stats", Kind::CitizenPage, "stats.html"),
     file!("/admin", Kind::StaffPage, "admin.html"),
     file!("/embed.js", Kind::Script, "embed.js"),
     file!("/assets/app.css", Kind::Style, "assets/app.css"),
@@ -179,6 +181,11 @@ static FILES: &[File] = &[
     file!("/assets/map.css", Kind::Style, "assets/map.css"),
     file!("/assets/admin.js", Kind::Script, "assets/admin.js"),
     file!("/assets/queue-tools.js", Kind::Script, "assets/queue-tools.js"),
+    file!("/assets/stats.css", Kind::Style, "assets/stats.css"),
+    file!("/assets/charts.js", Kind::Script, "assets/charts.js"),
+    file!("/assets/stats.js", Kind::Script, "assets/stats.js"),
+    file!("/assets/queue-filters.js", Kind::Script, "assets/queue-filters.js"),
+    file!("/assets/dashboard.js", Kind::Script, "assets/dashboard.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
     file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),

@@ -30,9 +30,13 @@ fn text(response: &Response<Body>) -> &str {
 
 #[tokio::test]
 async fn pages_are_html_that_is_revalidated() {
-    for (path, marker) in
-        [("/", "form.js"), ("/status", "status.js"), ("/map", "map.js"), ("/admin", "admin.js")]
-    {
+    for (path, marker) in [
+        ("/", "form.js"),
+        ("/status", "status.js"),
+        ("/map", "map.js"),
+        ("/stats", "stats.js"),
+        ("/admin", "admin.js"),
+    ] {
         let response = call(&state(), get(path)).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8", "{path}");

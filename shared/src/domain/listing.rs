@@ -148,6 +148,8 @@ pub enum Queue {
     Assignee { user: String },
     /// A department's open tickets past their expected date, most overdue first.
     Overdue { department: String, now: DateTime<Utc> },
+    /// A department's open tickets due from `from` (included) to `to` (not), soonest first.
+    Due { department: String, from: DateTime<Utc>, to: DateTime<Utc> },
 }
 
 /// One page of a queue; `next` continues it.
@@ -169,6 +171,11 @@ impl Queue {
                 &ticket.department == department
                     && ticket.status.is_open()
                     && ticket.expected_at.is_some_and(|due| due < *now)
+            }
+            Self::Due { department, from, to } => {
+                &ticket.department == department
+                    && ticket.status.is_open()
+                    && ticket.expected_at.is_some_and(|due| *from <= due && due < *to)
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod canned;
 pub mod catalog;
 pub mod contact;
 pub mod conversation;
+pub mod dashboard;
 pub mod description;
 pub mod events;
 pub mod fix_check;

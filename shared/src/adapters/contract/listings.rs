@@ -140,6 +140,17 @@ pub async fn queues_page_through_their_index(ports: &Ports) {
     assert_eq!(walk(store.as_ref(), &assigned, 1).await, vec![open[3].id.clone(), open[1].id.clone()]);
     let overdue = Queue::Overdue { department: department.clone(), now: base };
     assert_eq!(walk(store.as_ref(), &overdue, 1).await, vec![open[1].id.clone(), open[0].id.clone()]);
+    // Due within a range: its start included, its end not, soonest first.
+    let due_between = |from: Duration, to: Duration| Queue::Due {
+        department: department.clone(),
+        from: base + from,
+        to: base + to,
+    };
+    let soon = due_between(Duration::hours(-2), Duration::hours(2));
+    assert_eq!(walk(store.as_ref(), &soon, 1).await, vec![open[0].id.clone(), open[2].id.clone()]);
+    let to_the_due = due_between(Duration::hours(-3) - Duration::seconds(1), Duration::hours(-2));
+    assert_eq!(walk(store.as_ref(), &to_the_due, 5).await, vec![open[1].id.clone()]);
+    assert_eq!(walk(store.as_ref(), &due_between(Duration::hours(1), Duration::hours(1)), 5).await, vec![]);
     let elsewhere = Queue::Department { department: fresh_code("DEPT"), open: true };
     assert_eq!(walk(store.as_ref(), &elsewhere, 2).await, vec![]);
 }

@@ -30,21 +30,25 @@ fn queue_key(ticket: &Ticket, queue: &Queue) -> Option<(String, String)> {
             .as_ref()
             .filter(|_| open)
             .map(|a| (format!("ASSIGNEE#{a}"), time_key(ticket.updated_at, &ticket.id))),
-        Queue::Overdue { .. } => ticket
+        Queue::Overdue { .. } | Queue::Due { .. } => ticket
             .expected_at
             .filter(|_| open)
             .map(|due| (format!("DUE#{}", ticket.department), time_key(due, &ticket.id))),
     }
 }
 
-/// The partition a queue reads, whether it reads oldest first, and the bound of the overdue.
-fn queue_partition(queue: &Queue) -> (String, bool, Option<String>) {
+/// The partition a queue reads, whether it reads oldest first, and the range of due dates it
+/// reads (from, if bounded, up to but not including a stamp).
+fn queue_partition(queue: &Queue) -> (String, bool, Option<(Option<String>, String)>) {
     match queue {
         Queue::Department { department, open } => {
             (format!("QUEUE#{department}#{}", if *open { "open" } else { "closed" }), false, None)
         }
         Queue::Assignee { user } => (format!("ASSIGNEE#{user}"), false, None),
-        Queue::Overdue { department, now } => (format!("DUE#{department}"), true, Some(stamp(*now))),
+        Queue::Overdue { department, now } => (format!("DUE#{department}"), true, Some((None, stamp(*now)))),
+        Queue::Due { department, from, to } => {
+            (format!("DUE#{department}"), true, Some((Some(stamp(*from)), stamp(*to))))
+        }
     }
 }
 
@@ -338,11 +342,13 @@ impl TicketStore for MemoryStore {
             found.reverse();
         }
         let after_bound = after.map(|a| format!("{a}~"));
-        found.retain(|(sk, _)| match (&bound, after, &after_bound) {
-            (Some(now), Some(_), Some(from)) => from.as_str() <= sk.as_str() && sk.as_str() <= now.as_str(),
-            (Some(now), None, _) => sk.as_str() < now.as_str(),
-            (None, Some(after), _) => sk.as_str() < after,
-            _ => true,
+        found.retain(|(sk, _)| match (&bound, after) {
+            (Some((from, to)), _) => {
+                after_bound.as_ref().or(from.as_ref()).is_none_or(|from| from.as_str() <= sk.as_str())
+                    && sk.as_str() < to.as_str()
+            }
+            (None, Some(after)) => sk.as_str() < after,
+            (None, None) => true,
         });
         let next = (found.len() > limit).then(|| found.get(limit - 1).map(|(sk, _)| sk.clone())).flatten();
         found.truncate(limit);

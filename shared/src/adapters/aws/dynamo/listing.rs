@@ -126,11 +126,15 @@ impl DynamoTable {
         limit: usize,
         after: Option<&str>,
     ) -> Result<QueuePage, StoreError> {
-        let (index, pk, forward, bound) = match queue {
+        // gsi5 is read over a range of due dates: from (if bounded) up to, not including, a stamp.
+        let (index, pk, forward, range) = match queue {
             Queue::Department { department, open } => ("gsi3", keys::queue(department, *open), false, None),
             Queue::Assignee { user } => ("gsi4", keys::assignee(user), false, None),
             Queue::Overdue { department, now } => {
-                ("gsi5", keys::due(department), true, Some(keys::stamp(*now)))
+                ("gsi5", keys::due(department), true, Some((None, keys::stamp(*now))))
+            }
+            Queue::Due { department, from, to } => {
+                ("gsi5", keys::due(department), true, Some((Some(keys::stamp(*from)), keys::stamp(*to))))
             }
         };
         let mut condition = format!("{index}pk = :pk");
@@ -142,26 +146,29 @@ impl DynamoTable {
             .expression_attribute_values(":pk", s(pk.clone()))
             .scan_index_forward(forward)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX));
-        match (forward, after, bound) {
-            (true, Some(after), Some(now)) if format!("{after}~") >= now => {
-                return Ok(QueuePage { tickets: Vec::new(), next: None });
+        match (range, after) {
+            (Some((from, to)), after) => {
+                // After the last one shown, or from the range's start; a stamp alone sorts before
+                // every key that starts with it, so `to` itself is left out.
+                match after.map(|after| format!("{after}~")).or(from) {
+                    Some(from) if from >= to => return Ok(QueuePage { tickets: Vec::new(), next: None }),
+                    Some(from) => {
+                        condition.push_str(&format!(" AND {index}sk BETWEEN :from AND :to"));
+                        query = query
+                            .expression_attribute_values(":from", s(from))
+                            .expression_attribute_values(":to", s(to));
+                    }
+                    None => {
+                        condition.push_str(&format!(" AND {index}sk < :to"));
+                        query = query.expression_attribute_values(":to", s(to));
+                    }
+                }
             }
-            // Overdue: due before now, after the last one shown.
-            (true, Some(after), Some(now)) => {
-                condition.push_str(&format!(" AND {index}sk BETWEEN :after AND :now"));
-                query = query
-                    .expression_attribute_values(":after", s(format!("{after}~")))
-                    .expression_attribute_values(":now", s(now));
-            }
-            (true, None, Some(now)) => {
-                condition.push_str(&format!(" AND {index}sk < :now"));
-                query = query.expression_attribute_values(":now", s(now));
-            }
-            (_, Some(after), _) => {
+            (None, Some(after)) => {
                 condition.push_str(&format!(" AND {index}sk < :after"));
                 query = query.expression_attribute_values(":after", s(after));
             }
-            _ => {}
+            (None, None) => {}
         }
         let output = query.key_condition_expression(condition).send().await.map_err(unavailable("Query"))?;
         let mut tickets = Vec::new();
