@@ -32,7 +32,7 @@
 
   /** A table of groups (departments or services), each with its figures over the year. */
   function groupTable(caption, groups) {
-    var head = ["stats.col.name", "stats.opened", "stats.closed", "stats.median_days", "stats.in_promise", "stats.first_response"];
+    var head = ["stats.col.name", "stats.opened", "stats.closed", "stats.median_days", "stats.in_promise", "stats.first_response", "stats.confirmed_fixed"];
     // A wide table scrolls on a phone: focusable, so it scrolls by keyboard too.
     return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption }, [
       el("table", { class: "queue-table data-table" }, [
@@ -57,6 +57,7 @@
               el("td", { text: orDash(g.median_days_to_close, number) }),
               el("td", { text: orDash(g.percent_closed_in_promise, percent) }),
               el("td", { text: orDash(g.median_hours_to_first_response, number) }),
+              el("td", { text: orDash(g.percent_confirmed_fixed, percent) }),
             ]);
           })
         ),
@@ -82,6 +83,9 @@
     head.appendChild(headline(t("stats.closed"), number(now.closed || 0)));
     head.appendChild(headline(t("stats.median_days"), orDash(now.median_days_to_close, number)));
     head.appendChild(headline(t("stats.in_promise"), orDash(now.percent_closed_in_promise, percent)));
+    // Few answer each month: the share of reporters who say it was fixed is over the twelve.
+    var year = figures.period || {};
+    head.appendChild(headline(t("stats.confirmed_fixed_year"), orDash(year.percent_confirmed_fixed, percent)));
 
     var trends = $("stats-trends");
     T.clear(trends);

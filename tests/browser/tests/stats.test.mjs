@@ -41,6 +41,7 @@ const WORDS = {
     opened: 'Requests',
     nav: 'Figures',
     departments: 'Requests and closings by department, last twelve months',
+    fixed: 'Reporters who say it was fixed (12 months)',
   },
   es: {
     heading: 'Cómo va el municipio',
@@ -49,6 +50,7 @@ const WORDS = {
     opened: 'Solicitudes',
     nav: 'Cifras',
     departments: 'Solicitudes y cierres por departamento, últimos doce meses',
+    fixed: 'Quienes reportaron y dicen que se arregló (12 meses)',
   },
 };
 
@@ -85,6 +87,10 @@ for (const lang of ['en', 'es']) {
       const headline = page.locator('#stats-headline li').first();
       assert.equal(Number((await headline.locator('.figure').textContent()).replace(/\D/g, '')), figures.months[11].opened);
       assert.match(await headline.textContent(), new RegExp(words.opened));
+      // The share of reporters who say it was fixed, over the twelve months, as the API says.
+      const fixed = page.locator('#stats-headline li').filter({ hasText: words.fixed });
+      const share = figures.period.percent_confirmed_fixed;
+      assert.equal((await fixed.locator('.figure').textContent()).trim(), share === null ? '—' : `${share} %`);
       // The department and service tables name what they count, and nothing a person typed.
       await page.getByRole('table', { name: lang === 'en' ? 'By service' : 'Por servicio' }).getByText('Illegal dumping').or(
         page.getByRole('table', { name: lang === 'en' ? 'By service' : 'Por servicio' }).getByText('DUMPING')
