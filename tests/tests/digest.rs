@@ -4,13 +4,11 @@
 //! emulator, so mail is told apart by this test's ticket numbers and addresses.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use town311::runtime::clock::{Clock as _, FixedClock};
 use town311_tests::{Mail, TestStack, emails_to, outbox, spawn_at, unique_phone};
 
-const ADMIN: (&str, &[&str]) = ("ada", &["admin"]);
 const DPW: &str = "publicworks@millbrook.example";
 const SAN: &str = "sanitation@millbrook.example";
 const CODE: &str = "codeenforcement@millbrook.example";
@@ -38,27 +36,8 @@ async fn file(stack: &TestStack, service: &str, email: Option<&str>) -> String {
     answer.json()[0]["service_request_id"].as_str().unwrap().to_owned()
 }
 
-/// A staff action on the ticket as it is now (routing may write to it meanwhile).
-async fn act(stack: &TestStack, id: &str, action: Value) {
-    let token = stack.token(ADMIN.0, ADMIN.1);
-    let path = format!("/staff/v1/tickets/{id}/actions");
-    let mut last = String::new();
-    for _ in 0..5 {
-        let view = stack.ticket_when(id, |_| true).await;
-        let mut action = action.clone();
-        action["version"] = view["ticket"]["version"].clone();
-        let answer = stack.staff(Method::POST, &path, Some(&token), &[], Some(action)).await;
-        match answer.status {
-            200 => return,
-            412 => last = answer.body,
-            other => panic!("{other}: {}", answer.body),
-        }
-    }
-    panic!("the ticket kept changing: {last}");
-}
-
 async fn close(stack: &TestStack, id: &str) {
-    act(stack, id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
+    stack.act(id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
 }
 
 /// One run, as `make digest` starts it; what it did.

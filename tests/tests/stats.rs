@@ -4,14 +4,12 @@
 //! ticket's staff view, not from the figures route kept.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use town311::runtime::clock::FixedClock;
 use town311_tests::{TestStack, spawn_at};
 
-const ADMIN: (&str, &[&str]) = ("ada", &["admin"]);
 const TZ: chrono_tz::Tz = chrono_tz::America::New_York;
 
 async fn file(stack: &TestStack, service: &str, n: usize) -> String {
@@ -28,26 +26,6 @@ async fn file(stack: &TestStack, service: &str, n: usize) -> String {
     let answer = stack.post_form("/open311/v2/requests.json", &fields).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.json()[0]["service_request_id"].as_str().unwrap().to_owned()
-}
-
-/// A staff action on the ticket as it is now; routing may write to it meanwhile (a probable
-/// duplicate flagged), and then the clerk reads it again, as the admin page does on a 412.
-async fn act(stack: &TestStack, id: &str, action: Value) {
-    let token = stack.token(ADMIN.0, ADMIN.1);
-    let path = format!("/staff/v1/tickets/{id}/actions");
-    let mut last = String::new();
-    for _ in 0..5 {
-        let view = stack.ticket_when(id, |_| true).await;
-        let mut action = action.clone();
-        action["version"] = view["ticket"]["version"].clone();
-        let answer = stack.staff(Method::POST, &path, Some(&token), &[], Some(action)).await;
-        match answer.status {
-            200 => return,
-            412 => last = answer.body,
-            other => panic!("{other}: {}", answer.body),
-        }
-    }
-    panic!("the ticket kept changing: {last}");
 }
 
 fn at(value: &Value) -> DateTime<Utc> {
@@ -98,21 +76,20 @@ async fn the_public_figures_are_what_the_tickets_say() {
     for day in 0..45i64 {
         clock.set(start + Duration::days(day) + Duration::minutes(day * 7 % 300));
         if let Some(id) = yesterdays_first.take() {
-            act(&stack, &id, json!({"action": "assign", "assignee": "crew-1"})).await;
+            stack.act(&id, json!({"action": "assign", "assignee": "crew-1"})).await;
         }
         if day >= 3
             && day % 2 == 0
             && let Some(id) = open.pop_front()
         {
-            act(&stack, &id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"}))
-                .await;
+            stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
             closed.push(id);
         }
         if day >= 9
             && day % 9 == 0
             && let Some(id) = closed.pop()
         {
-            act(&stack, &id, json!({"action": "set_status", "status": "reopened"})).await;
+            stack.act(&id, json!({"action": "set_status", "status": "reopened"})).await;
             open.push_back(id);
         }
         for k in 0..(2 + (day % 2) as usize) {

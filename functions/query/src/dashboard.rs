@@ -136,16 +136,7 @@ mod tests {
         let service = store.service("POTHOLE").await.unwrap().unwrap();
         let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         for n in 0..5u32 {
-            let request = town311::domain::ticket::NewRequest {
-                service_code: "POTHOLE".into(),
-                location: town311::domain::location::Location::new(None, Some("1 Main St"), None).unwrap(),
-                description: None,
-                answers: Default::default(),
-                media_urls: vec![],
-                reporter: Default::default(),
-                channel: town311::domain::ticket::Channel::Phone,
-                uploads: vec![],
-            };
+            let request = town311::adapters::memory::phone_request("POTHOLE", "1 Main St");
             let id = TicketId::parse(&format!("0000-000{n}")).unwrap();
             let (ticket, entry) =
                 Ticket::open_in(id, &service, "DPW", request, start + Duration::hours(i64::from(n)));
