@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertNoProblems, staffToken, fileRequest,
+  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, staffToken, fileRequest,
 } from './helpers.mjs';
 
 let browser;
@@ -198,6 +198,7 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   assert.deepEqual(await photos.allTextContents(), ['Photo 1 from the report', 'Photo of the finished work']);
   const served = await fetch(await photos.nth(1).getAttribute('href'));
   assert.equal(served.status, 200, 'the link serves the photo');
+  await assertAccessible(page, 'the status page with its photos (en, phone)');
   await screenshot(page, 'status-history-en');
 
   await page.getByRole('button', { name: 'Español' }).click();
@@ -205,6 +206,7 @@ test("the citizen's status page shows that history, in English and Spanish", asy
   await page.getByRole('heading', { name: 'Historial' }).waitFor();
   assert.equal((await page.textContent('#r-status')).trim(), 'Cerrada');
   await page.getByRole('link', { name: 'Foto del trabajo terminado' }).waitFor();
+  await assertAccessible(page, 'the status page with its photos (es, phone)');
   const spanish = await history.allTextContents();
   assert.match(spanish[0], /Solicitud recibida/);
   assert.match(spanish[1], /Foto agregada/);
