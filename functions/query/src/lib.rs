@@ -227,7 +227,11 @@ async fn public_records(
     let mut histories = Vec::new();
     if extensions {
         for ticket in tickets {
-            let history = if ticket.private { None } else { Some(state.tickets.history(&ticket.id).await?) };
+            let history = if ticket.private {
+                None
+            } else {
+                Some(town311::app::history::as_of(state.tickets.as_ref(), ticket).await?)
+            };
             histories.push(history);
         }
     }

@@ -57,7 +57,7 @@ async fn readable_ticket(state: &State, request: &Request, caller: &Caller) -> R
 
 async fn ticket(state: &State, request: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
     let ticket = readable_ticket(state, request, caller).await?;
-    let history = state.tickets.history(&ticket.id).await?;
+    let history = town311::app::history::as_of(state.tickets.as_ref(), &ticket).await?;
     // A ticket may have thousands of followers: the view shows the first page, the followers
     // resource the rest.
     let followers = state.tickets.followers_page(&ticket.id, None, DEFAULT_PAGE).await?;

@@ -401,7 +401,7 @@ async fn change(
     // The ticket as this request left it: after its automatic message, if one went out.
     let (changed, _) = changes.iter().rev().find(|(t, _)| t.id == *id).unwrap_or(&changes[0]);
     tracing::info!(change = kind, version = changed.version, "ticket changed");
-    let history = state.tickets.history(&changed.id).await?;
+    let history = town311::app::history::as_of(state.tickets.as_ref(), changed).await?;
     http::staff_ticket(StatusCode::OK, changed, &history, None)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod addresses;
 pub mod canned;
+pub mod history;
 pub mod map;
 pub mod nearby;
 pub mod rate;
