@@ -395,7 +395,29 @@
     }
   }
 
+  /** A Leaflet map of OpenStreetMap tiles in `box`, or null when Leaflet is missing or cannot
+   * draw there. `tilesFailed` is called once, the first time a tile does not load. */
+  function osmMap(box, center, zoom, tilesFailed) {
+    var L = window.L;
+    if (!L || !box) return null;
+    var map;
+    try {
+      map = L.map(box, { center: center, zoom: zoom, scrollWheelZoom: false });
+    } catch (e) {
+      return null;
+    }
+    map.attributionControl.setPrefix(false);
+    var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19,
+      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    });
+    if (tilesFailed) tiles.once("tileerror", tilesFailed);
+    tiles.addTo(map);
+    return map;
+  }
+
   window.T311 = {
+    osmMap: osmMap,
     config: config,
     el: el,
     clear: clear,

@@ -11,7 +11,6 @@
   var MAX_PHOTOS = 3;
   var MAX_SIDE = 2048;
   var PHOTO_BUDGET = 1200 * 1024; // per photo, so three fit the 4 MB request limit
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
   var NEARBY_RADIUS = 100;
 
   var form = document.getElementById("request-form");
@@ -198,24 +197,13 @@
     var center = (T.config.map_center || [0, 0]).slice(0, 2);
     box.hidden = false;
     document.getElementById("map-help").hidden = false;
-    try {
-      map = L.map(box, { center: center, zoom: T.config.map_center ? 14 : 2, scrollWheelZoom: false });
-    } catch (e) {
+    map = T.osmMap(box, center, T.config.map_center ? 14 : 2, function () {
+      document.getElementById("map-note").hidden = false;
+    });
+    if (!map) {
       box.hidden = true;
       return;
     }
-    map.attributionControl.setPrefix(false);
-    var tiles = L.tileLayer(TILES, {
-      maxZoom: 19,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    });
-    var failed = false;
-    tiles.on("tileerror", function () {
-      if (failed) return;
-      failed = true;
-      document.getElementById("map-note").hidden = false;
-    });
-    tiles.addTo(map);
     map.on("click", function (event) {
       setCoordinates(event.latlng.lat, event.latlng.lng, true);
     });

@@ -10,7 +10,6 @@
   var el = T.el;
   var L = window.L;
 
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
   /** Below this zoom a view touches more map cells than one answer reads. */
   var MIN_ZOOM = 13;
   /** Pins closer than this many pixels on screen are drawn as one cluster. */
@@ -241,24 +240,13 @@
     if (!L || !box) return;
     var view = startView();
     box.hidden = false;
-    try {
-      map = L.map(box, { center: view.center, zoom: view.zoom, scrollWheelZoom: false });
-    } catch (e) {
+    map = T.osmMap(box, view.center, view.zoom, function () {
+      document.getElementById("map-note").hidden = false;
+    });
+    if (!map) {
       box.hidden = true;
       return;
     }
-    map.attributionControl.setPrefix(false);
-    var tiles = L.tileLayer(TILES, {
-      maxZoom: 19,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    });
-    var failed = false;
-    tiles.on("tileerror", function () {
-      if (failed) return;
-      failed = true;
-      document.getElementById("map-note").hidden = false;
-    });
-    tiles.addTo(map);
     box.setAttribute("aria-label", t("map.label"));
     map.on("moveend", scheduleLoad);
     load();

@@ -11,7 +11,6 @@
   var t = I18N.t;
   var el = T.el;
 
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
   /** How many changes are in flight at once: enough to be quick, few enough to be gentle. */
   var AT_ONCE = 4;
 
@@ -355,17 +354,8 @@
     var box = $("queue-map");
     if (map || !L) return !!map;
     var center = (T.config && T.config.map_center) || [0, 0];
-    try {
-      map = L.map(box, { center: center.slice(0, 2), zoom: T.config && T.config.map_center ? 13 : 2, scrollWheelZoom: false });
-    } catch (e) {
-      map = null;
-      return false;
-    }
-    map.attributionControl.setPrefix(false);
-    L.tileLayer(TILES, {
-      maxZoom: 19,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    }).addTo(map);
+    map = T.osmMap(box, center.slice(0, 2), T.config && T.config.map_center ? 13 : 2);
+    if (!map) return false;
     pins = L.layerGroup().addTo(map);
     return true;
   }

@@ -11,20 +11,18 @@
 
 use crate::{PAGE, State};
 use chrono::{DateTime, Duration, Utc};
+use town311::app::rate::{SMS_BUDGET_SPENT, within_sms_budget};
 use town311::domain::catalog::Department;
 use town311::domain::fix_check::{self, CATCH_UP_DAYS, LINK_DAYS};
 use town311::domain::follower::Contact;
 use town311::domain::id::random_token;
 use town311::domain::listing::Queue;
+use town311::domain::notice::UNSUBSCRIBE_LINK_DAYS;
 use town311::domain::ticket::Ticket;
 use town311::ports::{OutgoingEmail, SendError, StoreError};
 
 /// Pages of closed requests read per department and run, at most.
 pub const MAX_PAGES: usize = 50;
-/// How long a link to stop emails about the request works.
-const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
-/// The code a text held back by the day's budget is kept undeliverable with.
-const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
 
 /// What the questions of one run came to.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +114,9 @@ async fn ask_one(state: &State, ticket: &Ticket, now: DateTime<Utc>) -> Result<O
         tracing::debug!("asked before about this closing");
         return Ok(None);
     }
-    if matches!(contact, Contact::Sms(_)) && !within_sms_budget(state, now).await {
+    if matches!(contact, Contact::Sms(_))
+        && !within_sms_budget(state.rates.as_ref(), state.config.sms_daily_budget, now).await
+    {
         tracing::warn!(code = SMS_BUDGET_SPENT, "the town's SMS budget for the day is spent; not texted");
         state.deliveries.mark_undeliverable(&claim_id, SMS_BUDGET_SPENT, keep_until).await?;
         return Ok(None);
@@ -168,20 +168,4 @@ async fn ask_one(state: &State, ticket: &Ticket, now: DateTime<Utc>) -> Result<O
             Ok(Some(false))
         }
     }
-}
-
-/// Whether the town may send one more text today (taking it from the day's budget). When the
-/// count cannot be kept, the text goes.
-async fn within_sms_budget(state: &State, now: DateTime<Utc>) -> bool {
-    use town311::domain::rate::{Bucket, Route};
-    let bucket = Bucket::daily(Route::Sms, "town", now);
-    town311::app::rate::admit_to(
-        state.rates.as_ref(),
-        &bucket,
-        Route::Sms.as_str(),
-        state.config.sms_daily_budget,
-        now,
-    )
-    .await
-    .is_ok()
 }

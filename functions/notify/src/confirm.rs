@@ -5,10 +5,12 @@
 //! [`town311::domain::follower::CONFIRM_WITHIN_HOURS`] hours. The send is claimed first, once
 //! per follow, so a redelivered message or a replayed stream record sends nothing twice.
 
-use crate::{NotifyError, REMEMBER_SENT_DAYS, State, UNSUBSCRIBE_LINK_DAYS};
+use crate::{NotifyError, REMEMBER_SENT_DAYS, State};
 use chrono::Duration;
+use town311::app::rate::{SMS_BUDGET_SPENT, within_sms_budget};
 use town311::domain::follower::{CONFIRM_WITHIN_HOURS, ConfirmationDue, Contact};
 use town311::domain::id::random_token;
+use town311::domain::notice::UNSUBSCRIBE_LINK_DAYS;
 use town311::ports::{OutgoingEmail, SendError, StoreError};
 
 /// Sends a pending follower their confirmation link, unless it went out before or the follow
@@ -46,12 +48,11 @@ pub async fn ask(state: &State, due: &ConfirmationDue) -> Result<(), NotifyError
         return Ok(());
     }
     // A confirmation text is a text: it counts against the day's budget too.
-    if matches!(follower.contact, Contact::Sms(_)) && !crate::within_sms_budget(state, now).await {
-        tracing::warn!(
-            code = crate::SMS_BUDGET_SPENT,
-            "the town's SMS budget for the day is spent; not texted"
-        );
-        state.deliveries.mark_undeliverable(&delivery_id, crate::SMS_BUDGET_SPENT, keep_until).await?;
+    if matches!(follower.contact, Contact::Sms(_))
+        && !within_sms_budget(state.rates.as_ref(), state.config.sms_daily_budget, now).await
+    {
+        tracing::warn!(code = SMS_BUDGET_SPENT, "the town's SMS budget for the day is spent; not texted");
+        state.deliveries.mark_undeliverable(&delivery_id, SMS_BUDGET_SPENT, keep_until).await?;
         return Ok(());
     }
     let random = || random_token(state.ids.as_ref()).map_err(|e| StoreError::unavailable("random", e));

@@ -22,12 +22,13 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
+use town311::app::rate::{SMS_BUDGET_SPENT, within_sms_budget};
 use town311::domain::catalog::Department;
 use town311::domain::contact::Language;
 use town311::domain::events::TicketEvent;
 use town311::domain::follower::Contact;
 use town311::domain::id::{IdSource, random_token};
-use town311::domain::notice::{Context, Notice, footer};
+use town311::domain::notice::{Context, Notice, UNSUBSCRIBE_LINK_DAYS, footer};
 use town311::domain::ticket::{Change, HistoryEntry, Ticket};
 use town311::ports::{
     Catalog, Deliveries, Messenger, OutgoingEmail, RateLimits, SendError, StoreError, TicketStore, WorkQueue,
@@ -45,8 +46,6 @@ mod staff;
 
 /// How long a sent delivery is remembered: far past any redelivery.
 pub(crate) const REMEMBER_SENT_DAYS: i64 = 14;
-/// How long an unsubscribe link works.
-const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
 /// Followers one message tells. Each costs a claim, for email an unsubscribe link, and a send
 /// (about 100 ms together; SES sends 14 a second by default), so a chunk takes about five
 /// seconds: several fit in notify's 30-second limit.
@@ -314,20 +313,6 @@ async fn hand_on(
     Ok(())
 }
 
-/// The code a text held back by the day's budget is kept undeliverable with.
-pub(crate) const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
-
-/// Whether the town may send one more text today (taking it from the day's budget). When the
-/// count cannot be kept, the text goes: a notice is not lost to its bookkeeping.
-pub(crate) async fn within_sms_budget(state: &State, now: chrono::DateTime<chrono::Utc>) -> bool {
-    use town311::domain::rate::{Bucket, Route};
-    let bucket = Bucket::daily(Route::Sms, "town", now);
-    let budget = state.config.sms_daily_budget;
-    town311::app::rate::admit_to(state.rates.as_ref(), &bucket, Route::Sms.as_str(), budget, now)
-        .await
-        .is_ok()
-}
-
 /// Sends one recipient their notice, unless it went out before.
 async fn send(
     state: &State,
@@ -373,7 +358,9 @@ async fn send(
         tracing::info!(%channel, "sent before; not again");
         return Ok(Outcome::Skipped);
     }
-    if matches!(recipient.contact, Contact::Sms(_)) && !within_sms_budget(state, now).await {
+    if matches!(recipient.contact, Contact::Sms(_))
+        && !within_sms_budget(state.rates.as_ref(), state.config.sms_daily_budget, now).await
+    {
         tracing::warn!(code = SMS_BUDGET_SPENT, "the town's SMS budget for the day is spent; not texted");
         state.deliveries.mark_undeliverable(&delivery_id, SMS_BUDGET_SPENT, keep_until).await?;
         return Ok(Outcome::Undeliverable);

@@ -17,6 +17,17 @@ pub async fn admit(
     admit_to(limits, &Bucket::of(route, client, now), route.as_str(), most, now).await
 }
 
+/// The code a text held back by the day's budget is kept undeliverable with.
+pub const SMS_BUDGET_SPENT: &str = "SmsBudgetSpent";
+
+/// Whether the town may send one more text today, taking it from the day's `budget` (shared by
+/// every function that texts). When the count cannot be kept, the text goes: a message is not
+/// lost to its bookkeeping.
+pub async fn within_sms_budget(limits: &dyn RateLimits, budget: u32, now: DateTime<Utc>) -> bool {
+    let bucket = Bucket::daily(Route::Sms, "town", now);
+    admit_to(limits, &bucket, Route::Sms.as_str(), budget, now).await.is_ok()
+}
+
 /// Takes one write from `bucket` (named `what` in the logs), at most `most` in its window; let
 /// through when the count cannot be kept.
 pub async fn admit_to(

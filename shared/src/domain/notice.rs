@@ -332,6 +332,9 @@ pub fn confirmation(town: &str, ticket_id: &str, language: Language, confirm_url
     }
 }
 
+/// How long the unsubscribe link an email carries works.
+pub const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
+
 /// The email footer: why they get this, and the one-click way out.
 pub fn footer(language: Language, unsubscribe_url: &str) -> String {
     match language {
