@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key outbox send inbox digest bench soak cost deploy
+.PHONY: run stop test template-check lambda-build api-key privacy outbox send inbox digest bench soak cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -38,6 +38,14 @@ send:
 ## A ticket's conversation on the running local stack: make inbox TICKET=K7QM-3XPR
 inbox:
 	@PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) python3 infra/local/conversation.py inbox $(TICKET)
+
+## Export or erase one person's data on the running local stack: make privacy ARGS="export --contact ana@example.org"
+## | ARGS="erase --contact +15555550100" (in AWS: town311-admin with the stack's TABLE_NAME and CONTACT_SECRET)
+privacy:
+	@AWS_ENDPOINT_URL=http://127.0.0.1:$(EMULATOR_PORT) AWS_REGION=us-east-1 \
+	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing TABLE_NAME=town311-tickets \
+	  CONTACT_SECRET='town311 contact secret of the tests and the local stack' \
+	  cargo run --quiet --locked -p town311-ops --bin town311-admin -- privacy $(ARGS)
 
 ## Run the morning digest once on the running local stack, as the schedule does each morning in AWS
 ## (each department's overdue and due-today requests; the "was it fixed?" questions due); make outbox shows the mail.

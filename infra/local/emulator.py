@@ -30,6 +30,11 @@
      back up, to test that nothing is lost while AWS is unavailable;
    - POST /_town311/streams/expire  every stream iterator handed out so far expires now, as
      if 15 minutes had passed, to test that a stream reader takes up where it left off;
+   - POST /_town311/ttl  {"table": "town311-tickets", "now": 1767225600}: Time to Live, which
+     moto records but never applies: every item whose TTL attribute (`expires_at`) is a time
+     before `now` (seconds since the epoch: a test's clock, or the wall clock when left out) is
+     deleted, with the stream's REMOVE record, as DynamoDB's TTL deletes it (within days in
+     AWS; here when asked). Answers {"deleted": n};
    - POST /_town311/refuse  {"to": "+15550000000"} (or an email address; "refuse": false lifts
      it): as AWS refuses a recipient for good, an SMS to that number answers SNS's
      `InvalidParameter` (400) and an email to that address SES's `MessageRejected` (400), to
@@ -651,6 +656,36 @@ def _inbound_sms(environ, start_response):
     return _respond(start_response, "404 Not Found", json.dumps({"error": f"no topic {topic_arn}"}))
 
 
+def _read_json(environ):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return json.loads(environ["wsgi.input"].read(length) or b"{}")
+
+
+def _time_to_live(asked):
+    """Deletes the items of a table whose TTL attribute is a time before `now`, as TTL does."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    now = float(asked.get("now") or datetime.datetime.now(datetime.timezone.utc).timestamp())
+    deleted = 0
+    for accounts in dynamodb_backends.values():
+        for backend in accounts.values():
+            table = backend.tables.get(str(asked.get("table", "")))
+            if table is None or table.ttl.get("TimeToLiveStatus") != "ENABLED":
+                continue
+            attribute = table.ttl.get("AttributeName")
+            with _lock:
+                expired = []
+                for item in table.all_items():
+                    value = item.attrs.get(attribute)
+                    # Only a number is a time to DynamoDB's TTL; anything else is never deleted.
+                    if value is not None and value.type == "N" and float(value.value) < now:
+                        expired.append((item.hash_key, item.range_key))
+                for hash_key, range_key in expired:
+                    table.delete_item(hash_key, range_key)
+                    deleted += 1
+    return deleted
+
+
 def _town311_call(self, environ, start_response):
     path = environ.get("PATH_INFO", "")
     if path == "/_town311/inbound/email" and environ.get("REQUEST_METHOD") == "POST":
@@ -675,6 +710,8 @@ def _town311_call(self, environ, start_response):
         else:
             _down.pop(service, None)
         return _respond(start_response, "200 OK", json.dumps({"down": sorted(_down)}))
+    if path == "/_town311/ttl" and environ.get("REQUEST_METHOD") == "POST":
+        return _respond(start_response, "200 OK", json.dumps({"deleted": _time_to_live(_read_json(environ))}))
     if path == "/_town311/streams/expire" and environ.get("REQUEST_METHOD") == "POST":
         return _respond(start_response, "200 OK", json.dumps({"expired": _expire_iterators()}))
     refused = _refusal(environ, start_response)

@@ -410,6 +410,23 @@ pub trait Deliveries: Send + Sync {
     async fn fix_check_target(&self, token: &str) -> Result<Option<(TicketId, String)>, StoreError>;
 }
 
+/// Personal data kept apart and leaving on time: every item holding a contact is found by the
+/// contact's key ([`crate::domain::follower::Contact::key`]), never by the contact itself.
+#[async_trait]
+pub trait Privacy: Send + Sync {
+    /// Keeps a ticket's contacts (its reporter's and its confirmed followers') until `until`,
+    /// when the store removes them; for good (while the request is open) with `None`.
+    async fn keep_contacts(&self, id: &TicketId, until: Option<DateTime<Utc>>) -> Result<(), StoreError>;
+    /// Removes one contact from one ticket: the reporter's contact (all of it) when it is the
+    /// reporter's, else that follower; `false` when the ticket holds no such contact.
+    async fn forget_on(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError>;
+    /// Every stored item holding the contact, as stored.
+    async fn holding(&self, contact_key: &str) -> Result<Vec<serde_json::Value>, StoreError>;
+    /// Removes every item holding the contact (a reporter's whole contact with it); how many
+    /// were found.
+    async fn erase(&self, contact_key: &str) -> Result<usize, StoreError>;
+}
+
 /// A function's own queue: work left for a later invocation (the rest of a large fan-out).
 #[async_trait]
 pub trait WorkQueue: Send + Sync {

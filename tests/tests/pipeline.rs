@@ -167,6 +167,8 @@ async fn a_batch_that_runs_past_the_route_functions_timeout_fails_and_is_retried
         // Its own figures: the stack's route counts the stack's.
         stats: Arc::new(town311::adapters::memory::MemoryStore::default()),
         timezone: stack.stack.config.timezone,
+        privacy: stack.stack.adapters.privacy(),
+        contact_retention_days: stack.stack.config.contact_retention_days,
     });
     let template = Template::load(std::path::Path::new(town311_local::TEMPLATE_PATH)).unwrap();
     let mut source = template.stream_sources().unwrap().remove(0);

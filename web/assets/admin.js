@@ -496,7 +496,8 @@
     var contact = $("detail-contact");
     T.clear(contact);
     var r = ticket.reporter || {};
-    fact(contact, t("admin.name"), reporterName(r) || "—");
+    // No name given, or the contact removed after the retention period or on request.
+    fact(contact, t("admin.name"), reporterName(r) || t("admin.a_resident"));
     fact(contact, t("form.contact.email"), r.email ? el("a", { href: "mailto:" + r.email, text: r.email }) : r.email_as_typed ? t("admin.as_typed", { text: r.email_as_typed }) : "—");
     // A number that cannot be texted is kept as typed, to call.
     var typedPhone = r.phone_as_typed ? el("a", { href: "tel:" + r.phone_as_typed.replace(/[^\d+]/g, ""), text: t("admin.as_typed", { text: r.phone_as_typed }) }) : "—";

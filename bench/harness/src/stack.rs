@@ -147,6 +147,11 @@ impl Stack {
                 triage_department: "CLERK".into(),
                 ..Default::default()
             },
+            contact_secret: town311::domain::privacy::ContactSecret::new(
+                town311::domain::privacy::LOCAL_SECRET.as_bytes(),
+            )
+            .unwrap_or_else(|e| fail(e.to_string())),
+            contact_retention_days: town311::domain::privacy::DEFAULT_RETENTION_DAYS,
         };
         let stack = Self { endpoint: endpoint.to_owned(), sdk, config, queue_url };
         stack.seed(root).await;

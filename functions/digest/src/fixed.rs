@@ -63,7 +63,9 @@ pub async fn ask_due(
                     tracing::warn!("no time left in this run; the other questions go out tomorrow");
                     return Ok(asked);
                 }
-                match ask(state, ticket, now).await? {
+                // The queue's index holds no contact: the reporter's is read with the ticket.
+                let Some(ticket) = state.tickets.get(&ticket.id).await? else { continue };
+                match ask(state, &ticket, now).await? {
                     Some(true) => asked.sent += 1,
                     Some(false) => asked.unsent += 1,
                     None => {}

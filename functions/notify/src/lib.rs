@@ -294,7 +294,8 @@ async fn hand_on(
     event: &TicketEvent,
     next: &str,
 ) -> Result<(), StoreError> {
-    let claim_id = format!("{}#after#{next}", event.event_id);
+    let claim_id =
+        format!("{}#after#{}", event.event_id, town311::domain::privacy::mark(next, &event.event_id));
     let keep_until = state.clock.now() + Duration::days(REMEMBER_SENT_DAYS);
     if !state.deliveries.claim(&claim_id, keep_until).await? {
         return Ok(());
@@ -351,7 +352,8 @@ async fn send(
         }
     }
     let key = recipient.contact.key();
-    let delivery_id = format!("{}#{key}", event.event_id);
+    // The claim names a mark of the contact, never its key: an erased contact leaves none.
+    let delivery_id = format!("{}#{}", event.event_id, town311::domain::privacy::mark(&key, &event.event_id));
     let now = state.clock.now();
     let keep_until = now + Duration::days(REMEMBER_SENT_DAYS);
     if !state.deliveries.claim(&delivery_id, keep_until).await? {

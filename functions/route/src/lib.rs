@@ -70,6 +70,10 @@ pub struct State {
     pub stats: Arc<dyn town311::ports::Stats>,
     /// The town's timezone: figures count by its days.
     pub timezone: chrono_tz::Tz,
+    /// Where contacts are kept apart, and until when.
+    pub privacy: Arc<dyn town311::ports::Privacy>,
+    /// Days contacts are kept after a request closes.
+    pub contact_retention_days: u32,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
@@ -87,6 +91,8 @@ impl From<&town311::adapters::aws::Adapters> for State {
             work: aws.work(),
             stats: aws.stats(),
             timezone: aws.config().timezone,
+            privacy: aws.privacy(),
+            contact_retention_days: aws.config().contact_retention_days,
         }
     }
 }
@@ -170,9 +176,30 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
         // A place given or corrected: the area rules and the duplicates nearby may differ.
         Change::Located { .. } => route(state, entry, None, true).await,
         Change::Moved { to, .. } => route(state, entry, Some(to), false).await,
-        Change::MergedInto { parent } => hand_over_followers(state, &entry.ticket_id, parent).await,
+        Change::MergedInto { parent } => {
+            hand_over_followers(state, &entry.ticket_id, parent).await?;
+            keep_contacts(state, entry).await
+        }
+        Change::StatusChanged { .. } | Change::CitizenUpdate { reopened: true, .. } => {
+            keep_contacts(state, entry).await
+        }
         _ => Ok(()),
     }
+}
+
+/// Keeps the ticket's contacts as it stands now (so a replayed record decides as the last
+/// did): until `contact_retention_days` after its closing while closed, for good while open.
+async fn keep_contacts(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
+    let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
+    let until = match (ticket.status.is_open(), ticket.closed_at) {
+        (false, closed_at) => Some(town311::domain::privacy::kept_until(
+            closed_at.unwrap_or(ticket.updated_at),
+            state.contact_retention_days,
+        )),
+        (true, _) => None,
+    };
+    tracing::info!(until = ?until, "contacts kept");
+    state.privacy.keep_contacts(&ticket.id, until).await
 }
 
 /// Tries at routing a ticket that keeps changing under the write, before the record fails and

@@ -40,6 +40,8 @@ async fn fixture() -> Fixture {
         work: Some(notify_queue.clone()),
         stats: store.clone(),
         timezone: chrono_tz::America::New_York,
+        privacy: store.clone(),
+        contact_retention_days: 90,
     };
     Fixture { store, publisher, dead_letters, photos, notify_queue, state }
 }

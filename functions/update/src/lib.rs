@@ -28,6 +28,7 @@ mod banner;
 mod canned;
 mod confirm;
 mod fixed;
+mod privacy;
 pub mod unsubscribe;
 
 /// The largest action body accepted.
@@ -52,6 +53,8 @@ pub struct State {
     /// Draws the upload ids of those photos.
     pub ids: Arc<dyn town311::domain::id::IdSource>,
     pub clock: Arc<dyn Clock>,
+    /// Contacts kept apart: forgotten on a request (the unsubscribe link), exported and erased.
+    pub privacy: Arc<dyn town311::ports::Privacy>,
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
@@ -71,6 +74,7 @@ impl From<&town311::adapters::aws::Adapters> for State {
             photos: aws.photos(),
             ids: aws.ids(),
             clock: aws.clock(),
+            privacy: aws.privacy(),
         }
     }
 }
@@ -91,6 +95,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some(unsubscribe::ROUTE_GET | unsubscribe::ROUTE_POST) => unsubscribe::answer(state, &request).await,
         Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
         Some(fixed::ROUTE_GET | fixed::ROUTE_POST) => fixed::answer(state, &request).await,
+        Some(privacy::ROUTE) => privacy::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))

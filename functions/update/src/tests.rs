@@ -20,6 +20,7 @@ async fn state() -> (State, Arc<MemoryStore>) {
         photos: Arc::new(town311::adapters::memory::MemoryPhotos::default()),
         ids: Arc::new(town311::domain::id::OsRandom),
         clock,
+        privacy: store.clone(),
     };
     (state, store)
 }

@@ -1,7 +1,8 @@
 //! The unsubscribe link every notification email carries. Opening it (`GET`) shows a page with
 //! one button, so a mail scanner that fetches links unsubscribes nobody; the button and mail
 //! clients' one-click unsubscribe (RFC 8058: `POST` with `List-Unsubscribe=One-Click`) stop
-//! updates about that request to that address.
+//! updates about that request to that address, and the town forgets the address for that
+//! request: the reporter's contact, or the follower, is removed (the public record stays).
 
 use crate::State;
 use lambda_http::http::{StatusCode, header};
@@ -18,7 +19,7 @@ fn page(
     text: &str,
     form_for: Option<&str>,
 ) -> Result<Response<Body>, ApiError> {
-    page_with(status, title, text, form_for.map(|token| (token, "Stop these emails")))
+    page_with(status, title, text, form_for.map(|token| (token, "Stop emails and forget my contact")))
 }
 
 /// The HTML page of a link: a heading, a paragraph, and optionally a form with one button that
@@ -78,17 +79,25 @@ pub async fn answer(state: &State, request: &Request) -> Result<Response<Body>, 
     if http::route_key(request) == Some(ROUTE_GET) {
         return page(
             StatusCode::OK,
-            "Stop emails about this request?",
-            &format!("You will no longer get emails about request {ticket_id}."),
+            "Stop emails about this request and forget your contact?",
+            &format!(
+                "You will no longer get emails about request {ticket_id}, and the town removes your \
+                 contact details from it. The public record of the request stays."
+            ),
             Some(token),
         );
     }
-    state.deliveries.mute(&ticket_id, &contact_key, state.clock.now()).await?;
-    tracing::info!(ticket_id = %ticket_id, "unsubscribed from a request's emails");
+    // Forgotten already (a second click, or the mail client's one-click and then the button):
+    // the same answer.
+    let forgotten = state.privacy.forget_on(&ticket_id, &contact_key).await?;
+    tracing::info!(ticket_id = %ticket_id, forgotten, "unsubscribed and forgotten on a request");
     page(
         StatusCode::OK,
         "You are unsubscribed",
-        &format!("You will no longer get emails about request {ticket_id}."),
+        &format!(
+            "You will no longer get emails about request {ticket_id}, and your contact details are \
+             removed from it."
+        ),
         None,
     )
 }

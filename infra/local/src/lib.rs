@@ -354,6 +354,13 @@ fn function_config(
         ("FORM_SECRET", parameter("FormSecret")),
         ("MAIL_DOMAIN", parameter("MailDomain")),
         ("REPLY_SECRET", parameter("ReplySecret")),
+        // Contacts are keyed with the local stack's fixed secret unless one is given, so
+        // `make privacy` finds them (a town's is its own, given at deploy).
+        (
+            "CONTACT_SECRET",
+            parameter("ContactSecret").or_else(|| Some(town311::domain::privacy::LOCAL_SECRET.to_owned())),
+        ),
+        ("CONTACT_RETENTION_DAYS", parameter("ContactRetentionDays")),
         ("SMS_NUMBER", parameter("SmsNumber")),
         ("TRIAGE_DEPARTMENT", parameter("TriageDepartment")),
         ("ADDRESS_SOURCE", parameter("AddressSource")),

@@ -423,6 +423,23 @@ async fn create_table(
         Err(e) if e.as_service_error().is_some_and(|se| se.is_resource_in_use_exception()) => {}
         Err(e) => return Err(aws(name)(Box::new(e))),
     }
+    // Time to Live as the template turns it on (the emulator applies it when asked).
+    if let Some(ttl) = field(props, "TimeToLiveSpecification").and_then(Value::as_mapping) {
+        let attribute = text(ttl, "AttributeName", context)?;
+        let enabled = field(ttl, "Enabled").and_then(Value::as_bool).unwrap_or(false);
+        let specification = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+            .attribute_name(attribute)
+            .enabled(enabled)
+            .build()
+            .map_err(|e| aws(context)(Box::new(e)))?;
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(specification)
+            .send()
+            .await
+            .map_err(|e| aws(name)(Box::new(e)))?;
+    }
     let described =
         client.describe_table().table_name(name).send().await.map_err(|e| aws(name)(Box::new(e)))?;
     described

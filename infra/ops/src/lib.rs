@@ -4,6 +4,7 @@
 //! users (the first admin among them).
 
 pub mod map;
+pub mod privacy;
 
 use chrono::{DateTime, Utc};
 use town311::domain::api_key::ApiKey;

@@ -9,6 +9,8 @@
 //! town311-admin templates load infra/seed/templates.json
 //! town311-admin addresses load infra/seed/addresses.csv
 //! town311-admin map reindex --from 2024-01-01
+//! CONTACT_SECRET=<the stack's ContactSecret> town311-admin privacy export --contact ana@example.org
+//! town311-admin privacy erase --contact +15555550100
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
@@ -21,7 +23,7 @@ use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
                      catalog load FILE | routing load FILE | templates load FILE | addresses load FILE | \
-                     map reindex --from YYYY-MM-DD | user create --email EMAIL --group GROUP [--group GROUP ...]";
+                     map reindex --from YYYY-MM-DD | privacy export|erase --contact EMAIL_OR_PHONE | user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -98,6 +100,19 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
                 "Read {} public requests; {} put on the map, {} changed meanwhile (on it already).",
                 done.read, done.written, done.changed_meanwhile
             );
+        }
+        ["privacy", "export", "--contact", contact] => {
+            town311_ops::privacy::install_secret_from_env()?;
+            let items = town311_ops::privacy::export(&keys, &town311_ops::privacy::contact(contact)?).await?;
+            for item in &items {
+                println!("{item}");
+            }
+            eprintln!("{} items hold this contact.", items.len());
+        }
+        ["privacy", "erase", "--contact", contact] => {
+            town311_ops::privacy::install_secret_from_env()?;
+            let erased = town311_ops::privacy::erase(&keys, &town311_ops::privacy::contact(contact)?).await?;
+            println!("Erased {erased} items holding this contact.");
         }
         _ => return Err(OpsError::Usage(USAGE.into())),
     }

@@ -55,6 +55,14 @@ impl Contact {
         }
     }
 
+    /// An email address or a phone number, whichever `text` is (an erasure request names one).
+    pub fn parse_any(text: &str) -> Option<Self> {
+        match Email::parse(text) {
+            Ok(email) => Some(Self::Email(email)),
+            Err(_) => Phone::parse(text).ok().map(Self::Sms),
+        }
+    }
+
     /// A reporter's contact on the channel they chose, if they gave one.
     pub fn of_reporter(reporter: &Reporter) -> Option<Self> {
         match reporter.notify_by? {
@@ -64,14 +72,15 @@ impl Contact {
         }
     }
 
-    /// A stable key for this address, free of the address itself (it keys the stored item, so
-    /// the same person following twice is one follower).
+    /// A stable key for this address, free of the address itself and keyed with the town's
+    /// contact secret ([`crate::domain::privacy`]): it keys the stored item, so the same person
+    /// following twice is one follower, and finds every item holding the address.
     pub fn key(&self) -> String {
         let (channel, address) = match self {
             Self::Email(e) => ("email", e.as_str().to_lowercase()),
             Self::Sms(p) => ("sms", p.as_str().to_owned()),
         };
-        crate::domain::api_key::hash(&format!("{channel}\u{0}{address}"))
+        crate::domain::privacy::contact_hash(&format!("{channel}\u{0}{address}"))
     }
 
     pub fn channel(&self) -> NotifyBy {
@@ -175,7 +184,9 @@ impl ConfirmationDue {
 
     /// The claim that sends the confirmation once: one per follow.
     pub fn delivery_id(&self) -> String {
-        format!("confirm#{}#{}#{}", self.ticket_id, self.contact_key, self.since.timestamp_millis())
+        let follow = format!("confirm#{}#{}", self.ticket_id, self.since.timestamp_millis());
+        // A mark of the contact, never its key: an erased contact leaves none behind.
+        format!("{follow}#{}", crate::domain::privacy::mark(&self.contact_key, &follow))
     }
 }
 

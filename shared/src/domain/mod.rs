@@ -25,6 +25,7 @@ pub mod map;
 pub mod nearby;
 pub mod notice;
 pub mod photo;
+pub mod privacy;
 pub mod rate;
 pub mod routing;
 pub mod sla;

@@ -339,10 +339,10 @@ pub const UNSUBSCRIBE_LINK_DAYS: i64 = 365;
 pub fn footer(language: Language, unsubscribe_url: &str) -> String {
     match language {
         Language::En => format!(
-            "\n--\nYou get this because you reported or follow this request.\nStop emails about it: {unsubscribe_url}\n"
+            "\n--\nYou get this because you reported or follow this request.\nStop emails about it and remove your contact from it: {unsubscribe_url}\n"
         ),
         Language::Es => format!(
-            "\n--\nLe llega porque hizo o sigue esta solicitud.\nDejar de recibir correos sobre ella: {unsubscribe_url}\n"
+            "\n--\nLe llega porque hizo o sigue esta solicitud.\nDejar de recibir correos sobre ella y borrar su contacto: {unsubscribe_url}\n"
         ),
     }
 }

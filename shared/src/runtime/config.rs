@@ -52,6 +52,12 @@ pub struct Config {
     /// Conversations by email and text; `None` until the town sets up a mail domain or a
     /// two-way number.
     pub inbound: Inbound,
+    /// The secret contacts are keyed with (`CONTACT_SECRET`, at least 32 bytes): required, as
+    /// every item holding a contact is keyed by it ([`crate::domain::privacy`]).
+    pub contact_secret: crate::domain::privacy::ContactSecret,
+    /// Days a contact is kept after its request closes (`CONTACT_RETENTION_DAYS`,
+    /// [`crate::domain::privacy::DEFAULT_RETENTION_DAYS`] when unset).
+    pub contact_retention_days: u32,
 }
 
 /// Where citizens' emails and texts reach the town (`MAIL_DOMAIN`, `REPLY_SECRET`,
@@ -164,6 +170,14 @@ impl Config {
         let sms_daily_budget =
             optional(&lookup, "SMS_DAILY_BUDGET", "a whole number", |text| text.trim().parse::<u32>().ok())?
                 .unwrap_or(crate::domain::rate::DEFAULT_SMS_PER_DAY);
+        // The reason only: the value is a secret.
+        let contact_secret = crate::domain::privacy::ContactSecret::new(get("CONTACT_SECRET")?.trim().as_bytes())
+            .map_err(|e| ConfigError::Invalid { name: "CONTACT_SECRET", reason: e.to_string() })?;
+        let contact_retention_days =
+            optional(&lookup, "CONTACT_RETENTION_DAYS", "a whole number of days above 0", |text| {
+                text.trim().parse::<u32>().ok().filter(|n| *n > 0)
+            })?
+            .unwrap_or(crate::domain::privacy::DEFAULT_RETENTION_DAYS);
         let form_key = match lookup("FORM_SECRET").filter(|v| !v.trim().is_empty()) {
             None => None,
             // The reason only: the value is a secret.
@@ -226,6 +240,8 @@ impl Config {
                 .unwrap_or_else(|_| "CLERK".into()),
         };
         Ok(Self {
+            contact_secret,
+            contact_retention_days,
             inbound,
             place_index,
             sms_daily_budget,
@@ -265,6 +281,7 @@ mod tests {
         ("TABLE_NAME", "t"),
         ("PHOTO_BUCKET", "b"),
         ("EVENTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:e"),
+        ("CONTACT_SECRET", "0123456789abcdef0123456789abcdef"),
     ];
 
     #[test]
@@ -287,6 +304,23 @@ mod tests {
         short.push(("FORM_SECRET", "hunter2"));
         let error = Config::from_lookup(env(&short)).unwrap_err().to_string();
         assert!(error.contains("FORM_SECRET") && !error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn a_contact_secret_is_required_and_retention_defaults_to_ninety_days() {
+        let without: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != "CONTACT_SECRET").collect();
+        assert!(Config::from_lookup(env(&without)).unwrap_err().to_string().contains("CONTACT_SECRET"));
+        let mut short = without.clone();
+        short.push(("CONTACT_SECRET", "hunter2"));
+        let error = Config::from_lookup(env(&short)).unwrap_err().to_string();
+        assert!(error.contains("CONTACT_SECRET") && !error.contains("hunter2"), "{error}");
+        assert_eq!(Config::from_lookup(env(BASE)).unwrap().contact_retention_days, 90);
+        let mut days = BASE.to_vec();
+        days.push(("CONTACT_RETENTION_DAYS", "30"));
+        assert_eq!(Config::from_lookup(env(&days)).unwrap().contact_retention_days, 30);
+        days.push(("CONTACT_RETENTION_DAYS", "0"));
+        let zero: Vec<_> = days.iter().copied().filter(|p| *p != ("CONTACT_RETENTION_DAYS", "30")).collect();
+        assert!(Config::from_lookup(env(&zero)).is_err());
     }
 
     #[test]

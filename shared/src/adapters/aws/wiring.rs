@@ -11,7 +11,7 @@ use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
 use crate::ports::{
     Addresses, ApiKeys, Banners, Catalog, DeadLetters, Deliveries, EventPublisher, Messenger, Outbox,
-    PhotoLinks, PhotoStore, RateLimits, Templates, TicketStore, Uploads, WorkQueue,
+    PhotoLinks, PhotoStore, Privacy, RateLimits, Templates, TicketStore, Uploads, WorkQueue,
 };
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::config::Config;
@@ -34,6 +34,8 @@ pub struct Adapters {
 impl Adapters {
     /// The production wiring: the town's table, the system clock and the OS random source.
     pub fn new(sdk: &SdkConfig, config: &Config) -> Self {
+        // Items holding a contact are keyed by the town's contact secret, in every function.
+        crate::domain::privacy::install(&config.contact_secret);
         Self {
             sdk: sdk.clone(),
             config: config.clone(),
@@ -110,6 +112,10 @@ impl Adapters {
     }
 
     pub fn deliveries(&self) -> Arc<dyn Deliveries> {
+        self.table.clone()
+    }
+
+    pub fn privacy(&self) -> Arc<dyn Privacy> {
         self.table.clone()
     }
 

@@ -52,6 +52,11 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         sms_daily_budget: crate::domain::rate::DEFAULT_SMS_PER_DAY,
         place_index: None,
         inbound: crate::runtime::config::Inbound { triage_department: "CLERK".into(), ..Default::default() },
+        contact_secret: crate::domain::privacy::ContactSecret::new(
+            crate::domain::privacy::LOCAL_SECRET.as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("the local secret: {e}")),
+        contact_retention_days: crate::domain::privacy::DEFAULT_RETENTION_DAYS,
     }
 }
 

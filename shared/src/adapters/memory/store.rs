@@ -36,6 +36,8 @@ pub struct MemoryStore {
     banner: Mutex<Option<crate::domain::banner::Banner>>,
     templates: Mutex<Option<crate::domain::canned::CannedResponses>>,
     pub(super) followers: Mutex<BTreeMap<(TicketId, String), Follower>>,
+    /// Until when each closed ticket's contacts are kept (seconds since the epoch).
+    pub(super) contacts_kept_until: Mutex<BTreeMap<TicketId, i64>>,
     published: Mutex<BTreeSet<String>>,
     deliveries: Mutex<BTreeSet<String>>,
     undeliverable: Mutex<BTreeMap<String, String>>,
@@ -77,6 +79,7 @@ impl Default for MemoryStore {
             banner: Mutex::default(),
             templates: Mutex::default(),
             followers: Mutex::default(),
+            contacts_kept_until: Mutex::default(),
             published: Mutex::default(),
             deliveries: Mutex::default(),
             undeliverable: Mutex::default(),
@@ -433,6 +436,84 @@ impl crate::ports::RateLimits for MemoryStore {
         *taken += 1;
         Ok(true)
     }
+}
+
+#[async_trait]
+impl crate::ports::Privacy for MemoryStore {
+    async fn keep_contacts(&self, id: &TicketId, until: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        self.check_up()?;
+        let mut kept = lock(&self.contacts_kept_until);
+        match until {
+            Some(until) => kept.insert(id.clone(), until.timestamp()),
+            None => kept.remove(id),
+        };
+        Ok(())
+    }
+
+    async fn forget_on(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
+        self.check_up()?;
+        let mut tickets = lock(&self.tickets);
+        if let Some(ticket) = tickets.get_mut(id)
+            && reporter_keys(&ticket.reporter).iter().any(|k| k == contact_key)
+        {
+            ticket.reporter = Default::default();
+            return Ok(true);
+        }
+        Ok(lock(&self.followers).remove(&(id.clone(), contact_key.to_owned())).is_some())
+    }
+
+    async fn holding(&self, contact_key: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        self.check_up()?;
+        let mut found: Vec<serde_json::Value> = Vec::new();
+        for ticket in lock(&self.tickets).values() {
+            if reporter_keys(&ticket.reporter).iter().any(|k| k == contact_key) {
+                found.push(serde_json::json!({ "ticket_id": ticket.id, "reporter": serde_json::to_value(&ticket.reporter).unwrap_or_default() }));
+            }
+        }
+        for ((_, key), follower) in lock(&self.followers).iter() {
+            if key == contact_key {
+                found.push(serde_json::to_value(follower).unwrap_or_default());
+            }
+        }
+        for links in [&self.unsubscribes, &self.confirmations, &self.fix_checks, &self.threads] {
+            for (token, (ticket_id, key, expires_at)) in lock(links).iter() {
+                if key == contact_key {
+                    found.push(serde_json::json!({ "token": token, "ticket_id": ticket_id, "expires_at": expires_at }));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn erase(&self, contact_key: &str) -> Result<usize, StoreError> {
+        self.check_up()?;
+        let mut erased = 0;
+        for ticket in lock(&self.tickets).values_mut() {
+            if reporter_keys(&ticket.reporter).iter().any(|k| k == contact_key) {
+                ticket.reporter = Default::default();
+                erased += 1;
+            }
+        }
+        let mut followers = lock(&self.followers);
+        let before = followers.len();
+        followers.retain(|(_, key), _| key != contact_key);
+        erased += before - followers.len();
+        for links in [&self.unsubscribes, &self.confirmations, &self.fix_checks, &self.threads] {
+            let mut links = lock(links);
+            let before = links.len();
+            links.retain(|_, (_, key, _)| key != contact_key);
+            erased += before - links.len();
+        }
+        Ok(erased)
+    }
+}
+
+/// The keys of a reporter's email and phone.
+fn reporter_keys(reporter: &crate::domain::contact::Reporter) -> Vec<String> {
+    use crate::domain::follower::Contact;
+    let email = reporter.email.clone().map(|e| Contact::Email(e).key());
+    let phone = reporter.phone.clone().map(|p| Contact::Sms(p).key());
+    email.into_iter().chain(phone).collect()
 }
 
 /// Links by token: the ticket, the contact key and the expiry (seconds since the epoch).

@@ -127,7 +127,9 @@ impl TicketStore for MemoryStore {
             for upload in entry.change.new_uploads() {
                 links.insert(upload.clone(), ticket.id.clone());
             }
-            tickets.insert(ticket.id.clone(), ticket.clone());
+            // As in the table: a change never writes the reporter's contact, kept apart.
+            let reporter = tickets.get(&ticket.id).map(|t| t.reporter.clone()).unwrap_or_default();
+            tickets.insert(ticket.id.clone(), Ticket { reporter, ..ticket.clone() });
             history.push(entry.clone());
         }
         Ok(())
@@ -135,7 +137,15 @@ impl TicketStore for MemoryStore {
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.check_up()?;
-        Ok(lock(&self.tickets).get(id).cloned())
+        let mut ticket = lock(&self.tickets).get(id).cloned();
+        // A contact kept until a time past counts as gone, as the table judges TTL.
+        let now = self.clock.now().timestamp();
+        if let Some(ticket) = ticket.as_mut()
+            && lock(&self.contacts_kept_until).get(id).is_some_and(|until| *until <= now)
+        {
+            ticket.reporter = Default::default();
+        }
+        Ok(ticket)
     }
 
     async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
@@ -144,7 +154,7 @@ impl TicketStore for MemoryStore {
         let mut found: Vec<Ticket> = Vec::new();
         for id in ids {
             if let Some(t) = tickets.get(id).filter(|t| !found.iter().any(|f| f.id == t.id)) {
-                found.push(t.clone());
+                found.push(without_reporter(t));
             }
         }
         Ok(found)
@@ -153,7 +163,7 @@ impl TicketStore for MemoryStore {
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         self.check_up()?;
         let mut found: Vec<Ticket> =
-            lock(&self.tickets).values().filter(|t| !t.private && filter.matches(t)).cloned().collect();
+            lock(&self.tickets).values().filter(|t| !t.private && filter.matches(t)).map(without_reporter).collect();
         found.sort_by_cached_key(|t| {
             Reverse(match filter.index {
                 Indexed::Requested(_) => time_key(t.requested_at, &t.id),
@@ -200,7 +210,7 @@ impl TicketStore for MemoryStore {
                 .filter(|t| t.status.is_open() && !t.private && t.service_code == service_code)
                 .filter_map(|t| {
                     let point = t.location.point().filter(|p| &crate::domain::nearby::cell(*p) == cell)?;
-                    Some((format!("{}#{}", crate::domain::geo::geohash(point, 9), t.id), t.clone()))
+                    Some((format!("{}#{}", crate::domain::geo::geohash(point, 9), t.id), without_reporter(t)))
                 })
                 .collect();
             in_cell.sort_by(|a, b| a.0.cmp(&b.0));
@@ -352,6 +362,12 @@ impl TicketStore for MemoryStore {
         });
         let next = (found.len() > limit).then(|| found.get(limit - 1).map(|(sk, _)| sk.clone())).flatten();
         found.truncate(limit);
-        Ok(QueuePage { tickets: found.into_iter().map(|(_, t)| t).collect(), next })
+        Ok(QueuePage { tickets: found.into_iter().map(|(_, t)| without_reporter(&t)).collect(), next })
     }
+}
+
+/// A ticket as the table's indexes and batch reads hold it: its reporter's contact is kept apart
+/// and read with the ticket by number only.
+fn without_reporter(ticket: &Ticket) -> Ticket {
+    Ticket { reporter: Default::default(), ..ticket.clone() }
 }

@@ -134,6 +134,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         photos: Arc::new(MemoryPhotos::default()),
         ids: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
+        privacy: store.clone(),
     };
     let publisher = Arc::new(RecordingPublisher::default());
     let route = route::State {
@@ -148,6 +149,8 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         work: None,
         stats: store.clone(),
         timezone: chrono_tz::America::New_York,
+        privacy: store.clone(),
+        contact_retention_days: town311::domain::privacy::DEFAULT_RETENTION_DAYS,
     };
     let notify = notify::State {
         config: memory_config(),
@@ -412,6 +415,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
         photos: Arc::new(town311::adapters::aws::S3Photos::new(&stack.sdk, &config)),
         ids: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
+        privacy: table.clone(),
     };
     let j = Journey {
         meter: meter.clone(),
@@ -431,6 +435,8 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             work: None,
             stats: table.clone(),
             timezone: chrono_tz::America::New_York,
+            privacy: table.clone(),
+            contact_retention_days: town311::domain::privacy::DEFAULT_RETENTION_DAYS,
         },
         notify: notify::State {
             config: config.clone(),

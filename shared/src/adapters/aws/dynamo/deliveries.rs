@@ -161,6 +161,7 @@ impl DynamoTable {
             ticket_id: ticket_id.clone(),
             contact_key: contact_key.to_owned(),
             expires_at: keep_until.timestamp(),
+            gsi8pk: Some(keys::person(contact_key)),
         })?)
         .await
     }

@@ -5,7 +5,8 @@ use super::decode;
 use super::keys;
 use crate::domain::api_key::ApiKey;
 use crate::domain::catalog::{Department, Service};
-use crate::domain::follower::Follower;
+use crate::domain::contact::{Phone, Reporter};
+use crate::domain::follower::{Contact, Follower};
 use crate::domain::id::TicketId;
 use crate::domain::routing::RoutingRules;
 use crate::domain::ticket::{HistoryEntry, Ticket};
@@ -86,14 +87,82 @@ impl MapItem {
     }
 }
 
+/// A reporter's contact, apart from the ticket: TTL removes it `ContactRetentionDays` after the
+/// request closes. Indexed (gsi8) by the email's key, or the phone's when there is no email.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReporterItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi8pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
+    #[serde(flatten)]
+    pub(super) reporter: Reporter,
+}
+
+/// A reporter's phone when the reporter gave an email too, indexed (gsi8) by the phone's key.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReporterPhoneItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    pub(super) entity: String,
+    pub(super) gsi8pk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) expires_at: Option<i64>,
+    pub(super) phone: Phone,
+}
+
+impl ReporterItem {
+    /// The items a reporter is stored in: none for an anonymous report.
+    pub(super) fn of(id: &TicketId, reporter: &Reporter) -> (Option<Self>, Option<ReporterPhoneItem>) {
+        if *reporter == Reporter::default() {
+            return (None, None);
+        }
+        let email_key = reporter.email.clone().map(|e| Contact::Email(e).key());
+        let phone_key = reporter.phone.clone().map(|p| Contact::Sms(p).key());
+        let (kept, phone) = match (&email_key, &reporter.phone, phone_key) {
+            (Some(_), Some(phone), Some(phone_key)) => {
+                let keys::Key { pk, sk } = keys::reporter_phone(id);
+                let item = ReporterPhoneItem {
+                    pk,
+                    sk,
+                    entity: "reporter_phone".to_owned(),
+                    gsi8pk: keys::person(&phone_key),
+                    expires_at: None,
+                    phone: phone.clone(),
+                };
+                (Reporter { phone: None, ..reporter.clone() }, Some(item))
+            }
+            _ => (reporter.clone(), None),
+        };
+        let indexed = email_key.or_else(|| kept.phone.clone().map(|p| Contact::Sms(p).key()));
+        let keys::Key { pk, sk } = keys::reporter(id);
+        let item = Self {
+            pk,
+            sk,
+            entity: "reporter".to_owned(),
+            gsi8pk: indexed.map(|k| keys::person(&k)),
+            expires_at: None,
+            reporter: kept,
+        };
+        (Some(item), phone)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 pub(super) struct FollowerItem {
     pub(super) pk: String,
     pub(super) sk: String,
     pub(super) entity: String,
-    /// A pending follow's: when its confirmation link no longer works. TTL removes it then.
+    /// A pending follow's: when its confirmation link no longer works; a confirmed one's, from
+    /// its request's closing: when its contact has been kept long enough. TTL removes it then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) expires_at: Option<i64>,
+    /// The privacy index: the follower's contact key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi8pk: Option<String>,
     #[serde(flatten)]
     pub(super) follower: Follower,
 }
@@ -230,6 +299,9 @@ pub(super) struct UnsubscribeItem {
     pub(super) ticket_id: TicketId,
     pub(super) contact_key: String,
     pub(super) expires_at: i64,
+    /// The privacy index: a link names its contact's key, erased with the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) gsi8pk: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -299,7 +371,8 @@ impl TicketItem {
             gsi7pk: map_point(ticket).map(|p| keys::map(&crate::domain::map::cell(p))),
             gsi7sk: map_point(ticket).map(|_| keys::map_sk(open, map_time(ticket), &ticket.id)),
             pin: map_point(ticket),
-            ticket: ticket.clone(),
+            // The reporter is kept in its own items ([`ReporterItem`]), to leave on time.
+            ticket: Ticket { reporter: Reporter::default(), ..ticket.clone() },
         }
     }
 }
@@ -328,7 +401,8 @@ impl FollowerItem {
             (follower.since + chrono::Duration::hours(crate::domain::follower::CONFIRM_WITHIN_HOURS))
                 .timestamp()
         });
-        Self { pk, sk, entity: "follower".to_owned(), expires_at, follower: follower.clone() }
+        let gsi8pk = Some(keys::person(&follower.contact.key()));
+        Self { pk, sk, entity: "follower".to_owned(), expires_at, gsi8pk, follower: follower.clone() }
     }
 }
 
@@ -385,7 +459,8 @@ impl TableItem {
             "follower" => Self::Follower(decode::<FollowerItem>(image, &key)?.follower),
             "token" | "api_key" | "replay" | "calendar" | "routing" | "published" | "delivery" | "mute"
             | "unsubscribe" | "confirmation" | "rate" | "address" | "address_text" | "address_cell"
-            | "templates" | "banner" | "thread" | "stats" | "counted" | "fix_check" => Self::Other,
+            | "templates" | "banner" | "thread" | "stats" | "counted" | "fix_check" | "reporter"
+            | "reporter_phone" => Self::Other,
             other => {
                 return Err(StoreError::Corrupt { key, source: format!("unknown entity '{other}'").into() });
             }

@@ -44,6 +44,25 @@ pub(super) fn ticket(id: &TicketId) -> Key {
     key(ticket_pk(id), TICKET_SK)
 }
 
+/// The reporter's contact, apart from the ticket so it can leave on time: its sort key sorts
+/// between the followers and the ticket, so one Query reads the ticket and its reporter.
+pub(super) const REPORTER_SK: &str = "REPORTER";
+/// The reporter's phone when an email is kept too: each contact item holds one indexed contact.
+pub(super) const REPORTER_PHONE_SK: &str = "REPORTER#PHONE";
+
+pub(super) fn reporter(id: &TicketId) -> Key {
+    key(ticket_pk(id), REPORTER_SK)
+}
+
+pub(super) fn reporter_phone(id: &TicketId) -> Key {
+    key(ticket_pk(id), REPORTER_PHONE_SK)
+}
+
+/// gsi8: every item holding one contact, by the contact's keyed hash.
+pub(super) fn person(contact_key: &str) -> String {
+    format!("PERSON#{contact_key}")
+}
+
 /// The sort keys of a ticket's history entries start with this.
 pub(super) const HISTORY_PREFIX: &str = "HISTORY#";
 

@@ -58,6 +58,7 @@ mod canned;
 mod catalog;
 mod deliveries;
 mod items;
+mod privacy;
 mod keys;
 mod listing;
 mod map;

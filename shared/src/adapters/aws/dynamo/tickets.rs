@@ -2,7 +2,7 @@
 //! followers and the replay of a retried submission. Reads over the indexes are in
 //! [`super::listing`].
 
-use super::items::{FollowerItem, HistoryItem, ReplayItem, TicketItem, TokenItem, UploadItem};
+use super::items::{FollowerItem, HistoryItem, ReplayItem, ReporterItem, TicketItem, TokenItem, UploadItem};
 use super::{DynamoTable, Item, conditional, decode, encode, keys, s, send_transaction, unavailable};
 use crate::domain::follower::{Follower, FollowerPage};
 use crate::domain::id::TicketId;
@@ -51,6 +51,14 @@ impl TicketStore for DynamoTable {
             let keys::Key { pk, sk } = keys::token(token);
             let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
             transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        // The reporter's contact, in its own items (before the idempotency record, which is last).
+        let (reporter, phone) = ReporterItem::of(&ticket.id, &ticket.reporter);
+        if let Some(reporter) = reporter {
+            transaction = transaction.transact_items(put(encode(&reporter)?)?);
+        }
+        if let Some(phone) = phone {
+            transaction = transaction.transact_items(put(encode(&phone)?)?);
         }
         if let Some(idempotency) = idempotency {
             let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
@@ -141,7 +149,7 @@ impl TicketStore for DynamoTable {
 
     #[tracing::instrument(skip_all, fields(ticket_id = %id))]
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        Ok(self.get_item::<TicketItem>(keys::ticket(id)).await?.map(|i| i.ticket))
+        self.ticket_with_reporter(id).await
     }
 
     async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
@@ -214,16 +222,31 @@ impl TicketStore for DynamoTable {
     }
 
     async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .put_item()
+        // A ticket stored before contacts were kept apart holds its reporter itself: the
+        // reporter moves to its own items with this write (unless some are there already).
+        let stored = self.get_item::<TicketItem>(keys::ticket(&ticket.id)).await?;
+        let embedded = stored.map(|i| i.ticket.reporter).filter(|r| *r != Default::default());
+        let ticket_put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(encode(&TicketItem::new(ticket))?))
             .condition_expression("version = :seen")
             .expression_attribute_values(":seen", AttributeValue::N(ticket.version.to_string()))
-            .send()
-            .await;
-        Ok(conditional(result, "PutItem")?.is_some())
+            .build()
+            .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+        let mut transaction =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(ticket_put).build());
+        let (reporter, phone) = embedded.map(|r| ReporterItem::of(&ticket.id, &r)).unwrap_or((None, None));
+        let items = [reporter.map(|r| encode(&r)), phone.map(|p| encode(&p))];
+        for item in items.into_iter().flatten() {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        Ok(send_transaction(transaction).await?.is_none())
     }
 
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {

@@ -1,0 +1,281 @@
+//! Personal data that leaves on time, on the local stack with the test's clock: contacts kept
+//! apart from the public ticket and removed by TTL after the retention period (the emulator
+//! applies TTL when asked, as DynamoDB does by itself), a person's data exported then erased,
+//! and the unsubscribe link forgetting the contact on its request.
+
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use town311::runtime::clock::FixedClock;
+use town311_tests::{TestStack, confirm_follow, emails_to, spawn, spawn_at, unique_phone};
+
+/// Files a pothole with the reporter's contact; its number.
+async fn file(stack: &TestStack, contact: &[(&str, &str)]) -> String {
+    let mut fields = vec![
+        ("service_code", "POTHOLE"),
+        ("attribute[SIZE]", "large"),
+        ("address_string", "12 Elm St"),
+        ("description", "Deep hole by the school"),
+    ];
+    fields.extend_from_slice(contact);
+    let answer = stack.post_form("/open311/v2/requests.json", &fields).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()[0]["service_request_id"].as_str().unwrap().to_owned()
+}
+
+fn contact(text: &str) -> town311::domain::follower::Contact {
+    town311_ops::privacy::contact(text).unwrap()
+}
+
+async fn follow(stack: &TestStack, id: &str, email: &str) {
+    let answer = stack
+        .staff(
+            Method::POST,
+            &format!("/citizen/v1/requests/{id}/follow"),
+            None,
+            &[],
+            Some(json!({ "email": email })),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    confirm_follow(stack, email).await;
+}
+
+/// Every item of the stack's table, as JSON text, one per item (a test may scan: the product
+/// never does).
+async fn table_items(stack: &TestStack) -> Vec<String> {
+    let client = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
+    let mut pages =
+        client.scan().table_name(&stack.stack.provisioned.table).into_paginator().items().send();
+    let mut items = Vec::new();
+    while let Some(item) = pages.next().await {
+        let item: Value = serde_dynamo::from_item(item.expect("a scan page")).expect("an item");
+        items.push(item.to_string());
+    }
+    items
+}
+
+/// The items holding any of `traces` (in any case).
+async fn holding(stack: &TestStack, traces: &[&str]) -> Vec<String> {
+    let traces: Vec<String> = traces.iter().map(|t| t.to_lowercase()).collect();
+    table_items(stack)
+        .await
+        .into_iter()
+        .filter(|item| traces.iter().any(|t| item.to_lowercase().contains(t)))
+        .collect()
+}
+
+/// Applies DynamoDB's TTL in the emulator as of `now`; how many items it deleted.
+async fn time_to_live(stack: &TestStack, now: chrono::DateTime<Utc>) -> u64 {
+    let url = format!("{}/_town311/ttl", std::env::var("EMULATOR_URL").unwrap());
+    let body = json!({ "table": stack.stack.provisioned.table, "now": now.timestamp() });
+    let answer = reqwest::Client::new().post(url).body(body.to_string()).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    answer.json::<Value>().await.unwrap()["deleted"].as_u64().unwrap()
+}
+
+/// The public record of a request in both formats, as any Open311 client reads it.
+async fn public_record(stack: &TestStack, id: &str) -> (String, String) {
+    let json = stack.get(&format!("/open311/v2/requests/{id}.json?extensions=true")).await;
+    let xml = stack.get(&format!("/open311/v2/requests/{id}.xml?extensions=true")).await;
+    assert_eq!((json.status, xml.status), (200, 200));
+    (json.body, xml.body)
+}
+
+/// The staff view of a ticket once routing has settled its contacts' keeping (`expires_at` on
+/// its reporter's item when closed).
+async fn kept_until(stack: &TestStack, id: &str) -> Option<i64> {
+    let client = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
+    let item = client
+        .get_item()
+        .table_name(&stack.stack.provisioned.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("TICKET#{id}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("REPORTER".into()))
+        .send()
+        .await
+        .unwrap()
+        .item?;
+    item.get("expires_at").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+async fn until_kept(stack: &TestStack, id: &str, want: Option<i64>) {
+    for _ in 0..100 {
+        if kept_until(stack, id).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the reporter of {id} was never kept until {want:?}: {:?}", kept_until(stack, id).await);
+}
+
+#[tokio::test]
+async fn contacts_leave_after_the_retention_period_and_the_public_record_stays() {
+    let opened = Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::at(opened));
+    let stack = spawn_at(clock.clone()).await;
+    let (phone, typed) = unique_phone();
+    let email = format!("reporter-{}@example.org", &phone[2..]);
+    let follower = format!("follower-{}@example.org", &phone[2..]);
+    let id = file(
+        &stack,
+        &[
+            ("email", &email),
+            ("phone", &typed),
+            ("first_name", "Wilhelmina"),
+            ("last_name", "Quarrington"),
+        ],
+    )
+    .await;
+    follow(&stack, &id, &follower).await;
+    let traces = [email.as_str(), follower.as_str(), &phone[1..], "Wilhelmina", "Quarrington"];
+    assert!(!holding(&stack, &traces).await.is_empty(), "the contacts are stored while the request is open");
+    let ticket_item = holding(&stack, &["\"sk\":\"TICKET\""]).await;
+    assert!(
+        ticket_item.iter().all(|item| !item.contains(&email) && !item.contains("Wilhelmina")),
+        "the ticket item itself holds no contact: {ticket_item:?}"
+    );
+
+    // Closed on day 3; the staff view still shows the reporter.
+    let closed = opened + Duration::days(1);
+    clock.set(closed);
+    stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
+    let until = closed + Duration::days(90);
+    until_kept(&stack, &id, Some(until.timestamp())).await;
+    let view = stack.ticket_when(&id, |_| true).await;
+    assert_eq!(view["ticket"]["reporter"]["email"], json!(email));
+    let before = public_record(&stack, &id).await;
+
+    // Reopened within the window: kept for good again; closed again: from the new closing.
+    clock.set(closed + Duration::days(2));
+    stack.act(&id, json!({"action": "set_status", "status": "reopened"})).await;
+    until_kept(&stack, &id, None).await;
+    let closed = closed + Duration::days(3);
+    clock.set(closed);
+    stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
+    let until = closed + Duration::days(90);
+    until_kept(&stack, &id, Some(until.timestamp())).await;
+
+    // A day before the end the contacts stay (marks kept for days go); after it, TTL removes
+    // every contact.
+    time_to_live(&stack, until - Duration::days(1)).await;
+    assert_eq!(holding(&stack, &traces[..2]).await.len(), 2, "the reporter and the follower stay");
+    clock.set(until + Duration::days(1));
+    let deleted = time_to_live(&stack, until + Duration::days(1)).await;
+    assert!(deleted >= 2, "the reporter and the follower, and more: {deleted}");
+    let left = holding(&stack, &traces).await;
+    assert!(left.is_empty(), "no item holds a contact or a name: {left:#?}");
+
+    // The staff view shows a resident with no contact; the public record is as it was but
+    // for what changed since (the reopening and second closing).
+    let view = stack.ticket_when(&id, |_| true).await;
+    assert_eq!(view["ticket"]["reporter"].get("email"), None, "{view}");
+    assert_eq!(view["ticket"]["reporter"].get("first_name"), None, "{view}");
+    let after = public_record(&stack, &id).await;
+    assert!(after.0.contains("Deep hole by the school") && after.1.contains("Deep hole by the school"));
+    assert!(!before.0.contains(&email) && !after.0.contains(&email));
+    let strip = |record: &str| -> Value {
+        let mut value: Value = serde_json::from_str(record).unwrap();
+        value[0]["extended_attributes"] = Value::Null;
+        value[0]["updated_datetime"] = Value::Null;
+        value
+    };
+    assert_eq!(strip(&before.0), strip(&after.0), "the public record is unchanged by the contacts leaving");
+}
+
+#[tokio::test]
+async fn a_contact_used_on_three_tickets_is_exported_then_erased_without_a_trace() {
+    let stack = spawn().await;
+    let (phone, typed) = unique_phone();
+    let email = format!("ana-{}@example.org", &phone[2..]);
+    let first = file(&stack, &[("email", &email), ("first_name", "Anastasia")]).await;
+    let second = file(&stack, &[("phone", &typed), ("email", &email)]).await;
+    let third = file(&stack, &[("phone", &typed)]).await;
+    follow(&stack, &third, &email).await;
+    // The notices went out: each left a delivery claim and an unsubscribe link behind.
+    assert!(emails_to(&email, |m| m.len() >= 3).await.len() >= 3);
+    let key = town311::domain::follower::Contact::parse_any(&email).unwrap().key();
+    let phone_key = town311::domain::follower::Contact::parse_any(&phone).unwrap().key();
+
+    let admin = stack.token("ada", &["admin"]);
+    let clerk = stack.token("bo", &["dept-DPW"]);
+    let refused =
+        stack.staff(Method::POST, "/staff/v1/privacy", Some(&clerk), &[], Some(json!({"contact": email}))).await;
+    assert_eq!(refused.status, 403, "only admins: {}", refused.body);
+    let bad = stack
+        .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": "not one"})))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("contact"), "{}", bad.body);
+
+    let export =
+        stack.staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email}))).await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    let items = export.json()["items"].as_array().unwrap().clone();
+    let tickets: std::collections::BTreeSet<&str> =
+        items.iter().filter_map(|i| i["pk"].as_str()).filter(|pk| pk.starts_with("TICKET#")).collect();
+    let expected: Vec<String> = [&first, &second, &third].iter().map(|id| format!("TICKET#{id}")).collect();
+    assert!(
+        expected.iter().all(|pk| tickets.contains(pk.as_str())),
+        "the email's items on all three tickets: {items:#?}"
+    );
+    assert!(items.iter().any(|i| i["entity"] == "reporter" && i["email"] == json!(email)));
+    assert!(items.iter().any(|i| i["entity"] == "follower"));
+    assert!(items.iter().any(|i| i["entity"] == "unsubscribe"), "the links sent to it too");
+
+    // The admin tool finds the same items, with the stack's contact secret.
+    let tool = town311_ops::privacy::export(stack.stack.adapters.privacy().as_ref(), &contact(&email)).await.unwrap();
+    assert_eq!(tool.len(), items.len());
+
+    let erased = stack
+        .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email, "erase": true})))
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert_eq!(erased.json()["erased"], json!(items.len()));
+    // The phone went with the email on the ticket that had both; the third still has it.
+    let erased_phone = town311_ops::privacy::erase(stack.stack.adapters.privacy().as_ref(), &contact(&phone)).await.unwrap();
+    assert!(erased_phone >= 1);
+    let traces = [email.as_str(), &phone[1..], &typed, "Anastasia", &key, &phone_key];
+    let left = holding(&stack, &traces).await;
+    assert!(left.is_empty(), "no trace of the contact: {left:#?}");
+    let again =
+        stack.staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email}))).await;
+    assert_eq!(again.json()["items"], json!([]));
+    // The requests themselves stay public.
+    for id in [&first, &second, &third] {
+        assert_eq!(stack.get(&format!("/open311/v2/requests/{id}.json")).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn the_link_in_an_email_forgets_the_contact_on_its_request() {
+    let stack = spawn().await;
+    let (phone, _) = unique_phone();
+    let email = format!("forget-{}@example.org", &phone[2..]);
+    let id = file(&stack, &[("email", &email), ("first_name", "Bartholomew")]).await;
+    let mails = emails_to(&email, |m| !m.is_empty()).await;
+    let link = mails[0]
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/citizen/v1/unsubscribe?token="))
+        .expect("every email carries the link")
+        .to_owned();
+    let page = stack.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("forget") && page.contains("<form method=\"post\""), "{page}");
+    assert!(!holding(&stack, &[&email]).await.is_empty(), "opening the page changes nothing");
+    let done = stack.client.post(&link).send().await.unwrap();
+    assert_eq!(done.status().as_u16(), 200);
+    assert!(holding(&stack, &[&email, "Bartholomew"]).await.is_empty(), "the contact is gone");
+    let view = stack.ticket_when(&id, |_| true).await;
+    assert_eq!(view["ticket"]["reporter"].get("email"), None);
+    // A second click answers the same.
+    assert_eq!(stack.client.post(&link).send().await.unwrap().status().as_u16(), 200);
+    // And nothing more is sent there.
+    stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
+    stack.ticket_when(&id, |v| v["ticket"]["status"] == "closed").await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let sent = town311_tests::outbox().await.emails.into_iter().filter(|m| m.to.iter().any(|t| t == &email));
+    assert_eq!(sent.count(), mails.len());
+}
