@@ -26,6 +26,7 @@ pub mod nearby;
 pub mod notice;
 pub mod photo;
 pub mod rate;
+pub mod redaction;
 pub mod routing;
 pub mod sla;
 pub mod staff;
