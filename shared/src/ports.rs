@@ -119,7 +119,7 @@ pub trait TicketStore: Send + Sync {
     /// the version before the first.
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError>;
     /// Writes one change as `apply` does, and puts each of `rewritten` (earlier entries of the
-    /// same ticket, from [`crate::domain::redaction::rewrites`]) in place of the stored entry,
+    /// same ticket, from [`crate::domain::lifecycle::rewrites`]) in place of the stored entry,
     /// in the same transaction as far as one holds them (the rest follow right after).
     async fn apply_rewriting(
         &self,

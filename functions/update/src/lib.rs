@@ -396,7 +396,7 @@ async fn change(
             let history = town311::app::history::as_of(state.tickets.as_ref(), &ticket).await?;
             let change =
                 ticket.apply(action, actor, now, Targets { history: &history, ..Targets::default() })?;
-            let rewritten = town311::domain::redaction::rewrites(&change.1, &history);
+            let rewritten = town311::domain::lifecycle::rewrites(&change.1, &history);
             match state.tickets.apply_rewriting(&change, &rewritten).await {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => return Err(ApiError::Stale { seen }),

@@ -586,7 +586,9 @@ impl Ticket {
     }
 }
 
+mod moderation;
 mod photos;
+pub use moderation::rewrites;
 
 #[cfg(test)]
 mod tests;

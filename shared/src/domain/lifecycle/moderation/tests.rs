@@ -2,6 +2,7 @@ use super::*;
 use crate::domain::catalog::{Service, ServiceType};
 use crate::domain::id::TicketId;
 use crate::domain::lifecycle::Targets;
+use crate::domain::redaction::*;
 use crate::domain::ticket::Actor;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
