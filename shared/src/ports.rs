@@ -118,6 +118,14 @@ pub trait TicketStore: Send + Sync {
     /// version apart: it is written once, as the last change left it, if the stored one is still
     /// the version before the first.
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError>;
+    /// Writes one change as `apply` does, and puts each of `rewritten` (earlier entries of the
+    /// same ticket, from [`crate::domain::lifecycle::rewrites`]) in place of the stored entry,
+    /// in the same transaction as far as one holds them (the rest follow right after).
+    async fn apply_rewriting(
+        &self,
+        change: &(Ticket, HistoryEntry),
+        rewritten: &[HistoryEntry],
+    ) -> Result<(), StoreError>;
     /// Reads one ticket by number.
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
     /// Reads several tickets by number; unknown numbers are left out.

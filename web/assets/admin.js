@@ -460,9 +460,61 @@
         ]
           .filter(Boolean)
           .join(" ");
+      case "redacted":
+        return [
+          t(change.target === "note" ? "change.redacted_note" : "change.redacted_description", { entry: change.entry, reason: t("reason." + change.reason), text: change.text }),
+          change.detail ? "· " + change.detail : "",
+          // Personal data is not kept: staff see only that it was removed.
+          change.original ? "· " + t("change.redacted_original", { text: change.original }) : "",
+        ]
+          .filter(Boolean)
+          .join(" ");
+      case "request_hidden":
+        return change.hidden
+          ? [t("change.request_hidden", { reason: t("reason." + change.reason) }), change.detail ? "· " + change.detail : ""].filter(Boolean).join(" ")
+          : t("change.request_shown");
       default:
         return I18N.summary(entry.summary_code, entry.summary_params, entry.summary || change.type);
     }
+  }
+
+  /** Whether an entry holds a public note staff may redact. */
+  function publicNote(entry) {
+    var change = entry.change || {};
+    return entry.public && (change.type === "noted" || change.type === "messaged" || (change.type === "status_changed" && !!change.referral));
+  }
+
+  function hiddenText(hidden) {
+    return t("reason." + hidden.reason) + (hidden.detail ? " · " + hidden.detail : "");
+  }
+
+  /** A button that picks `target` in the redact form and moves there. */
+  function redactButton(target, what) {
+    var button = el("button", { type: "button", class: "secondary", text: t("admin.redact_button"), "aria-label": t("admin.redact_button") + ": " + what });
+    button.addEventListener("click", function () {
+      $("redact-target").value = target;
+      $("redact-reason").focus();
+    });
+    return button;
+  }
+
+  /** The redact form's choices (the description and each public note) and the hide form. */
+  function renderModeration() {
+    var ticket = current.ticket;
+    var select = $("redact-target");
+    var chosen = select.value;
+    T.clear(select);
+    if (ticket.description) select.appendChild(el("option", { value: "description", text: t("admin.description") }));
+    (current.history || []).filter(publicNote).forEach(function (entry) {
+      select.appendChild(el("option", { value: "note:" + entry.version, text: t("admin.redact_note_of", { when: T.dateTime(entry.at) }) }));
+    });
+    if (Array.prototype.some.call(select.options, function (o) { return o.value === chosen; })) select.value = chosen;
+    $("act-redact").hidden = !select.options.length;
+    var state = $("hidden-state");
+    state.hidden = !ticket.hidden;
+    state.textContent = ticket.hidden ? t("admin.hidden_because", { reason: hiddenText(ticket.hidden) }) : "";
+    $("hide-fields").hidden = !!ticket.hidden;
+    $("hide-submit").textContent = t(ticket.hidden ? "admin.unhide" : "admin.hide");
   }
 
   function renderTicket() {
@@ -486,7 +538,8 @@
     fact(facts, t("status.requested"), T.dateTime(ticket.requested_at));
     fact(facts, t("admin.channel"), t("channel." + ticket.channel));
     fact(facts, t("status.where"), where(ticket));
-    fact(facts, t("admin.description"), ticket.description || "—");
+    fact(facts, t("admin.description"), ticket.description ? el("span", {}, [ticket.description, " ", redactButton("description", t("admin.description"))]) : "—");
+    if (ticket.hidden) fact(facts, t("admin.hidden"), hiddenText(ticket.hidden));
     Object.keys(ticket.answers || {}).forEach(function (code) {
       fact(facts, code, [].concat(ticket.answers[code]).join(", "));
     });
@@ -553,9 +606,10 @@
           el("span", { class: "what", text: describe(entry) }),
           " ",
           el("span", { class: entry.public ? "badge" : "badge internal", text: entry.public ? t("admin.public") : t("admin.internal") }),
-        ])
+        ].concat(publicNote(entry) ? [" ", redactButton("note:" + entry.version, T.dateTime(entry.at))] : []))
       );
     });
+    renderModeration();
     var closed = ticket.status === "closed";
     ["act-assign", "act-schedule", "act-merge", "act-move", "act-recategorize", "act-locate"].forEach(function (id) {
       $(id).hidden = closed;
@@ -775,6 +829,33 @@
       perform(event.target, input, [
         function () {
           return { action: "note", text: text, public: pub };
+        },
+      ]);
+    });
+    $("act-redact").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var target = $("redact-target").value.split(":");
+      var body = { action: "redact", target: target[0], reason: $("redact-reason").value };
+      if (target[1]) body.entry = Number(target[1]);
+      var text = $("redact-text").value.trim();
+      var detail = $("redact-detail").value.trim();
+      if (text) body.text = text;
+      if (detail) body.detail = detail;
+      perform(event.target, $("redact-target"), [
+        function () {
+          return body;
+        },
+      ]);
+    });
+    $("act-hide").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var hidden = current && current.ticket.hidden;
+      var detail = $("hide-detail").value.trim();
+      var body = hidden ? { action: "unhide" } : { action: "hide", reason: $("hide-reason").value };
+      if (!hidden && detail) body.detail = detail;
+      perform(event.target, $("hide-reason"), [
+        function () {
+          return body;
         },
       ]);
     });

@@ -23,6 +23,11 @@
     return I18N.summary(note.summary_code, note.summary_params, note.summary);
   }
 
+  /** Text staff removed shows in the reader's language (the record says it in English). */
+  function words(text) {
+    return text === "[removed by staff]" ? t("status.removed") : text;
+  }
+
   function render() {
     if (!record) return;
     document.getElementById("result-heading").textContent = t("status.request", { id: record.service_request_id, service: record.service_name });
@@ -34,10 +39,10 @@
     if (record.address) where.push(record.address);
     if (typeof record.lat === "number" && typeof record.long === "number") where.push(record.lat.toFixed(5) + ", " + record.long.toFixed(5));
     document.getElementById("r-where").textContent = where.join(" · ") || "—";
-    document.getElementById("r-description").textContent = record.description || "—";
+    document.getElementById("r-description").textContent = record.description ? words(record.description) : "—";
     var notes = document.getElementById("r-notes");
     notes.hidden = !record.status_notes;
-    notes.textContent = record.status_notes ? t("status.latest_note", { note: record.status_notes }) : "";
+    notes.textContent = record.status_notes ? t("status.latest_note", { note: words(record.status_notes) }) : "";
     var extended = record.extended_attributes || {};
     var photos = extended.photos || [];
     var after = extended.after_photos || [];
@@ -60,7 +65,7 @@
       // The summary adds what the kind alone does not say: the resolution, the other request.
       var telling = ["status_changed", "merged", "duplicate_merged"].indexOf(note.type) >= 0;
       if (telling && detail && detail !== label(note)) parts.push(el("span", { text: " — " + detail }));
-      if (note.description) parts.push(el("p", { class: "said", text: note.description }));
+      if (note.description) parts.push(el("p", { class: "said", text: words(note.description) }));
       history.appendChild(el("li", {}, parts));
     });
   }

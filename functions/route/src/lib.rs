@@ -273,7 +273,9 @@ fn settles_routing(change: &Change) -> bool {
         | Change::PhotoHidden { .. }
         | Change::Messaged { .. }
         | Change::CitizenMessage { .. }
-        | Change::Located { .. } => false,
+        | Change::Located { .. }
+        | Change::Redacted { .. }
+        | Change::RequestHidden { .. } => false,
     }
 }
 

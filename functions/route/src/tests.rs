@@ -194,7 +194,7 @@ async fn recategorizing_routes_again_and_a_move_picks_a_person_there() {
     let ticket = f.store.get(&filed.ticket_id).await.unwrap().unwrap();
     let pothole = f.store.service("POTHOLE").await.unwrap().unwrap();
     let action = Action::Recategorize { service_code: "POTHOLE".into() };
-    let targets = Targets { service: Some(&pothole) };
+    let targets = Targets { service: Some(&pothole), ..Targets::default() };
     let (changed, entry) = ticket.apply(&action, Actor::Staff("omar".into()), at(1), targets).unwrap();
     f.store.apply(&[(changed, entry.clone())]).await.unwrap();
     handle(&f.state, batch(vec![entry_record("1", &entry)])).await.unwrap();
@@ -588,6 +588,13 @@ impl TicketStore for Racing {
             self.store.apply(&[change]).await?;
         }
         self.store.apply(changes).await
+    }
+    async fn apply_rewriting(
+        &self,
+        change: &(Ticket, HistoryEntry),
+        rewritten: &[HistoryEntry],
+    ) -> Result<(), StoreError> {
+        self.store.apply_rewriting(change, rewritten).await
     }
     async fn create(
         &self,

@@ -319,6 +319,7 @@ async fn act(state: &State, request: &Request) -> Result<Response<Body>, ApiErro
     let body = http::body_within(request, MAX_ACTION_BYTES)?;
     let fields: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+    moderation_fields(&fields)?;
     let action: Action = serde_json::from_value(fields.clone())
         .map_err(|e| ApiError::BadRequest(format!("not an action this API knows: {e}")))?;
     let seen = seen_version(request, &fields)?;
@@ -348,7 +349,8 @@ async fn change(
                 state.catalog.service(service_code).await?.ok_or_else(|| {
                     ApiError::NotFound(format!("service_code '{service_code}' is not offered"))
                 })?;
-            changes.push(ticket.apply(action, actor, now, Targets { service: Some(&service) })?);
+            let targets = Targets { service: Some(&service), ..Targets::default() };
+            changes.push(ticket.apply(action, actor, now, targets)?);
         }
         Action::Locate { address_string: Some(address), lat: None, long: None } => {
             // An address the town knows gets its point, so routing places it by area.
@@ -395,6 +397,21 @@ async fn change(
             changes.push(changed);
             changes.extend(message);
         }
+        Action::Redact(_) | Action::Hide(_) | Action::Unhide => {
+            let history = town311::app::history::as_of(state.tickets.as_ref(), &ticket).await?;
+            let change =
+                ticket.apply(action, actor, now, Targets { history: &history, ..Targets::default() })?;
+            let rewritten = town311::domain::lifecycle::rewrites(&change.1, &history);
+            match state.tickets.apply_rewriting(&change, &rewritten).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => return Err(ApiError::Stale { seen }),
+                Err(other) => return Err(other.into()),
+            }
+            // Never the words: they may be the personal data being removed.
+            tracing::info!(change = change.1.change.kind(), rewritten = rewritten.len(), "ticket moderated");
+            let history = town311::app::history::as_of(state.tickets.as_ref(), &change.0).await?;
+            return http::staff_ticket(StatusCode::OK, &change.0, &history, None);
+        }
         _ => changes.push(ticket.apply(action, actor, now, Targets::default())?),
     }
     match state.tickets.apply(&changes).await {
@@ -408,6 +425,31 @@ async fn change(
     tracing::info!(change = kind, version = changed.version, "ticket changed");
     let history = town311::app::history::as_of(state.tickets.as_ref(), changed).await?;
     http::staff_ticket(StatusCode::OK, changed, &history, None)
+}
+
+/// Names the field a redact or hide action gets wrong (serde would name only the value).
+fn moderation_fields(fields: &serde_json::Value) -> Result<(), ApiError> {
+    let action = fields.get("action").and_then(|a| a.as_str());
+    if !matches!(action, Some("redact" | "hide")) {
+        return Ok(());
+    }
+    let reason = fields.get("reason").and_then(|r| r.as_str());
+    if !matches!(reason, Some("personal_data" | "offensive" | "other")) {
+        return Err(ApiError::BadRequest("reason must be personal_data, offensive or other".into()));
+    }
+    let target = fields.get("target").and_then(|t| t.as_str());
+    if action == Some("redact") && !matches!(target, Some("description" | "note")) {
+        return Err(ApiError::BadRequest("target must be description or note".into()));
+    }
+    for name in ["text", "detail"] {
+        if fields.get(name).is_some_and(|v| !(v.is_string() || v.is_null())) {
+            return Err(ApiError::BadRequest(format!("{name} must be a string")));
+        }
+    }
+    if fields.get("entry").is_some_and(|v| !v.is_u64()) {
+        return Err(ApiError::BadRequest("entry must be a whole number".into()));
+    }
+    Ok(())
 }
 
 /// Staff act only on their departments' tickets; viewers act on none.

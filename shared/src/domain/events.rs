@@ -38,6 +38,8 @@ pub enum EventType {
     /// A citizen wrote to the ticket by email or text; the event carries no text. Notify tells
     /// the assignee (or the department) that the citizen answered.
     CitizenMessage,
+    /// Staff redacted public text or took the request off the public lists (or put it back).
+    Moderated,
 }
 
 impl EventType {
@@ -59,6 +61,7 @@ impl EventType {
             Self::CitizenUpdate => "citizen_update",
             Self::CitizenMessage => "citizen_message",
             Self::Located => "located",
+            Self::Moderated => "moderated",
         }
     }
 
@@ -83,6 +86,7 @@ impl EventType {
             Change::Messaged { .. } => Self::Message,
             Change::CitizenUpdate { .. } => Self::CitizenUpdate,
             Change::CitizenMessage { .. } => Self::CitizenMessage,
+            Change::Redacted { .. } | Change::RequestHidden { .. } => Self::Moderated,
         }
     }
 }

@@ -85,6 +85,12 @@ pub enum Action {
         #[serde(default = "yes")]
         hidden: bool,
     },
+    /// Replace the description or a public note (see [`crate::domain::redaction`]).
+    Redact(crate::domain::redaction::Redaction),
+    /// Take the whole request off the public lists, with why.
+    Hide(crate::domain::redaction::Hidden),
+    /// Put a hidden request back.
+    Unhide,
 }
 
 fn yes() -> bool {
@@ -167,6 +173,8 @@ pub enum LifecycleError {
     Place(String),
     #[error("after_photo is given only when closing, and must be an upload id")]
     AfterPhoto,
+    #[error("{0}")]
+    Redaction(String),
 }
 
 fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
@@ -185,6 +193,8 @@ fn text(value: &str, field: &'static str) -> Result<String, LifecycleError> {
 pub struct Targets<'a> {
     /// For `Recategorize`: the new service.
     pub service: Option<&'a Service>,
+    /// For `Redact`: the ticket's history, where its notes are.
+    pub history: &'a [HistoryEntry],
 }
 
 impl Ticket {
@@ -382,6 +392,12 @@ impl Ticket {
                 shown.hidden = *hidden;
                 (Change::PhotoHidden { photo: photo.clone(), hidden: *hidden }, false)
             }
+            // Staff-only entries: the public sees only the text replaced, or the request gone.
+            Action::Redact(_) | Action::Hide(_) | Action::Unhide => {
+                let (moderated, change) = self.moderate(action, targets.history)?;
+                next = moderated;
+                (change, false)
+            }
             Action::Merge { parent } => {
                 open_only()?;
                 if parent == &self.id {
@@ -570,7 +586,9 @@ impl Ticket {
     }
 }
 
+mod moderation;
 mod photos;
+pub use moderation::rewrites;
 
 #[cfg(test)]
 mod tests;

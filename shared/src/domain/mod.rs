@@ -27,6 +27,7 @@ pub mod notice;
 pub mod photo;
 pub mod privacy;
 pub mod rate;
+pub mod redaction;
 pub mod routing;
 pub mod sla;
 pub mod staff;

@@ -83,7 +83,9 @@ fn news_of(entry: &HistoryEntry) -> Option<News<'_>> {
         | Change::Messaged { .. }
         | Change::CitizenUpdate { .. }
         | Change::CitizenMessage { .. }
-        | Change::Located { .. } => return None,
+        | Change::Located { .. }
+        | Change::Redacted { .. }
+        | Change::RequestHidden { .. } => return None,
     })
 }
 

@@ -43,11 +43,17 @@ pub enum Summary {
     CitizenMessage,
     /// Staff said where the request is.
     Located,
+    /// Staff replaced public text (staff only).
+    Redacted,
+    /// Staff took the request off the public lists (staff only).
+    RequestHidden,
+    /// Staff put a hidden request back on the public lists (staff only).
+    RequestShown,
 }
 
 impl Summary {
     /// Every code a summary can have.
-    pub const CODES: [&'static str; 21] = [
+    pub const CODES: [&'static str; 24] = [
         "submitted",
         "status_changed",
         "closed",
@@ -69,6 +75,9 @@ impl Summary {
         "citizen_update",
         "citizen_message",
         "located",
+        "redacted",
+        "request_hidden",
+        "request_shown",
     ];
 
     /// The stable code pages word.
@@ -95,6 +104,9 @@ impl Summary {
             Self::CitizenUpdate => "citizen_update",
             Self::CitizenMessage => "citizen_message",
             Self::Located => "located",
+            Self::Redacted => "redacted",
+            Self::RequestHidden => "request_hidden",
+            Self::RequestShown => "request_shown",
         }
     }
 
@@ -138,6 +150,9 @@ impl Summary {
             Self::CitizenUpdate => "Update from a citizen".into(),
             Self::CitizenMessage => "Message from a citizen".into(),
             Self::Located => "Place given".into(),
+            Self::Redacted => "Text removed by staff".into(),
+            Self::RequestHidden => "Taken off the public lists".into(),
+            Self::RequestShown => "Back on the public lists".into(),
         }
     }
 }
@@ -170,6 +185,9 @@ impl Change {
             Self::CitizenUpdate { .. } => Summary::CitizenUpdate,
             Self::CitizenMessage { .. } => Summary::CitizenMessage,
             Self::Located { .. } => Summary::Located,
+            Self::Redacted { .. } => Summary::Redacted,
+            Self::RequestHidden { hidden: true, .. } => Summary::RequestHidden,
+            Self::RequestHidden { hidden: false, .. } => Summary::RequestShown,
         }
     }
 }

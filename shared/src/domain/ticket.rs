@@ -88,6 +88,9 @@ pub struct Ticket {
     /// Uploads staff closed the ticket with: the finished work, shown as such once processed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_uploads: Vec<String>,
+    /// Staff took the request off the public lists, and why (staff only): it is `private` then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<crate::domain::redaction::Hidden>,
 }
 
 /// A request as submitted, checked field by field but not yet against its service.
@@ -258,6 +261,27 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         duplicates: Vec<TicketId>,
     },
+    /// Staff replaced public text (the description, or the note of history entry `entry`) with
+    /// `text`; staff only. The original is kept unless it was personal data.
+    Redacted {
+        target: crate::domain::redaction::Target,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry: Option<u64>,
+        reason: crate::domain::redaction::Reason,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original: Option<String>,
+    },
+    /// Staff took the request off the public lists (or put it back); staff only.
+    RequestHidden {
+        hidden: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<crate::domain::redaction::Reason>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
 }
 
 /// Who a staff message is for.
@@ -332,6 +356,9 @@ impl Change {
             Self::Messaged { .. } => "message",
             Self::CitizenUpdate { .. } => "citizen_update",
             Self::CitizenMessage { .. } => "citizen_message",
+            Self::Redacted { .. } => "redacted",
+            Self::RequestHidden { hidden: true, .. } => "request_hidden",
+            Self::RequestHidden { hidden: false, .. } => "request_shown",
         }
     }
 
@@ -416,6 +443,7 @@ impl Ticket {
             conversation: None,
             held_uploads: Vec::new(),
             after_uploads: Vec::new(),
+            hidden: None,
         };
         let entry = HistoryEntry {
             ticket_id: ticket.id.clone(),

@@ -124,7 +124,8 @@ impl From<crate::domain::lifecycle::LifecycleError> for ApiError {
             | L::FarSchedule
             | L::MessageText
             | L::Place(_)
-            | L::AfterPhoto => Self::BadRequest(e.to_string()),
+            | L::AfterPhoto
+            | L::Redaction(_) => Self::BadRequest(e.to_string()),
             L::NoSuchPhoto(_) => Self::NotFound(e.to_string()),
         }
     }

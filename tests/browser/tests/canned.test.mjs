@@ -1,7 +1,8 @@
 // A clerk answers with a canned response: the picker lists the demo town's templates that fit
 // the ticket, fills the message in the reporter's language, and the message sent is in the
 // history; the citizen answers by email, with a photo, and the clerk sees the answer there. An admin edits the templates, and a placeholder the server does not know is named.
-// Checked with axe-core while the picker and the editor are shown.
+// A clerk redacts a public note from the admin page, and the status page no longer shows it.
+// Checked with axe-core while the picker, the editor and the redaction form are shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -122,5 +123,54 @@ test('an admin edits the canned responses and an unknown placeholder is named', 
   await screenshot(page, 'admin-canned-editor-en');
   // The refusal was the server's 400, shown in the summary.
   assertNoProblems(page, [/^400 .*\/staff\/v1\/templates$/]);
+  await page.context().close();
+});
+
+test('a clerk redacts a public note and the status page no longer shows it', async () => {
+  const ticket = await fileRequest({
+    service_code: 'POTHOLE',
+    address_string: '42 Oak Street',
+    'attribute[SIZE]': 'small',
+    'attribute[DEPTH]': '2',
+    description: 'Hole by the bus stop',
+    email: 'redact@example.org',
+  });
+  const page = await open(browser, { device: DESKTOP });
+  await page.goto(url('/admin') + `#ticket/${ticket}`);
+  await page.getByLabel('User name').fill('ana');
+  await page.getByLabel('Groups').fill('dept-DPW');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
+  await detail.waitFor();
+
+  const said = 'Marta from number 12 says call her on 555-0199';
+  const note = page.locator('#act-note');
+  await note.getByLabel('Note', { exact: true }).fill(said);
+  await note.getByLabel(/^Public/).check();
+  await note.getByRole('button', { name: 'Add the note' }).click();
+  const history = detail.locator('#detail-history');
+  await history.getByText(`Note: ${said}`, { exact: true }).waitFor();
+
+  // The note's own Redact button picks it in the form and moves there.
+  await history.getByRole('button', { name: /^Redact: / }).click();
+  const form = page.locator('#act-redact');
+  assert.match(await form.getByLabel('Public text to remove').inputValue(), /^note:\d+$/);
+  await form.getByLabel('Reason', { exact: true }).selectOption('personal_data');
+  await form.getByLabel('Why, for staff (optional)').fill('a neighbour\'s number');
+  await assertAccessible(page, 'the ticket with the redaction form');
+  await form.getByRole('button', { name: 'Remove from public view' }).click();
+  await history.getByText(/removed \(Personal data\); the public sees: \[removed by staff\] · a neighbour's number$/).waitFor();
+  assert.equal(await history.getByText(said).count(), 0, 'personal data is gone for staff too');
+  await screenshot(page, 'admin-redacted-note-en');
+
+  const status = await open(browser, { device: DESKTOP });
+  await status.goto(url(`/status?id=${ticket}`));
+  await status.locator('#r-history li').first().waitFor();
+  await status.getByText('[removed by staff]').first().waitFor();
+  assert.ok(!(await status.content()).includes('555-0199'), 'the status page no longer shows the note');
+  await assertAccessible(status, 'the status page with a redacted note');
+  assertNoProblems(page);
+  assertNoProblems(status);
+  await status.context().close();
   await page.context().close();
 });

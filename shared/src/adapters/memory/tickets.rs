@@ -135,6 +135,29 @@ impl TicketStore for MemoryStore {
         Ok(())
     }
 
+    async fn apply_rewriting(
+        &self,
+        change: &(Ticket, HistoryEntry),
+        rewritten: &[HistoryEntry],
+    ) -> Result<(), StoreError> {
+        let known = |e: &HistoryEntry| {
+            lock(&self.history).iter().any(|h| h.ticket_id == e.ticket_id && h.version == e.version)
+        };
+        if rewritten.iter().any(|e| e.ticket_id != change.0.id || !known(e)) {
+            return Err(StoreError::Conflict);
+        }
+        self.apply(std::slice::from_ref(change)).await?;
+        let mut history = lock(&self.history);
+        for entry in rewritten {
+            if let Some(stored) =
+                history.iter_mut().find(|h| h.ticket_id == entry.ticket_id && h.version == entry.version)
+            {
+                *stored = entry.clone();
+            }
+        }
+        Ok(())
+    }
+
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.check_up()?;
         let mut ticket = lock(&self.tickets).get(id).cloned();

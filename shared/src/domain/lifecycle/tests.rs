@@ -202,7 +202,9 @@ fn moving_and_recategorizing_change_who_is_responsible() {
     assert_eq!(entry.change, Change::Moved { from: "DPW".into(), to: "PARKS".into() });
     let graffiti = service("GRAFFITI", "CODE");
     let action = Action::Recategorize { service_code: "GRAFFITI".into() };
-    let (t, _) = moved.apply(&action, staff(), at(3), Targets { service: Some(&graffiti) }).unwrap();
+    let (t, _) = moved
+        .apply(&action, staff(), at(3), Targets { service: Some(&graffiti), ..Targets::default() })
+        .unwrap();
     assert_eq!((t.service_code.as_str(), t.department.as_str()), ("GRAFFITI", "CODE"));
     assert!(
         moved.apply(&action, staff(), at(3), Targets::default()).is_err(),

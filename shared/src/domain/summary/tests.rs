@@ -28,9 +28,11 @@ fn variant(change: &Change) -> usize {
         Change::CitizenUpdate { .. } => 14,
         Change::CitizenMessage { .. } => 15,
         Change::Located { .. } => 16,
+        Change::Redacted { .. } => 17,
+        Change::RequestHidden { .. } => 18,
     }
 }
-const VARIANTS: usize = 17;
+const VARIANTS: usize = 19;
 
 fn citizen_update(reopened: bool) -> Change {
     Change::CitizenUpdate {
@@ -102,6 +104,20 @@ fn one_change_of_every_branch() -> Vec<Change> {
         Change::Located {
             location: crate::domain::location::Location::new(None, Some("12 Elm St"), None).unwrap(),
         },
+        Change::Redacted {
+            target: crate::domain::redaction::Target::Description,
+            entry: None,
+            reason: crate::domain::redaction::Reason::Offensive,
+            text: "[removed by staff]".into(),
+            detail: Some("Jo Smith's words".into()),
+            original: Some("Jo Smith, 555-0100".into()),
+        },
+        Change::RequestHidden {
+            hidden: true,
+            reason: Some(crate::domain::redaction::Reason::PersonalData),
+            detail: Some("Jo Smith's house".into()),
+        },
+        Change::RequestHidden { hidden: false, reason: None, detail: None },
     ]
 }
 

@@ -14,6 +14,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWr
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+/// TransactWriteItems' limit on items per call.
+const TRANSACT_MAX_ITEMS: usize = 100;
+
 /// BatchGetItem's limit on keys per call.
 const BATCH_GET_MAX: usize = 100;
 
@@ -145,6 +148,63 @@ impl TicketStore for DynamoTable {
             None => Ok(()),
             Some(_) => Err(StoreError::Conflict),
         }
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %change.0.id, rewritten = rewritten.len()))]
+    async fn apply_rewriting(
+        &self,
+        change: &(Ticket, HistoryEntry),
+        rewritten: &[HistoryEntry],
+    ) -> Result<(), StoreError> {
+        let (ticket, entry) = change;
+        if rewritten.is_empty() || !entry.change.new_uploads().is_empty() {
+            return self.apply(std::slice::from_ref(change)).await;
+        }
+        let put = |item: Item, condition: &str, seen: Option<u64>| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_values(
+                    seen.map(|v| HashMap::from([(":seen".to_owned(), AttributeValue::N(v.to_string()))])),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        // A rewritten entry replaces the stored one whole: its index keys follow what it now is.
+        let rewrite = |e: &HistoryEntry| put(encode(&HistoryItem::new(e))?, "attribute_exists(pk)", None);
+        let (first, rest) = rewritten.split_at(rewritten.len().min(TRANSACT_MAX_ITEMS - 2));
+        let mut transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(put(
+                encode(&TicketItem::new(ticket))?,
+                "version = :seen",
+                Some(ticket.version.saturating_sub(1)),
+            )?)
+            .transact_items(put(encode(&HistoryItem::new(entry))?, "attribute_not_exists(pk)", None)?);
+        for e in first {
+            transaction = transaction.transact_items(rewrite(e)?);
+        }
+        if send_transaction(transaction).await?.is_some() {
+            return Err(StoreError::Conflict);
+        }
+        // A ticket with more public entries than one transaction holds: the change is written,
+        // and the remaining entries follow it.
+        for chunk in rest.chunks(TRANSACT_MAX_ITEMS) {
+            let mut transaction = self.client.transact_write_items();
+            for e in chunk {
+                transaction = transaction.transact_items(rewrite(e)?);
+            }
+            if send_transaction(transaction).await?.is_some() {
+                return Err(StoreError::unavailable(
+                    "TransactWriteItems",
+                    "a history entry to rewrite is gone",
+                ));
+            }
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(ticket_id = %id))]
