@@ -56,7 +56,7 @@ pub async fn ask_due(
                 if ticket.updated_at < oldest {
                     break 'pages;
                 }
-                if !fix_check::is_due(ticket, now, days) {
+                if !fix_check::closing_is_due(ticket, now, days) {
                     continue;
                 }
                 if late(state.clock.now()) {
@@ -65,6 +65,9 @@ pub async fn ask_due(
                 }
                 // The queue's index holds no contact: the reporter's is read with the ticket.
                 let Some(ticket) = state.tickets.get(&ticket.id).await? else { continue };
+                if !fix_check::is_due(&ticket, now, days) {
+                    continue;
+                }
                 match ask(state, &ticket, now).await? {
                     Some(true) => asked.sent += 1,
                     Some(false) => asked.unsent += 1,

@@ -45,14 +45,18 @@ pub fn claim_id(ticket: &Ticket) -> Option<String> {
 /// away or a request its reporter closed is not asked about), with a reporter to ask. `days` 0
 /// asks nothing.
 pub fn is_due(ticket: &Ticket, now: DateTime<Utc>, days: u32) -> bool {
+    closing_is_due(ticket, now, days) && crate::domain::follower::Contact::of_reporter(&ticket.reporter).is_some()
+}
+
+/// Whether a ticket's closing is due its question at `now`, whoever its reporter (a ticket read
+/// from an index holds no contact: the reporter's is read with the ticket by number).
+pub fn closing_is_due(ticket: &Ticket, now: DateTime<Utc>, days: u32) -> bool {
     if days == 0 || ticket.status != Status::Closed || ticket.parent.is_some() {
         return false;
     }
     let closed = ticket.closed_at.unwrap_or(ticket.updated_at);
     let due = closed + Duration::days(i64::from(days));
-    due <= now
-        && now - due < Duration::days(CATCH_UP_DAYS)
-        && crate::domain::follower::Contact::of_reporter(&ticket.reporter).is_some()
+    due <= now && now - due < Duration::days(CATCH_UP_DAYS)
 }
 
 /// The oldest last change a due ticket can have: closed tickets updated before it need not be
