@@ -75,9 +75,11 @@ fn keep_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let Some(path) = log_path() else { return };
-        let file = path.parent().map(std::fs::create_dir_all).and_then(Result::ok).and_then(|()| {
-            std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()
-        });
+        let file = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .and_then(Result::ok)
+            .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&path).ok());
         match file {
             Some(file) => town311::runtime::telemetry::init_with_writer(std::sync::Mutex::new(file)),
             None => eprintln!("the functions' logs cannot be written to {}", path.display()),

@@ -49,7 +49,8 @@ impl Privacy {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let days = |name: &str| lookup(name).and_then(|v| v.trim().parse::<u32>().ok()).filter(|d| *d > 0);
         Self {
-            contact_retention_days: days("CONTACT_RETENTION_DAYS").unwrap_or(Self::DEFAULT_CONTACT_RETENTION_DAYS),
+            contact_retention_days: days("CONTACT_RETENTION_DAYS")
+                .unwrap_or(Self::DEFAULT_CONTACT_RETENTION_DAYS),
             log_retention_days: days("LOG_RETENTION_DAYS"),
         }
     }

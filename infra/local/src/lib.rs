@@ -466,7 +466,8 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
         let adapters = Adapters::new(&sdk, &config).with_clock(Arc::new(FixedClock::at(noon)));
 
-        let functions = Functions::build(&template.functions(), &adapters, None, None, web::Privacy::default()).unwrap();
+        let functions =
+            Functions::build(&template.functions(), &adapters, None, None, web::Privacy::default()).unwrap();
 
         assert_eq!(functions.route.clock.now(), noon);
         assert_eq!(functions.notify.clock.now(), noon);

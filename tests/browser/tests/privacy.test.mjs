@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems } from './helpers.mjs';
+import { BASE_URL, DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems } from './helpers.mjs';
 
 const TEMPLATE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'template.yaml'), 'utf8');
 
@@ -37,11 +37,13 @@ for (const [lang, device, name] of [['en', PHONE, 'phone'], ['es', DESKTOP, 'des
   test(`the privacy page (${lang}, ${name}): reached from the footer, the configured days, accessible`, async () => {
     const words = WORDS[lang];
     const page = await open(browser, { device, lang });
-    for (const from of ['/status', '/map', '/stats']) {
-      await page.goto(url(from, lang));
-      await page.getByRole('contentinfo').getByRole('link', { name: words.link }).waitFor();
+    // Every citizen page's footer links to it.
+    for (const from of ['/', '/status', '/map', '/stats', '/privacy']) {
+      const html = await (await fetch(new URL(from, BASE_URL))).text();
+      assert.match(html.slice(html.indexOf('<footer')), /<a href="\/privacy"[^>]*data-i18n="nav.privacy"/, `${from} links to /privacy`);
     }
-    await page.goto(url('/', lang));
+    await page.goto(url('/status', lang));
+    await page.waitForLoadState('networkidle');
     await page.getByRole('contentinfo').getByRole('link', { name: words.link }).click();
     await page.getByRole('heading', { level: 1, name: words.heading }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/privacy');
