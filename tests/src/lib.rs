@@ -89,7 +89,7 @@ fn keep_logs() {
 
 /// `<target>/logs/<binary>-<pid>.jsonl`: the target directory is `CARGO_TARGET_DIR` when set,
 /// else the one the test binary was built in (`<target>/debug/deps/<binary>-<hash>`).
-fn log_path() -> Option<PathBuf> {
+pub fn log_path() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let target = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => PathBuf::from(dir),
@@ -456,8 +456,13 @@ pub async fn outbox() -> Outbox {
 
 /// Makes the emulator answer 503 to `service` requests that mention `matching` (or lifts it).
 pub async fn fault(service: &str, matching: &str, down: bool) {
+    fault_saying(service, matching, down, "unavailable (fault injected)").await;
+}
+
+/// Like `fault`, the 503 carrying `message` (as a service's error may quote the recipient).
+pub async fn fault_saying(service: &str, matching: &str, down: bool, message: &str) {
     let url = format!("{}/_town311/faults", emulator_url());
-    let body = serde_json::json!({ "service": service, "match": matching, "down": down });
+    let body = serde_json::json!({ "service": service, "match": matching, "down": down, "message": message });
     let answer = reqwest::Client::new().post(url).body(body.to_string()).send().await.expect("faults answer");
     assert_eq!(answer.status().as_u16(), 200);
 }
