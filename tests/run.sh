@@ -26,7 +26,7 @@ step "Unit, handler and integration tests"
 mkdir -p target
 # Each test binary writes the functions' logs to target/logs/<binary>-<pid>.jsonl; the privacy
 # check below reads this run's only.
-rm -rf target/logs
+rm -rf "${CARGO_TARGET_DIR:-target}/logs"
 cargo test --workspace --locked --lib --bins --tests 2>&1 | tee target/test-output.log
 
 step "Contract checks against a running stack: Schemathesis from the OpenAPI document, third-party clients"

@@ -5,9 +5,10 @@ numbers, its two-way SMS number), read from the demo town's configuration.
 
     .venv/bin/python tests/privacy/logs.py [LOG ...]
 
-Without arguments it reads what `make test` leaves under the target directory (CARGO_TARGET_DIR,
-else target/): the functions' logs of the integration tests (logs/*.jsonl, one file per test
-binary), the contract stack's (contract-stack.log) and the browser stack's (browser/stack.log).
+Without arguments it reads what `make test` leaves: the functions' logs of the integration tests
+(logs/*.jsonl under the target directory, CARGO_TARGET_DIR or target/, one file per test
+binary), and under target/ the contract stack's (contract-stack.log) and the browser stack's
+(browser/stack.log).
 It prints each leak as file:line with the contact masked, and fails on any leak, and when it read
 no log line at all (a check of nothing would pass).
 """
@@ -115,9 +116,12 @@ def check(paths, allow, out=sys.stdout):
 
 
 def default_logs(root=ROOT):
+    """The test binaries' logs under the target directory, the stacks' under target/ (where
+    tests/run.sh and tests/browser/run.sh write them)."""
     target = Path(os.environ.get("CARGO_TARGET_DIR") or root / "target")
     found = sorted((target / "logs").glob("*.jsonl"))
-    found += [p for p in (target / "contract-stack.log", target / "browser" / "stack.log") if p.exists()]
+    stacks = (root / "target" / "contract-stack.log", root / "target" / "browser" / "stack.log")
+    found += [p for p in stacks if p.exists()]
     return found
 
 
