@@ -22,15 +22,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
 # E.164 (+ and 8 to 15 digits), and North-American 10-digit numbers: (555) 010-2100,
-# 555-010-2100, 555.010.2100, 555 010 2100, 1-555-010-2100, or 5550102100 as one word.
+# 555-010-2100, 555.010.2100, 555 010 2100, 1-555-010-2100; written as one run of digits
+# (5550102100) only where it reads as a number to call, quoted or after a word such as "phone"
+# or "to": a ticket's version or a count of milliseconds is ten digits too.
 PHONE = re.compile(
-    r"(?<![\w+.:/-])(?:"
-    r"\+[1-9]\d{7,14}"
-    r"|(?:1[-. ])?\(\d{3}\)[-. ]?\d{3}[-. ]\d{4}"
+    r"(?<![\w+])\+[1-9]\d{7,14}(?![\d])"
+    r"|(?<![\w+.:/-])(?:"
+    r"(?:1[-. ])?\(\d{3}\)[-. ]?\d{3}[-. ]\d{4}"
     r"|(?:1[-. ])?\d{3}[-. ]\d{3}[-. ]\d{4}"
-    r"|1?[2-9]\d{9}"
     r")(?![\w:.]?\d)(?![\w])"
 )
+BARE_PHONE = re.compile(r"(?<![\w+.:/-])1?[2-9]\d{9}(?![\w])")
+CALLABLE_BEFORE = re.compile(r"(?:phone|tel|sms|mobile|number|to)[ :=]$", re.IGNORECASE)
+
+
+def phones_in(text):
+    """The phone numbers of `text`: every separated or E.164 form, and a bare run of ten digits
+    where it reads as a number to call."""
+    found = [m.group(0) for m in PHONE.finditer(text)]
+    for match in BARE_PHONE.finditer(text):
+        before, after = text[: match.start()], text[match.end():]
+        quoted = before.endswith(('"', "'")) and after.startswith(('"', "'"))
+        if quoted or CALLABLE_BEFORE.search(before[-12:]):
+            found.append(match.group(0))
+    return found
 
 
 def digits(text):
@@ -63,7 +78,7 @@ class Allowlist:
         for seed in sorted((root / "infra/seed").glob("*.json")):
             text = seed.read_text(encoding="utf-8")
             emails.update(m.group(0) for m in EMAIL.finditer(text))
-            phones.update(m.group(0) for m in PHONE.finditer(EMAIL.sub(" ", text)))
+            phones.update(phones_in(EMAIL.sub(" ", text)))
         local = (root / "infra/local/src/lib.rs").read_text(encoding="utf-8")
         sender = re.search(r'"NotificationsFrom"\.into\(\),\s*"([^"]+)"', local)
         mail_domain = re.search(r'LOCAL_MAIL_DOMAIN: &str = "([^"]+)"', local)
@@ -95,10 +110,9 @@ def leaks_in_line(line, allow):
     for match in EMAIL.finditer(line):
         if not allow.allows_email(match.group(0)):
             found.append(match.group(0))
-    without_emails = EMAIL.sub(" ", line)
-    for match in PHONE.finditer(without_emails):
-        if not allow.allows_phone(match.group(0)):
-            found.append(match.group(0))
+    for number in phones_in(EMAIL.sub(" ", line)):
+        if not allow.allows_phone(number):
+            found.append(number)
     return found
 
 
