@@ -24,6 +24,9 @@ export EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 
 step "Unit, handler and integration tests"
 mkdir -p target
+# Each test binary writes the functions' logs to target/logs/<binary>-<pid>.jsonl; the privacy
+# check below reads this run's only.
+rm -rf "${CARGO_TARGET_DIR:-target}/logs"
 cargo test --workspace --locked --lib --bins --tests 2>&1 | tee target/test-output.log
 
 step "Contract checks against a running stack: Schemathesis from the OpenAPI document, third-party clients"
@@ -49,6 +52,10 @@ wait "$stack_pid" 2> /dev/null || true
 
 step "Browser tests: the citizen form, the status page and the admin page in Debian's chromium"
 tests/browser/run.sh 2>&1 | tee target/browser-output.log
+
+step "Privacy: no email or phone number in any log line of this run (the check's own tests first)"
+.venv/bin/python -m unittest discover -s tests/privacy
+.venv/bin/python tests/privacy/logs.py
 
 step "Deployable artefacts"
 tests/lambda-build.sh

@@ -27,7 +27,8 @@
      phone number, SES emails), as JSON: what a town's residents would have received;
    - POST /_town311/faults  {"service": "sns", "down": true, "match": "town311-events"}: the
      service answers 503 to every request (whose body contains `match`, if given) until set
-     back up, to test that nothing is lost while AWS is unavailable;
+     back up, to test that nothing is lost while AWS is unavailable; `"message"` sets the
+     error's message (a service quoting the recipient, say);
    - POST /_town311/streams/expire  every stream iterator handed out so far expires now, as
      if 15 minutes had passed, to test that a stream reader takes up where it left off;
    - POST /_town311/ttl  {"table": "town311-tickets", "now": 1767225600}: Time to Live, which
@@ -68,6 +69,7 @@ import datetime
 import email
 import email.policy
 import hashlib
+import html
 import hmac
 import inspect
 import io
@@ -706,7 +708,7 @@ def _town311_call(self, environ, start_response):
         fault = json.loads(environ["wsgi.input"].read(length) or b"{}")
         service = str(fault.get("service", ""))
         if fault.get("down"):
-            _down[service] = str(fault.get("match", ""))
+            _down[service] = (str(fault.get("match", "")), str(fault.get("message", "unavailable (fault injected)")))
         else:
             _down.pop(service, None)
         return _respond(start_response, "200 OK", json.dumps({"down": sorted(_down)}))
@@ -731,11 +733,12 @@ def _town311_call(self, environ, start_response):
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         # Query-protocol bodies are form-encoded: match the name as it is sent.
-        match = _down[service].encode()
+        match, message = _down[service]
+        match = match.encode()
         if match in body or match.replace(b":", b"%3A") in body:
             error = (
                 "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
-                "<Message>unavailable (fault injected)</Message></Error></ErrorResponse>"
+                f"<Message>{html.escape(message)}</Message></Error></ErrorResponse>"
             )
             return _respond(start_response, "503 Service Unavailable", error, "text/xml")
     return _dispatch(self, environ, start_response)

@@ -68,6 +68,38 @@ pub async fn spawn_at(clock: std::sync::Arc<town311::runtime::clock::FixedClock>
     start_with(&[], None, None, Some(clock)).await
 }
 
+/// Sends the functions' logs, as the Lambdas write them in production (JSON lines, `RUST_LOG` or
+/// `info`), to `target/logs/<test binary>-<pid>.jsonl`, once per test binary: `cargo test` would
+/// otherwise capture and drop them, and `tests/privacy/logs.py` checks them for personal data.
+fn keep_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(path) = log_path() else { return };
+        let file = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .and_then(Result::ok)
+            .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&path).ok());
+        match file {
+            Some(file) => town311::runtime::telemetry::init_with_writer(std::sync::Mutex::new(file)),
+            None => eprintln!("the functions' logs cannot be written to {}", path.display()),
+        }
+    });
+}
+
+/// `<target>/logs/<binary>-<pid>.jsonl`: the target directory is `CARGO_TARGET_DIR` when set,
+/// else the one the test binary was built in (`<target>/debug/deps/<binary>-<hash>`).
+pub fn log_path() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let target = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => exe.parent()?.parent()?.parent()?.to_path_buf(),
+    };
+    let stem = exe.file_stem()?.to_string_lossy().into_owned();
+    let binary = stem.rsplit_once('-').map_or(stem.as_str(), |(name, _hash)| name).to_owned();
+    Some(target.join("logs").join(format!("{binary}-{}.jsonl", std::process::id())))
+}
+
 async fn start(
     parameters: &[(&str, &str)],
     routing_path: Option<PathBuf>,
@@ -82,6 +114,7 @@ async fn start_with(
     addresses_path: Option<PathBuf>,
     clock: Option<std::sync::Arc<town311::runtime::clock::FixedClock>>,
 ) -> TestStack {
+    keep_logs();
     let emulator_url = std::env::var("EMULATOR_URL")
         .expect("EMULATOR_URL is not set: run these tests with `make test`, which starts the emulator");
     let settings = Settings {
@@ -423,8 +456,13 @@ pub async fn outbox() -> Outbox {
 
 /// Makes the emulator answer 503 to `service` requests that mention `matching` (or lifts it).
 pub async fn fault(service: &str, matching: &str, down: bool) {
+    fault_saying(service, matching, down, "unavailable (fault injected)").await;
+}
+
+/// Like `fault`, the 503 carrying `message` (as a service's error may quote the recipient).
+pub async fn fault_saying(service: &str, matching: &str, down: bool, message: &str) {
     let url = format!("{}/_town311/faults", emulator_url());
-    let body = serde_json::json!({ "service": service, "match": matching, "down": down });
+    let body = serde_json::json!({ "service": service, "match": matching, "down": down, "message": message });
     let answer = reqwest::Client::new().post(url).body(body.to_string()).send().await.expect("faults answer");
     assert_eq!(answer.status().as_u16(), 200);
 }

@@ -6,7 +6,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use town311_tests::{
-    Mail, TestStack, confirm_follow, confirmation_links, fault, outbox, spawn, unique_phone,
+    Mail, TestStack, confirm_follow, confirmation_links, fault, fault_saying, log_path, outbox, spawn,
+    unique_phone,
 };
 
 const ADMIN: (&str, &[&str]) = ("ada", &["admin"]);
@@ -410,4 +411,31 @@ async fn staff_ask_the_reporter_by_text_and_by_email_and_the_question_stays_out_
         history.iter().any(|e| e["change"]["type"] == "messaged" && e["change"]["text"] == ask),
         "{staff}"
     );
+}
+
+#[tokio::test]
+async fn a_send_failure_quoting_the_number_reaches_the_logs_without_it() {
+    let stack = spawn().await;
+    let (phone, typed) = unique_phone();
+    let national = &phone[2..];
+    // SNS answering for now with a message that names the number, in two of its forms.
+    let message = format!("Rate exceeded for PhoneNumber {phone} ({national}); try again");
+    fault_saying("sns", national, true, &message).await;
+    let id = file(&stack, &[("phone", typed.as_str()), ("notify_by", "sms")]).await;
+    let log = log_path().expect("the tests' log file");
+    let mut failed = false;
+    for _ in 0..60 {
+        let lines = std::fs::read_to_string(&log).unwrap_or_default();
+        failed = lines.lines().any(|l| l.contains("send failed; it will be retried") && l.contains(&id));
+        if failed {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    fault("sns", national, false).await;
+    assert!(failed, "the send failed and was logged");
+    assert_eq!(texts_to(&phone, 1).await.len(), 1, "the retry reaches the reporter");
+    let lines = std::fs::read_to_string(&log).expect("the log file reads");
+    let leaks: Vec<&str> = lines.lines().filter(|l| l.contains(national)).collect();
+    assert!(leaks.is_empty(), "the number reached the logs: {leaks:?}");
 }

@@ -1,5 +1,5 @@
 //! The web function: the citizen form (`/`), the status page (`/status`), the public map
-//! (`/map`), the town's figures (`/stats`), the staff page (`/admin`), their scripts, styles and
+//! (`/map`), the town's figures (`/stats`), what the town keeps and for how long (`/privacy`), the staff page (`/admin`), their scripts, styles and
 //! images (`/assets/…`), the one-line embed snippet
 //! (`/embed.js`), and `/assets/config.js`, the pages' settings from the environment, with a
 //! fresh form token each time it is served.
@@ -31,6 +31,37 @@ pub enum SignIn {
     Unconfigured,
 }
 
+/// The numbers the privacy page states, from the deployment's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Privacy {
+    /// Days after a request closes that its contacts are kept (`ContactRetentionDays`).
+    pub contact_retention_days: u32,
+    /// Days the functions' logs are kept (`LogRetentionDays`); `None` when not limited.
+    pub log_retention_days: Option<u32>,
+}
+
+impl Privacy {
+    /// `ContactRetentionDays`' default in template.yaml.
+    pub const DEFAULT_CONTACT_RETENTION_DAYS: u32 = 90;
+
+    /// Reads `CONTACT_RETENTION_DAYS` and `LOG_RETENTION_DAYS` (whole days above zero) through
+    /// `lookup`; an unset or unreadable one is the default.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let days = |name: &str| lookup(name).and_then(|v| v.trim().parse::<u32>().ok()).filter(|d| *d > 0);
+        Self {
+            contact_retention_days: days("CONTACT_RETENTION_DAYS")
+                .unwrap_or(Self::DEFAULT_CONTACT_RETENTION_DAYS),
+            log_retention_days: days("LOG_RETENTION_DAYS"),
+        }
+    }
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self::from_lookup(|_| None)
+    }
+}
+
 /// What the handler needs, read once per cold start.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -44,6 +75,8 @@ pub struct State {
     pub sign_in: SignIn,
     /// Signs the form tokens the pages send with a submission; without it, none is given.
     pub form_key: Option<form_token::FormKey>,
+    /// What the privacy page states.
+    pub privacy: Privacy,
     /// Read the files from this copy of `web/` instead of the built-in ones, so that the local
     /// stack shows edits at once. Never set in Lambda.
     pub files_dir: Option<std::path::PathBuf>,
@@ -51,7 +84,8 @@ pub struct State {
 
 impl State {
     /// Reads `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER` (`lat,long`), `WEB_ORIGIN`,
-    /// `STAFF_SIGN_IN_DOMAIN`, `STAFF_CLIENT_ID` and `FORM_SECRET`.
+    /// `STAFF_SIGN_IN_DOMAIN`, `STAFF_CLIENT_ID`, `FORM_SECRET`, `CONTACT_RETENTION_DAYS` and
+    /// `LOG_RETENTION_DAYS`.
     pub fn from_env() -> Self {
         let var =
             |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -70,6 +104,7 @@ impl State {
                     .map_err(|e| lambda_http::tracing::error!(reason = %e, "FORM_SECRET is not usable"))
                     .ok()
             }),
+            privacy: Privacy::from_lookup(|name| std::env::var(name).ok()),
             files_dir: None,
         }
     }
@@ -97,6 +132,10 @@ impl State {
             "map_center": self.map_center.map(|(lat, long)| [lat, long]),
             "sign_in": sign_in,
             "form_token": self.form_key.as_ref().map(|key| key.mint(now)),
+            "privacy": {
+                "contact_retention_days": self.privacy.contact_retention_days,
+                "log_retention_days": self.privacy.log_retention_days,
+            },
         });
         // JSON is valid JavaScript; `<` escaped so no value can ever close a script element.
         format!("window.TOWN311_CONFIG = {};\n", config.to_string().replace('<', "\\u003c"))
@@ -169,6 +208,7 @@ static FILES: &[File] = &[
     file!("/status", Kind::CitizenPage, "status.html"),
     file!("/map", Kind::CitizenPage, "map.html"),
     file!("/stats", Kind::CitizenPage, "stats.html"),
+    file!("/privacy", Kind::CitizenPage, "privacy.html"),
     file!("/admin", Kind::StaffPage, "admin.html"),
     file!("/embed.js", Kind::Script, "embed.js"),
     file!("/assets/app.css", Kind::Style, "assets/app.css"),
@@ -184,6 +224,7 @@ static FILES: &[File] = &[
     file!("/assets/stats.css", Kind::Style, "assets/stats.css"),
     file!("/assets/charts.js", Kind::Script, "assets/charts.js"),
     file!("/assets/stats.js", Kind::Script, "assets/stats.js"),
+    file!("/assets/privacy.js", Kind::Script, "assets/privacy.js"),
     file!("/assets/queue-filters.js", Kind::Script, "assets/queue-filters.js"),
     file!("/assets/dashboard.js", Kind::Script, "assets/dashboard.js"),
     file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),

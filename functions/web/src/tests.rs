@@ -8,6 +8,7 @@ fn state() -> State {
         web_origin: Some("https://www.millbrook.example".into()),
         sign_in: SignIn::Dev,
         form_key: None,
+        privacy: Privacy { contact_retention_days: 90, log_retention_days: Some(30) },
         files_dir: None,
     }
 }
@@ -128,7 +129,8 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
     assert_eq!(
         text(&response),
         "window.TOWN311_CONFIG = {\"town_name\":\"Millbrook\",\"timezone\":\"America/New_York\",\
-         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"},\"form_token\":null};\n"
+         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"},\"form_token\":null,\
+         \"privacy\":{\"contact_retention_days\":90,\"log_retention_days\":30}};\n"
     );
 
     let hosted = State {
@@ -248,4 +250,23 @@ async fn only_the_staff_page_may_reach_the_hosted_sign_in_and_only_when_there_is
     let pkce = call(&hosted, get("/assets/pkce.js")).await;
     assert_eq!(pkce.status(), 200);
     assert!(text(&admin).contains("/assets/pkce.js"));
+}
+
+#[tokio::test]
+async fn the_privacy_page_is_a_citizen_page_and_its_numbers_are_the_parameters() {
+    let response = call(&state(), get("/privacy")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+    assert!(text(&response).contains("/assets/privacy.js"));
+    assert_eq!(call(&state(), get("/assets/privacy.js")).await.status(), 200);
+
+    let set = Privacy::from_lookup(|name| match name {
+        "CONTACT_RETENTION_DAYS" => Some(" 30 ".into()),
+        "LOG_RETENTION_DAYS" => Some("14".into()),
+        _ => None,
+    });
+    assert_eq!(set, Privacy { contact_retention_days: 30, log_retention_days: Some(14) });
+    let unreadable = Privacy::from_lookup(|_| Some("0".into()));
+    assert_eq!(unreadable, Privacy { contact_retention_days: 90, log_retention_days: None });
+    assert_eq!(Privacy::default().contact_retention_days, Privacy::DEFAULT_CONTACT_RETENTION_DAYS);
 }

@@ -43,12 +43,14 @@ pub struct UnknownFunction(pub String);
 
 impl Functions {
     /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages;
-    /// `form_key` signs their form tokens (the `FormSecret` parameter, as submit reads it).
+    /// `form_key` signs their form tokens (the `FormSecret` parameter, as submit reads it);
+    /// `privacy` is what the privacy page states.
     pub fn build(
         declared: &[String],
         aws: &Adapters,
         map_center: Option<&str>,
         form_key: Option<web::form_token::FormKey>,
+        privacy: web::Privacy,
     ) -> Result<Self, UnknownFunction> {
         let config = &aws.config();
         let mut http = Vec::new();
@@ -71,6 +73,7 @@ impl Functions {
                     web_origin: config.web_origin.clone(),
                     sign_in: web::SignIn::Dev,
                     form_key: form_key.clone(),
+                    privacy: privacy.clone(),
                     files_dir: Some(web::SOURCE_DIR.into()),
                 }),
                 "RouteFunction" | "NotifyFunction" | "PhotoFunction" | "InboundFunction"

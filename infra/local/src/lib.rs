@@ -247,8 +247,19 @@ impl Stack {
         if let Some(path) = &settings.addresses_path {
             seed_addresses(path, adapters.addresses().as_ref()).await?;
         }
-        let functions =
-            Arc::new(Functions::build(&template.functions(), &adapters, map_center, Some(form_key))?);
+        // The web function's environment in template.yaml, from the same parameters.
+        let privacy = web::Privacy::from_lookup(|name| match name {
+            "CONTACT_RETENTION_DAYS" => parameters.get("ContactRetentionDays").cloned(),
+            "LOG_RETENTION_DAYS" => parameters.get("LogRetentionDays").cloned(),
+            _ => None,
+        });
+        let functions = Arc::new(Functions::build(
+            &template.functions(),
+            &adapters,
+            map_center,
+            Some(form_key),
+            privacy,
+        )?);
 
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);
@@ -462,7 +473,8 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
         let adapters = Adapters::new(&sdk, &config).with_clock(Arc::new(FixedClock::at(noon)));
 
-        let functions = Functions::build(&template.functions(), &adapters, None, None).unwrap();
+        let functions =
+            Functions::build(&template.functions(), &adapters, None, None, web::Privacy::default()).unwrap();
 
         assert_eq!(functions.route.clock.now(), noon);
         assert_eq!(functions.notify.clock.now(), noon);

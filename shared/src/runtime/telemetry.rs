@@ -1,14 +1,25 @@
 //! Logging: JSON lines with the current span's fields (ticket ids, never personal data).
 
 use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the JSON log subscriber. `RUST_LOG` filters by level and target (`info`,
 /// `warn,town311=debug`); unset or unreadable, `info`. Safe to call twice.
 pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+/// Like `init`, writing the same lines, at the same levels, to `writer` instead of standard
+/// output: the tests keep the functions' logs in a file to check them for personal data.
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let format = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
         .json()
         .flatten_event(true)
         .with_current_span(true)
