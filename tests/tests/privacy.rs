@@ -46,8 +46,7 @@ async fn follow(stack: &TestStack, id: &str, email: &str) {
 /// never does).
 async fn table_items(stack: &TestStack) -> Vec<String> {
     let client = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
-    let mut pages =
-        client.scan().table_name(&stack.stack.provisioned.table).into_paginator().items().send();
+    let mut pages = client.scan().table_name(&stack.stack.provisioned.table).into_paginator().items().send();
     let mut items = Vec::new();
     while let Some(item) = pages.next().await {
         let item: Value = serde_dynamo::from_item(item.expect("a scan page")).expect("an item");
@@ -119,12 +118,7 @@ async fn contacts_leave_after_the_retention_period_and_the_public_record_stays()
     let follower = format!("follower-{}@example.org", &phone[2..]);
     let id = file(
         &stack,
-        &[
-            ("email", &email),
-            ("phone", &typed),
-            ("first_name", "Wilhelmina"),
-            ("last_name", "Quarrington"),
-        ],
+        &[("email", &email), ("phone", &typed), ("first_name", "Wilhelmina"), ("last_name", "Quarrington")],
     )
     .await;
     follow(&stack, &id, &follower).await;
@@ -199,8 +193,9 @@ async fn a_contact_used_on_three_tickets_is_exported_then_erased_without_a_trace
 
     let admin = stack.token("ada", &["admin"]);
     let clerk = stack.token("bo", &["dept-DPW"]);
-    let refused =
-        stack.staff(Method::POST, "/staff/v1/privacy", Some(&clerk), &[], Some(json!({"contact": email}))).await;
+    let refused = stack
+        .staff(Method::POST, "/staff/v1/privacy", Some(&clerk), &[], Some(json!({"contact": email})))
+        .await;
     assert_eq!(refused.status, 403, "only admins: {}", refused.body);
     let bad = stack
         .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": "not one"})))
@@ -208,8 +203,9 @@ async fn a_contact_used_on_three_tickets_is_exported_then_erased_without_a_trace
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("contact"), "{}", bad.body);
 
-    let export =
-        stack.staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email}))).await;
+    let export = stack
+        .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email})))
+        .await;
     assert_eq!(export.status, 200, "{}", export.body);
     let items = export.json()["items"].as_array().unwrap().clone();
     let tickets: std::collections::BTreeSet<&str> =
@@ -224,22 +220,32 @@ async fn a_contact_used_on_three_tickets_is_exported_then_erased_without_a_trace
     assert!(items.iter().any(|i| i["entity"] == "unsubscribe"), "the links sent to it too");
 
     // The admin tool finds the same items, with the stack's contact secret.
-    let tool = town311_ops::privacy::export(stack.stack.adapters.privacy().as_ref(), &contact(&email)).await.unwrap();
+    let tool = town311_ops::privacy::export(stack.stack.adapters.privacy().as_ref(), &contact(&email))
+        .await
+        .unwrap();
     assert_eq!(tool.len(), items.len());
 
     let erased = stack
-        .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email, "erase": true})))
+        .staff(
+            Method::POST,
+            "/staff/v1/privacy",
+            Some(&admin),
+            &[],
+            Some(json!({"contact": email, "erase": true})),
+        )
         .await;
     assert_eq!(erased.status, 200, "{}", erased.body);
     assert_eq!(erased.json()["erased"], json!(items.len()));
     // The phone went with the email on the ticket that had both; the third still has it.
-    let erased_phone = town311_ops::privacy::erase(stack.stack.adapters.privacy().as_ref(), &contact(&phone)).await.unwrap();
+    let erased_phone =
+        town311_ops::privacy::erase(stack.stack.adapters.privacy().as_ref(), &contact(&phone)).await.unwrap();
     assert!(erased_phone >= 1);
     let traces = [email.as_str(), &phone[1..], &typed, "Anastasia", &key, &phone_key];
     let left = holding(&stack, &traces).await;
     assert!(left.is_empty(), "no trace of the contact: {left:#?}");
-    let again =
-        stack.staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email}))).await;
+    let again = stack
+        .staff(Method::POST, "/staff/v1/privacy", Some(&admin), &[], Some(json!({"contact": email})))
+        .await;
     assert_eq!(again.json()["items"], json!([]));
     // The requests themselves stay public.
     for id in [&first, &second, &third] {

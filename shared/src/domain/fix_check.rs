@@ -45,7 +45,8 @@ pub fn claim_id(ticket: &Ticket) -> Option<String> {
 /// away or a request its reporter closed is not asked about), with a reporter to ask. `days` 0
 /// asks nothing.
 pub fn is_due(ticket: &Ticket, now: DateTime<Utc>, days: u32) -> bool {
-    closing_is_due(ticket, now, days) && crate::domain::follower::Contact::of_reporter(&ticket.reporter).is_some()
+    closing_is_due(ticket, now, days)
+        && crate::domain::follower::Contact::of_reporter(&ticket.reporter).is_some()
 }
 
 /// Whether a ticket's closing is due its question at `now`, whoever its reporter (a ticket read

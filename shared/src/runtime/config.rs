@@ -171,8 +171,9 @@ impl Config {
             optional(&lookup, "SMS_DAILY_BUDGET", "a whole number", |text| text.trim().parse::<u32>().ok())?
                 .unwrap_or(crate::domain::rate::DEFAULT_SMS_PER_DAY);
         // The reason only: the value is a secret.
-        let contact_secret = crate::domain::privacy::ContactSecret::new(get("CONTACT_SECRET")?.trim().as_bytes())
-            .map_err(|e| ConfigError::Invalid { name: "CONTACT_SECRET", reason: e.to_string() })?;
+        let contact_secret =
+            crate::domain::privacy::ContactSecret::new(get("CONTACT_SECRET")?.trim().as_bytes())
+                .map_err(|e| ConfigError::Invalid { name: "CONTACT_SECRET", reason: e.to_string() })?;
         let contact_retention_days =
             optional(&lookup, "CONTACT_RETENTION_DAYS", "a whole number of days above 0", |text| {
                 text.trim().parse::<u32>().ok().filter(|n| *n > 0)

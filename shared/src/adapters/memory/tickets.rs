@@ -185,8 +185,11 @@ impl TicketStore for MemoryStore {
 
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         self.check_up()?;
-        let mut found: Vec<Ticket> =
-            lock(&self.tickets).values().filter(|t| !t.private && filter.matches(t)).map(without_reporter).collect();
+        let mut found: Vec<Ticket> = lock(&self.tickets)
+            .values()
+            .filter(|t| !t.private && filter.matches(t))
+            .map(without_reporter)
+            .collect();
         found.sort_by_cached_key(|t| {
             Reverse(match filter.index {
                 Indexed::Requested(_) => time_key(t.requested_at, &t.id),

@@ -108,11 +108,16 @@ impl Privacy for DynamoTable {
     async fn keep_contacts(&self, id: &TicketId, until: Option<DateTime<Utc>>) -> Result<(), StoreError> {
         self.expire_item(keys::reporter(id), until, None).await?;
         self.expire_item(keys::reporter_phone(id), until, None).await?;
-        let followers: Vec<FollowerItem> = self.items_under(&keys::ticket_pk(id), keys::FOLLOWER_PREFIX).await?;
+        let followers: Vec<FollowerItem> =
+            self.items_under(&keys::ticket_pk(id), keys::FOLLOWER_PREFIX).await?;
         // A pending follow keeps its own expiry: its link's.
         for follower in followers.into_iter().filter(|f| f.follower.confirmed) {
-            self.expire_item(keys::Key { pk: follower.pk, sk: follower.sk }, until, Some("confirmed = :confirmed"))
-                .await?;
+            self.expire_item(
+                keys::Key { pk: follower.pk, sk: follower.sk },
+                until,
+                Some("confirmed = :confirmed"),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -293,8 +293,10 @@ impl TicketStore for DynamoTable {
             .expression_attribute_values(":seen", AttributeValue::N(ticket.version.to_string()))
             .build()
             .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-        let mut transaction =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().put(ticket_put).build());
+        let mut transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(ticket_put).build());
         let (reporter, phone) = embedded.map(|r| ReporterItem::of(&ticket.id, &r)).unwrap_or((None, None));
         let items = [reporter.map(|r| encode(&r)), phone.map(|p| encode(&p))];
         for item in items.into_iter().flatten() {
