@@ -285,3 +285,49 @@ async fn the_link_in_an_email_forgets_the_contact_on_its_request() {
     let sent = town311_tests::outbox().await.emails.into_iter().filter(|m| m.to.iter().any(|t| t == &email));
     assert_eq!(sent.count(), mails.len());
 }
+
+#[tokio::test]
+async fn a_follow_confirmed_after_the_closing_is_kept_on_the_closings_clock() {
+    let closed = Utc.with_ymd_and_hms(2026, 4, 6, 15, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::at(closed - Duration::hours(2)));
+    let stack = spawn_at(clock.clone()).await;
+    let (phone, _) = unique_phone();
+    let follower = format!("late-{}@example.org", &phone[2..]);
+    let id = file(&stack, &[]).await;
+    let answer = stack
+        .staff(
+            Method::POST,
+            &format!("/citizen/v1/requests/{id}/follow"),
+            None,
+            &[],
+            Some(json!({ "email": follower })),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    clock.set(closed);
+    stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
+    clock.set(closed + Duration::hours(1));
+    confirm_follow(&stack, &follower).await;
+    let key = contact(&follower).key();
+    let client = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
+    let want = (closed + Duration::days(90)).timestamp();
+    let mut kept = None;
+    for _ in 0..100 {
+        let item = client
+            .get_item()
+            .table_name(&stack.stack.provisioned.table)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("TICKET#{id}")))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(format!("FOLLOWER#{key}")))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap_or_default();
+        kept = item.get("expires_at").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+        if kept == Some(want) && item.get("confirmed").and_then(|v| v.as_bool().ok()) == Some(&true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the late follower is kept until {kept:?}, not {want}");
+}

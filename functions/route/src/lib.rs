@@ -126,6 +126,18 @@ async fn process(state: &State, record: &EventRecord) -> Result<(), StoreError> 
         _ => return Ok(()),
     };
     if let TableItem::Follower(follower) = &item {
+        // A follow confirmed after its request closed is kept on the closing's clock too (only
+        // on the confirmation itself: keeping writes followers, whose records come back here).
+        if follower.confirmed && record.event_name == "MODIFY" {
+            let before = TableItem::from_stream_image(record.change.old_image.clone())?;
+            if matches!(before, TableItem::Follower(old) if !old.confirmed) {
+                let closed =
+                    state.tickets.get(&follower.ticket_id).await?.is_some_and(|t| !t.status.is_open());
+                if closed {
+                    keep_contacts(state, &follower.ticket_id).await?;
+                }
+            }
+        }
         return ask_to_confirm(state, record, follower).await;
     }
     if record.event_name != "INSERT" {
@@ -178,10 +190,10 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
         Change::Moved { to, .. } => route(state, entry, Some(to), false).await,
         Change::MergedInto { parent } => {
             hand_over_followers(state, &entry.ticket_id, parent).await?;
-            keep_contacts(state, entry).await
+            keep_contacts(state, &entry.ticket_id).await
         }
         Change::StatusChanged { .. } | Change::CitizenUpdate { reopened: true, .. } => {
-            keep_contacts(state, entry).await
+            keep_contacts(state, &entry.ticket_id).await
         }
         _ => Ok(()),
     }
@@ -189,8 +201,8 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
 
 /// Keeps the ticket's contacts as it stands now (so a replayed record decides as the last
 /// did): until `contact_retention_days` after its closing while closed, for good while open.
-async fn keep_contacts(state: &State, entry: &HistoryEntry) -> Result<(), StoreError> {
-    let Some(ticket) = state.tickets.get(&entry.ticket_id).await? else { return Ok(()) };
+async fn keep_contacts(state: &State, id: &town311::domain::id::TicketId) -> Result<(), StoreError> {
+    let Some(ticket) = state.tickets.get(id).await? else { return Ok(()) };
     let until = match (ticket.status.is_open(), ticket.closed_at) {
         (false, closed_at) => Some(town311::domain::privacy::kept_until(
             closed_at.unwrap_or(ticket.updated_at),
