@@ -192,9 +192,11 @@ async fn follow_up(state: &State, entry: &HistoryEntry) -> Result<(), StoreError
             hand_over_followers(state, &entry.ticket_id, parent).await?;
             keep_contacts(state, &entry.ticket_id).await
         }
-        Change::StatusChanged { .. } | Change::CitizenUpdate { reopened: true, .. } => {
+        // Only a closing or a reopening moves the contacts' keeping (each costs a write per item).
+        Change::StatusChanged { from, to, .. } if from.is_open() != to.is_open() => {
             keep_contacts(state, &entry.ticket_id).await
         }
+        Change::CitizenUpdate { reopened: true, .. } => keep_contacts(state, &entry.ticket_id).await,
         _ => Ok(()),
     }
 }

@@ -106,8 +106,23 @@ impl DynamoTable {
 #[async_trait]
 impl Privacy for DynamoTable {
     async fn keep_contacts(&self, id: &TicketId, until: Option<DateTime<Utc>>) -> Result<(), StoreError> {
-        self.expire_item(keys::reporter(id), until, None).await?;
-        self.expire_item(keys::reporter_phone(id), until, None).await?;
+        // Only the reporter's items there are: an update of a missing one costs a write too.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::ticket_pk(id)))
+            .expression_attribute_values(":from", s(keys::REPORTER_SK))
+            .expression_attribute_values(":to", s(keys::REPORTER_PHONE_SK))
+            .projection_expression("pk, sk")
+            .send()
+            .await
+            .map_err(unavailable("Query"))?;
+        for item in output.items.unwrap_or_default() {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            self.expire_item(keys::Key { pk: text("pk"), sk: text("sk") }, until, None).await?;
+        }
         let followers: Vec<FollowerItem> =
             self.items_under(&keys::ticket_pk(id), keys::FOLLOWER_PREFIX).await?;
         // A pending follow keeps its own expiry: its link's.
