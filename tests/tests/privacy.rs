@@ -28,17 +28,15 @@ fn contact(text: &str) -> town311::domain::follower::Contact {
     town311_ops::privacy::contact(text).unwrap()
 }
 
-async fn follow(stack: &TestStack, id: &str, email: &str) {
-    let answer = stack
-        .staff(
-            Method::POST,
-            &format!("/citizen/v1/requests/{id}/follow"),
-            None,
-            &[],
-            Some(json!({ "email": email })),
-        )
-        .await;
+/// Asks to follow `id` with `email`: pending until confirmed.
+async fn ask_to_follow(stack: &TestStack, id: &str, email: &str) {
+    let path = format!("/citizen/v1/requests/{id}/follow");
+    let answer = stack.staff(Method::POST, &path, None, &[], Some(json!({ "email": email }))).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
+}
+
+async fn follow(stack: &TestStack, id: &str, email: &str) {
+    ask_to_follow(stack, id, email).await;
     confirm_follow(stack, email).await;
 }
 
@@ -92,7 +90,9 @@ async fn until_kept(stack: &TestStack, id: &str, want: Option<i64>) {
             .into_iter()
             .map(|item| serde_json::from_str::<Value>(&item).unwrap())
             .filter(|item| item["pk"] == json!(format!("TICKET#{id}")))
-            .filter(|item| matches!(item["entity"].as_str(), Some("reporter" | "reporter_phone" | "follower")))
+            .filter(|item| {
+                matches!(item["entity"].as_str(), Some("reporter" | "reporter_phone" | "follower"))
+            })
             .map(|item| item["expires_at"].as_i64())
             .collect();
         if !kept.is_empty() && kept.iter().all(|at| *at == want) {
@@ -289,16 +289,7 @@ async fn a_follow_confirmed_after_the_closing_is_kept_on_the_closings_clock() {
     let (phone, _) = unique_phone();
     let follower = format!("late-{}@example.org", &phone[2..]);
     let id = file(&stack, &[]).await;
-    let answer = stack
-        .staff(
-            Method::POST,
-            &format!("/citizen/v1/requests/{id}/follow"),
-            None,
-            &[],
-            Some(json!({ "email": follower })),
-        )
-        .await;
-    assert_eq!(answer.status, 201, "{}", answer.body);
+    ask_to_follow(&stack, &id, &follower).await;
     clock.set(closed);
     stack.act(&id, json!({"action": "set_status", "status": "closed", "resolution": "fixed"})).await;
     clock.set(closed + Duration::hours(1));
