@@ -317,3 +317,25 @@ async fn a_follow_confirmed_after_the_closing_is_kept_on_the_closings_clock() {
     }
     panic!("the late follower is kept until {kept:?}, not {want}");
 }
+
+#[tokio::test]
+async fn a_texting_reporter_forgets_their_number_from_the_status_page_and_the_answer_tells_nobody() {
+    let stack = spawn().await;
+    let (phone, typed) = unique_phone();
+    let (other, _) = unique_phone();
+    let id = file(&stack, &[("phone", &typed), ("notify_by", "sms")]).await;
+    let path = format!("/citizen/v1/requests/{id}/forget");
+    let not_theirs = stack.post_form(&path, &[("contact", &other)]).await;
+    let bad = stack.post_form(&path, &[("contact", "somewhere")]).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("contact"), "{}", bad.body);
+    assert!(!holding(&stack, &[&phone[1..]]).await.is_empty(), "another number removes nothing");
+    let theirs = stack.post_form(&path, &[("contact", &typed)]).await;
+    assert_eq!((not_theirs.status, theirs.status), (200, 200));
+    assert_eq!(not_theirs.json()["message"], theirs.json()["message"], "the same answer either way");
+    assert!(holding(&stack, &[&phone[1..]]).await.is_empty(), "the number is gone from the request");
+    assert_eq!(
+        stack.post_form("/citizen/v1/requests/ZZZZ-ZZZZ/forget", &[("contact", &typed)]).await.status,
+        404
+    );
+}

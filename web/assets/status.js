@@ -101,6 +101,39 @@
     );
   }
 
+  var forget = document.getElementById("forget-form");
+  var forgetInput = document.getElementById("forget-contact");
+  var forgetDone = document.getElementById("forget-done");
+  forget.addEventListener("submit", function (event) {
+    event.preventDefault();
+    T.fieldError(forgetInput, "");
+    forgetDone.hidden = true;
+    if (!record || !forgetInput.value.trim()) {
+      T.fieldError(forgetInput, t("status.forget.missing"));
+      forgetInput.focus();
+      return;
+    }
+    var body = new URLSearchParams({ contact: forgetInput.value.trim() }).toString();
+    var path = "/citizen/v1/requests/" + encodeURIComponent(record.service_request_id) + "/forget";
+    T.api(path, { method: "POST", body: body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }).then(
+      function (answer) {
+        if (!answer.ok) {
+          var message = answer.status === 400 ? t("status.forget.invalid") : T.errorMessages(answer.data, answer.status).join(" ");
+          T.fieldError(forgetInput, message);
+          forgetInput.focus();
+          return;
+        }
+        // The same words whether or not the contact was on the request: they tell nobody whose it is.
+        forgetInput.value = "";
+        forgetDone.textContent = t("status.forget.done");
+        forgetDone.hidden = false;
+      },
+      function () {
+        T.fieldError(forgetInput, t("error.network"));
+      }
+    );
+  });
+
   lookup.addEventListener("submit", function (event) {
     event.preventDefault();
     var number = T.ticketNumber(input.value);

@@ -28,6 +28,7 @@ mod banner;
 mod canned;
 mod confirm;
 mod fixed;
+mod forget;
 mod privacy;
 pub mod unsubscribe;
 
@@ -96,6 +97,7 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
         Some(confirm::ROUTE_GET | confirm::ROUTE_POST) => confirm::answer(state, &request).await,
         Some(fixed::ROUTE_GET | fixed::ROUTE_POST) => fixed::answer(state, &request).await,
         Some(privacy::ROUTE) => privacy::answer(state, &request).await,
+        Some(forget::ROUTE) => forget::answer(state, &request).await,
         _ => Err(ApiError::NotFound("unknown resource".into())),
     };
     Ok(http::respond(None, outcome))

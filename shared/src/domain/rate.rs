@@ -23,6 +23,8 @@ pub enum Route {
     ReopenRequest,
     /// `POST /citizen/v1/unsubscribe`.
     Unsubscribe,
+    /// `POST /citizen/v1/requests/{id}/forget`.
+    Forget,
     /// The text messages the town sends in a day, to everyone together.
     Sms,
     /// The follows one contact starts in a day, across tickets.
@@ -42,6 +44,7 @@ impl Route {
             Self::Reopen => "reopen",
             Self::ReopenRequest => "reopen-request",
             Self::Unsubscribe => "unsubscribe",
+            Self::Forget => "forget",
             Self::Sms => "sms",
             Self::FollowsOfContact => "follows-of-contact",
             Self::ConfirmFollow => "confirm-follow",

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BASE_URL, DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems } from './helpers.mjs';
+import { BASE_URL, DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken } from './helpers.mjs';
 
 const TEMPLATE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'template.yaml'), 'utf8');
 
@@ -72,3 +72,34 @@ test('the privacy page follows the language switch', async () => {
   assertNoProblems(page);
   await page.context().close();
 });
+
+for (const [lang, words] of [
+  ['en', { open: 'Remove my contact from this request', field: 'Your email or phone number', button: 'Remove my contact', done: 'has been removed', invalid: 'not an email address' }],
+  ['es', { open: 'Borrar mi contacto de esta solicitud', field: 'Su correo o teléfono', button: 'Borrar mi contacto', done: 'se ha borrado', invalid: 'no es un correo' }],
+]) {
+  test(`a reporter removes their contact from the status page (${lang})`, async () => {
+    const email = `forget-${lang}-${Date.now()}@example.org`;
+    const id = await fileRequest({ service_code: 'POTHOLE', 'attribute[SIZE]': 'large', address_string: '12 Elm St', email, first_name: 'Rosalind' });
+    const page = await open(browser, { device: PHONE, lang });
+    await page.goto(url(`/status?id=${id}`, lang));
+    await page.locator('#result').waitFor();
+    await page.getByText(words.open).click();
+    const field = page.getByLabel(words.field);
+    await field.fill('not a contact');
+    await page.getByRole('button', { name: words.button }).click();
+    await page.getByText(words.invalid).waitFor();
+    await field.fill(email);
+    await page.getByRole('button', { name: words.button }).click();
+    await page.locator('#forget-done').filter({ hasText: words.done }).waitFor();
+    await assertAccessible(page, `the status page after removing a contact (${lang})`);
+    await screenshot(page, `status-forget-${lang}`);
+    assertNoProblems(page, [/^400 .*\/forget$/]);
+    await page.context().close();
+
+    // Staff see a resident with no contact.
+    const token = await staffToken('ada', ['admin']);
+    const view = await (await fetch(new URL(`/staff/v1/tickets/${id}`, BASE_URL), { headers: { authorization: `Bearer ${token}` } })).json();
+    assert.equal(view.ticket.reporter.email, undefined);
+    assert.equal(view.ticket.reporter.first_name, undefined);
+  });
+}
