@@ -199,6 +199,8 @@ impl Stack {
             ("PUBLIC_URL", "https://311.millbrook.example"),
             ("MAIL_FROM", c.mail_from.as_deref().unwrap_or_default()),
             ("RUST_LOG", "info"),
+            ("CONTACT_SECRET", town311::domain::privacy::LOCAL_SECRET),
+            ("CONTACT_RETENTION_DAYS", "90"),
             ("S3_FORCE_PATH_STYLE", "true"),
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_REGION", "us-east-1"),

@@ -25,7 +25,6 @@ impl DynamoTable {
             .expression_attribute_values(":pk", s(pk.clone()))
             .expression_attribute_values(":from", s(keys::REPORTER_SK))
             .expression_attribute_values(":to", s(sk))
-            .consistent_read(true)
             .send()
             .await
             .map_err(unavailable("Query"))?;
