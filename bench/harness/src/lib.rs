@@ -88,13 +88,15 @@ pub mod requests {
             .body(serde_json::json!({"action": "set_status", "status": status}).to_string())
     }
 
-    /// A neighbour follows an open request instead of filing it again.
+    /// A neighbour follows an open request instead of filing it again: one neighbour per
+    /// request, as one contact may start only a few follows a day.
     pub fn follow(id: &str) -> Invocation {
         let path = format!("/citizen/v1/requests/{id}/follow");
+        let email = format!("neighbour-{}@example.org", id.to_ascii_lowercase());
         Invocation::new("POST", "POST /citizen/v1/requests/{id}/follow", &path)
             .path_parameter("id", id)
             .header("content-type", "application/json")
-            .body(serde_json::json!({"email": "neighbour@example.org", "notify_by": "email"}).to_string())
+            .body(serde_json::json!({"email": email, "notify_by": "email"}).to_string())
     }
 
     /// The citizen form page.

@@ -368,6 +368,15 @@ pub async fn run() {
             memory_mb: 0,
             events: vec![vec![r#"{"Records":[]}"#.to_owned()]],
         },
+        // Its init only, as photo's: an empty batch of the inbound queue.
+        Function {
+            name: "inbound",
+            kind: "queue",
+            memory_mb: 0,
+            events: vec![vec![r#"{"Records":[]}"#.to_owned()]],
+        },
+        // The morning digest, as the schedule starts it.
+        Function { name: "escalation", kind: "schedule", memory_mb: 0, events: vec![vec!["{}".to_owned()]] },
     ];
     let opened: Opened = Arc::default();
     let aws_endpoint = forwarder(&endpoint, opened.clone());
