@@ -156,7 +156,8 @@ pub trait TicketStore: Send + Sync {
     /// Writes a stored ticket again as it is, so that its index keys are those this version of
     /// the store derives (an index added since it was last written, such as the map's), if the
     /// stored ticket is still `ticket.version`; false when it changed meanwhile (that write
-    /// derived them already). No history entry, no event.
+    /// derived them already). No history entry, no event. A ticket stored before contacts were
+    /// kept apart has its reporter moved to their own items, and its mutes become forgettings.
     async fn reindex(&self, ticket: &Ticket) -> Result<bool, StoreError>;
     /// Adds a follower to a ticket. Following again changes nothing but the language: a
     /// pending follow of a contact already following keeps the follower as it was (confirmed
@@ -346,8 +347,8 @@ pub trait Messenger: Send + Sync {
     async fn send_email(&self, email: &OutgoingEmail) -> Result<(), SendError>;
 }
 
-/// What notifications keep: which were sent (so a replayed event sends nothing twice), who
-/// stopped hearing about a ticket, and the unsubscribe links handed out.
+/// What notifications keep: which were sent (so a replayed event sends nothing twice), and the
+/// links handed out (unsubscribing forgets the contact: [`Privacy::forget_on`]).
 #[async_trait]
 pub trait Deliveries: Send + Sync {
     /// Claims one delivery before sending it; `false` if it was claimed before (sent already).
@@ -362,15 +363,6 @@ pub trait Deliveries: Send + Sync {
         code: &str,
         keep_until: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Stops updates about a ticket to one contact (by its key).
-    async fn mute(
-        &self,
-        ticket_id: &TicketId,
-        contact_key: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// The contact keys that stopped hearing about a ticket.
-    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError>;
     /// Remembers what an unsubscribe link stands for, until `keep_until`.
     async fn issue_unsubscribe(
         &self,

@@ -339,3 +339,77 @@ async fn a_texting_reporter_forgets_their_number_from_the_status_page_and_the_an
         404
     );
 }
+
+#[tokio::test]
+async fn a_ticket_from_before_keeps_its_reporter_until_migrated_and_a_mute_becomes_a_forgetting() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let stack = spawn().await;
+    let client = aws_sdk_dynamodb::Client::new(&stack.stack.sdk);
+    let table = stack.stack.provisioned.table.clone();
+    let (phone, _) = unique_phone();
+    let email = format!("before-{}@example.org", &phone[2..]);
+    let follower = format!("muted-{}@example.org", &phone[2..]);
+    let id = file(&stack, &[("email", &email), ("first_name", "Ottoline")]).await;
+    follow(&stack, &id, &follower).await;
+    let key = |sk: &str| {
+        std::collections::HashMap::from([
+            ("pk".to_owned(), AttributeValue::S(format!("TICKET#{id}"))),
+            ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+        ])
+    };
+    let get = |sk: String| {
+        let (client, table, key) = (client.clone(), table.clone(), key(&sk));
+        async move { client.get_item().table_name(table).set_key(Some(key)).send().await.unwrap().item }
+    };
+    // As an earlier version stored it: the reporter inside the ticket item, followers and mutes
+    // keyed by a plain SHA-256 of the contact.
+    let mut reporter = get("REPORTER".into()).await.expect("the reporter's item");
+    for name in ["pk", "sk", "entity", "gsi8pk"] {
+        reporter.remove(name);
+    }
+    client
+        .update_item()
+        .table_name(&table)
+        .set_key(Some(key("TICKET")))
+        .update_expression("SET reporter = :r")
+        .expression_attribute_values(":r", AttributeValue::M(reporter))
+        .send()
+        .await
+        .unwrap();
+    client.delete_item().table_name(&table).set_key(Some(key("REPORTER"))).send().await.unwrap();
+    let followed = contact(&follower);
+    let mut item = get(format!("FOLLOWER#{}", followed.key())).await.expect("the follower");
+    client
+        .delete_item()
+        .table_name(&table)
+        .set_key(Some(key(&format!("FOLLOWER#{}", followed.key()))))
+        .send()
+        .await
+        .unwrap();
+    item.insert("sk".into(), AttributeValue::S(format!("FOLLOWER#{}", followed.unkeyed())));
+    item.remove("gsi8pk");
+    client.put_item().table_name(&table).set_item(Some(item)).send().await.unwrap();
+    let mut mute = key(&format!("MUTE#{}", followed.unkeyed()));
+    mute.insert("entity".into(), AttributeValue::S("mute".into()));
+    mute.insert("at".into(), AttributeValue::S("2026-11-01T00:00:00Z".into()));
+    client.put_item().table_name(&table).set_item(Some(mute)).send().await.unwrap();
+
+    // Read as it was stored; erasure cannot find the reporter in the ticket item yet.
+    let view = stack.ticket_when(&id, |_| true).await;
+    assert_eq!(view["ticket"]["reporter"]["email"], json!(email));
+    let privacy = stack.stack.adapters.privacy();
+    let reporters = |items: Vec<Value>| items.iter().filter(|i| i["entity"] == "reporter").count();
+    assert_eq!(reporters(town311_ops::privacy::export(privacy.as_ref(), &contact(&email)).await.unwrap()), 0);
+
+    let table_store = stack.stack.adapters.table();
+    let done = town311_ops::privacy::migrate(table_store.as_ref(), table_store.as_ref()).await.unwrap();
+    assert!(done.written >= 1, "{done:?}");
+    let ticket = get("TICKET".into()).await.unwrap();
+    assert!(!format!("{ticket:?}").contains(&email), "the ticket item holds no contact any more");
+    assert!(get("REPORTER".into()).await.is_some(), "the reporter in its own item");
+    assert_eq!(reporters(town311_ops::privacy::export(privacy.as_ref(), &contact(&email)).await.unwrap()), 1);
+    assert!(get(format!("MUTE#{}", followed.unkeyed())).await.is_none(), "the mute is gone");
+    assert!(holding(&stack, &[&follower]).await.is_empty(), "the muted follower is forgotten");
+    let view = stack.ticket_when(&id, |_| true).await;
+    assert_eq!(view["ticket"]["reporter"]["first_name"], json!("Ottoline"));
+}

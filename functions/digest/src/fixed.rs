@@ -110,10 +110,6 @@ async fn ask_one(state: &State, ticket: &Ticket, now: DateTime<Utc>) -> Result<O
         _ => {}
     }
     let key = contact.key();
-    if state.deliveries.muted(&ticket.id).await?.contains(&key) {
-        tracing::info!("the reporter stopped updates about this request; not asked");
-        return Ok(None);
-    }
     let keep_until = now + Duration::days(CATCH_UP_DAYS + 2);
     if !state.deliveries.claim(&claim_id, keep_until).await? {
         tracing::debug!("asked before about this closing");

@@ -176,7 +176,7 @@ async fn nobody_is_asked_when_the_town_turned_it_off_or_the_reporter_unsubscribe
     assert!(f.messenger.sent().is_empty());
     f.state.fixed_check_days = 7;
     let key = town311::domain::follower::Contact::of_reporter(&t.reporter).unwrap().key();
-    f.state.deliveries.mute(&t.id, &key, morning()).await.unwrap();
+    assert!(town311::ports::Privacy::forget_on(f.store.as_ref(), &t.id, &key).await.unwrap());
     run(&f.state, None).await.unwrap();
     assert!(f.messenger.sent().is_empty());
 }

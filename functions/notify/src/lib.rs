@@ -217,11 +217,10 @@ pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>
     let history = state.tickets.history(&event.ticket_id).await?;
     let Some(entry) = history.iter().find(|e| e.version == event.ticket_version) else { return Ok(()) };
     let department = state.catalog.department(&entry.department).await?;
-    let muted = state.deliveries.muted(&ticket.id).await?;
     let mut after = after.map(str::to_owned);
     let (mut sent, mut undeliverable, mut unsent, mut told) = (0, 0, 0, 0);
     for _ in 0..MAX_CHUNKS_IN_PLACE {
-        let (recipients, next) = chunk(state, &ticket, entry, after.as_deref(), &muted).await?;
+        let (recipients, next) = chunk(state, &ticket, entry, after.as_deref()).await?;
         // The rest goes on the queue first: a slow chunk then delays no other.
         let handed_on = match (&next, &state.work) {
             (Some(next), Some(queue)) => {
@@ -248,14 +247,14 @@ pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>
     if unsent > 0 { Err(NotifyError::Unsent(unsent)) } else { Ok(()) }
 }
 
-/// The recipients of one chunk (the reporter, who gave a contact, with the first), each once,
-/// minus who unsubscribed; and the key to continue after, if more follow.
+/// The recipients of one chunk (the reporter, who gave a contact, with the first), each once
+/// (who unsubscribed has no contact left on the request); and the key to continue after, if
+/// more follow.
 async fn chunk(
     state: &State,
     ticket: &Ticket,
     entry: &HistoryEntry,
     after: Option<&str>,
-    muted: &[String],
 ) -> Result<(Vec<Recipient>, Option<String>), StoreError> {
     let mut recipients = Vec::new();
     if after.is_none()
@@ -281,7 +280,7 @@ async fn chunk(
     let mut seen = std::collections::BTreeSet::new();
     recipients.retain(|r| {
         let key = r.contact.key();
-        !muted.contains(&key) && seen.insert(key)
+        seen.insert(key)
     });
     Ok((recipients, next))
 }

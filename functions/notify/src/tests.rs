@@ -159,7 +159,7 @@ async fn an_unsubscribed_contact_hears_nothing_more() {
     let token = unsubscribe_url.rsplit('=').next().unwrap().to_owned();
     let (ticket_id, key) = f.store.unsubscribe_target(&token).await.unwrap().unwrap();
     assert_eq!(ticket_id, ticket.id);
-    f.store.mute(&ticket_id, &key, at(15)).await.unwrap();
+    assert!(town311::ports::Privacy::forget_on(f.store.as_ref(), &ticket_id, &key).await.unwrap());
     let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
     notify(&f.state, &TicketEvent::new(&scheduled)).await.unwrap();
     assert_eq!(f.messenger.sent().len(), 1);

@@ -11,6 +11,7 @@
 //! town311-admin map reindex --from 2024-01-01
 //! CONTACT_SECRET=<the stack's ContactSecret> town311-admin privacy export --contact ana@example.org
 //! town311-admin privacy erase --contact +15555550100
+//! town311-admin privacy migrate
 //! USER_POOL_ID=<the stack's StaffUserPoolId> town311-admin user create --email clerk@town.gov --group admin
 //! ```
 //! AWS credentials and region come from the usual environment; `make api-key` points it at the
@@ -23,7 +24,7 @@ use town311_ops::OpsError;
 
 const USAGE: &str = "usage: town311-admin api-key issue --name NAME | api-key list | api-key revoke ID | \
                      catalog load FILE | routing load FILE | templates load FILE | addresses load FILE | \
-                     map reindex --from YYYY-MM-DD | privacy export|erase --contact EMAIL_OR_PHONE | user create --email EMAIL --group GROUP [--group GROUP ...]";
+                     map reindex --from YYYY-MM-DD | privacy export|erase --contact EMAIL_OR_PHONE | privacy migrate | user create --email EMAIL --group GROUP [--group GROUP ...]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -108,6 +109,13 @@ async fn run(args: Vec<String>) -> Result<(), OpsError> {
                 println!("{item}");
             }
             eprintln!("{} items hold this contact.", items.len());
+        }
+        ["privacy", "migrate"] => {
+            let done = town311_ops::privacy::migrate(&keys, &keys).await?;
+            println!(
+                "Read {} tickets; {} written with their contacts kept apart, {} changed meanwhile (kept apart already).",
+                done.read, done.written, done.changed_meanwhile
+            );
         }
         ["privacy", "erase", "--contact", contact] => {
             town311_ops::privacy::install_secret_from_env()?;

@@ -32,3 +32,53 @@ pub async fn export(store: &dyn Privacy, contact: &Contact) -> Result<Vec<serde_
 pub async fn erase(store: &dyn Privacy, contact: &Contact) -> Result<usize, OpsError> {
     Ok(store.erase(&contact.key()).await?)
 }
+
+/// What moving contacts apart did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    /// Tickets read from the department queues (every ticket is in one).
+    pub read: usize,
+    /// Written again in this version's layout.
+    pub written: usize,
+    /// Changed between the read and the write: that change wrote them in this layout already.
+    pub changed_meanwhile: usize,
+}
+
+/// The most pages of one queue read (200 tickets a page).
+const MAX_PAGES: usize = 100_000;
+
+/// Writes every ticket again in this version's layout (`TicketStore::reindex`): a reporter
+/// held in the ticket item moves to its own items, a mute becomes a forgetting. Tickets are read
+/// through every department's open and closed queues (gsi3 holds every ticket, a private
+/// service's too), never a scan.
+pub async fn migrate(
+    tickets: &dyn town311::ports::TicketStore,
+    catalog: &dyn town311::ports::Catalog,
+) -> Result<Migrated, OpsError> {
+    use town311::domain::listing::Queue;
+    let mut done = Migrated::default();
+    for department in catalog.departments().await? {
+        for open in [true, false] {
+            let queue = Queue::Department { department: department.code.clone(), open };
+            let mut after: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let page = tickets.queue(&queue, 200, after.as_deref()).await?;
+                for ticket in &page.tickets {
+                    done.read += 1;
+                    // The queue holds no reporter: the write reads the stored ticket's own.
+                    let Some(stored) = tickets.get(&ticket.id).await? else { continue };
+                    if tickets.reindex(&stored).await? {
+                        done.written += 1;
+                    } else {
+                        done.changed_meanwhile += 1;
+                    }
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(done)
+}

@@ -76,11 +76,26 @@ impl Contact {
     /// contact secret ([`crate::domain::privacy`]): it keys the stored item, so the same person
     /// following twice is one follower, and finds every item holding the address.
     pub fn key(&self) -> String {
+        crate::domain::privacy::contact_hash(&self.normalised())
+    }
+
+    /// The key contacts had before they were keyed with the town's secret (a plain SHA-256):
+    /// the links and followers written then still name it.
+    pub fn unkeyed(&self) -> String {
+        crate::domain::api_key::hash(&self.normalised())
+    }
+
+    /// Whether `key` is this contact's, keyed or from before.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.key() == key || self.unkeyed() == key
+    }
+
+    fn normalised(&self) -> String {
         let (channel, address) = match self {
             Self::Email(e) => ("email", e.as_str().to_lowercase()),
             Self::Sms(p) => ("sms", p.as_str().to_owned()),
         };
-        crate::domain::privacy::contact_hash(&format!("{channel}\u{0}{address}"))
+        format!("{channel}\u{0}{address}")
     }
 
     pub fn channel(&self) -> NotifyBy {

@@ -38,18 +38,6 @@ pub async fn a_delivery_is_claimed_once(ports: &Ports) {
     assert!(!ok(deliveries.claim(&unclaimed, keep_until).await, "claim"));
 }
 
-pub async fn mutes_are_kept_per_ticket_and_contact(ports: &Ports) {
-    let deliveries = &ports.deliveries;
-    let (ticket, other, at) = (fresh_id(), fresh_id(), now());
-    let mut keys = vec![fresh_hex(), fresh_hex()];
-    for key in [&keys[1], &keys[0], &keys[1]] {
-        ok(deliveries.mute(&ticket, key, at).await, "mute");
-    }
-    keys.sort();
-    assert_eq!(ok(deliveries.muted(&ticket).await, "muted"), keys, "each once, in key order");
-    assert!(ok(deliveries.muted(&other).await, "muted").is_empty());
-}
-
 pub async fn an_unsubscribe_link_lives_until_its_time(ports: &Ports) {
     let (deliveries, clock) = (&ports.deliveries, &ports.clock);
     let (token, ticket, key, base) = (fresh_hex(), fresh_id(), fresh_hex(), now());

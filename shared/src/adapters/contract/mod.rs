@@ -111,7 +111,6 @@ checks![
     consent::a_fix_check_link_stands_for_its_ticket_until_its_time,
     keeping::a_published_event_is_remembered,
     keeping::a_delivery_is_claimed_once,
-    keeping::mutes_are_kept_per_ticket_and_contact,
     keeping::an_unsubscribe_link_lives_until_its_time,
     keeping::a_text_thread_leads_to_the_last_ticket_until_its_time,
     keeping::the_towns_figures_count_each_change_once_by_day,

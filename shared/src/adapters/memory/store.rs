@@ -41,7 +41,6 @@ pub struct MemoryStore {
     published: Mutex<BTreeSet<String>>,
     deliveries: Mutex<BTreeSet<String>>,
     undeliverable: Mutex<BTreeMap<String, String>>,
-    mutes: Mutex<BTreeSet<(TicketId, String)>>,
     /// Unsubscribe links: ticket, contact key and expiry (seconds since the epoch).
     unsubscribes: Links,
     /// Follows' confirmation links: ticket, contact key and expiry (seconds since the epoch).
@@ -83,7 +82,6 @@ impl Default for MemoryStore {
             published: Mutex::default(),
             deliveries: Mutex::default(),
             undeliverable: Mutex::default(),
-            mutes: Mutex::default(),
             unsubscribes: Mutex::default(),
             confirmations: Mutex::default(),
             fix_checks: Mutex::default(),
@@ -304,22 +302,6 @@ impl Deliveries for MemoryStore {
         Ok(())
     }
 
-    async fn mute(
-        &self,
-        ticket_id: &TicketId,
-        contact_key: &str,
-        _at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.check_up()?;
-        lock(&self.mutes).insert((ticket_id.clone(), contact_key.to_owned()));
-        Ok(())
-    }
-
-    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
-        self.check_up()?;
-        Ok(lock(&self.mutes).iter().filter(|(t, _)| t == ticket_id).map(|(_, k)| k.clone()).collect())
-    }
-
     async fn issue_unsubscribe(
         &self,
         token: &str,
@@ -453,8 +435,13 @@ impl crate::ports::Privacy for MemoryStore {
     async fn forget_on(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
         self.check_up()?;
         let mut tickets = lock(&self.tickets);
+        let reporter_has = |r: &crate::domain::contact::Reporter| {
+            let email = r.email.clone().map(crate::domain::follower::Contact::Email);
+            let phone = r.phone.clone().map(crate::domain::follower::Contact::Sms);
+            email.into_iter().chain(phone).any(|c| c.has_key(contact_key))
+        };
         if let Some(ticket) = tickets.get_mut(id)
-            && reporter_keys(&ticket.reporter).iter().any(|k| k == contact_key)
+            && reporter_has(&ticket.reporter)
         {
             ticket.reporter = Default::default();
             return Ok(true);

@@ -1,7 +1,7 @@
-//! Notification deliveries: claims, refused recipients, mutes, unsubscribe links and follows'
+//! Notification deliveries: claims, refused recipients, unsubscribe links and follows'
 //! confirmation links.
 
-use super::items::{MarkItem, MuteItem, UndeliverableItem, UnsubscribeItem};
+use super::items::{MarkItem, UndeliverableItem, UnsubscribeItem};
 use super::{DynamoTable, conditional, encode, keys, s};
 use crate::domain::id::TicketId;
 use crate::ports::{Deliveries, StoreError};
@@ -44,21 +44,6 @@ impl Deliveries for DynamoTable {
             undeliverable: code.to_owned(),
         })?)
         .await
-    }
-
-    async fn mute(
-        &self,
-        ticket_id: &TicketId,
-        contact_key: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let keys::Key { pk, sk } = keys::mute(ticket_id, contact_key);
-        self.put_item(encode(&MuteItem { pk, sk, entity: "mute".to_owned(), at })?).await
-    }
-
-    async fn muted(&self, ticket_id: &TicketId) -> Result<Vec<String>, StoreError> {
-        let items: Vec<MuteItem> = self.items_under(&keys::ticket_pk(ticket_id), keys::MUTE_PREFIX).await?;
-        Ok(items.into_iter().map(|i| keys::muted_contact(&i.sk).to_owned()).collect())
     }
 
     async fn issue_unsubscribe(

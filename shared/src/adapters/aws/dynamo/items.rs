@@ -102,6 +102,12 @@ pub(super) struct ReporterItem {
     pub(super) reporter: Reporter,
 }
 
+/// A mute from before unsubscribing forgot the contact (`MUTE#<contact key>`): only its key is read.
+#[derive(Deserialize)]
+pub(super) struct LegacyMuteItem {
+    pub(super) sk: String,
+}
+
 /// A reporter's phone when the reporter gave an email too, indexed (gsi8) by the phone's key.
 #[derive(Serialize, Deserialize)]
 pub(super) struct ReporterPhoneItem {
@@ -271,14 +277,6 @@ pub(super) struct CalendarItem {
     pub(super) entity: String,
     #[serde(flatten)]
     pub(super) calendar: crate::domain::sla::BusinessCalendar,
-}
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct MuteItem {
-    pub(super) pk: String,
-    pub(super) sk: String,
-    pub(super) entity: String,
-    pub(super) at: DateTime<Utc>,
 }
 
 /// A delivery claim kept for good: the recipient was refused, with the service's code.

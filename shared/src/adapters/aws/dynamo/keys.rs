@@ -32,7 +32,7 @@ pub(super) const CATALOG: &str = "CATALOG";
 /// A sort key in the catalog partition nothing is stored under: read to open a connection.
 pub(super) const CONNECTION: &str = "CONNECTION";
 
-/// The partition of a ticket: the ticket, its history, followers and mutes.
+/// The partition of a ticket: the ticket, its history, its reporter's contact and followers.
 pub(super) fn ticket_pk(id: &TicketId) -> String {
     format!("TICKET#{id}")
 }
@@ -57,6 +57,10 @@ pub(super) fn reporter(id: &TicketId) -> Key {
 pub(super) fn reporter_phone(id: &TicketId) -> Key {
     key(ticket_pk(id), REPORTER_PHONE_SK)
 }
+
+/// The sort keys of the mutes a ticket's partition may still hold, from before unsubscribing
+/// forgot the contact: `reindex` turns each into a forgetting.
+pub(super) const LEGACY_MUTE_PREFIX: &str = "MUTE#";
 
 /// gsi8: every item holding one contact, by the contact's keyed hash.
 pub(super) fn person(contact_key: &str) -> String {
@@ -90,18 +94,6 @@ pub(super) fn followers_from(after: Option<&str>) -> String {
 
 /// Sorts after every follower of a ticket.
 pub(super) const FOLLOWERS_END: &str = "FOLLOWER#~";
-
-/// The sort keys of a ticket's muted contacts start with this.
-pub(super) const MUTE_PREFIX: &str = "MUTE#";
-
-pub(super) fn mute(id: &TicketId, contact_key: &str) -> Key {
-    Key { pk: ticket_pk(id), sk: format!("{MUTE_PREFIX}{contact_key}") }
-}
-
-/// The contact key a mute's sort key names.
-pub(super) fn muted_contact(sk: &str) -> &str {
-    sk.trim_start_matches(MUTE_PREFIX)
-}
 
 pub(super) fn token(token: &str) -> Key {
     key(format!("TOKEN#{token}"), "TOKEN")
@@ -334,8 +326,8 @@ mod tests {
         assert_eq!(pair(history(&id, 7)), owned("TICKET#7K4M-Q2XR", "HISTORY#0000000007"));
         assert_eq!(history_sk(12), "HISTORY#0000000012");
         assert_eq!(pair(follower(&id, "ab12")), owned("TICKET#7K4M-Q2XR", "FOLLOWER#ab12"));
-        assert_eq!(pair(mute(&id, "ab12")), owned("TICKET#7K4M-Q2XR", "MUTE#ab12"));
-        assert_eq!(muted_contact("MUTE#ab12"), "ab12");
+        assert_eq!(pair(reporter(&id)), owned("TICKET#7K4M-Q2XR", "REPORTER"));
+        assert_eq!(pair(reporter_phone(&id)), owned("TICKET#7K4M-Q2XR", "REPORTER#PHONE"));
         assert_eq!(pair(token("t0k")), owned("TOKEN#t0k", "TOKEN"));
         assert_eq!(pair(replay("f00d")), owned("IDEMPOTENCY#f00d", "IDEMPOTENCY"));
         assert_eq!(pair(upload("u1")), owned("UPLOAD#u1", "UPLOAD"));
@@ -371,7 +363,10 @@ mod tests {
 
     #[test]
     fn query_prefixes_bound_their_items() {
-        assert_eq!((HISTORY_PREFIX, FOLLOWER_PREFIX, MUTE_PREFIX), ("HISTORY#", "FOLLOWER#", "MUTE#"));
+        assert_eq!((HISTORY_PREFIX, FOLLOWER_PREFIX), ("HISTORY#", "FOLLOWER#"));
+        // One Query reads a ticket and its reporter: nothing else sorts between them.
+        assert!(FOLLOWER_PREFIX < HISTORY_PREFIX && HISTORY_PREFIX < REPORTER_SK);
+        assert!(REPORTER_SK < REPORTER_PHONE_SK && REPORTER_PHONE_SK < TICKET_SK);
         assert_eq!(followers_from(None), "FOLLOWER#");
         assert_eq!(followers_from(Some("ab12")), "FOLLOWER#ab12~");
         assert_eq!(FOLLOWERS_END, "FOLLOWER#~");

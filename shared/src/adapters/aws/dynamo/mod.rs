@@ -1,4 +1,4 @@
-//! The DynamoDB adapter: one table holds tickets with their history, followers and mutes,
+//! The DynamoDB adapter: one table holds tickets with their history, reporters and followers,
 //! submission tokens and idempotency records, API keys, the catalog, and the marks of the
 //! notification pipeline.
 //!
@@ -15,11 +15,11 @@
 //! | routing    | `CATALOG`       | `ROUTING`               | –                                       | –                                    |
 //! | banner     | `CATALOG`       | `BANNER`                | –                                       | –                                    |
 //! | templates  | `CATALOG`       | `TEMPLATES`             | –                                       | –                                    |
-//! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact hash>` | –                                     | –                                    |
+//! | follower   | `TICKET#<id>`   | `FOLLOWER#<contact key>` | –                                     | –                                    |
 //! | published  | `EVENT#<event id>` | `EVENT`              | –                                       | –                                    |
-//! | delivery   | `DELIVERY#<event id>#<contact hash>` | `DELIVERY` | –                             | –                                    |
-//! | continuation | `DELIVERY#<event id>#after#<contact hash>` | `DELIVERY` | –                   | –                                    |
-//! | mute       | `TICKET#<id>`   | `MUTE#<contact hash>`   | –                                       | –                                    |
+//! | delivery   | `DELIVERY#<event id>#<contact mark>` | `DELIVERY` | –                             | –                                    |
+//! | continuation | `DELIVERY#<event id>#after#<contact mark>` | `DELIVERY` | –                   | –                                    |
+//! | reporter   | `TICKET#<id>`   | `REPORTER`, `REPORTER#PHONE` | –                                  | –                                    |
 //! | unsubscribe link | `UNSUB#<token>` | `UNSUB`           | –                                       | –                                    |
 //! | confirmation link | `CONFIRM#<token>` | `CONFIRM`       | –                                       | –                                    |
 //! | upload     | `UPLOAD#<id>`   | `UPLOAD`                | –                                       | –                                    |
@@ -36,6 +36,11 @@
 //! (`MAP#<geohash-5>` / `OPEN#<updated>#<id>` or `CLOSED#<closed>#<id>`), and projects only
 //! what a pin shows (the point as `pin`, service, status, times): one Query per cell reads its
 //! open requests and those closed since a time, as the closed sort before the open.
+//! Contacts are kept apart from the ticket (the reporter's items, followers) and leave by TTL
+//! `ContactRetentionDays` after a closing. A contact key is an HMAC of the town's contact secret
+//! ([`crate::domain::privacy`]); every item holding one contact (a reporter's item, a follower,
+//! a link sent to it) carries `gsi8pk` = `PERSON#<contact key>`, a keys-only index that answers
+//! export and erasure; a delivery claim names only a one-way mark of it.
 //! Each address point is kept three times, whole: under its id, in the search index (once
 //! under its normalised line and once under its street first, so `begins_with` Queries answer
 //! suggestions) and in the point index (a cell of about 150 m, read with its neighbours for the

@@ -139,7 +139,7 @@ impl Privacy for DynamoTable {
     async fn forget_on(&self, id: &TicketId, contact_key: &str) -> Result<bool, StoreError> {
         let reporter = self.ticket_with_reporter(id).await?.map(|t| t.reporter).unwrap_or_default();
         let reporters = [reporter.email.map(Contact::Email), reporter.phone.map(Contact::Sms)];
-        if reporters.iter().flatten().any(|c| c.key() == contact_key) {
+        if reporters.iter().flatten().any(|c| c.has_key(contact_key)) {
             self.delete_item(keys::reporter(id)).await?;
             self.delete_item(keys::reporter_phone(id)).await?;
             return Ok(true);

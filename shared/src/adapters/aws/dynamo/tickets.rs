@@ -308,7 +308,19 @@ impl TicketStore for DynamoTable {
                 .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
             transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
         }
-        Ok(send_transaction(transaction).await?.is_none())
+        if send_transaction(transaction).await?.is_some() {
+            return Ok(false);
+        }
+        // A mute, written before unsubscribing forgot the contact, forgets it now and goes.
+        let pk = keys::ticket_pk(&ticket.id);
+        let mutes: Vec<super::items::LegacyMuteItem> =
+            self.items_under(&pk, keys::LEGACY_MUTE_PREFIX).await?;
+        for mute in mutes {
+            let contact_key = mute.sk.trim_start_matches(keys::LEGACY_MUTE_PREFIX);
+            crate::ports::Privacy::forget_on(self, &ticket.id, contact_key).await?;
+            self.delete_item(keys::Key { pk: pk.clone(), sk: mute.sk.clone() }).await?;
+        }
+        Ok(true)
     }
 
     async fn follow(&self, follower: &Follower) -> Result<(), StoreError> {
