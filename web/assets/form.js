@@ -9,7 +9,7 @@
   var el = T.el;
 
   var MAX_PHOTOS = 3;
-  var MAX_SIDE = 2048;
+  var MAX_SIDE = 1600;
   var PHOTO_BUDGET = 1200 * 1024; // per photo, so three fit the 4 MB request limit
   var NEARBY_RADIUS = 100;
 
@@ -280,9 +280,8 @@
       .then(function (img) {
         var attempts = [
           [MAX_SIDE, 0.82],
-          [1600, 0.75],
-          [1280, 0.7],
-          [1024, 0.65],
+          [1280, 0.75],
+          [1024, 0.7],
         ];
         function attempt(i) {
           return encode(img, attempts[i][0], attempts[i][1]).then(function (blob) {

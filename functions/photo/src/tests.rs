@@ -133,13 +133,13 @@ fn every_exif_orientation_gives_the_shown_dimensions() {
 }
 
 #[test]
-fn a_12_megapixel_photo_is_scaled_to_2048_and_a_320_thumbnail() {
+fn a_12_megapixel_photo_is_scaled_to_1600_and_a_320_thumbnail() {
     let processed = process(&jpeg_with(1, Some(MILLBROOK), 4000, 3000)).unwrap();
 
-    assert_eq!((processed.full.width, processed.full.height), (2048, 1536));
+    assert_eq!((processed.full.width, processed.full.height), (1600, 1200));
     assert_eq!((processed.thumbnail.width, processed.thumbnail.height), (320, 240));
     let full = image::load_from_memory(&processed.full.bytes).unwrap();
-    assert_eq!((full.width(), full.height()), (2048, 1536));
+    assert_eq!((full.width(), full.height()), (1600, 1200));
     let thumbnail = image::load_from_memory(&processed.thumbnail.bytes).unwrap();
     assert_eq!((thumbnail.width(), thumbnail.height()), (320, 240));
 }

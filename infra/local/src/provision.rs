@@ -8,7 +8,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration,
-    LifecycleRule, LifecycleRuleFilter, PublicAccessBlockConfiguration,
+    LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter, PublicAccessBlockConfiguration, Transition,
+    TransitionStorageClass,
 };
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
@@ -516,17 +517,29 @@ async fn create_bucket(
             LifecycleRule::builder()
                 .set_id(field(rule, "Id").and_then(Value::as_str).map(str::to_owned))
                 .status(if enabled { ExpirationStatus::Enabled } else { ExpirationStatus::Disabled })
-                .filter(
-                    LifecycleRuleFilter::builder()
-                        .prefix(field(rule, "Prefix").and_then(Value::as_str).unwrap_or_default())
-                        .build(),
-                )
+                .filter(lifecycle_filter(rule))
                 .set_expiration(
                     field(rule, "ExpirationInDays")
                         .and_then(Value::as_i64)
                         .and_then(|d| i32::try_from(d).ok())
                         .map(|days| LifecycleExpiration::builder().days(days).build()),
                 )
+                .set_transitions(Some(
+                    list(rule, "Transitions")
+                        .map(|t| {
+                            Transition::builder()
+                                .set_days(
+                                    field(t, "TransitionInDays")
+                                        .and_then(Value::as_i64)
+                                        .and_then(|d| i32::try_from(d).ok()),
+                                )
+                                .set_storage_class(
+                                    field(t, "StorageClass").and_then(Value::as_str).map(TransitionStorageClass::from),
+                                )
+                                .build()
+                        })
+                        .collect(),
+                ))
                 .build()
                 .map_err(|e| aws(context)(Box::new(e)))
         })
@@ -546,4 +559,15 @@ async fn create_bucket(
             .map_err(|e| aws(name)(Box::new(e)))?;
     }
     Ok(())
+}
+
+/// A lifecycle rule's filter as S3 takes it: a prefix alone, or with a size floor joined by `And`.
+fn lifecycle_filter(rule: &Mapping) -> LifecycleRuleFilter {
+    let prefix = field(rule, "Prefix").and_then(Value::as_str).unwrap_or_default().to_owned();
+    match field(rule, "ObjectSizeGreaterThan").and_then(Value::as_i64) {
+        Some(size) => LifecycleRuleFilter::builder()
+            .and(LifecycleRuleAndOperator::builder().prefix(prefix).object_size_greater_than(size).build())
+            .build(),
+        None => LifecycleRuleFilter::builder().prefix(prefix).build(),
+    }
 }

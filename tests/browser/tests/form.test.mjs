@@ -90,7 +90,7 @@ test('mistakes are listed, tied to their fields, and the API names the ones it f
   await page.context().close();
 });
 
-test('photos are downscaled in the browser to at most 2048 pixels, as JPEG', async () => {
+test('photos are downscaled in the browser to at most 1600 pixels, as JPEG', async () => {
   const page = await open(browser);
   await page.goto(url('/'));
   await page.getByLabel('Email', { exact: true }).waitFor();
@@ -120,7 +120,7 @@ test('photos are downscaled in the browser to at most 2048 pixels, as JPEG', asy
   const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
   const height = jpeg.readUInt16BE(sof + 5);
   const width = jpeg.readUInt16BE(sof + 7);
-  assert.deepEqual([width, height], [2048, 1365]);
+  assert.deepEqual([width, height], [1600, 1067]);
   assertNoProblems(page);
   await page.context().close();
 });
