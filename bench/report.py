@@ -74,9 +74,9 @@ ASSUMPTIONS = [
     "as measured against the emulator.",
     "Each request's reporter gives an email and hears of every public change (the created event and the 5 status "
     "changes); followers are left out.",
-    "Each submission loads the citizen form once: the page, 4 assets and services.json, each an API request "
-    "(the web function serves pages and assets); each of the 20 lookups is an API request for the request "
-    "(GET requests/{id}.json) plus one status page request (its assets cached).",
+    "Each submission loads the citizen form once, with services.json; each of the 20 lookups is an API request "
+    "for the request (GET requests/{id}.json) plus one status page view. Every fetch is an API request, and "
+    "the web function serves each page and asset: {web_views}.",
     "Each status change is a staff action (POST /staff/v1/tickets/{id}/actions) and runs route (and notify, "
     "for a public change) once; route's own follow-up writes run it again, as measured.",
     "Photos: a photo is one browser upload to S3 (PUT), processed once by the photo function (billed as its "
@@ -221,6 +221,23 @@ def money(x):
     return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:,.4f}"
 
 
+def web_invocations(target_dir):
+    """Web function invocations for the form a submission loads and for a lookup's status page
+    view, with how they are known: measured by the browser tests (tests/browser/tests/
+    fetches.test.mjs writes target/browser/fetches.json) when they ran, else assumed."""
+    path = os.path.join(target_dir, "browser", "fetches.json")
+    if os.path.exists(path):
+        f = json.load(open(path))
+        form, status = f["form_first"], f["status_returning"]
+        return form["web"], status["web"], (
+            f"{form['web']} invocations for the form's first visit (the page, its settings script and "
+            f"{form['assets']} assets) and {status['web']} for a returning status page view (the page and its "
+            f"settings script; assets are fingerprinted and kept), as measured by the browser tests "
+            "(target/browser/fetches.json)")
+    return 5, 1, ("5 invocations for the form (the page and 4 assets) and 1 for a status page view (its assets "
+                  "cached), assumed: no browser-test measurement in target/browser/fetches.json")
+
+
 def build(args):
     target_dir = args.target
     read = lambda name: json.load(open(os.path.join(target_dir, "bench", name)))
@@ -360,18 +377,19 @@ def build(args):
         return cold_by[f]["log_bytes_init_and_first"]["median"] + 600
 
     n_status, n_lookups = TOWN["status_changes"], TOWN["lookups"]
+    form_web, status_web, web_views = web_invocations(target_dir)
     # Per reference request: how many of each thing.
     invocations = {
         "submit": 1,
         "query": n_lookups + 1,
         "update": n_status,
-        "web": 5 + n_lookups,
+        "web": form_web + n_lookups * status_web,
         "route": ops["route after submit"].get("invocations", 1) + n_status * ops["route after status change"].get("invocations", 1),
         "notify": (1 if "notify after submit" in ops else 0) + n_status * (1 if "notify after status change" in ops else 0),
     }
     if "photo" in cold_by and photo:
         invocations["photo"] = TOWN["photos"]
-    api_requests = 1 + n_lookups + 1 + n_status + 5 + n_lookups
+    api_requests = 1 + n_lookups + 1 + n_status + invocations["web"]
     dyn_ops = [("submit", 1), ("route after submit", 1), ("notify after submit", 1),
                ("catalog (GET services.json)", 1), ("lookup (GET requests/{id}.json)", n_lookups),
                ("status change (set_status)", n_status), ("route after status change", n_status),
@@ -461,7 +479,7 @@ def build(args):
         "unit_prices": PRICES,
         "always_free_tier": FREE,
         "town": TOWN,
-        "assumptions": [a.replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note)
+        "assumptions": [a.replace("{web_views}", web_views).replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note)
                         .replace("{photo_sizes}", f"{full_bytes / 1000:.0f} KB and {thumb_bytes / 1000:.0f} KB")
                         .replace("{archive}", f"the full photo moves to Glacier Instant Retrieval after {archive_days} days "
                                  "(one transition request each)" if archive_days else "photos stay in S3 Standard")

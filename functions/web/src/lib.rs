@@ -7,9 +7,18 @@
 //! The files are built into the binary, so nothing is fetched or built at run time, and every
 //! answer carries a strict Content-Security-Policy: scripts and styles from this origin only,
 //! images also from the OpenStreetMap tile server (and `blob:`/`data:` for photo previews).
+//!
+//! Pages are revalidated on every visit (`no-cache`, with an `ETag`); the assets they load carry
+//! their content's fingerprint in the URL (`/assets/<tag>/app.css`, hashed by build.rs) and may be
+//! kept for a year, so a returning visitor's browser fetches the page and nothing else.
 
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Error, Request, Response};
+
+pub mod fingerprint;
+
+// BUILT_HASHES: every file under `web/` with its hash, from build.rs.
+include!(concat!(env!("OUT_DIR"), "/hashes.rs"));
 
 /// The town's form token, the same file the library's domain holds (compiled in here, as this
 /// function carries no AWS crate).
@@ -107,6 +116,43 @@ impl State {
             privacy: Privacy::from_lookup(|name| std::env::var(name).ok()),
             files_dir: None,
         }
+    }
+
+    /// A file as served: as it is on disk under `files_dir`, or as built in.
+    fn body(&self, file: &File) -> Vec<u8> {
+        self.files_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read(dir.join(file.source)).ok())
+            .unwrap_or_else(|| file.body.to_vec())
+    }
+
+    /// The hash of a file as served: build.rs's for a built-in one, so nothing is hashed at run
+    /// time; computed from the disk under `files_dir`, so that fingerprints follow edits.
+    fn hash(&self, file: &File) -> u64 {
+        let on_disk = self.files_dir.as_ref().and_then(|dir| std::fs::read(dir.join(file.source)).ok());
+        match on_disk {
+            Some(body) => fingerprint::hash(&body),
+            None => BUILT_HASHES
+                .iter()
+                .find(|(source, _)| *source == file.source)
+                .map_or_else(|| fingerprint::hash(file.body), |(_, hash)| *hash),
+        }
+    }
+
+    /// The current fingerprint of an asset: of its unit, the file or its vendored package.
+    fn tag(&self, file: &File) -> String {
+        let unit = fingerprint::unit(file.path);
+        fingerprint::tag(
+            FILES.iter().filter(|f| fingerprint::unit(f.path) == unit).map(|f| (f.path, self.hash(f))),
+        )
+    }
+
+    /// A page with its assets under their current fingerprints.
+    fn page(&self, body: &[u8]) -> Vec<u8> {
+        let html = String::from_utf8_lossy(body);
+        let asset =
+            |url: &str| FILES.iter().find(|f| f.path == url && f.path.starts_with(fingerprint::ASSETS));
+        fingerprint::rewrite(&html, |url| asset(url).map(|file| self.tag(file))).into_bytes()
     }
 
     /// The pages' settings, as a script that sets `window.TOWN311_CONFIG`, with a form token
@@ -261,25 +307,32 @@ pub async fn handle(state: &State, request: Request) -> Result<Response<Body>, E
     Ok(respond(state, &request))
 }
 
+/// How long a browser may keep an asset whose URL carries its current fingerprint.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The embed snippet: the town website loads it by this fixed URL.
+const EMBED_PATH: &str = "/embed.js";
+
 fn respond(state: &State, request: &Request) -> Response<Body> {
     let path = request.uri().path();
     if path == CONFIG_PATH {
+        // Minted per request (a fresh form token), so never fingerprinted nor kept.
         let script = state.config_script(unix_now());
         return answer(state, request, Kind::Script, "no-cache", script.into_bytes());
     }
-    match FILES.iter().find(|f| f.path == path) {
+    let (plain, tag) = fingerprint::split(path);
+    match FILES.iter().find(|f| f.path == plain) {
         Some(file) => {
-            let cache = match file.kind {
-                Kind::CitizenPage | Kind::StaffPage => "no-cache",
-                // Vendored files change only with their version; ours with a release.
-                _ if file.path.starts_with("/assets/vendor/") => "public, max-age=604800",
-                _ => "public, max-age=600",
+            let body = state.body(file);
+            let (cache, body) = match file.kind {
+                // The page's ETag covers its assets' fingerprints: a release changes it.
+                Kind::CitizenPage | Kind::StaffPage => ("no-cache", state.page(&body)),
+                _ if file.path == EMBED_PATH => ("public, max-age=600", body),
+                _ if tag.is_some_and(|tag| tag == state.tag(file)) => (IMMUTABLE, body),
+                // A plain URL, or another release's fingerprint (a page kept from before, or one
+                // from a newer instance during a deployment): the current file, revalidated.
+                _ => ("no-cache", body),
             };
-            let body = state
-                .files_dir
-                .as_ref()
-                .and_then(|dir| std::fs::read(dir.join(file.source)).ok())
-                .unwrap_or_else(|| file.body.to_vec());
             answer(state, request, file.kind, cache, body)
         }
         None => {
@@ -289,13 +342,6 @@ fn respond(state: &State, request: &Request) -> Response<Body> {
             response
         }
     }
-}
-
-/// FNV-1a: a cheap, stable validator for `ETag` (not a security boundary).
-fn fingerprint(body: &[u8]) -> String {
-    let hash =
-        body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
-    format!("{hash:016x}")
 }
 
 /// The hosted UI's origin, `https://` and no trailing slash, however the domain was given.
@@ -349,7 +395,7 @@ fn answer(state: &State, request: &Request, kind: Kind, cache: &str, body: Vec<u
         .flatten();
     // Each representation has its own validator.
     let suffix = if compressed.is_some() { "-gz" } else { "" };
-    let etag = format!("\"{}{suffix}\"", fingerprint(&body));
+    let etag = format!("\"{:016x}{suffix}\"", fingerprint::hash(&body));
     let unchanged = request
         .headers()
         .get("if-none-match")

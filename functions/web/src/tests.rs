@@ -249,7 +249,7 @@ async fn only_the_staff_page_may_reach_the_hosted_sign_in_and_only_when_there_is
     assert!(header(&dev, "content-security-policy").contains("connect-src 'self';"));
     let pkce = call(&hosted, get("/assets/pkce.js")).await;
     assert_eq!(pkce.status(), 200);
-    assert!(text(&admin).contains("/assets/pkce.js"));
+    assert!(asset_urls(text(&admin)).iter().any(|url| url.ends_with("/pkce.js")));
 }
 
 #[tokio::test]
@@ -257,7 +257,7 @@ async fn the_privacy_page_is_a_citizen_page_and_its_numbers_are_the_parameters()
     let response = call(&state(), get("/privacy")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
-    assert!(text(&response).contains("/assets/privacy.js"));
+    assert!(asset_urls(text(&response)).iter().any(|url| url.ends_with("/privacy.js")));
     assert_eq!(call(&state(), get("/assets/privacy.js")).await.status(), 200);
 
     let set = Privacy::from_lookup(|name| match name {
@@ -269,4 +269,149 @@ async fn the_privacy_page_is_a_citizen_page_and_its_numbers_are_the_parameters()
     let unreadable = Privacy::from_lookup(|_| Some("0".into()));
     assert_eq!(unreadable, Privacy { contact_retention_days: 90, log_retention_days: None });
     assert_eq!(Privacy::default().contact_retention_days, Privacy::DEFAULT_CONTACT_RETENTION_DAYS);
+}
+
+/// Every asset URL a page loads (its `href="/assets/…"` and `src="/assets/…"`).
+fn asset_urls(page: &str) -> Vec<String> {
+    ["href=\"", "src=\""]
+        .iter()
+        .flat_map(|attribute| page.split(attribute).skip(1))
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|url| url.starts_with("/assets/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The URLs a stylesheet loads (its `url(…)`s, not `data:` or `#` ones), resolved against its own.
+fn css_urls(css_url: &str, css: &str) -> Vec<String> {
+    let base = &css_url[..css_url.rfind('/').unwrap() + 1];
+    css.split("url(")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .map(|url| url.trim_matches(|c| c == '"' || c == '\''))
+        .filter(|url| !url.starts_with('#') && !url.starts_with("data:"))
+        .map(|url| format!("{base}{url}"))
+        .collect()
+}
+
+const PAGES: [&str; 6] = ["/", "/status", "/map", "/stats", "/privacy", "/admin"];
+
+#[tokio::test]
+async fn pages_load_only_fingerprinted_assets_that_may_be_kept_for_a_year() {
+    let mut checked = 0;
+    for page in PAGES {
+        let html = call(&state(), get(page)).await;
+        let urls = asset_urls(text(&html));
+        assert!(urls.len() >= 4, "{page}: {urls:?}");
+        for url in urls {
+            // The settings carry a form token minted per request: the one asset never kept.
+            if url == CONFIG_PATH {
+                continue;
+            }
+            let (plain, tag) = fingerprint::split(&url);
+            assert!(tag.is_some(), "{page} loads {url} without a fingerprint");
+            let response = call(&state(), get(&url)).await;
+            assert_eq!(response.status(), 200, "{page}: {url}");
+            assert_eq!(header(&response, "cache-control"), IMMUTABLE, "{page}: {url}");
+            assert_eq!(response.body().as_ref(), call(&state(), get(&plain)).await.body().as_ref(), "{url}");
+            checked += 1;
+            // What the stylesheets load in turn (Leaflet's images) is under the same fingerprint.
+            if url.ends_with(".css") {
+                for inner in css_urls(&url, text(&response)) {
+                    let image = call(&state(), get(&inner)).await;
+                    assert_eq!(image.status(), 200, "{url} loads {inner}");
+                    assert_eq!(header(&image, "cache-control"), IMMUTABLE, "{url} loads {inner}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 30, "{checked} assets checked");
+}
+
+#[tokio::test]
+async fn leaflet_finds_its_marker_images_beside_its_stylesheet() {
+    let form = call(&state(), get("/")).await;
+    let css = asset_urls(text(&form)).into_iter().find(|url| url.ends_with("/leaflet.css")).unwrap();
+    // Leaflet takes the folder of the default icon the stylesheet names, and adds its own names.
+    let icon = css_urls(&css, text(&call(&state(), get(&css)).await))
+        .into_iter()
+        .find(|url| url.ends_with("marker-icon.png"))
+        .unwrap();
+    let folder = icon.strip_suffix("marker-icon.png").unwrap();
+    for name in ["marker-icon.png", "marker-icon-2x.png", "marker-shadow.png"] {
+        let image = call(&state(), get(&format!("{folder}{name}"))).await;
+        assert_eq!(image.status(), 200, "{folder}{name}");
+        assert_eq!(header(&image, "cache-control"), IMMUTABLE, "{folder}{name}");
+    }
+}
+
+#[tokio::test]
+async fn another_releases_fingerprint_or_none_gets_the_current_file_revalidated() {
+    let current = call(&state(), get("/assets/app.css")).await;
+    assert_eq!(current.status(), 200);
+    for path in ["/assets/app.css", "/assets/00000000/app.css", "/assets/0123abcd/vendor/leaflet/leaflet.js"]
+    {
+        let response = call(&state(), get(path)).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+    }
+    assert_eq!(
+        call(&state(), get("/assets/00000000/app.css")).await.body().as_ref(),
+        current.body().as_ref()
+    );
+    for path in [
+        "/assets/00000000/missing.js",
+        "/assets/00000000/",
+        "/assets/0000000g/app.css",
+        "/assets/00000000/config.js",
+    ] {
+        assert_eq!(call(&state(), get(path)).await.status(), 404, "{path}");
+    }
+    // The embed snippet keeps the fixed address the town website loads.
+    assert_eq!(header(&call(&state(), get("/embed.js")).await, "cache-control"), "public, max-age=600");
+}
+
+#[test]
+fn the_built_hashes_are_the_files_hashes() {
+    for file in FILES {
+        let built = BUILT_HASHES.iter().find(|(source, _)| *source == file.source);
+        assert_eq!(built.map(|(_, hash)| *hash), Some(fingerprint::hash(file.body)), "{}", file.source);
+    }
+}
+
+#[tokio::test]
+async fn a_page_changes_when_an_asset_does() {
+    let dir = std::env::temp_dir().join(format!("town311-web-tags-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    let url_of = |page: &str| asset_urls(page).into_iter().find(|url| url.ends_with("/app.css")).unwrap();
+    let built = call(&state(), get("/")).await;
+    std::fs::write(dir.join("assets/app.css"), "body{}").unwrap();
+    let local = State { files_dir: Some(dir.clone()), ..state() };
+    let edited = call(&local, get("/")).await;
+    // On disk, the fingerprint follows the file, and so does the page's validator.
+    assert_ne!(url_of(text(&edited)), url_of(text(&built)));
+    assert_ne!(header(&edited, "etag"), header(&built, "etag"));
+    let css = call(&local, get(&url_of(text(&edited)))).await;
+    assert_eq!(text(&css), "body{}");
+    assert_eq!(header(&css, "cache-control"), IMMUTABLE);
+    assert_eq!(header(&call(&local, get(&url_of(text(&built)))).await, "cache-control"), "no-cache");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn fingerprinted_urls_put_a_vendored_package_under_one_tag() {
+    assert_eq!(fingerprint::unit("/assets/vendor/leaflet/images/layers.png"), "/assets/vendor/leaflet/");
+    assert_eq!(fingerprint::unit("/assets/app.css"), "/assets/app.css");
+    assert_eq!(fingerprint::fingerprinted("/assets/app.css", "0123abcd"), "/assets/0123abcd/app.css");
+    let (plain, tag) = fingerprint::split("/assets/0123abcd/vendor/leaflet/leaflet.css");
+    assert_eq!((plain.as_ref(), tag), ("/assets/vendor/leaflet/leaflet.css", Some("0123abcd")));
+    assert_eq!(fingerprint::split("/assets/app.css").1, None);
+    let page = "<link href=\"/assets/app.css\"><script src=\"/assets/config.js\"></script>";
+    let rewritten =
+        fingerprint::rewrite(page, |url| (url == "/assets/app.css").then(|| "0123abcd".to_owned()));
+    assert_eq!(
+        rewritten,
+        "<link href=\"/assets/0123abcd/app.css\"><script src=\"/assets/config.js\"></script>"
+    );
 }

@@ -40,7 +40,7 @@ test('the form still submits when the map tiles cannot load', async () => {
 
 test('without the map script, typed coordinates still place the request', async () => {
   const page = await open(browser);
-  await page.route('**/assets/vendor/leaflet/leaflet.js', (route) => route.abort('failed'));
+  await page.route('**/vendor/leaflet/leaflet.js', (route) => route.abort('failed'));
   await page.goto(url('/'));
   await chooseService(page, 'Clogged storm drain');
   assert.equal(await page.locator('#map').isHidden(), true, 'no map without Leaflet');
