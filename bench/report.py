@@ -221,21 +221,16 @@ def money(x):
     return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:,.4f}"
 
 
-def web_invocations(target_dir):
-    """Web function invocations for the form a submission loads and for a lookup's status page
-    view, with how they are known: measured by the browser tests (tests/browser/tests/
-    fetches.test.mjs writes target/browser/fetches.json) when they ran, else assumed."""
-    path = os.path.join(target_dir, "browser", "fetches.json")
-    if os.path.exists(path):
-        f = json.load(open(path))
-        form, status = f["form_first"], f["status_returning"]
-        return form["web"], status["web"], (
-            f"{form['web']} invocations for the form's first visit (the page, its settings script and "
-            f"{form['assets']} assets) and {status['web']} for a returning status page view (the page and its "
-            f"settings script; assets are fingerprinted and kept), as measured by the browser tests "
-            "(target/browser/fetches.json)")
-    return 5, 1, ("5 invocations for the form (the page and 4 assets) and 1 for a status page view (its assets "
-                  "cached), assumed: no browser-test measurement in target/browser/fetches.json")
+def web_invocations():
+    """Web function invocations for the form a submission loads (a first visit) and for a lookup's
+    status page view (a returning browser), as the browser tests measure them: fetches.test.mjs
+    fails when chromium fetches other than bench/page-fetches.json says."""
+    f = json.load(open(os.path.join(ROOT, "bench", "page-fetches.json")))
+    form, status = f["form_first"], f["status_returning"]
+    return form, status, (
+        f"{form} invocations for the form's first visit (the page, with its settings inside it, and its assets) "
+        f"and {status} for a returning status page view (the page: assets are fingerprinted and kept), as the "
+        "browser tests measure them (bench/page-fetches.json)")
 
 
 def build(args):
@@ -377,7 +372,7 @@ def build(args):
         return cold_by[f]["log_bytes_init_and_first"]["median"] + 600
 
     n_status, n_lookups = TOWN["status_changes"], TOWN["lookups"]
-    form_web, status_web, web_views = web_invocations(target_dir)
+    form_web, status_web, web_views = web_invocations()
     # Per reference request: how many of each thing.
     invocations = {
         "submit": 1,

@@ -4,6 +4,16 @@
   "use strict";
   var I18N = window.I18N;
   var t = I18N.t;
+  // The page's settings: the data block the server puts in every page (a page kept from an
+  // earlier release loads them as a script instead).
+  var block = document.getElementById("town311-config");
+  if (block && !window.TOWN311_CONFIG) {
+    try {
+      window.TOWN311_CONFIG = JSON.parse(block.textContent);
+    } catch (e) {
+      window.TOWN311_CONFIG = {};
+    }
+  }
   var config = window.TOWN311_CONFIG || {};
 
   /** Creates an element: el("p", {class: "x", text: "hi"}, [children]). */

@@ -415,3 +415,19 @@ fn fingerprinted_urls_put_a_vendored_package_under_one_tag() {
         "<link href=\"/assets/0123abcd/app.css\"><script src=\"/assets/config.js\"></script>"
     );
 }
+
+#[tokio::test]
+async fn every_page_carries_its_settings_inside_it_so_a_view_is_one_fetch() {
+    let signing = State { form_key: Some(form_token::FormKey::new(&[3; 32]).unwrap()), ..state() };
+    for page in PAGES {
+        let response = call(&signing, get(page)).await;
+        let html = text(&response);
+        assert!(!html.contains(CONFIG_PATH), "{page} still loads the settings script");
+        let start = html.find("<script type=\"application/json\" id=\"town311-config\">").expect(page);
+        let rest = &html[start..];
+        let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+        let settings: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(settings["town_name"], "Millbrook", "{page}");
+        assert!(settings["form_token"].is_string(), "{page}: a fresh form token");
+    }
+}
