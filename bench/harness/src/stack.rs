@@ -125,7 +125,7 @@ impl Stack {
 
         let config = town311::runtime::config::Config {
             town_name: "Millbrook".into(),
-            timezone: chrono_tz_new_york(),
+            timezone: town311::domain::zone::TownZone::named("America/New_York").unwrap_or_else(|e| fail(e)),
             jurisdiction_id: None,
             table_name,
             photo_bucket: bucket,
@@ -235,8 +235,4 @@ impl Stack {
         }
         env
     }
-}
-
-fn chrono_tz_new_york() -> chrono_tz::Tz {
-    chrono_tz::America::New_York
 }

@@ -101,7 +101,7 @@ pub fn compose(
     tickets: &[Ticket],
     more: bool,
     now: DateTime<Utc>,
-    timezone: chrono_tz::Tz,
+    timezone: town311::domain::zone::TownZone,
     public_url: &str,
 ) -> (String, String) {
     let (overdue, today): (Vec<&Ticket>, Vec<&Ticket>) =

@@ -156,7 +156,7 @@ pub async fn run(state: &State, deadline: Option<DateTime<Utc>>) -> Result<Repor
 }
 
 /// The first instant of the local day after `day` in `timezone` (the end of `day`).
-pub fn end_of_day(day: NaiveDate, timezone: chrono_tz::Tz) -> DateTime<Utc> {
+pub fn end_of_day(day: NaiveDate, timezone: town311::domain::zone::TownZone) -> DateTime<Utc> {
     use chrono::TimeZone as _;
     let next = day.succ_opt().unwrap_or(day).and_time(chrono::NaiveTime::MIN);
     match timezone.from_local_datetime(&next).earliest() {

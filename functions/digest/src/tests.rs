@@ -194,6 +194,6 @@ fn the_days_are_read_from_the_environment_with_a_default() {
 #[test]
 fn the_end_of_a_local_day_is_its_next_midnight() {
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-    let tz = chrono_tz::America::New_York;
+    let tz = town311::domain::zone::TownZone::named("America/New_York").unwrap();
     assert_eq!(end_of_day(day, tz), Utc.with_ymd_and_hms(2026, 11, 25, 5, 0, 0).unwrap());
 }

@@ -69,7 +69,7 @@ pub struct State {
     /// The town's figures, counted as changes go by.
     pub stats: Arc<dyn town311::ports::Stats>,
     /// The town's timezone: figures count by its days.
-    pub timezone: chrono_tz::Tz,
+    pub timezone: town311::domain::zone::TownZone,
     /// Where contacts are kept apart, and until when.
     pub privacy: Arc<dyn town311::ports::Privacy>,
     /// Days contacts are kept after a request closes.

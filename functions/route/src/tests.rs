@@ -39,7 +39,7 @@ async fn fixture() -> Fixture {
         dead_letters: Some(dead_letters.clone()),
         work: Some(notify_queue.clone()),
         stats: store.clone(),
-        timezone: chrono_tz::America::New_York,
+        timezone: town311::domain::zone::TownZone::named("America/New_York").unwrap(),
         privacy: store.clone(),
         contact_retention_days: 90,
     };

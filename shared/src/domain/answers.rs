@@ -3,8 +3,8 @@
 //! question when it does.
 
 use crate::domain::catalog::{Answers, AttributeChoice, Datatype, Service, ServiceAttribute, Stopper};
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone};
-use chrono_tz::Tz;
 
 /// Why an answer was refused; always names the attribute, except a stop-and-call answer,
 /// which says only what the town wants the citizen to do.
@@ -35,7 +35,7 @@ impl Service {
     /// or time without a zone is read in the town's `timezone`), choices by key. Codes the
     /// service does not ask about are dropped (clients send extra ones), and so are answers
     /// to questions their condition does not ask; empty answers count as absent.
-    pub fn check_answers(&self, given: &Answers, timezone: Tz) -> Result<Answers, AnswerError> {
+    pub fn check_answers(&self, given: &Answers, timezone: TownZone) -> Result<Answers, AnswerError> {
         let mut questions: Vec<&ServiceAttribute> = self.attributes.iter().filter(|a| a.variable).collect();
         // Conditions point at earlier questions (the catalog checks it): answer in order.
         questions.sort_by_key(|a| a.order);
@@ -79,7 +79,7 @@ impl Service {
 }
 
 impl ServiceAttribute {
-    fn read(&self, values: &[&str], timezone: Tz) -> Result<Vec<String>, AnswerError> {
+    fn read(&self, values: &[&str], timezone: TownZone) -> Result<Vec<String>, AnswerError> {
         let code = || self.code.clone();
         if self.datatype != Datatype::Multivaluelist && values.len() > 1 {
             return Err(AnswerError::SeveralValues(code()));
@@ -160,7 +160,7 @@ pub fn read_number(text: &str) -> Option<String> {
 /// (`2026-11-22T09:30:00-05:00`, `…Z`), a local date and time (`2026-11-22T09:30`, a browser's
 /// `datetime-local`; `2026-11-22 09:30:00`), or a date (`2026-11-22`, read as its start). Times
 /// without a zone are the town's. Years 1970 to 9999 only.
-pub fn read_datetime(text: &str, timezone: Tz) -> Option<DateTime<FixedOffset>> {
+pub fn read_datetime(text: &str, timezone: TownZone) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
     let at = if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         at
@@ -190,7 +190,9 @@ fn local_datetime(text: &str) -> Option<NaiveDateTime> {
 mod tests {
     use super::*;
     use crate::domain::catalog::{Condition, ServiceType};
-    use chrono_tz::America::New_York;
+    fn new_york() -> TownZone {
+        TownZone::named("America/New_York").unwrap()
+    }
 
     fn attribute(code: &str, datatype: Datatype, required: bool) -> ServiceAttribute {
         ServiceAttribute {
@@ -234,7 +236,7 @@ mod tests {
     }
 
     fn check(s: &Service, pairs: &[(&str, &[&str])]) -> Result<Answers, AnswerError> {
-        s.check_answers(&answers(pairs), New_York)
+        s.check_answers(&answers(pairs), new_york())
     }
 
     #[test]
@@ -300,7 +302,7 @@ mod tests {
             assert_eq!(check(&s, &[("SEEN", &[typed])]).unwrap()["SEEN"], vec![kept], "{typed}");
         }
         for bad in ["22/11/2026", "2026-13-01", "0001-01-01", "tomorrow", "2026-11-22T25:00"] {
-            assert_eq!(read_datetime(bad, New_York), None, "{bad}");
+            assert_eq!(read_datetime(bad, new_york()), None, "{bad}");
         }
     }
 
@@ -355,7 +357,7 @@ mod tests {
                 if let Some(n) = read_number(&text) {
                     prop_assert!(n.parse::<f64>().is_ok_and(f64::is_finite));
                 }
-                if let Some(at) = read_datetime(&text, New_York) {
+                if let Some(at) = read_datetime(&text, new_york()) {
                     prop_assert!(DateTime::parse_from_rfc3339(&at.to_rfc3339()).is_ok());
                 }
             }

@@ -7,8 +7,8 @@ use crate::domain::catalog::{Department, Service};
 use crate::domain::contact::Language;
 use crate::domain::lifecycle::MAX_MESSAGE_CHARS;
 use crate::domain::status::Status;
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -306,7 +306,7 @@ pub struct Facts<'a> {
     pub status: Status,
     pub expected_at: Option<DateTime<Utc>>,
     pub department: &'a Department,
-    pub timezone: Tz,
+    pub timezone: TownZone,
     pub language: Language,
 }
 
@@ -315,7 +315,7 @@ impl<'a> Facts<'a> {
     pub fn of(
         ticket: &'a crate::domain::ticket::Ticket,
         department: &'a Department,
-        timezone: Tz,
+        timezone: TownZone,
         language: Language,
     ) -> Self {
         Self {

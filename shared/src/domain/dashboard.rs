@@ -5,8 +5,8 @@
 use crate::domain::stats::local_day;
 use crate::domain::status::Status;
 use crate::domain::ticket::Ticket;
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -78,7 +78,7 @@ impl QueueFilter {
 }
 
 /// "Due today": from `now` (what is due before is overdue) to the town's next midnight.
-pub fn rest_of_today(now: DateTime<Utc>, timezone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+pub fn rest_of_today(now: DateTime<Utc>, timezone: TownZone) -> (DateTime<Utc>, DateTime<Utc>) {
     let tomorrow = local_day(now, timezone) + Duration::days(1);
     // The first instant of tomorrow there is (a clock change never falls at midnight in most
     // towns; where it does, the earliest reading is taken, and an hour late at worst).
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn today_runs_from_now_to_the_towns_midnight() {
-        let tz = chrono_tz::America::New_York;
+        let tz = crate::domain::zone::TownZone::named("America/New_York").unwrap();
         // 22:30 in New York on 19 November is 03:30 UTC on the 20th.
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 3, 30, 0).unwrap();
         assert_eq!(rest_of_today(now, tz), (now, Utc.with_ymd_and_hms(2026, 11, 20, 5, 0, 0).unwrap()));

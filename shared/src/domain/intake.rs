@@ -5,7 +5,7 @@ use crate::domain::answers::AnswerError;
 use crate::domain::catalog::{LocationNeed, Service, Stopper};
 use crate::domain::location::{Location, LocationError};
 use crate::domain::ticket::NewRequest;
-use chrono_tz::Tz;
+use crate::domain::zone::TownZone;
 
 /// Why a service does not take a request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,7 +31,7 @@ impl From<AnswerError> for IntakeError {
 impl Service {
     /// The request as this service takes it, or why it does not. A place given to a service
     /// that is not about one is dropped (an app may send the phone's position with anything).
-    pub fn take_in(&self, mut request: NewRequest, timezone: Tz) -> Result<NewRequest, IntakeError> {
+    pub fn take_in(&self, mut request: NewRequest, timezone: TownZone) -> Result<NewRequest, IntakeError> {
         if let Some(stop) = &self.stop {
             return Err(IntakeError::Stop(stop.clone()));
         }
@@ -54,7 +54,9 @@ mod tests {
     use crate::domain::contact::Reporter;
     use crate::domain::location::GeoPoint;
     use crate::domain::ticket::Channel;
-    use chrono_tz::America::New_York;
+    fn new_york() -> TownZone {
+        TownZone::named("America/New_York").unwrap()
+    }
 
     fn service(location: LocationNeed) -> Service {
         Service {
@@ -92,19 +94,19 @@ mod tests {
 
     #[test]
     fn a_place_is_needed_only_where_the_service_says_so() {
-        let refused = service(LocationNeed::Required).take_in(request(Location::default()), New_York);
+        let refused = service(LocationNeed::Required).take_in(request(Location::default()), new_york());
         assert_eq!(refused.unwrap_err(), IntakeError::Location(LocationError::Missing));
-        let taken = service(LocationNeed::Optional).take_in(request(Location::default()), New_York);
+        let taken = service(LocationNeed::Optional).take_in(request(Location::default()), new_york());
         assert!(taken.unwrap().location.is_empty());
         assert!(
             service(LocationNeed::Optional)
-                .take_in(request(somewhere()), New_York)
+                .take_in(request(somewhere()), new_york())
                 .unwrap()
                 .location
                 .point()
                 .is_some()
         );
-        let dropped = service(LocationNeed::None).take_in(request(somewhere()), New_York).unwrap();
+        let dropped = service(LocationNeed::None).take_in(request(somewhere()), new_york()).unwrap();
         assert!(dropped.location.is_empty(), "a question about a bill is not put on a map");
     }
 
@@ -113,7 +115,7 @@ mod tests {
         let mut gas = service(LocationNeed::Required);
         let words = "Smell gas? Leave now and call 911 from outside.";
         gas.stop = Some(Stopper { text: words.into(), phone: Some("911".into()) });
-        let refused = gas.take_in(request(somewhere()), New_York).unwrap_err();
+        let refused = gas.take_in(request(somewhere()), new_york()).unwrap_err();
         assert_eq!(refused.to_string(), words);
     }
 }

@@ -35,3 +35,4 @@ pub mod stats;
 pub mod status;
 pub mod summary;
 pub mod ticket;
+pub mod zone;

@@ -6,8 +6,8 @@ use crate::domain::catalog::Department;
 use crate::domain::contact::Language;
 use crate::domain::status::{Resolution, Status};
 use crate::domain::ticket::{Change, HistoryEntry, Ticket};
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use chrono_tz::Tz;
 
 /// One SMS segment of GSM-7 text.
 pub const SMS_SEGMENT: usize = 160;
@@ -24,7 +24,7 @@ pub struct Notice {
 /// Everything a notice is written from.
 pub struct Context<'a> {
     pub town: &'a str,
-    pub timezone: Tz,
+    pub timezone: TownZone,
     pub ticket: &'a Ticket,
     pub entry: &'a HistoryEntry,
     pub department: Option<&'a Department>,
@@ -126,7 +126,7 @@ fn resolution_word(resolution: Resolution, language: Language) -> &'static str {
 }
 
 /// A day as citizens read it: "Tue Nov 24" / "mar 24 nov".
-pub(crate) fn day(at: DateTime<Utc>, timezone: Tz, language: Language) -> String {
+pub(crate) fn day(at: DateTime<Utc>, timezone: TownZone, language: Language) -> String {
     let local = at.with_timezone(&timezone);
     match language {
         Language::En => local.format("%a %b %-d").to_string(),
@@ -143,7 +143,7 @@ pub(crate) fn day(at: DateTime<Utc>, timezone: Tz, language: Language) -> String
 }
 
 /// A day and time: "Tue Nov 24, 5:00 PM" / "mar 24 nov, 17:00".
-fn moment(at: DateTime<Utc>, timezone: Tz, language: Language) -> String {
+fn moment(at: DateTime<Utc>, timezone: TownZone, language: Language) -> String {
     let local = at.with_timezone(&timezone);
     match language {
         Language::En => format!("{}, {}", day(at, timezone, language), local.format("%-I:%M %p")),

@@ -2,8 +2,8 @@
 //! business calendar (its timezone, working hours, workdays, holidays) that turns a target into
 //! the expected date a citizen is told.
 
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -43,7 +43,12 @@ impl BusinessCalendar {
 
     /// The moment a response is due for a request made at `start`, in `timezone`; None when the
     /// calendar has no working time in the next three years.
-    pub fn due(&self, start: DateTime<Utc>, target: ResponseTarget, timezone: Tz) -> Option<DateTime<Utc>> {
+    pub fn due(
+        &self,
+        start: DateTime<Utc>,
+        target: ResponseTarget,
+        timezone: TownZone,
+    ) -> Option<DateTime<Utc>> {
         if self.opens >= self.closes {
             return None;
         }
@@ -97,7 +102,7 @@ impl BusinessCalendar {
 /// A wall-clock time in the town as an instant; a time that a clock change skips is read as
 /// the moment after it, one it repeats as the first. `None` only past the ends of chrono's
 /// calendar (a typed date may reach them: the hour is added checked).
-pub(crate) fn to_utc(timezone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub(crate) fn to_utc(timezone: TownZone, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     let mapped = timezone.from_local_datetime(&local);
     mapped
         .earliest()
@@ -111,7 +116,9 @@ pub(crate) fn to_utc(timezone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::America::New_York;
+    fn new_york() -> TownZone {
+        TownZone::named("America/New_York").unwrap()
+    }
 
     fn calendar() -> BusinessCalendar {
         BusinessCalendar {
@@ -128,20 +135,20 @@ mod tests {
 
     /// A town time, as an instant.
     fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        New_York.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        new_york().with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
     }
 
     #[test]
     fn business_days_skip_the_weekend() {
         // Friday afternoon, two business days: Monday then Tuesday, at closing.
-        let due = calendar().due(local(2026, 11, 20, 15, 0), ResponseTarget::BusinessDays(2), New_York);
+        let due = calendar().due(local(2026, 11, 20, 15, 0), ResponseTarget::BusinessDays(2), new_york());
         assert_eq!(due, Some(local(2026, 11, 24, 17, 0)));
     }
 
     #[test]
     fn business_days_skip_holidays() {
         // Wednesday before Thanksgiving: Thursday and Friday are holidays, then the weekend.
-        let due = calendar().due(local(2026, 11, 25, 9, 0), ResponseTarget::BusinessDays(1), New_York);
+        let due = calendar().due(local(2026, 11, 25, 9, 0), ResponseTarget::BusinessDays(1), new_york());
         assert_eq!(due, Some(local(2026, 11, 30, 17, 0)));
     }
 
@@ -150,17 +157,17 @@ mod tests {
         let c = calendar();
         // 16:00 Friday + 3 working hours: 1 on Friday, 2 on Monday morning.
         assert_eq!(
-            c.due(local(2026, 11, 20, 16, 0), ResponseTarget::BusinessHours(3), New_York),
+            c.due(local(2026, 11, 20, 16, 0), ResponseTarget::BusinessHours(3), new_york()),
             Some(local(2026, 11, 23, 10, 0))
         );
         // Saturday night counts from Monday's opening.
         assert_eq!(
-            c.due(local(2026, 11, 21, 22, 0), ResponseTarget::BusinessHours(1), New_York),
+            c.due(local(2026, 11, 21, 22, 0), ResponseTarget::BusinessHours(1), new_york()),
             Some(local(2026, 11, 23, 9, 0))
         );
         // Wednesday 16:30 + 2 hours, across Thanksgiving.
         assert_eq!(
-            c.due(local(2026, 11, 25, 16, 30), ResponseTarget::BusinessHours(2), New_York),
+            c.due(local(2026, 11, 25, 16, 30), ResponseTarget::BusinessHours(2), new_york()),
             Some(local(2026, 11, 30, 9, 30))
         );
     }
@@ -169,27 +176,72 @@ mod tests {
     fn promises_keep_the_town_clock_across_a_daylight_saving_change() {
         let c = calendar();
         // Friday Oct 30, 2026 (EDT, UTC-4) + 2 business days: Tuesday Nov 3 at 17:00 EST (UTC-5).
-        let due = c.due(local(2026, 10, 30, 12, 0), ResponseTarget::BusinessDays(2), New_York).unwrap();
+        let due = c.due(local(2026, 10, 30, 12, 0), ResponseTarget::BusinessDays(2), new_york()).unwrap();
         assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 3, 22, 0, 0).unwrap());
         // Friday Mar 6, 2026 16:00 EST + 2 hours: Monday Mar 9 09:00 EDT, i.e. 13:00 UTC.
-        let due = c.due(local(2026, 3, 6, 16, 0), ResponseTarget::BusinessHours(2), New_York).unwrap();
+        let due = c.due(local(2026, 3, 6, 16, 0), ResponseTarget::BusinessHours(2), new_york()).unwrap();
         assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap());
+    }
+
+    /// A night shift working every day from midnight to `closes`.
+    fn night_shift(closes: u32, minutes: u32) -> BusinessCalendar {
+        BusinessCalendar {
+            opens: NaiveTime::MIN,
+            closes: NaiveTime::from_hms_opt(closes, minutes, 0).unwrap(),
+            workdays: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ],
+            holidays: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn a_promise_due_in_the_skipped_hour_falls_due_just_after_it() {
+        // Spring forward on Sunday 2026-03-08: 02:30 never shows, 03:30 EDT (07:30 UTC) does.
+        let c = night_shift(2, 30);
+        let saturday_noon = local(2026, 3, 7, 12, 0);
+        let due = c.due(saturday_noon, ResponseTarget::BusinessDays(1), new_york()).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 8, 7, 30, 0).unwrap());
+        // The day after, 02:30 is EDT: 06:30 UTC.
+        let due = c.due(saturday_noon, ResponseTarget::BusinessDays(2), new_york()).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 9, 6, 30, 0).unwrap());
+        // Working hours count the town clock: 01:00 EST + 2 hours is 03:00 EDT.
+        let c = night_shift(4, 0);
+        let due = c.due(local(2026, 3, 8, 1, 0), ResponseTarget::BusinessHours(2), new_york()).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 8, 7, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn a_promise_due_in_the_repeated_hour_falls_due_the_first_time() {
+        // Fall back on Sunday 2026-11-01: 01:30 shows twice, first in EDT (05:30 UTC).
+        let c = night_shift(1, 30);
+        let due = c.due(local(2026, 10, 31, 12, 0), ResponseTarget::BusinessDays(1), new_york()).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 1, 5, 30, 0).unwrap());
+        // The day after, 01:30 is EST: 06:30 UTC.
+        let due = c.due(local(2026, 10, 31, 12, 0), ResponseTarget::BusinessDays(2), new_york()).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 2, 6, 30, 0).unwrap());
     }
 
     #[test]
     fn same_day_and_empty_calendars() {
         let c = calendar();
         assert_eq!(
-            c.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessDays(0), New_York),
+            c.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessDays(0), new_york()),
             Some(local(2026, 11, 23, 17, 0))
         );
         assert_eq!(
-            c.due(local(2026, 11, 23, 18, 0), ResponseTarget::BusinessDays(0), New_York),
+            c.due(local(2026, 11, 23, 18, 0), ResponseTarget::BusinessDays(0), new_york()),
             Some(local(2026, 11, 24, 17, 0))
         );
         let never = BusinessCalendar { workdays: vec![], ..calendar() };
-        assert_eq!(never.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessDays(1), New_York), None);
-        assert_eq!(never.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessHours(1), New_York), None);
+        assert_eq!(never.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessDays(1), new_york()), None);
+        assert_eq!(never.due(local(2026, 11, 23, 9, 0), ResponseTarget::BusinessHours(1), new_york()), None);
     }
 
     #[test]

@@ -6,8 +6,8 @@
 
 use crate::domain::status::Status;
 use crate::domain::ticket::{Actor, Change, HistoryEntry, Ticket};
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -64,7 +64,7 @@ pub struct Count {
 }
 
 /// The local day of an instant in the town.
-pub fn local_day(at: DateTime<Utc>, timezone: Tz) -> NaiveDate {
+pub fn local_day(at: DateTime<Utc>, timezone: TownZone) -> NaiveDate {
     at.with_timezone(&timezone).date_naive()
 }
 
@@ -74,7 +74,7 @@ pub fn counts_of(
     entry: &HistoryEntry,
     ticket: &Ticket,
     history: &[HistoryEntry],
-    timezone: Tz,
+    timezone: TownZone,
 ) -> Vec<Count> {
     if entry.private_request || ticket.private {
         return Vec::new();

@@ -3,8 +3,8 @@
 
 use crate::domain::id::TicketId;
 use crate::domain::listing::{Indexed, MAX_RESULTS, StatusFilter, TicketFilter, Window, WindowError};
+use crate::domain::zone::TownZone;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use chrono_tz::Tz;
 use std::ops::RangeInclusive;
 
 /// The most tickets one page may hold when `extensions=true` (each needs its history).
@@ -54,7 +54,7 @@ pub struct RequestsListing {
 /// Reads a W3C datetime; one without an offset (or a bare date) is in the town's time. A `+`
 /// left unencoded in a query string arrives as a space and is read as `+`. Dates outside
 /// `YEARS` are not read.
-pub fn datetime(text: &str, timezone: Tz) -> Option<DateTime<Utc>> {
+pub fn datetime(text: &str, timezone: TownZone) -> Option<DateTime<Utc>> {
     read_datetime(text, timezone).ok()
 }
 
@@ -65,7 +65,7 @@ enum Unread {
     OutOfRange,
 }
 
-fn read_datetime(text: &str, timezone: Tz) -> Result<DateTime<Utc>, Unread> {
+fn read_datetime(text: &str, timezone: TownZone) -> Result<DateTime<Utc>, Unread> {
     let text = text.trim();
     let repaired = text.replace(' ', "+");
     let offset = [text, repaired.as_str()].into_iter().find_map(|c| DateTime::parse_from_rfc3339(c).ok());
@@ -93,7 +93,11 @@ pub const YEARS: RangeInclusive<i32> = 1970..=9999;
 
 /// Reads the date parameter `name`: unreadable text and dates outside `YEARS` are refused by
 /// name, so what follows can do date arithmetic without overflowing.
-pub fn date_parameter(name: &'static str, text: &str, timezone: Tz) -> Result<DateTime<Utc>, ParamError> {
+pub fn date_parameter(
+    name: &'static str,
+    text: &str,
+    timezone: TownZone,
+) -> Result<DateTime<Utc>, ParamError> {
     read_datetime(text, timezone).map_err(|unread| match unread {
         Unread::Unreadable => ParamError::Datetime(name),
         Unread::OutOfRange => ParamError::OutOfRange(name),
@@ -134,7 +138,7 @@ pub fn window(
     get: &dyn Fn(&str) -> Option<String>,
     names: (&'static str, &'static str),
     now: DateTime<Utc>,
-    timezone: Tz,
+    timezone: TownZone,
 ) -> Result<Option<Window>, ParamError> {
     let read = |name: &'static str| -> Result<Option<DateTime<Utc>>, ParamError> {
         match get(name).filter(|v| !v.trim().is_empty()) {
@@ -167,7 +171,7 @@ pub fn window(
 pub fn requests_listing(
     get: &dyn Fn(&str) -> Option<String>,
     now: DateTime<Utc>,
-    timezone: Tz,
+    timezone: TownZone,
 ) -> Result<RequestsListing, ParamError> {
     let extensions = extensions(get("extensions").as_deref())?;
     let max_page = if extensions { MAX_EXTENDED_PAGE } else { MAX_RESULTS };
@@ -221,7 +225,9 @@ mod tests {
     use chrono::TimeZone;
     use std::collections::HashMap;
 
-    const TZ: Tz = chrono_tz::America::New_York;
+    fn tz() -> TownZone {
+        TownZone::named("America/New_York").unwrap()
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
@@ -229,21 +235,21 @@ mod tests {
 
     fn parse(pairs: &[(&str, &str)]) -> Result<RequestsListing, ParamError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        requests_listing(&move |k| map.get(k).cloned(), now(), TZ)
+        requests_listing(&move |k| map.get(k).cloned(), now(), tz())
     }
 
     #[test]
     fn datetimes_in_every_form_clients_send() {
         let expected = Utc.with_ymd_and_hms(2026, 11, 22, 14, 30, 0).unwrap();
-        assert_eq!(datetime("2026-11-22T09:30:00-05:00", TZ), Some(expected));
-        assert_eq!(datetime("2026-11-22T14:30:00Z", TZ), Some(expected));
-        assert_eq!(datetime("2026-11-22T15:30:00 01:00", TZ), Some(expected));
-        assert_eq!(datetime("2026-11-22T09:30:00", TZ), Some(expected));
-        assert_eq!(datetime("2026-11-22", TZ), Some(Utc.with_ymd_and_hms(2026, 11, 22, 5, 0, 0).unwrap()));
-        assert_eq!(datetime("yesterday", TZ), None);
+        assert_eq!(datetime("2026-11-22T09:30:00-05:00", tz()), Some(expected));
+        assert_eq!(datetime("2026-11-22T14:30:00Z", tz()), Some(expected));
+        assert_eq!(datetime("2026-11-22T15:30:00 01:00", tz()), Some(expected));
+        assert_eq!(datetime("2026-11-22T09:30:00", tz()), Some(expected));
+        assert_eq!(datetime("2026-11-22", tz()), Some(Utc.with_ymd_and_hms(2026, 11, 22, 5, 0, 0).unwrap()));
+        assert_eq!(datetime("yesterday", tz()), None);
         // The hour clocks skip in spring is read as the moment after it.
         let spring = Utc.with_ymd_and_hms(2026, 3, 8, 7, 30, 0).unwrap();
-        assert_eq!(datetime("2026-03-08T02:30:00", TZ), Some(spring));
+        assert_eq!(datetime("2026-03-08T02:30:00", tz()), Some(spring));
     }
 
     #[test]
@@ -305,7 +311,7 @@ mod tests {
 
     fn window_of(pairs: &[(&str, &str)]) -> Result<Option<Window>, ParamError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        window(&move |k| map.get(k).cloned(), ("start_date", "end_date"), now(), TZ)
+        window(&move |k| map.get(k).cloned(), ("start_date", "end_date"), now(), tz())
     }
 
     #[test]
@@ -369,7 +375,7 @@ mod tests {
         proptest! {
             #[test]
             fn any_text_is_read_as_a_date_in_range_or_not_at_all(text in hostile::text()) {
-                if let Some(at) = datetime(&text, TZ) {
+                if let Some(at) = datetime(&text, tz()) {
                     prop_assert!(YEARS.contains(&at.year()), "{text} read as {at}");
                 }
             }
@@ -378,7 +384,7 @@ mod tests {
             fn a_date_out_of_range_is_refused_by_name(text in hostile::date_like(), pick in 0usize..4) {
                 let name = NAMES[pick];
                 let outcome = parse(&[(name, text.as_str())]);
-                match read_datetime(&text, TZ) {
+                match read_datetime(&text, tz()) {
                     Err(Unread::OutOfRange) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::OutOfRange(name))),
                     Err(Unread::Unreadable) => prop_assert_eq!(outcome.map(|_| ()), Err(ParamError::Datetime(name))),
                     Ok(_) => {}

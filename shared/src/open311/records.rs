@@ -6,7 +6,7 @@ use crate::domain::catalog::{Condition, Department, Service, ServiceAttribute, S
 use crate::domain::id::TicketId;
 use crate::domain::summary::Summary;
 use crate::domain::ticket::{HistoryEntry, Ticket};
-use chrono_tz::Tz;
+use crate::domain::zone::TownZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -176,7 +176,7 @@ pub struct UpdateRecord<'a> {
 }
 
 impl<'a> UpdateRecord<'a> {
-    pub fn new(entry: &'a HistoryEntry, timezone: Tz) -> Self {
+    pub fn new(entry: &'a HistoryEntry, timezone: TownZone) -> Self {
         Self {
             update_id: format!("{}-{}", entry.ticket_id, entry.version),
             service_request_id: &entry.ticket_id,
@@ -238,7 +238,7 @@ impl<'a> ExtendedAttributes<'a> {
     pub fn new(
         ticket: &'a Ticket,
         history: &'a [HistoryEntry],
-        timezone: Tz,
+        timezone: TownZone,
         media_base: Option<&str>,
     ) -> Self {
         Self {
@@ -302,7 +302,7 @@ impl<'a> ServiceRequestRecord<'a> {
     pub fn new(
         ticket: &'a Ticket,
         department: Option<&'a Department>,
-        timezone: Tz,
+        timezone: TownZone,
         media_base: Option<&str>,
     ) -> Self {
         let point = ticket.location.point();

@@ -4,7 +4,7 @@
 use crate::domain::api_key::KeyPolicy;
 use crate::domain::contact::SmsCountries;
 use crate::domain::form_token::FormKey;
-use chrono_tz::Tz;
+use crate::domain::zone::TownZone;
 
 /// A deployment's settings.
 #[derive(Debug, Clone)]
@@ -12,7 +12,7 @@ pub struct Config {
     /// The town's name, as citizens know it.
     pub town_name: String,
     /// The town's timezone: Open311 datetimes carry its UTC offset.
-    pub timezone: Tz,
+    pub timezone: TownZone,
     /// The Open311 `jurisdiction_id` this deployment answers to, if it checks one.
     pub jurisdiction_id: Option<String>,
     pub table_name: String,
@@ -140,8 +140,7 @@ impl Config {
             lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
         };
         let timezone = get("TOWN_TIMEZONE")?;
-        let timezone = timezone
-            .parse::<Tz>()
+        let timezone = TownZone::named(timezone.trim())
             .map_err(|e| ConfigError::Invalid { name: "TOWN_TIMEZONE", reason: e.to_string() })?;
         let s3_force_path_style = match lookup("S3_FORCE_PATH_STYLE").as_deref() {
             None | Some("" | "false" | "0") => false,
@@ -288,7 +287,7 @@ mod tests {
     #[test]
     fn reads_a_complete_environment() {
         let c = Config::from_lookup(env(BASE)).unwrap();
-        assert_eq!(c.timezone, chrono_tz::America::New_York);
+        assert_eq!(c.timezone, crate::domain::zone::TownZone::named("America/New_York").unwrap());
         assert_eq!(c.jurisdiction_id, None);
         assert!(!c.s3_force_path_style);
         assert_eq!(c.api_key_policy, KeyPolicy::Open);

@@ -34,7 +34,8 @@ impl MemoryStore {
 pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
     crate::runtime::config::Config {
         town_name: "Millbrook".into(),
-        timezone: chrono_tz::America::New_York,
+        timezone: crate::domain::zone::TownZone::named("America/New_York")
+            .unwrap_or_else(|e| panic!("the demo town's zone: {e}")),
         jurisdiction_id: jurisdiction_id.map(str::to_owned),
         table_name: "tickets".into(),
         photo_bucket: "photos".into(),

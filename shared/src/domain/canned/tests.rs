@@ -43,7 +43,7 @@ fn facts(department: &Department, expected_at: Option<DateTime<Utc>>, language: 
         status: Status::Scheduled,
         expected_at,
         department,
-        timezone: chrono_tz::America::New_York,
+        timezone: crate::domain::zone::TownZone::named("America/New_York").unwrap(),
         language,
     }
 }

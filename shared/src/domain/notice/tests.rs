@@ -38,7 +38,7 @@ fn compose(
 ) -> Option<Notice> {
     Notice::compose(&Context {
         town: "Millbrook",
-        timezone: chrono_tz::America::New_York,
+        timezone: crate::domain::zone::TownZone::named("America/New_York").unwrap(),
         ticket,
         entry,
         department: Some(department),
@@ -164,7 +164,7 @@ fn a_message_to_the_reporter_is_told_whether_or_not_it_is_public_with_who_to_ans
     assert!(spanish.sms.contains("Un mensaje de Public Works:"), "{}", spanish.sms);
     let context = |language| Context {
         town: "Millbrook",
-        timezone: chrono_tz::America::New_York,
+        timezone: crate::domain::zone::TownZone::named("America/New_York").unwrap(),
         ticket: &asked,
         entry: &entry,
         department: Some(&dpw),

@@ -5,7 +5,9 @@ use crate::domain::lifecycle::{Action, Targets};
 use crate::domain::status::Resolution;
 use chrono::{Duration, TimeZone};
 
-const TZ: Tz = chrono_tz::America::New_York;
+fn tz() -> TownZone {
+    TownZone::named("America/New_York").unwrap()
+}
 
 fn service(private: bool) -> Service {
     Service {
@@ -52,7 +54,7 @@ fn close() -> Action {
 #[test]
 fn a_request_counts_when_opened_first_answered_closed_and_reopened() {
     let (ticket, created) = opened(false);
-    let counted = counts_of(&created, &ticket, &[], TZ);
+    let counted = counts_of(&created, &ticket, &[], tz());
     assert_eq!(
         counted,
         vec![Count {
@@ -64,26 +66,27 @@ fn a_request_counts_when_opened_first_answered_closed_and_reopened() {
     );
     let (assigned, a) = staff(&ticket, Action::Assign { assignee: Some("crew".into()) }, at(3, 1));
     let history = vec![created.clone()];
-    let first: Vec<Counted> = counts_of(&a, &assigned, &history, TZ).into_iter().map(|c| c.counted).collect();
+    let first: Vec<Counted> =
+        counts_of(&a, &assigned, &history, tz()).into_iter().map(|c| c.counted).collect();
     assert_eq!(first, vec![Counted::FirstResponse { hours: 10 }]);
     assert_eq!(
-        counts_of(&a, &assigned, &history, TZ)[0].day,
+        counts_of(&a, &assigned, &history, tz())[0].day,
         NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
         "the town's day"
     );
     let (closed, c) = staff(&assigned, close(), at(5, 16));
     let history = vec![created.clone(), a.clone()];
-    let later: Vec<Counted> = counts_of(&c, &closed, &history, TZ).into_iter().map(|c| c.counted).collect();
+    let later: Vec<Counted> = counts_of(&c, &closed, &history, tz()).into_iter().map(|c| c.counted).collect();
     assert_eq!(later, vec![Counted::Closed { days: 3, in_promise: true }], "not a first response again");
     let (reopened, r) = staff(
         &closed,
         Action::SetStatus { status: Status::Reopened, resolution: None, referral: None, after_photo: None },
         at(9, 9),
     );
-    assert_eq!(counts_of(&r, &reopened, &history, TZ)[0].counted, Counted::Reopened);
+    assert_eq!(counts_of(&r, &reopened, &history, tz())[0].counted, Counted::Reopened);
     let (_, late) = staff(&reopened, close(), at(9, 10));
     assert_eq!(
-        counts_of(&late, &reopened, &history, TZ)[0].counted,
+        counts_of(&late, &reopened, &history, tz())[0].counted,
         Counted::Closed { days: 6, in_promise: false }
     );
 }
@@ -91,9 +94,9 @@ fn a_request_counts_when_opened_first_answered_closed_and_reopened() {
 #[test]
 fn a_private_services_requests_are_not_counted() {
     let (ticket, created) = opened(true);
-    assert!(counts_of(&created, &ticket, &[], TZ).is_empty());
+    assert!(counts_of(&created, &ticket, &[], tz()).is_empty());
     let (closed, c) = staff(&ticket, close(), at(3, 1));
-    assert!(counts_of(&c, &closed, &[created], TZ).is_empty());
+    assert!(counts_of(&c, &closed, &[created], tz()).is_empty());
 }
 
 #[test]
@@ -119,7 +122,7 @@ fn a_very_slow_closing_is_counted_in_the_last_bucket() {
     let (ticket, _) = opened(false);
     let (closed, c) = staff(&ticket, close(), at(2, 15) + Duration::days(400));
     assert_eq!(
-        counts_of(&c, &closed, &[], TZ)[0].counted,
+        counts_of(&c, &closed, &[], tz())[0].counted,
         Counted::Closed { days: MAX_CLOSE_DAYS, in_promise: false }
     );
 }
@@ -140,12 +143,12 @@ fn answers_to_was_it_fixed_count_and_make_a_share() {
     let yes = Answer { fixed: true, comment: None };
     let (_, said_yes) = closed.answer_fix_check(&yes, &[], at(10, 12)).unwrap();
     let counted: Vec<Counted> =
-        counts_of(&said_yes, &closed, &[], TZ).into_iter().map(|c| c.counted).collect();
+        counts_of(&said_yes, &closed, &[], tz()).into_iter().map(|c| c.counted).collect();
     assert_eq!(counted, vec![Counted::ConfirmedFixed]);
     let no = Answer { fixed: false, comment: Some("still there".into()) };
     let (reopened, said_no) = closed.answer_fix_check(&no, &[], at(10, 12)).unwrap();
     let counted: Vec<Counted> =
-        counts_of(&said_no, &reopened, &[], TZ).into_iter().map(|c| c.counted).collect();
+        counts_of(&said_no, &reopened, &[], tz()).into_iter().map(|c| c.counted).collect();
     assert_eq!(counted, vec![Counted::Reopened, Counted::NotFixed]);
     let mut tally = Tally::default();
     assert_eq!(tally.percent_confirmed_fixed(), None);

@@ -148,7 +148,7 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
         dead_letters: None,
         work: None,
         stats: store.clone(),
-        timezone: chrono_tz::America::New_York,
+        timezone: memory_config().timezone,
         privacy: store.clone(),
         contact_retention_days: town311::domain::privacy::DEFAULT_RETENTION_DAYS,
     };
@@ -434,7 +434,7 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
             dead_letters: None,
             work: None,
             stats: table.clone(),
-            timezone: chrono_tz::America::New_York,
+            timezone: config.timezone,
             privacy: table.clone(),
             contact_retention_days: town311::domain::privacy::DEFAULT_RETENTION_DAYS,
         },
