@@ -69,6 +69,8 @@ step "photo processing: a 12-megapixel photo, 5 times"
 timed photo "$x86/release/photo-bench" "$out/photo.json" 5 > /dev/null
 step "warm handlers ($iterations calls each) and AWS calls per operation"
 timed warm "$x86/release/bench" warm --out "$out/warm.json" --iterations "$iterations" --emulator "$endpoint" --root "$root"
+step "init, step by step ($runs fresh processes per function)"
+timed init "$x86/release/bench" init --out "$out/init.json" --runs "$runs"
 
 step "report"
 "$root/.venv/bin/python" bench/report.py --target "$target" --started "$started" --timings "${timings[*]}" \
