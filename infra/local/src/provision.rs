@@ -31,7 +31,7 @@ impl Names {
             table: format!("{prefix}-tickets"),
             bucket: format!("{prefix}-photos"),
             topic: format!("{prefix}-events"),
-            failure_queue: format!("{prefix}-stream-failures"),
+            failure_queue: format!("{prefix}-dead-letters"),
         }
     }
 
@@ -51,8 +51,8 @@ impl Names {
     }
 }
 
-/// The queue the stream's failures go to.
-const STREAM_FAILURE_QUEUE: &str = "StreamFailureQueue";
+/// The queue every function's failures go to (the stream's among them).
+const STREAM_FAILURE_QUEUE: &str = "DeadLetterQueue";
 
 /// A queue as created: its URL and ARN.
 #[derive(Debug, Clone)]
