@@ -456,8 +456,8 @@ def markdown(r):
     w("")
     w("Representative events: query `GET /open311/v2/services.json`; submit a form-encoded pothole report with "
       "an email; update a citizen following a request; web the citizen form page; route a stream batch with a "
-      "new ticket's first history entry (it routes the ticket and publishes its event); notify an SQS batch with "
-      "a created event (an email to the reporter); photo an empty batch (its init alone: its work is measured "
+      "new ticket's first history entry (it routes the ticket and publishes its event); notify an SNS delivery of "
+      "a created event (an email to the reporter); photo an event without a record (its init alone: its work is measured "
       "below). HTTP functions get the same event twice; the second is warm. \"AWS connection during init\" "
       "counts the starts whose first connection to the emulator opened before their first `next`:\n")
     w("| function | first request (cold, after init) | second request (warm) | AWS connection during init | logs: init + first request | logs: warm request |")
