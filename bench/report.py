@@ -78,12 +78,9 @@ ASSUMPTIONS = [
     "read units per invocation); update reads one absent key to open its connection.",
     "DynamoDB storage and photos accumulate: the bill shown is month 12, holding a year of requests; request "
     "units are computed from item sizes (see the measurement notes), not read from the emulator.",
-    "SQS: each public event is 3 requests (SNS's send, Lambda's receive and delete), plus Lambda's idle long "
-    "polling of the notify queue, about 5 pollers x 3 requests a minute (648,000 a month) whatever the volume.",
     "CloudWatch Logs: the measured application log bytes per invocation plus 600 bytes of Lambda's own JSON "
     "platform lines (start, report); stored for LogRetentionDays (30: one month's volume).",
-    "X-Ray: Tracing is Active in template.yaml; every invocation is counted as a recorded trace (upper bound).",
-    "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to SQS delivery (free), Cognito "
+    "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to Lambda and SQS delivery (free), Cognito "
     "(staff only, inside its free tier), KMS requests of the SNS topic's AWS-managed key, data transfer.",
 ]
 
@@ -92,9 +89,47 @@ def load_template():
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    # A `!Ref` is kept (as CloudFormation's `Ref`), to be read back with its parameter's default.
+    Loader.add_multi_constructor(
+        "!", lambda loader, suffix, node: {"Ref": node.value} if suffix == "Ref" and isinstance(node, yaml.ScalarNode) else None
+    )
     with open(os.path.join(ROOT, "template.yaml")) as f:
         return yaml.load(f, Loader=Loader)
+
+
+def resolved(template, value):
+    """A template value, a `!Ref` to a parameter read as the parameter's default."""
+    if isinstance(value, dict) and "Ref" in value:
+        return template.get("Parameters", {}).get(value["Ref"], {}).get("Default")
+    return value
+
+
+def tracing_mode(template):
+    """The functions' X-Ray tracing as template.yaml deploys it by default (Globals, `Tracing`)."""
+    return resolved(template, template["Globals"]["Function"].get("Tracing")) or "PassThrough"
+
+
+def polled_queues(template):
+    """The functions an SQS queue feeds: Lambda polls each queue all month, whatever happens."""
+    return sorted(
+        name
+        for name, r in template["Resources"].items()
+        if r.get("Type") == "AWS::Serverless::Function"
+        and any(e.get("Type") == "SQS" for e in (r.get("Properties", {}).get("Events") or {}).values())
+    )
+
+
+def bucket_notifies_topics(template):
+    """Whether the bucket tells a topic of its new objects (an SNS publish per upload)."""
+    return any(
+        (r.get("Properties", {}).get("NotificationConfiguration") or {}).get("TopicConfigurations")
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::S3::Bucket"
+    )
+
+
+# Lambda's SQS event source: about 5 pollers long-polling each queue, 3 requests a minute each.
+IDLE_POLL_REQUESTS_PER_QUEUE = 648_000
 
 
 def memory_sizes(template):
@@ -177,6 +212,8 @@ def build(args):
     template = load_template()
     memory = memory_sizes(template)
     alarms = sum(1 for r in template["Resources"].values() if r.get("Type") == "AWS::CloudWatch::Alarm")
+    tracing = tracing_mode(template)
+    polled = polled_queues(template)
     cold_by = {c["function"]: c for c in cold["functions"]}
     floor = cold_by["hello"]
     ops = {o["operation"]: o for o in warm["operations"]}
@@ -347,7 +384,10 @@ def build(args):
         table_gb = gb_year(bytes_per_request)
         photo_gb = gb_year(430_000 * TOWN["photos"])
         logs_gb = per_request_logs * r / 1e9
-        sqs_requests = 3 * public_events * r + 648_000
+        # A queue Lambda polls: SNS's send, Lambda's receive and delete of each public event (when
+        # notify reads one), and the pollers' long polls whatever the volume.
+        sqs_requests = (3 * public_events * r if "NotifyFunction" in polled else 0) + IDLE_POLL_REQUESTS_PER_QUEUE * len(polled)
+        upload_notices = TOWN["photos"] * r if bucket_notifies_topics(template) else 0
         lines = [
             ("Lambda compute (arm64 GB-s)", per_request_gb_s * r, "GB-s", PRICES["lambda_gb_second_arm64"], "lambda_gb_seconds"),
             ("Lambda requests", lambda_invocations * r, "invocations", PRICES["lambda_request"], "lambda_requests"),
@@ -356,15 +396,15 @@ def build(args):
             ("DynamoDB reads (on-demand)", rru * r, "RRU", PRICES["dynamodb_rru"], None),
             ("DynamoDB storage (a year of requests)", table_gb, "GB-month", PRICES["dynamodb_storage_gb_month"], "dynamodb_storage_gb"),
             ("DynamoDB point-in-time recovery", table_gb, "GB-month", PRICES["dynamodb_pitr_gb_month"], None),
-            ("SNS publishes (ticket events)", publishes * r, "publishes", PRICES["sns_publish"], "sns_publishes"),
-            ("SQS (notify queue, incl. idle polling)", sqs_requests, "requests", PRICES["sqs_request"], "sqs_requests"),
+            ("SNS publishes (ticket events, upload notices)", publishes * r + upload_notices, "publishes", PRICES["sns_publish"], "sns_publishes"),
+            (f"SQS (queues Lambda polls: {len(polled)})", sqs_requests, "requests", PRICES["sqs_request"], "sqs_requests"),
             ("SES email", emails * r, "emails", PRICES["ses_email"], None),
             ("S3 photo storage (a year of photos)", photo_gb, "GB-month", PRICES["s3_storage_gb_month"], None),
             ("S3 PUT (upload, photo, thumbnail)", 3 * TOWN["photos"] * r, "requests", PRICES["s3_put"], None),
             ("S3 GET (processing, views)", (1 + n_lookups) * TOWN["photos"] * r, "requests", PRICES["s3_get"], None),
             ("CloudWatch Logs ingestion", logs_gb, "GB", PRICES["logs_ingested_gb"], "logs_ingested_gb"),
             ("CloudWatch Logs storage (30 days)", logs_gb, "GB-month", PRICES["logs_stored_gb_month"], None),
-            ("X-Ray traces (Tracing: Active)", lambda_invocations * r, "traces", PRICES["xray_trace"], "xray_traces"),
+            (f"X-Ray traces (Tracing: {tracing})", lambda_invocations * r if tracing == "Active" else 0, "traces", PRICES["xray_trace"], "xray_traces"),
             ("CloudWatch alarms", alarms, "alarms", PRICES["alarm_month"], "alarms"),
         ]
         items, total, total_free = [], 0.0, 0.0
@@ -382,7 +422,17 @@ def build(args):
         "unit_prices": PRICES,
         "always_free_tier": FREE,
         "town": TOWN,
-        "assumptions": ASSUMPTIONS,
+        "assumptions": ASSUMPTIONS + [
+            f"SQS: Lambda polls {len(polled)} queue(s) in template.yaml ({', '.join(polled) or 'none'}), "
+            f"about 5 pollers x 3 requests a minute each ({IDLE_POLL_REQUESTS_PER_QUEUE:,} a month) whatever the "
+            "volume; a topic invoking a function asynchronously polls nothing. The dead-letter queue is empty in a "
+            "good month.",
+            f"X-Ray: Tracing is {tracing} in template.yaml (its default); "
+            + ("every invocation is counted as a recorded trace (upper bound)." if tracing == "Active"
+               else "no trace is recorded."),
+            f"CloudWatch: the {alarms} alarms of template.yaml; its metrics from log filters (Errors, "
+            "SmsBudgetSpent) are published only when something counts, so a good month bills none.",
+        ],
         "per_request": {
             "lambda_invocations": invocations,
             "api_requests": api_requests,
