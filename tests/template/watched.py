@@ -111,6 +111,8 @@ def problems(template):
                     found.append(f"{owner}: the schedule's failures go nowhere (DeadLetterConfig)")
                 else:
                     ends_in(owner, dead_letters)
+            if kind == "SNS" and e.get("RedrivePolicy"):
+                ends_in(owner, e["RedrivePolicy"].get("deadLetterTargetArn"))
             if kind in ("SNS", "S3", "ScheduleV2", "Schedule") and not on_failure:
                 found.append(f"{owner}: an asynchronous invocation with no on-failure destination (EventInvokeConfig)")
     invoked_by_lambda = {target(props(p).get("FunctionName")) for p in of("AWS::Lambda::Permission").values()}
