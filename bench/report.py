@@ -97,7 +97,9 @@ ASSUMPTIONS = [
     "Messages (SES emails; texts are the town's opt-in and not modelled) grow with the service a citizen gets, "
     "so the bill's target leaves them out and shows them on their own line. The idle month is a month with no "
     "request: what the stack costs while nothing happens.",
-    "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to SQS delivery (free), Cognito "
+    "CloudWatch: the {alarms} alarms of template.yaml; its metrics from log filters (Errors, SmsBudgetSpent) are "
+    "published only when something counts, so a good month bills none.",
+    "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to Lambda delivery (free), Cognito "
     "(staff only, inside its free tier), KMS requests of the SNS topic's AWS-managed key, data transfer.",
 ]
 
@@ -136,6 +138,15 @@ def polled_functions(template):
         if binary and any(e.get("Type") == "SQS" for e in events):
             polled.append(binary)
     return polled
+
+
+def bucket_notifies_topics(template):
+    """Whether the bucket tells a topic of its new objects (an SNS publish per upload)."""
+    return any(
+        (r.get("Properties", {}).get("NotificationConfiguration") or {}).get("TopicConfigurations")
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::S3::Bucket"
+    )
 
 
 def photo_archive_days(template):
@@ -440,6 +451,7 @@ def build(args):
             + 3 * TOWN["photos"] * r * ("photo" in polled)
             + 648_000 * len(polled)
         )
+        upload_notices = TOWN["photos"] * r if bucket_notifies_topics(template) else 0
         lines = [
             ("Lambda compute (arm64 GB-s)", per_request_gb_s * r, "GB-s", PRICES["lambda_gb_second_arm64"], "lambda_gb_seconds"),
             ("Lambda requests", lambda_invocations * r, "invocations", PRICES["lambda_request"], "lambda_requests"),
@@ -448,7 +460,8 @@ def build(args):
             ("DynamoDB reads (on-demand)", rru * r, "RRU", PRICES["dynamodb_rru"], None),
             ("DynamoDB storage (a year of requests)", table_gb, "GB-month", PRICES["dynamodb_storage_gb_month"], "dynamodb_storage_gb"),
             ("DynamoDB point-in-time recovery", table_gb, "GB-month", PRICES["dynamodb_pitr_gb_month"], None),
-            ("SNS publishes (ticket events)", publishes * r, "publishes", PRICES["sns_publish"], "sns_publishes"),
+            ("SNS publishes (ticket events, upload notices)", publishes * r + upload_notices, "publishes",
+             PRICES["sns_publish"], "sns_publishes"),
             ("SQS (polled queues, incl. idle polling)", sqs_requests, "requests", PRICES["sqs_request"], "sqs_requests"),
             ("SES email", emails * r, "emails", PRICES["ses_email"], None),
             ("S3 photo storage (a year of photos)", photo_gb, "GB-month", PRICES["s3_storage_gb_month"], None),
@@ -482,7 +495,7 @@ def build(args):
         "unit_prices": PRICES,
         "always_free_tier": FREE,
         "town": TOWN,
-        "assumptions": [a.replace("{web_views}", web_views).replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note)
+        "assumptions": [a.replace("{web_views}", web_views).replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note).replace("{alarms}", str(alarms))
                         .replace("{photo_sizes}", f"{full_bytes / 1000:.0f} KB and {thumb_bytes / 1000:.0f} KB")
                         .replace("{archive}", f"the full photo moves to Glacier Instant Retrieval after {archive_days} days "
                                  "(one transition request each)" if archive_days else "photos stay in S3 Standard")
@@ -598,8 +611,8 @@ def markdown(r):
     w("")
     w("Representative events: query `GET /open311/v2/services.json`; submit a form-encoded pothole report with "
       "an email; update a citizen following a request; web the citizen form page; route a stream batch with a "
-      "new ticket's first history entry (it routes the ticket and publishes its event); notify an SQS batch with "
-      "a created event (an email to the reporter); photo an empty batch (its init alone: its work is measured "
+      "new ticket's first history entry (it routes the ticket and publishes its event); notify an SNS delivery of "
+      "a created event (an email to the reporter); photo an event without a record (its init alone: its work is measured "
       "below). HTTP functions get the same event twice; the second is warm. \"AWS connection during init\" "
       "counts the starts whose first connection to the emulator opened before their first `next`:\n")
     w("| function | first request (cold, after init) | second request (warm) | AWS connection during init | logs: init + first request | logs: warm request |")

@@ -5,7 +5,7 @@
     make inbox TICKET=K7QM-3XPR
 
 `send email` hands a message to the emulator as SES receives mail for the town's domain (it
-adds SES's verdict headers, stores it in the bucket, and the bucket tells the inbound queue);
+adds SES's verdict headers, stores it in the bucket, and the bucket tells the inbound topic);
 `send text` publishes a text to the inbound topic as End User Messaging SMS does. Answer a
 ticket's email with its reply address (`make outbox` shows it, in Reply-To) or text back from
 the number the ticket texted. `inbox` prints a ticket's conversation: what staff wrote, what

@@ -44,7 +44,7 @@
      it), received as SES receives mail for the town's domain: SES's verdict headers put on
      top (all passing, or as the `X-Town311-Verdicts` header says, e.g. `spam=FAIL,dkim=fail`)
      and stored in the bucket under `inbound/mail/<id>`, whose notification then reaches the
-     inbound queue as S3's would. moto's SES has no receiving: this plays the receipt rule.
+     inbound topic as S3's would. moto's SES has no receiving: this plays the receipt rule.
    - POST /_town311/inbound/sms  {"topic_arn": ... (or "topic": its name), "from": "+1555...",
      "to": "+1555...", "text": "..."}: a text to the town's number, published to the inbound topic as End User
      Messaging SMS publishes it (moto has no two-way SMS).

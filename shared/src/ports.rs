@@ -427,7 +427,8 @@ pub trait Privacy: Send + Sync {
     async fn erase(&self, contact_key: &str) -> Result<usize, StoreError>;
 }
 
-/// A function's own queue: work left for a later invocation (the rest of a large fan-out).
+/// Work left for a later invocation of notify (the rest of a large fan-out, a confirmation to
+/// send): a topic only notify hears.
 #[async_trait]
 pub trait WorkQueue: Send + Sync {
     async fn enqueue(&self, body: &str) -> Result<(), StoreError>;

@@ -8,6 +8,8 @@ mkdir -p "$out"
 "$venv/cfn-lint" "$root/template.yaml"
 AWS_DEFAULT_REGION=us-east-1 "$venv/python" "$root/tests/template/transform.py" "$root/template.yaml" > "$out/expanded.json"
 "$venv/cfn-lint" "$out/expanded.json"
+# What can fail is watched: each function's errors counted, each dead-letter queue alarmed.
+"$venv/python" "$root/tests/template/watched.py" "$root/template.yaml"
 # The expanded check must be able to fail: a wrong reference inside a SAM-only property
 # (a policy template's TopicName) passes the first lint and must fail the second.
 sed 's/TopicName: !GetAtt EventsTopic.TopicName/TopicName: !GetAtt NoSuchTopic.TopicName/' \

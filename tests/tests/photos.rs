@@ -2,11 +2,12 @@
 //! presigned POST (or in a multipart request), processed by the photo function from the
 //! bucket's notifications, attached to the ticket by the route function, and served at a
 //! stable URL that redirects to a short-lived link; refused uploads are deleted with the reason
-//! on the ticket; a hidden photo is no longer served.
+//! on the ticket; a hidden photo is no longer served; an upload that fails every try is kept on
+//! the dead-letter queue.
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use town311_tests::{Part, TestStack, multipart, spawn};
+use town311_tests::{Part, TestStack, fault, multipart, spawn};
 
 const ADMIN: (&str, &[&str]) = ("ada", &["admin"]);
 
@@ -258,4 +259,52 @@ async fn staff_close_with_a_photo_of_the_finished_work_and_the_status_page_shows
     };
     assert_eq!(refused(viewer, gps_jpeg()).await, 403);
     assert_eq!(refused(token, b"not a photo".to_vec()).await, 400);
+}
+
+#[tokio::test]
+async fn an_upload_that_fails_every_try_is_recorded_on_the_dead_letter_queue_with_lambdas_record() {
+    let stack = spawn().await;
+    let table = stack.stack.provisioned.table.clone();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&stack.stack.sdk).force_path_style(true).build(),
+    );
+    let key = "uploads/0123456789abcdef0123456789abcdef";
+
+    // The table is down for every try: the first invocation and Lambda's two retries (the
+    // emulator holds one fault per service: no other test here sets one).
+    fault("dynamodb", &table, true).await;
+    s3.put_object()
+        .bucket(&stack.stack.provisioned.bucket)
+        .key(key)
+        .body(b"not yet a photo".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&stack.stack.sdk);
+    let mut record = None;
+    for _ in 0..120 {
+        let received = sqs
+            .receive_message()
+            .queue_url(&stack.stack.provisioned.failure_queue_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if let Some(message) = received.messages().first() {
+            record = Some(serde_json::from_str::<Value>(message.body().unwrap_or_default()).unwrap());
+            break;
+        }
+    }
+    fault("dynamodb", &table, false).await;
+
+    let record = record.expect("the upload reached the dead-letter queue");
+    assert_eq!(record["requestContext"]["functionArn"], "PhotoFunction", "{record}");
+    assert_eq!(record["requestContext"]["condition"], "RetriesExhausted", "{record}");
+    assert_eq!(
+        record["requestContext"]["approximateInvokeCount"], 3,
+        "tried once and retried twice: {record}"
+    );
+    // S3's notification carries the key form-encoded; the upload id is what it names.
+    let message = record["requestPayload"]["Records"][0]["Sns"]["Message"].as_str().unwrap_or_default();
+    assert!(message.contains("0123456789abcdef0123456789abcdef"), "the event is kept, to replay: {record}");
 }

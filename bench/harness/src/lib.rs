@@ -124,19 +124,23 @@ pub fn stream_batch(images: &[serde_json::Value]) -> serde_json::Value {
     serde_json::json!({ "Records": records })
 }
 
-/// An SQS batch of raw ticket events, as the notify queue hands them over.
-pub fn sqs_batch(bodies: &[String]) -> serde_json::Value {
+/// The SNS event Lambda invokes notify with, for each raw ticket event (SNS hands one an
+/// invocation; several stand for as many invocations).
+pub fn sns_event(bodies: &[String]) -> serde_json::Value {
     let records: Vec<_> = bodies
         .iter()
         .enumerate()
         .map(|(i, body)| {
             serde_json::json!({
-                "messageId": format!("bench-{i}"), "receiptHandle": "bench", "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1790000000000",
-                               "SenderId": "bench", "ApproximateFirstReceiveTimestamp": "1790000000000"},
-                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench-notify-queue",
-                "awsRegion": "us-east-1"
+                "EventSource": "aws:sns", "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:us-east-1:000000000000:bench-events:bench",
+                "Sns": {
+                    "Type": "Notification", "MessageId": format!("bench-{i}"),
+                    "TopicArn": "arn:aws:sns:us-east-1:000000000000:bench-events", "Subject": null,
+                    "Message": body, "Timestamp": "2026-09-21T12:00:00.000Z", "SignatureVersion": "1",
+                    "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                    "MessageAttributes": {"notify": {"Type": "String", "Value": "true"}}
+                }
             })
         })
         .collect();

@@ -137,7 +137,7 @@ impl Stack {
             public_url: Some("https://311.millbrook.example".into()),
             mail_from: Some(mail_from.into()),
             dead_letter_queue_url: Some(queue_url.clone()),
-            notify_queue_url: None,
+            notify_topic_arn: None,
             sms_countries: town311::domain::contact::SmsCountries::default(),
             // The benchmarks measure the functions, not the limit: one client sends everything.
             client_write_limit: u32::MAX,

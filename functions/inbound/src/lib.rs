@@ -1,6 +1,7 @@
-//! The inbound function: citizens' emails and texts reach their tickets. Its queue hears of
+//! The inbound function: citizens' emails and texts reach their tickets. Its topic hears of
 //! each email SES stores in the bucket (under `inbound/mail/`) and of each text to the town's
-//! two-way number (End User Messaging publishes it to the inbound topic).
+//! two-way number (End User Messaging publishes it there), and Lambda invokes this
+//! asynchronously with each: nothing polls while nothing happens.
 //!
 //! - An answer to a ticket's reply address, or a text from a number a ticket last texted,
 //!   lands on that ticket as the citizen's message ([`town311::domain::ticket::Change::CitizenMessage`]),
@@ -19,7 +20,7 @@
 //! the bucket's lifecycle removes any left after a week).
 
 use aws_lambda_events::event::s3::S3Event;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sns::SnsEvent;
 use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::percent_decode_str;
@@ -93,22 +94,20 @@ pub enum Outcome {
     Dropped(&'static str),
 }
 
-/// Handles a batch of queue messages; the ones that failed come back.
-pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.payload.records {
-        let body = message.body.as_deref().unwrap_or_default();
-        if let Err(error) = take(state, body).await {
-            tracing::error!(error = %town311::runtime::chain(&error), "inbound message failed; it will be redelivered");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message.message_id.clone().unwrap_or_default();
-            response.batch_item_failures.push(failure);
+/// Handles what the topic delivers (one message an invocation). A failure fails the
+/// invocation: Lambda retries it twice, then records it on the dead-letter queue; a message
+/// handled before is recognised by its receipt and not taken twice.
+pub async fn handle(state: &State, event: LambdaEvent<SnsEvent>) -> Result<(), Error> {
+    for record in event.payload.records {
+        if let Err(error) = take(state, &record.sns.message).await {
+            tracing::error!(error = %town311::runtime::chain(&error), "inbound message failed; the invocation will be retried");
+            return Err(error.into());
         }
     }
-    Ok(response)
+    Ok(())
 }
 
-/// Takes one queue message: stored mail reported by S3, or a text.
+/// Takes one message: stored mail reported by S3, or a text.
 pub async fn take(state: &State, body: &str) -> Result<Vec<Outcome>, StoreError> {
     if let Some(text) = sms::InboundText::read(body) {
         let span = tracing::info_span!("text", receipt = %text.inbound_message_id);
@@ -132,7 +131,7 @@ pub async fn take(state: &State, body: &str) -> Result<Vec<Outcome>, StoreError>
         return Ok(outcomes);
     }
     // S3's own "s3:TestEvent" when notifications are set up, or anything else.
-    tracing::info!("a queue message that is neither mail nor a text; dropped");
+    tracing::info!("a message that is neither mail nor a text; dropped");
     Ok(Vec::new())
 }
 

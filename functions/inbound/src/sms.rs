@@ -1,5 +1,5 @@
 //! A text to the town's two-way number, as AWS End User Messaging SMS publishes it to the
-//! inbound topic (delivered raw to the inbound queue).
+//! inbound topic (delivered to the inbound function as the SNS message).
 
 use serde::Deserialize;
 
@@ -30,7 +30,7 @@ impl std::fmt::Debug for InboundText {
 }
 
 impl InboundText {
-    /// Reads a queue message, if it is a text.
+    /// Reads a message, if it is a text.
     pub fn read(body: &str) -> Option<Self> {
         let mut text: Self = serde_json::from_str(body).ok()?;
         if text.inbound_message_id.trim().is_empty() {

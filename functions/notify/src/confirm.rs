@@ -1,6 +1,6 @@
 //! The one message a follow sends: a link that confirms it. Route leaves a
-//! [`ConfirmationDue`] on this function's queue when a pending follower is written; this sends
-//! the follower (read from the table: the queue carries no address) a short SMS or email in
+//! [`ConfirmationDue`] on this function's topic when a pending follower is written; this sends
+//! the follower (read from the table: the message carries no address) a short SMS or email in
 //! their language with a single-use link that works for
 //! [`town311::domain::follower::CONFIRM_WITHIN_HOURS`] hours. The send is claimed first, once
 //! per follow, so a redelivered message or a replayed stream record sends nothing twice.

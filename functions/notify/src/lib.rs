@@ -1,9 +1,11 @@
-//! The notify function: tells citizens about their requests. It reads the public ticket events
-//! the topic delivers to its queue and sends each reporter and follower one message per public
+//! The notify function: tells citizens about their requests. Lambda invokes it with each public
+//! ticket event the topic delivers (asynchronously: nothing polls while nothing happens) and it
+//! sends each reporter and follower one message per public
 //! change, on the channel they chose (SMS or email) and in their language.
 //!
 //! A delivery is claimed in the table before it is sent and given back if sending fails, so a
-//! replayed event (SNS and SQS deliver at least once) sends nothing twice and a failed send is
+//! replayed event (SNS delivers at least once, Lambda retries a failed invocation twice) sends
+//! nothing twice and a failed send is
 //! retried. Each recipient stands alone: one the service refuses for good (an invalid number, a
 //! rejected address) is kept as undeliverable and skipped, and one that fails for now is
 //! retried with the message while everyone else still hears. Emails carry a one-click
@@ -11,14 +13,15 @@
 //!
 //! Only confirmed followers are told: a follow stays pending, and hears nothing, until its
 //! contact uses the link of the one confirmation message (sent by [`confirm`], from a
-//! [`town311::domain::follower::ConfirmationDue`] the route function leaves on this queue).
+//! [`town311::domain::follower::ConfirmationDue`] the route function leaves on notify's own
+//! topic).
 //!
 //! A message tells at most [`CHUNK`] followers. When more follow the ticket, the rest is left
-//! on notify's own queue as a continuation (the event and the last contact key told) before
+//! on notify's own topic (which only notify hears) as a continuation (the event and the last contact key told) before
 //! this chunk is sent, so thousands of followers are told by many short invocations, each well
 //! inside the function's time limit, and a slow chunk holds none of the others back.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
 use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
@@ -51,9 +54,9 @@ pub(crate) const REMEMBER_SENT_DAYS: i64 = 14;
 /// seconds: several fit in notify's 30-second limit.
 pub const CHUNK: usize = 50;
 /// A message is started only with this much of the invocation left (twice a chunk's usual
-/// time); later messages of the batch go back to the queue for the next invocation.
+/// time); later messages of the event go back to the topic for the next invocation.
 const RESERVE_SECONDS: i64 = 10;
-/// Without a queue to continue on (a misconfiguration), chunks follow one another in the same
+/// Without a topic to continue on (a misconfiguration), chunks follow one another in the same
 /// invocation, up to this many.
 const MAX_CHUNKS_IN_PLACE: usize = 200;
 
@@ -64,7 +67,7 @@ pub struct State {
     pub catalog: Arc<dyn Catalog>,
     pub deliveries: Arc<dyn Deliveries>,
     pub messenger: Arc<dyn Messenger>,
-    /// Notify's own queue, where the rest of a large fan-out is left.
+    /// Notify's own topic, where the rest of a large fan-out is left.
     pub work: Option<Arc<dyn WorkQueue>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
@@ -73,7 +76,7 @@ pub struct State {
 }
 
 impl From<&town311::adapters::aws::Adapters> for State {
-    /// The production wiring: the table, SNS for SMS, SES for email, SQS to continue on.
+    /// The production wiring: the table, SNS for SMS, SES for email, SNS to continue on.
     fn from(aws: &town311::adapters::aws::Adapters) -> Self {
         town311::wire!(aws, Self { config, tickets, catalog, deliveries, messenger, work, clock, ids, rates })
     }
@@ -87,31 +90,44 @@ pub enum NotifyError {
     /// Some recipients could not be reached for now; the others were told.
     #[error("{0} recipient(s) could not be reached for now")]
     Unsent(usize),
+    /// Messages of the invocation failed; Lambda retries it (claims keep the rest from going twice).
+    #[error("{0} message(s) failed; the invocation is retried")]
+    Failed(usize),
 }
 
-/// Handles one batch of queue messages; the ones that failed are reported for redelivery.
-pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let deadline = deadline(&event.context);
-    let mut response = SqsBatchResponse::default();
-    for (n, message) in event.payload.records.into_iter().enumerate() {
+/// Handles one delivery from the topics (SNS gives Lambda one message an invocation). A
+/// failure fails the invocation: Lambda retries it twice, then records it on the dead-letter
+/// queue; what went out before is claimed and not sent again.
+pub async fn handle(state: &State, event: LambdaEvent<SnsEvent>) -> Result<(), Error> {
+    let failed = handle_records(state, event.payload.records, deadline(&event.context)).await;
+    if failed.is_empty() { Ok(()) } else { Err(NotifyError::Failed(failed.len()).into()) }
+}
+
+/// Handles each message; the ids of those that failed.
+pub(crate) async fn handle_records(
+    state: &State,
+    records: Vec<SnsRecord>,
+    deadline: Option<DateTime<Utc>>,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (n, record) in records.into_iter().enumerate() {
+        let message = record.sns;
         let late = deadline.is_some_and(|d| d - state.clock.now() < Duration::seconds(RESERVE_SECONDS));
         let outcome = if n > 0 && late {
-            hand_back(state, &message).await
+            hand_back(state, &message.message).await
         } else {
-            notify_message(state, &message).await
+            notify_message(state, &message.message).await
         };
         if let Err(error) = outcome {
             tracing::error!(
-                message_id = message.message_id.as_deref().unwrap_or_default(),
+                message_id = %message.message_id,
                 error = %town311::runtime::chain(&error),
-                "notification failed; the message will be redelivered"
+                "notification failed; the invocation will be retried"
             );
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message.message_id.clone().unwrap_or_default();
-            response.batch_item_failures.push(failure);
+            failed.push(message.message_id);
         }
     }
-    Ok(response)
+    failed
 }
 
 /// When the invocation ends, if Lambda said (the local stack does not).
@@ -119,19 +135,19 @@ fn deadline(context: &lambda_runtime::Context) -> Option<DateTime<Utc>> {
     i64::try_from(context.deadline).ok().filter(|&ms| ms > 0).and_then(DateTime::from_timestamp_millis)
 }
 
-/// A message there is no time for goes back to the queue as a new one: it is handled at once
-/// by another invocation, rather than after the visibility timeout, and it does not count
-/// towards the dead-letter limit. Without a queue, it is reported failed and redelivered.
-async fn hand_back(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
+/// A message there is no time for goes back to notify's topic as a new one: another
+/// invocation handles it at once, and it does not count as a failure. Without the topic, it
+/// fails, and the invocation is retried.
+async fn hand_back(state: &State, body: &str) -> Result<(), NotifyError> {
     let Some(queue) = &state.work else {
-        return Err(StoreError::unavailable("SendMessage", "no queue to hand the message back to").into());
+        return Err(StoreError::unavailable("Publish", "no topic to hand the message back to").into());
     };
-    queue.enqueue(message.body.as_deref().unwrap_or_default()).await?;
-    tracing::info!("no time left in this invocation; message handed back to the queue");
+    queue.enqueue(body).await?;
+    tracing::info!("no time left in this invocation; message handed back to the topic");
     Ok(())
 }
 
-/// The queue message of a continuation: the event with the last follower's key told.
+/// The message of a continuation: the event with the last follower's key told.
 pub fn continuation(event: &TicketEvent, after: &str) -> Result<String, StoreError> {
     let mut body = serde_json::to_value(event).map_err(corrupt)?;
     if let Some(fields) = body.as_object_mut() {
@@ -140,16 +156,15 @@ pub fn continuation(event: &TicketEvent, after: &str) -> Result<String, StoreErr
     serde_json::to_string(&body).map_err(corrupt)
 }
 
-/// A queue message that is not what notify writes or reads.
+/// A message that is not what notify writes or reads.
 fn corrupt(error: serde_json::Error) -> StoreError {
-    StoreError::Corrupt { key: "queue message".into(), source: Box::new(error) }
+    StoreError::Corrupt { key: "notify message".into(), source: Box::new(error) }
 }
 
 /// The field a continuation adds to the event it carries.
 const FOLLOWERS_AFTER: &str = "followers_after";
 
-async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), NotifyError> {
-    let body = message.body.as_deref().unwrap_or_default();
+async fn notify_message(state: &State, body: &str) -> Result<(), NotifyError> {
     let mut body: serde_json::Value = serde_json::from_str(body).map_err(corrupt)?;
     if let Some(due) = body.get(town311::domain::follower::CONFIRMATION_DUE) {
         let due: town311::domain::follower::ConfirmationDue =
@@ -163,7 +178,7 @@ async fn notify_message(state: &State, message: &SqsMessage) -> Result<(), Notif
             let cursor = value.as_str().and_then(town311::domain::follower::cursor).map(str::to_owned);
             // Starting over instead would re-read every follower before this point.
             Some(cursor.ok_or_else(|| StoreError::Corrupt {
-                key: "queue message".into(),
+                key: "notify message".into(),
                 source: "followers_after is not a follower key".into(),
             })?)
         }
@@ -196,7 +211,7 @@ enum Outcome {
 }
 
 /// Tells everyone who hears about `event`'s ticket: the reporter and the first chunk of
-/// followers, leaving the rest on the queue.
+/// followers, leaving the rest on notify's topic.
 pub async fn notify(state: &State, event: &TicketEvent) -> Result<(), NotifyError> {
     notify_from(state, event, None).await
 }
@@ -221,7 +236,7 @@ pub async fn notify_from(state: &State, event: &TicketEvent, after: Option<&str>
     let (mut sent, mut undeliverable, mut unsent, mut told) = (0, 0, 0, 0);
     for _ in 0..MAX_CHUNKS_IN_PLACE {
         let (recipients, next) = chunk(state, &ticket, entry, after.as_deref()).await?;
-        // The rest goes on the queue first: a slow chunk then delays no other.
+        // The rest goes on the topic first: a slow chunk then delays no other.
         let handed_on = match (&next, &state.work) {
             (Some(next), Some(queue)) => {
                 hand_on(state, queue.as_ref(), event, next).await?;
@@ -285,7 +300,7 @@ async fn chunk(
     Ok((recipients, next))
 }
 
-/// Leaves the followers after `next` on the queue, once: the claim stops a redelivered chunk
+/// Leaves the followers after `next` on notify's topic, once: the claim stops a retried chunk
 /// from starting a second continuation.
 async fn hand_on(
     state: &State,
@@ -309,7 +324,7 @@ async fn hand_on(
         }
         return Err(error);
     }
-    tracing::info!("more followers: continued on the queue");
+    tracing::info!("more followers: continued on notify's topic");
     Ok(())
 }
 

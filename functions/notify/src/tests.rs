@@ -1,4 +1,5 @@
 use super::*;
+use aws_lambda_events::event::sns::SnsMessage;
 use chrono::{DateTime, TimeZone, Utc};
 use town311::adapters::memory::{MemoryQueue, MemoryStore, RecordingMessenger, Refusal, Sent};
 use town311::domain::contact::{NotifyBy, Reporter, ReporterInput};
@@ -189,40 +190,44 @@ async fn an_anonymous_report_and_internal_events_send_nothing() {
 }
 
 #[tokio::test]
-async fn a_batch_reports_only_the_messages_that_failed() {
+async fn an_invocation_with_a_message_that_failed_fails_so_lambda_retries_it_and_the_rest_are_told() {
     let f = fixture().await;
     let (_, created) =
         file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
-    let message = |id: &str, body: String| {
-        let mut m = SqsMessage::default();
-        m.message_id = Some(id.into());
-        m.body = Some(body);
-        m
-    };
-    let mut event = SqsEvent::default();
-    event.records = vec![
+    let event = sns_event(vec![
         message("good", serde_json::to_string(&TicketEvent::new(&created)).unwrap()),
         message("garbage", "{not json".into()),
-    ];
-    let response = handle(&f.state, LambdaEvent::new(event, Default::default())).await.unwrap();
-    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
-    assert_eq!(failed, vec!["garbage"]);
+    ]);
+    assert!(handle(&f.state, LambdaEvent::new(event, Default::default())).await.is_err());
     assert_eq!(f.messenger.sent().len(), 1);
+    let event = sns_event(vec![message("good", serde_json::to_string(&TicketEvent::new(&created)).unwrap())]);
+    assert!(handle(&f.state, LambdaEvent::new(event, Default::default())).await.is_ok());
+    assert_eq!(f.messenger.sent().len(), 1, "the retry sends nothing twice");
 }
 
-fn message(id: &str, body: String) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.into());
-    m.body = Some(body);
-    m
+/// One message as SNS hands it to Lambda.
+fn message(id: &str, body: String) -> SnsRecord {
+    let mut sns = SnsMessage::default();
+    sns.message_id = id.into();
+    sns.message = body;
+    let mut record = SnsRecord::default();
+    record.event_source = "aws:sns".into();
+    record.sns = sns;
+    record
 }
 
-/// Handles `bodies` as one batch of queue messages (ids `m0`, `m1`, …); the ids reported failed.
+fn sns_event(records: Vec<SnsRecord>) -> SnsEvent {
+    let mut event = SnsEvent::default();
+    event.records = records;
+    event
+}
+
+/// Handles `bodies` as the messages of one invocation (ids `m0`, `m1`, …); the ids that failed.
 async fn deliver(f: &Fixture, bodies: Vec<String>, context: lambda_runtime::Context) -> Vec<String> {
-    let mut event = SqsEvent::default();
-    event.records = bodies.into_iter().enumerate().map(|(n, body)| message(&format!("m{n}"), body)).collect();
-    let response = handle(&f.state, LambdaEvent::new(event, context)).await.unwrap();
-    response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect()
+    let records = bodies.into_iter().enumerate().map(|(n, body)| message(&format!("m{n}"), body)).collect();
+    let event = LambdaEvent::new(sns_event(records), context);
+    let deadline = super::deadline(&event.context);
+    crate::handle_records(&f.state, event.payload.records, deadline).await
 }
 
 async fn follow(f: &Fixture, ticket: &Ticket, email: Option<&str>, phone: Option<&str>) {
@@ -238,7 +243,7 @@ async fn follow(f: &Fixture, ticket: &Ticket, email: Option<&str>, phone: Option
     f.store.follow(&follower).await.unwrap();
 }
 
-/// The queue message route leaves for a pending follower.
+/// The message route leaves for a pending follower.
 fn due_message(follower: &Follower) -> String {
     town311::domain::follower::ConfirmationDue::of(follower).message().unwrap()
 }
@@ -395,7 +400,7 @@ async fn thousands_of_followers_are_told_once_each_in_chunks_across_invocations(
 }
 
 #[tokio::test]
-async fn a_message_there_is_no_time_for_goes_back_to_the_queue_untouched() {
+async fn a_message_there_is_no_time_for_goes_back_to_the_topic_untouched() {
     let f = fixture().await;
     let (_, first) =
         file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;

@@ -1,11 +1,12 @@
-//! The photo function: S3 tells a queue of every new upload; this processes each one, keeps
+//! The photo function: S3 tells of every new upload (through a topic, and Lambda invokes this
+//! asynchronously: nothing polls while nothing happens); this processes each one, keeps
 //! the clean photo and its thumbnail under `photos/<upload id>/`, records the outcome (or why
 //! the upload was refused) for the route function to attach to the ticket, and deletes the
 //! upload. Nothing unprocessed is ever published.
 
 use crate::{Processed, process};
 use aws_lambda_events::event::s3::S3Event;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sns::SnsEvent;
 use chrono::Duration;
 use lambda_runtime::{Error, LambdaEvent};
 use percent_encoding::percent_decode_str;
@@ -37,27 +38,25 @@ impl From<&town311::adapters::aws::Adapters> for State {
     }
 }
 
-/// Handles a batch of S3 notifications from the queue; failed messages come back.
-pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.payload.records {
-        let body = message.body.as_deref().unwrap_or_default();
-        let outcome = match object_keys(body) {
+/// Handles the S3 notifications the topic delivers (one an invocation). A failure fails the
+/// invocation: Lambda retries it twice, then records it on the dead-letter queue; an upload
+/// processed before is not processed again.
+pub async fn handle(state: &State, event: LambdaEvent<SnsEvent>) -> Result<(), Error> {
+    for record in event.payload.records {
+        let outcome = match object_keys(&record.sns.message) {
             Some(keys) => handle_keys(state, &keys).await,
             // S3's own "s3:TestEvent" when notifications are set up, or anything else: not ours.
             None => {
-                tracing::info!("a queue message that is no upload notification; dropped");
+                tracing::info!("a message that is no upload notification; dropped");
                 Ok(())
             }
         };
         if let Err(error) = outcome {
-            tracing::error!(error = %town311::runtime::chain(&error), "photo processing failed; the message will be redelivered");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message.message_id.clone().unwrap_or_default();
-            response.batch_item_failures.push(failure);
+            tracing::error!(error = %town311::runtime::chain(&error), "photo processing failed; the invocation will be retried");
+            return Err(error.into());
         }
     }
-    Ok(response)
+    Ok(())
 }
 
 /// The object keys an S3 event notification reports, URL-decoded as S3 encodes them; `None`
@@ -193,6 +192,30 @@ mod tests {
             })
             .collect();
         serde_json::json!({ "Records": records }).to_string()
+    }
+
+    #[tokio::test]
+    async fn the_upload_notification_arrives_inside_the_sns_event_lambda_invokes_with() {
+        let (state, photos, store) = state();
+        let image = crate::sample::photo_like(64, 48, 7);
+        let jpeg = crate::sample::jpeg_with_exif(&image, 85, 1, None).unwrap();
+        photos.put(&town311::domain::photo::upload_key(ID), jpeg, "image/jpeg").await.unwrap();
+        let event: SnsEvent = serde_json::from_value(serde_json::json!({"Records": [{
+            "EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:uploads:2bcfbf39",
+            "Sns": {
+                "Type": "Notification", "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:uploads", "Subject": null,
+                "Message": notification(&[&format!("uploads/{ID}")]),
+                "Timestamp": "2026-05-04T13:07:09.123Z", "SignatureVersion": "1", "Signature": "EXAMPLE",
+                "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
+                "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+                "MessageAttributes": {}
+            }
+        }]}))
+        .unwrap();
+        handle(&state, LambdaEvent::new(event, Default::default())).await.unwrap();
+        assert!(matches!(store.processing(ID).await.unwrap(), Some(Processing::Processed { .. })));
     }
 
     #[test]

@@ -164,7 +164,9 @@ async fn dead_letter(state: &State, record: &EventRecord, error: &StoreError) ->
     let Some(dead_letters) = &state.dead_letters else {
         return Err(StoreError::unavailable("dead letter", "no dead-letter queue is configured"));
     };
+    // The dead-letter queue is every function's: the letter says whose it is.
     let letter = serde_json::json!({
+        "source": "route",
         "reason": town311::runtime::chain(error),
         "eventID": record.event_id,
         "eventName": record.event_name,

@@ -164,6 +164,7 @@ async fn a_poison_record_goes_to_the_dead_letter_queue_and_the_rest_of_its_batch
     let letter: serde_json::Value = serde_json::from_str(&letters[0]).unwrap();
     assert_eq!(letter["sequenceNumber"], "2");
     assert!(letter["reason"].as_str().unwrap().contains("unreadable"), "{letter}");
+    assert_eq!(letter["source"], "route", "the shared dead-letter queue is told whose letter it is");
 }
 
 #[tokio::test]

@@ -1,12 +1,13 @@
 //! The local stack: the AWS emulator provisioned from template.yaml, a dev server that mounts
-//! the function handlers on template.yaml's routes as API Gateway would, and the table's stream
-//! fed to the route handler as Lambda's event source mapping would.
+//! the function handlers on template.yaml's routes as API Gateway would, the table's stream fed
+//! to the route handler as Lambda's event source mapping would, and each topic's messages to
+//! the function it invokes asynchronously, as Lambda would.
 
 pub mod auth;
 pub mod functions;
 pub mod gateway;
+pub mod invoke;
 pub mod provision;
-pub mod queue;
 pub mod router;
 pub mod stream;
 pub mod template;
@@ -290,26 +291,32 @@ impl Stack {
             };
             tasks.spawn(feed.run(receiver.clone()));
         }
-        for source in template.queue_sources()? {
+        for source in template.topic_sources()? {
             let consumer = match source.function.as_str() {
-                "NotifyFunction" => queue::Consumer::Notify(functions.notify.clone()),
-                "PhotoFunction" => queue::Consumer::Photo(functions.photo.clone()),
-                "InboundFunction" => queue::Consumer::Inbound(functions.inbound.clone()),
+                "NotifyFunction" => invoke::Consumer::Notify(functions.notify.clone()),
+                "PhotoFunction" => invoke::Consumer::Photo(functions.photo.clone()),
+                "InboundFunction" => invoke::Consumer::Inbound(functions.inbound.clone()),
                 _ => return Err(UnknownFunction(source.function).into()),
             };
-            let queue =
-                provisioned.queues.get(&source.queue).cloned().ok_or_else(|| LocalError::Setting {
+            let queue = |id: &str| {
+                provisioned.queues.get(id).cloned().ok_or_else(|| LocalError::Setting {
                     name: "template.yaml",
-                    reason: format!("{} reads queue {}, which is not defined", source.function, source.queue),
-                })?;
-            let feed = queue::QueueFeed {
+                    reason: format!("{}: no queue {id} was provisioned", source.function),
+                })
+            };
+            let invocations = queue(&source.subscription())?;
+            let on_failure_url = match &source.on_failure {
+                Some(id) => Some(queue(id)?.url),
+                None => None,
+            };
+            let invoker = invoke::AsyncInvoker {
                 sqs: aws_sdk_sqs::Client::new(&sdk),
-                queue_url: queue.url,
-                queue_arn: queue.arn,
+                queue_url: invocations.url,
                 source,
                 consumer,
+                on_failure_url,
             };
-            tasks.spawn(feed.run(receiver.clone()));
+            tasks.spawn(invoker.run(receiver.clone()));
         }
         Ok(Self { base_url, provisioned, config, sdk, adapters, routes, authority, shutdown, tasks })
     }
@@ -378,7 +385,7 @@ fn function_config(
         ("PLACE_INDEX_NAME", parameter("PlaceIndexName")),
         ("TOWN_MAP_CENTER", parameter("TownMapCenter")),
         ("DEAD_LETTER_QUEUE_URL", Some(provisioned.failure_queue_url.clone())),
-        ("NOTIFY_QUEUE_URL", provisioned.queues.get("NotifyQueue").map(|q| q.url.clone())),
+        ("NOTIFY_TOPIC_ARN", provisioned.topics.get("NotifyWorkTopic").cloned()),
         // The emulator serves buckets by path.
         ("S3_FORCE_PATH_STYLE", Some("true".to_owned())),
     ]);

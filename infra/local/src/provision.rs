@@ -1,5 +1,8 @@
-//! Creating the emulator's table, bucket, topic, queues and the topic's queue subscriptions
-//! from template.yaml's own resource properties: no second, hand-written schema.
+//! Creating the emulator's table, bucket, topics, queues and subscriptions from template.yaml's
+//! own resource properties: no second, hand-written schema. A topic that invokes a function
+//! (an `SNS` event) gets a queue of the function's own subscribed to it with the event's filter:
+//! the stand-in for the queue Lambda keeps of a function's asynchronous invocations, which the
+//! local stack invokes the function from (`crate::invoke`).
 
 use crate::template::{Template, TemplateError, get_att, reference, resolve};
 use aws_sdk_dynamodb::types::{
@@ -32,7 +35,7 @@ impl Names {
             table: format!("{prefix}-tickets"),
             bucket: format!("{prefix}-photos"),
             topic: format!("{prefix}-events"),
-            failure_queue: format!("{prefix}-stream-failures"),
+            failure_queue: format!("{prefix}-dead-letters"),
         }
     }
 
@@ -52,8 +55,8 @@ impl Names {
     }
 }
 
-/// The queue the stream's failures go to.
-const STREAM_FAILURE_QUEUE: &str = "StreamFailureQueue";
+/// The queue every function's failures go to (the stream's among them).
+const STREAM_FAILURE_QUEUE: &str = "DeadLetterQueue";
 
 /// A queue as created: its URL and ARN.
 #[derive(Debug, Clone)]
@@ -70,7 +73,8 @@ pub struct Provisioned {
     pub bucket: String,
     pub topic_arn: String,
     pub failure_queue_url: String,
-    /// Every queue, by logical id.
+    /// Every queue, by logical id; a function's asynchronous invocations by the id of the
+    /// subscription feeding them (`NotifyFunctionTicketEvents`).
     pub queues: BTreeMap<String, Queue>,
     /// Every topic's ARN, by logical id.
     pub topics: BTreeMap<String, String>,
@@ -143,7 +147,7 @@ pub async fn provision(
     let (table_id, table) = template.single("AWS::DynamoDB::Table")?;
     let stream_arn = create_table(sdk, &names.table, &resolve_map(&table, parameters)?, &table_id).await?;
     let (bucket_id, mut bucket) = template.single("AWS::S3::Bucket")?;
-    // Its notifications name queues, set up once they exist.
+    // Its notifications name topics, set up once they exist.
     let notifications = bucket.remove(Value::String("NotificationConfiguration".into()));
     create_bucket(sdk, &names.bucket, &resolve_map(&bucket, parameters)?, &bucket_id).await?;
     let topics = create_topics(template, sdk, names).await?;
@@ -151,11 +155,12 @@ pub async fn provision(
         .get(EVENTS_TOPIC)
         .cloned()
         .ok_or_else(|| shape(format!("no {EVENTS_TOPIC} in the template")))?;
-    let queues = create_queues(template, sdk, names).await?;
+    let mut queues = create_queues(template, sdk, names).await?;
     if let Some(notifications) = notifications.as_ref().and_then(Value::as_mapping) {
-        notify_queues(sdk, &names.bucket, notifications, &queues).await?;
+        notify_topics(sdk, &names.bucket, notifications, &topics).await?;
     }
     subscribe_queues(template, sdk, &topics, &queues).await?;
+    queues.extend(subscribe_functions(template, sdk, names, &topics).await?);
     if let Some(from) = parameters.get("NotificationsFrom").filter(|f| !f.is_empty()) {
         create_email_identity(sdk, from).await?;
     }
@@ -256,23 +261,23 @@ async fn create_queues(
     Ok(queues)
 }
 
-/// The bucket's `QueueConfigurations`: new objects (under a prefix) reported to a queue.
-async fn notify_queues(
+/// The bucket's `TopicConfigurations`: new objects (under a prefix) reported to a topic.
+async fn notify_topics(
     sdk: &aws_config::SdkConfig,
     bucket: &str,
     notifications: &Mapping,
-    queues: &BTreeMap<String, Queue>,
+    topics: &BTreeMap<String, String>,
 ) -> Result<(), ProvisionError> {
     use aws_sdk_s3::types::{
         Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
-        QueueConfiguration, S3KeyFilter,
+        S3KeyFilter, TopicConfiguration,
     };
     let mut configurations = Vec::new();
-    for configuration in list(notifications, "QueueConfigurations") {
-        let queue =
-            field(configuration, "Queue").and_then(get_att).and_then(|(q, _)| queues.get(&q)).ok_or_else(
-                || shape(format!("{bucket}: a QueueConfiguration's Queue must be !GetAtt <Queue>.Arn")),
-            )?;
+    for configuration in list(notifications, "TopicConfigurations") {
+        let topic = field(configuration, "Topic")
+            .and_then(reference)
+            .and_then(|t| topics.get(&t))
+            .ok_or_else(|| shape(format!("{bucket}: a TopicConfiguration's Topic must be !Ref <Topic>")))?;
         let rules = field(configuration, "Filter")
             .and_then(|f| f.get("S3Key"))
             .and_then(Value::as_mapping)
@@ -288,8 +293,8 @@ async fn notify_queues(
             })
             .unwrap_or_default();
         configurations.push(
-            QueueConfiguration::builder()
-                .queue_arn(&queue.arn)
+            TopicConfiguration::builder()
+                .topic_arn(topic)
                 .events(Event::from(text(configuration, "Event", bucket)?.as_str()))
                 .filter(
                     NotificationConfigurationFilter::builder()
@@ -306,12 +311,62 @@ async fn notify_queues(
         .put_bucket_notification_configuration()
         .bucket(bucket)
         .notification_configuration(
-            NotificationConfiguration::builder().set_queue_configurations(Some(configurations)).build(),
+            NotificationConfiguration::builder().set_topic_configurations(Some(configurations)).build(),
         )
         .send()
         .await
         .map_err(|e| aws(bucket)(Box::new(e)))?;
     Ok(())
+}
+
+/// For each topic that invokes a function, a queue of the function's own subscribed to it with
+/// the event's filter policy, delivering SNS's whole message (its attributes, the topic) as
+/// Lambda receives it; by the subscription's logical id.
+async fn subscribe_functions(
+    template: &Template,
+    sdk: &aws_config::SdkConfig,
+    names: &Names,
+    topics: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, Queue>, ProvisionError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let sns = aws_sdk_sns::Client::new(sdk);
+    let mut queues = BTreeMap::new();
+    for source in template.topic_sources()? {
+        let id = source.subscription();
+        let topic_arn = topics
+            .get(&source.topic)
+            .ok_or_else(|| shape(format!("{id}: {} is not a topic of the template", source.topic)))?;
+        let name = names.queue(&id);
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .map_err(|e| aws(&name)(Box::new(e)))?
+            .queue_url
+            .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| aws(&name)(Box::new(e)))?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .ok_or_else(|| shape(format!("{id}: the queue has no ARN")))?;
+        let mut request = sns.subscribe().topic_arn(topic_arn).protocol("sqs").endpoint(&arn);
+        if let Some(policy) = &source.filter_policy {
+            request = request.attributes("FilterPolicy", policy.to_string());
+        }
+        if let Some(scope) = &source.filter_policy_scope {
+            request = request.attributes("FilterPolicyScope", scope);
+        }
+        request.send().await.map_err(|e| aws(&id)(Box::new(e)))?;
+        queues.insert(id, Queue { url, arn });
+    }
+    Ok(queues)
 }
 
 /// Every unconditional `AWS::SNS::Subscription` of a template queue to a template topic, with

@@ -60,17 +60,38 @@ pub struct StreamSource {
     pub timeout: std::time::Duration,
 }
 
-/// An SQS queue feeding a function, as an `SQS` event declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueSource {
+/// A topic invoking a function asynchronously, as an `SNS` event declares it, with what the
+/// function's `EventInvokeConfig` says Lambda does with an invocation that fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicSource {
     pub function: String,
-    /// The logical id of the queue.
-    pub queue: String,
-    pub batch_size: i32,
-    pub report_batch_item_failures: bool,
-    /// The function's `Timeout`: a batch still running then has failed.
+    /// The event's name (`TicketEvents`): with the function's, it names the subscription.
+    pub event: String,
+    /// The logical id of the topic.
+    pub topic: String,
+    /// The subscription's filter policy, as JSON, and its scope.
+    pub filter_policy: Option<serde_json::Value>,
+    pub filter_policy_scope: Option<String>,
+    /// Retries after a failed invocation (`MaximumRetryAttempts`; Lambda's default 2).
+    pub maximum_retry_attempts: u32,
+    /// How old an event may grow, retries included (`MaximumEventAgeInSeconds`; 6 hours).
+    pub maximum_event_age: std::time::Duration,
+    /// The logical id of the queue an event that failed every try goes to, if any.
+    pub on_failure: Option<String>,
+    /// The function's `Timeout`: an invocation still running then has failed.
     pub timeout: std::time::Duration,
 }
+
+impl TopicSource {
+    /// The subscription's logical id, as SAM names it (`NotifyFunctionTicketEvents`).
+    pub fn subscription(&self) -> String {
+        format!("{}{}", self.function, self.event)
+    }
+}
+
+/// Lambda's asynchronous invocation defaults.
+const ASYNC_DEFAULT_RETRIES: u32 = 2;
+const ASYNC_DEFAULT_MAX_AGE_SECONDS: u64 = 21_600;
 
 /// The logical id (or parameter) a `!Ref Name` (or `Ref`) names.
 pub fn reference(value: &Value) -> Option<String> {
@@ -195,29 +216,55 @@ impl Template {
         self.resources.get(key(id)).and_then(Value::as_mapping)
     }
 
-    /// Every SQS event source.
-    pub fn queue_sources(&self) -> Result<Vec<QueueSource>, TemplateError> {
-        self.function_events()
-            .into_iter()
-            .filter(|(_, kind, _)| kind == "SQS")
-            .map(|(function, _, props)| {
-                let (queue, _) = props.get(key("Queue")).and_then(get_att).ok_or_else(|| {
-                    TemplateError::Shape(format!("{function}: Queue must be !GetAtt <Queue>.Arn"))
+    /// Every SNS event source: the topics that invoke a function asynchronously.
+    pub fn topic_sources(&self) -> Result<Vec<TopicSource>, TemplateError> {
+        let mut sources = Vec::new();
+        for (function, properties) in self.resources_of_type("AWS::Serverless::Function") {
+            let invoke = properties.get(key("EventInvokeConfig")).and_then(Value::as_mapping);
+            let number = |name: &str| invoke.and_then(|c| c.get(key(name))).and_then(Value::as_u64);
+            let on_failure = invoke
+                .and_then(|c| c.get(key("DestinationConfig")))
+                .and_then(|d| d.get("OnFailure"))
+                .and_then(|o| o.get("Destination"))
+                .and_then(get_att)
+                .map(|(queue, _)| queue);
+            let events =
+                properties.get(key("Events")).and_then(Value::as_mapping).cloned().unwrap_or_default();
+            for (event, definition) in events {
+                if definition.get("Type").and_then(Value::as_str) != Some("SNS") {
+                    continue;
+                }
+                let props =
+                    definition.get("Properties").and_then(Value::as_mapping).cloned().unwrap_or_default();
+                let topic = props.get(key("Topic")).and_then(reference).ok_or_else(|| {
+                    TemplateError::Shape(format!("{function}: an SNS event's Topic must be !Ref <Topic>"))
                 })?;
-                let batch_size = props.get(key("BatchSize")).and_then(Value::as_i64).unwrap_or(10);
-                let report = props
-                    .get(key("FunctionResponseTypes"))
-                    .and_then(Value::as_sequence)
-                    .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
-                Ok(QueueSource {
+                let filter_policy = props
+                    .get(key("FilterPolicy"))
+                    .map(serde_json::to_value)
+                    .transpose()
+                    .map_err(|e| TemplateError::Shape(format!("{function}: FilterPolicy: {e}")))?;
+                sources.push(TopicSource {
+                    event: event.as_str().unwrap_or_default().to_owned(),
+                    topic,
+                    filter_policy,
+                    filter_policy_scope: props
+                        .get(key("FilterPolicyScope"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    maximum_retry_attempts: number("MaximumRetryAttempts")
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(ASYNC_DEFAULT_RETRIES),
+                    maximum_event_age: std::time::Duration::from_secs(
+                        number("MaximumEventAgeInSeconds").unwrap_or(ASYNC_DEFAULT_MAX_AGE_SECONDS),
+                    ),
+                    on_failure: on_failure.clone(),
                     timeout: self.function_timeout(&function),
-                    function,
-                    queue,
-                    batch_size: i32::try_from(batch_size).unwrap_or(10),
-                    report_batch_item_failures: report,
-                })
-            })
-            .collect()
+                    function: function.clone(),
+                });
+            }
+        }
+        Ok(sources)
     }
 
     /// How long a function may run (`Timeout`, its own or `Globals`'), after which Lambda ends
@@ -364,6 +411,20 @@ mod tests {
         assert_eq!(sources[0].function, "RouteFunction");
         assert_eq!(sources[0].table, "TicketsTable");
         assert!(sources[0].report_batch_item_failures);
+    }
+
+    #[test]
+    fn reads_the_topics_that_invoke_functions_with_their_retries_and_on_failure_queue() {
+        let sources = template().topic_sources().unwrap();
+        let notify = sources.iter().find(|s| s.subscription() == "NotifyFunctionTicketEvents").unwrap();
+        assert_eq!(notify.topic, "EventsTopic");
+        assert_eq!(notify.filter_policy, Some(serde_json::json!({"notify": ["true"]})));
+        assert_eq!(notify.filter_policy_scope.as_deref(), Some("MessageAttributes"));
+        assert_eq!(notify.maximum_retry_attempts, 2);
+        assert_eq!(notify.on_failure.as_deref(), Some("DeadLetterQueue"));
+        for function in ["NotifyFunction", "PhotoFunction", "InboundFunction"] {
+            assert!(sources.iter().any(|s| s.function == function), "{function}: {sources:?}");
+        }
     }
 
     #[test]

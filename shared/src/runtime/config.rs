@@ -35,8 +35,9 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// Where the route function sends stream records it can never process.
     pub dead_letter_queue_url: Option<String>,
-    /// The notify function's own queue, where it leaves the rest of a large fan-out.
-    pub notify_queue_url: Option<String>,
+    /// The topic only the notify function hears, where the rest of a large fan-out and
+    /// followers' confirmations are left for it (`NOTIFY_TOPIC_ARN`).
+    pub notify_topic_arn: Option<String>,
     /// The calling codes text messages go to (`SMS_COUNTRIES`, `+1` when unset).
     pub sms_countries: SmsCountries,
     /// The writes one client may make to one public route in ten minutes
@@ -253,7 +254,7 @@ impl Config {
             public_url: get("PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_owned()),
             mail_from: get("MAIL_FROM").ok(),
             dead_letter_queue_url: get("DEAD_LETTER_QUEUE_URL").ok(),
-            notify_queue_url: get("NOTIFY_QUEUE_URL").ok(),
+            notify_topic_arn: get("NOTIFY_TOPIC_ARN").ok(),
             town_name: get("TOWN_NAME")?,
             timezone,
             jurisdiction_id: get("JURISDICTION_ID").ok(),

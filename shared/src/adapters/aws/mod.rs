@@ -17,7 +17,7 @@ pub use dynamo::{DynamoTable, TableItem};
 pub use location::LocationAddresses;
 pub use messages::AwsMessenger;
 pub use s3::{S3Links, S3Photos};
-pub use sns::SnsEvents;
+pub use sns::{SnsEvents, SnsWork};
 pub use sqs::SqsQueue;
 pub use wiring::Adapters;
 

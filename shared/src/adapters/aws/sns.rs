@@ -1,10 +1,10 @@
 //! The SNS adapter: ticket events on one topic, with attributes subscribers filter on
 //! (`event_type`, `department`, `service`, `channel`, `public`, `notify`). Machine subscribers (queues,
-//! HTTPS endpoints) receive the event as JSON; email subscribers (a department's list) a
-//! sentence and a link.
+//! HTTPS endpoints, the notify function) receive the event as JSON; email subscribers (a
+//! department's list) a sentence and a link. And notify's own topic, where work is left for it.
 
 use crate::domain::events::TicketEvent;
-use crate::ports::{EventPublisher, StoreError};
+use crate::ports::{EventPublisher, StoreError, WorkQueue};
 use crate::runtime::config::Config;
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
@@ -86,6 +86,34 @@ impl EventPublisher for SnsEvents {
                 "notify",
                 attribute(if event.tells_citizens() || event.tells_staff() { "true" } else { "false" })?,
             )
+            .send()
+            .await
+            .map_err(|e| StoreError::unavailable("Publish", e))?;
+        Ok(())
+    }
+}
+
+/// The topic only the notify function subscribes to: work left for a later invocation, which
+/// Lambda delivers, retries and dead-letters as it does notify's events.
+#[derive(Debug, Clone)]
+pub struct SnsWork {
+    client: Client,
+    topic_arn: String,
+}
+
+impl SnsWork {
+    pub fn new(sdk: &aws_config::SdkConfig, topic_arn: &str) -> Self {
+        Self { client: Client::new(sdk), topic_arn: topic_arn.to_owned() }
+    }
+}
+
+#[async_trait]
+impl WorkQueue for SnsWork {
+    async fn enqueue(&self, body: &str) -> Result<(), StoreError> {
+        self.client
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .message(body)
             .send()
             .await
             .map_err(|e| StoreError::unavailable("Publish", e))?;

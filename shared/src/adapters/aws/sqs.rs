@@ -1,7 +1,6 @@
-//! The SQS adapter: one queue, as a dead-letter queue for records no retry can fix or as a
-//! function's own queue for work it leaves to a later invocation.
+//! The SQS adapter: the dead-letter queue, for records no retry can fix.
 
-use crate::ports::{DeadLetters, StoreError, WorkQueue};
+use crate::ports::{DeadLetters, StoreError};
 use async_trait::async_trait;
 
 /// One SQS queue.
@@ -32,12 +31,5 @@ impl SqsQueue {
 impl DeadLetters for SqsQueue {
     async fn send(&self, letter: &str) -> Result<(), StoreError> {
         self.send_message(letter).await
-    }
-}
-
-#[async_trait]
-impl WorkQueue for SqsQueue {
-    async fn enqueue(&self, body: &str) -> Result<(), StoreError> {
-        self.send_message(body).await
     }
 }

@@ -5,7 +5,7 @@
 //! of what it needs: `town311::wire!(aws, Self { tickets, catalog, clock })`.
 
 use super::{
-    AwsMessenger, DynamoTable, LocationAddresses, S3Links, S3Photos, SdkConfig, SnsEvents, SqsQueue,
+    AwsMessenger, DynamoTable, LocationAddresses, S3Links, S3Photos, SdkConfig, SnsEvents, SnsWork, SqsQueue,
 };
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::domain::id::{IdSource, OsRandom};
@@ -169,11 +169,11 @@ impl Adapters {
         Some(Arc::new(SqsQueue::new(&self.sdk, url)))
     }
 
-    /// Notify's own queue, where the rest of a large fan-out is left, where the configuration
+    /// Notify's own topic, where the rest of a large fan-out is left, where the configuration
     /// names one.
     pub fn work(&self) -> Option<Arc<dyn WorkQueue>> {
-        let url = self.config.notify_queue_url.as_deref()?;
-        Some(Arc::new(SqsQueue::new(&self.sdk, url)))
+        let arn = self.config.notify_topic_arn.as_deref()?;
+        Some(Arc::new(SnsWork::new(&self.sdk, arn)))
     }
 
     pub fn clock(&self) -> Arc<dyn Clock> {
@@ -220,11 +220,11 @@ mod tests {
     fn the_queues_are_there_only_where_the_configuration_names_them() {
         let mut config = crate::adapters::memory::config(None);
         config.dead_letter_queue_url = None;
-        config.notify_queue_url = None;
+        config.notify_topic_arn = None;
         let adapters = Adapters::new(&sdk(), &config);
         assert!(adapters.dead_letters().is_none() && adapters.work().is_none());
         config.dead_letter_queue_url = Some("http://127.0.0.1:9/queue/dead".into());
-        config.notify_queue_url = Some("http://127.0.0.1:9/queue/notify".into());
+        config.notify_topic_arn = Some("arn:aws:sns:us-east-1:000000000000:notify-work".into());
         let adapters = Adapters::new(&sdk(), &config);
         assert!(adapters.dead_letters().is_some() && adapters.work().is_some());
     }

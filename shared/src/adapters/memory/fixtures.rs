@@ -47,7 +47,7 @@ pub fn config(jurisdiction_id: Option<&str>) -> crate::runtime::config::Config {
         public_url: Some("https://311.millbrook.example".into()),
         mail_from: Some("311@millbrook.example".into()),
         dead_letter_queue_url: None,
-        notify_queue_url: None,
+        notify_topic_arn: None,
         sms_countries: crate::domain::contact::SmsCountries::default(),
         client_write_limit: crate::domain::rate::DEFAULT_MOST,
         sms_daily_budget: crate::domain::rate::DEFAULT_SMS_PER_DAY,

@@ -341,7 +341,7 @@ pub async fn run() {
         };
         let body = serde_json::to_string(&town311::domain::events::TicketEvent::new(&entry))
             .unwrap_or_else(|e| fail(e));
-        notify_events.push(vec![town311_bench::sqs_batch(&[body]).to_string()]);
+        notify_events.push(vec![town311_bench::sns_event(&[body]).to_string()]);
         if first_id.is_empty() {
             first_id = id;
         }
@@ -360,18 +360,18 @@ pub async fn run() {
         },
         Function { name: "web", kind: "http", memory_mb: 0, events: twice(http(requests::form_page())) },
         Function { name: "route", kind: "stream", memory_mb: 0, events: route_events },
-        Function { name: "notify", kind: "queue", memory_mb: 0, events: notify_events },
-        // Its init only: an empty batch (its processing is photo-bench's measure).
+        Function { name: "notify", kind: "topic", memory_mb: 0, events: notify_events },
+        // Its init only: an event without a record (its processing is photo-bench's measure).
         Function {
             name: "photo",
-            kind: "queue",
+            kind: "topic",
             memory_mb: 0,
             events: vec![vec![r#"{"Records":[]}"#.to_owned()]],
         },
-        // Its init only, as photo's: an empty batch of the inbound queue.
+        // Its init only, as photo's: an event without a record.
         Function {
             name: "inbound",
-            kind: "queue",
+            kind: "topic",
             memory_mb: 0,
             events: vec![vec![r#"{"Records":[]}"#.to_owned()]],
         },
