@@ -97,8 +97,9 @@ ASSUMPTIONS = [
     "Messages (SES emails; texts are the town's opt-in and not modelled) grow with the service a citizen gets, "
     "so the bill's target leaves them out and shows them on their own line. The idle month is a month with no "
     "request: what the stack costs while nothing happens.",
-    "CloudWatch: the {alarms} alarms of template.yaml; its metrics from log filters (Errors, SmsBudgetSpent) are "
-    "published only when something counts, so a good month bills none.",
+    "CloudWatch: the {alarms} alarms of template.yaml; its metric from log filters (Errors) is "
+    "published only when something counts, so a good month bills none. The API's access log adds 250 bytes a request "
+    "to the logs ingested.",
     "Not billed or negligible: DynamoDB stream reads by Lambda (free), SNS to Lambda delivery (free), Cognito "
     "(staff only, inside its free tier), KMS requests of the SNS topic's AWS-managed key, data transfer.",
 ]
@@ -138,6 +139,19 @@ def polled_functions(template):
         if binary and any(e.get("Type") == "SQS" for e in events):
             polled.append(binary)
     return polled
+
+
+# One API access log line (its JSON, about 220 bytes, and CloudWatch's 26 bytes per event).
+ACCESS_LOG_BYTES = 250
+
+
+def api_access_logged(template):
+    """Whether the HTTP API writes an access log line per request."""
+    return any(
+        (r.get("Properties") or {}).get("AccessLogSettings")
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::Serverless::HttpApi"
+    )
 
 
 def bucket_notifies_topics(template):
@@ -262,6 +276,7 @@ def build(args):
         if tracing else
         "Tracing is off by default in template.yaml (PassThrough); a town that turns it on pays $5 per million traces.")
     polled = polled_functions(template)
+    access_logged = api_access_logged(template)
     archive_days = photo_archive_days(template)
     full_bytes = photo["full"]["bytes"] if photo else 430_000
     thumb_bytes = photo["thumbnail"]["bytes"] if photo else 30_000
@@ -445,7 +460,7 @@ def build(args):
         photo_gb = gb_year(thumb_bytes * TOWN["photos"]) + gb_year(full_bytes * TOWN["photos"]) * recent / 12
         archived_gb = gb_year(full_bytes * TOWN["photos"]) * (12 - recent) / 12
         transitions = TOWN["photos"] * r if archive_days else 0
-        logs_gb = per_request_logs * r / 1e9
+        logs_gb = (per_request_logs + api_requests * ACCESS_LOG_BYTES * access_logged) * r / 1e9
         sqs_requests = (
             3 * public_events * r * ("notify" in polled)
             + 3 * TOWN["photos"] * r * ("photo" in polled)
