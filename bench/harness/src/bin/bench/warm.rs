@@ -362,7 +362,7 @@ impl Journey {
 async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     // A table of its own: the town holds only what this journey files.
     let stack = Stack::provision(endpoint, root, "journey").await;
-    let meter = DynamoMeter::default();
+    let meter = DynamoMeter::new(town311_bench::meter::template_indexes(root));
     let table = Arc::new(town311::adapters::aws::DynamoTable::with_client(
         meter.client(&stack.sdk),
         &stack.config.table_name,
