@@ -135,6 +135,18 @@ pub trait TicketStore: Send + Sync {
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     /// A ticket's history, oldest first.
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// The histories of several tickets, each oldest first and only up to the version given
+    /// (entries after it are left out), in the order asked. A listing reads them this way: the
+    /// DynamoDB store in a few batches, not one read per ticket.
+    async fn histories(&self, tickets: &[(TicketId, u64)]) -> Result<Vec<Vec<HistoryEntry>>, StoreError> {
+        let mut histories = Vec::with_capacity(tickets.len());
+        for (id, version) in tickets {
+            let mut history = self.history(id).await?;
+            history.retain(|entry| entry.version <= *version);
+            histories.push(history);
+        }
+        Ok(histories)
+    }
     /// Public history entries of every ticket within `window`, newest first (none of a private
     /// service's requests).
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;

@@ -232,7 +232,14 @@ impl Tally {
     }
 
     /// A put of `item` over `before` (what the meter saw under its key; `None` for nothing).
-    fn put(&mut self, indexes: &[Index], before: Option<&Item>, item: &Item, table_factor: f64, replaces: bool) {
+    fn put(
+        &mut self,
+        indexes: &[Index],
+        before: Option<&Item>,
+        item: &Item,
+        table_factor: f64,
+        replaces: bool,
+    ) {
         let size = item_size(item);
         let larger = before.map_or(size, |b| item_size(b).max(size));
         let mut units = kb(larger) * table_factor;

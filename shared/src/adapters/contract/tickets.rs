@@ -167,6 +167,13 @@ pub async fn changes_apply_over_the_version_seen_all_or_nothing(ports: &Ports) {
     let history = ok(store.history(&a.id).await, "history");
     assert_eq!(history[3..], [a4, a5], "both entries, in order");
 
+    // Several tickets' histories at once (a listing's), each up to the version asked, in the
+    // order asked; a number never created has none.
+    let b_history = ok(store.history(&b.id).await, "history");
+    let asked = [(b.id.clone(), 2), (a.id.clone(), 3), (fresh_id(), 1), (a.id.clone(), 5)];
+    let histories = ok(store.histories(&asked).await, "histories");
+    assert_eq!(histories, vec![b_history, history[..3].to_vec(), Vec::new(), history.clone()]);
+
     // A ticket that was never created has no version to change.
     let (mut ghost, mut ghost_entry) = changed(&b, base, |_| {});
     ghost.id = fresh_id();
