@@ -107,6 +107,20 @@ pub trait TicketStore: Send + Sync {
         token: Option<&str>,
         idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError>;
+    /// Writes a new ticket as `create` does, routed at once: `routed` (the ticket as routing left
+    /// it, one version on, and routing's entry) is written in place of `created`'s ticket,
+    /// with both entries. The DynamoDB table writes it all in one transaction (the ticket once,
+    /// not created and then rewritten); the default creates, then applies the routing.
+    async fn create_routed(
+        &self,
+        created: &(Ticket, HistoryEntry),
+        routed: &(Ticket, HistoryEntry),
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        self.create(&created.0, &created.1, token, idempotency).await?;
+        self.apply(std::slice::from_ref(routed)).await
+    }
     /// What the first submission with this idempotency key created, if the key still lives
     /// at `now`.
     async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError>;

@@ -78,7 +78,8 @@ pub(crate) async fn replayed(state: &State, key: Option<&Key>) -> Result<Option<
     Ok(Some(Outcome::Replayed(Box::new(ticket), replay.token)))
 }
 
-/// Writes the ticket, its first history entry, its token and idempotency record together.
+/// Writes the ticket, routed, with its first history entries, its token and idempotency record
+/// together.
 pub(crate) async fn open_ticket(
     state: &State,
     service: &Service,
@@ -106,12 +107,26 @@ pub(crate) async fn open_ticket(
         let (mut ticket, entry) = Ticket::open_in(id, service, &department, new_request.clone(), now);
         ticket.expected_at = expected_at;
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
-        match state
-            .tickets
-            .create(&ticket, &entry, token.as_deref(), idempotency.as_ref())
-            .instrument(span.clone())
-            .await
-        {
+        // Routed before it is written (its person, its probable duplicates), so the ticket is
+        // written once with both entries; route stands down when the stream brings them.
+        let routed = town311::app::routing::route(
+            state.catalog.as_ref(),
+            state.tickets.as_ref(),
+            &ticket,
+            None,
+            true,
+            now,
+        )
+        .await?
+        .map(|(routed, entry, _)| (routed, entry));
+        let created = (ticket.clone(), entry.clone());
+        let written = match &routed {
+            Some(routed) => {
+                state.tickets.create_routed(&created, routed, token.as_deref(), idempotency.as_ref())
+            }
+            None => state.tickets.create(&ticket, &entry, token.as_deref(), idempotency.as_ref()),
+        };
+        match written.instrument(span.clone()).await {
             Ok(()) => {
                 span.in_scope(|| {
                     tracing::info!(

@@ -195,7 +195,14 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
 
     let mut timer = Timer::new();
     for id in ids.iter().take(n) {
-        let r = request(requests::status_change(id, 1, "in_progress"));
+        // Submit routes as it writes: a ticket a rule gives someone is at version 2.
+        let version = {
+            use town311::ports::TicketStore;
+            let ticket_id =
+                town311::domain::id::TicketId::parse(id).unwrap_or_else(|_| fail("bad ticket number"));
+            store.get(&ticket_id).await.unwrap_or_else(|e| fail(e)).map_or(1, |t| t.version)
+        };
+        let r = request(requests::status_change(id, version, "in_progress"));
         let t = Timer::start();
         let response = update::handle(&update, r).await.unwrap_or_else(|e| fail(e));
         timer.stop(t);

@@ -27,76 +27,18 @@ impl TicketStore for DynamoTable {
         token: Option<&str>,
         idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError> {
-        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-            Ok(TransactWriteItem::builder().put(put).build())
-        };
-        let mut transaction = self
-            .client
-            .transact_write_items()
-            .transact_items(put(encode(&TicketItem::new(ticket))?)?)
-            .transact_items(put(encode(&HistoryItem::new(entry))?)?);
-        // Each upload joins one request only: its link is written with the ticket.
-        for upload in &ticket.uploads {
-            let keys::Key { pk, sk } = keys::upload(upload);
-            let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
-        }
-        if let Some(token) = token {
-            let keys::Key { pk, sk } = keys::token(token);
-            let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
-        }
-        // The reporter's contact, in its own items (before the idempotency record, which is last).
-        let (reporter, phone) = ReporterItem::of(&ticket.id, &ticket.reporter);
-        if let Some(reporter) = reporter {
-            transaction = transaction.transact_items(put(encode(&reporter)?)?);
-        }
-        if let Some(phone) = phone {
-            transaction = transaction.transact_items(put(encode(&phone)?)?);
-        }
-        if let Some(idempotency) = idempotency {
-            let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
-            let item = ReplayItem {
-                pk,
-                sk,
-                entity: "replay".to_owned(),
-                expires_at: idempotency.expires_at.timestamp(),
-                replay: Replay::of(&ticket.id, token, idempotency),
-            };
-            // TTL removes an expired key up to days late; until then it is free all the same.
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(encode(&item)?))
-                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-                .expression_attribute_values(
-                    ":now",
-                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
-                )
-                .build()
-                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
-        }
-        let failed = match send_transaction(transaction).await? {
-            None => return Ok(()),
-            Some(failed) => failed,
-        };
-        // The idempotency item is written last: its failure means a retry of an earlier POST.
-        if idempotency.is_some() && failed.last() == Some(&true) {
-            return Err(StoreError::Replayed);
-        }
-        // Upload links follow the ticket and its history entry.
-        let upload_failed = failed.iter().skip(2).take(ticket.uploads.len());
-        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
-            return Err(StoreError::UploadTaken(upload.clone()));
-        }
-        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
-        Err(StoreError::IdTaken)
+        self.write_new(ticket, &[entry], token, idempotency).await
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %routed.0.id))]
+    async fn create_routed(
+        &self,
+        created: &(Ticket, HistoryEntry),
+        routed: &(Ticket, HistoryEntry),
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        self.write_new(&routed.0, &[&created.1, &routed.1], token, idempotency).await
     }
 
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
@@ -416,5 +358,89 @@ impl TicketStore for DynamoTable {
 
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
         self.queue_page(queue, limit, after).await
+    }
+}
+
+impl DynamoTable {
+    /// A new ticket with its first history entries (its token, its uploads' links, its
+    /// reporter's items and the idempotency record), in one transaction, each item conditional
+    /// on its absence.
+    async fn write_new(
+        &self,
+        ticket: &Ticket,
+        entries: &[&HistoryEntry],
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let mut transaction =
+            self.client.transact_write_items().transact_items(put(encode(&TicketItem::new(ticket))?)?);
+        for entry in entries {
+            transaction = transaction.transact_items(put(encode(&HistoryItem::new(entry))?)?);
+        }
+        // Each upload joins one request only: its link is written with the ticket.
+        for upload in &ticket.uploads {
+            let keys::Key { pk, sk } = keys::upload(upload);
+            let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        if let Some(token) = token {
+            let keys::Key { pk, sk } = keys::token(token);
+            let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        // The reporter's contact, in its own items (before the idempotency record, which is last).
+        let (reporter, phone) = ReporterItem::of(&ticket.id, &ticket.reporter);
+        if let Some(reporter) = reporter {
+            transaction = transaction.transact_items(put(encode(&reporter)?)?);
+        }
+        if let Some(phone) = phone {
+            transaction = transaction.transact_items(put(encode(&phone)?)?);
+        }
+        if let Some(idempotency) = idempotency {
+            let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
+            let item = ReplayItem {
+                pk,
+                sk,
+                entity: "replay".to_owned(),
+                expires_at: idempotency.expires_at.timestamp(),
+                replay: Replay::of(&ticket.id, token, idempotency),
+            };
+            // TTL removes an expired key up to days late; until then it is free all the same.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&item)?))
+                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        let failed = match send_transaction(transaction).await? {
+            None => return Ok(()),
+            Some(failed) => failed,
+        };
+        // The idempotency item is written last: its failure means a retry of an earlier POST.
+        if idempotency.is_some() && failed.last() == Some(&true) {
+            return Err(StoreError::Replayed);
+        }
+        // Upload links follow the ticket and its history entries.
+        let upload_failed = failed.iter().skip(1 + entries.len()).take(ticket.uploads.len());
+        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
+            return Err(StoreError::UploadTaken(upload.clone()));
+        }
+        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
+        Err(StoreError::IdTaken)
     }
 }
