@@ -301,9 +301,11 @@ async fn route_once(
     find_duplicates: bool,
 ) -> Result<(), StoreError> {
     let now = state.clock.now();
+    let rules = state.catalog.routing().await?.unwrap_or_default();
     let routed = town311::app::routing::route(
         state.catalog.as_ref(),
         state.tickets.as_ref(),
+        &rules,
         ticket,
         within,
         find_duplicates,

@@ -94,7 +94,8 @@ pub(crate) async fn open_ticket(
     };
     let now = state.clock.now();
     let expected_at = promise(state, service, now).await?;
-    let department = department_for(state, service, &new_request).await?;
+    let rules = state.catalog.routing().await?.unwrap_or_default();
+    let department = rules.decide(&new_request, &service.department, None).department;
     let idempotency = key.map(|k| Idempotency {
         key_hash: k.hash.clone(),
         fingerprint: k.fingerprint.clone(),
@@ -112,6 +113,7 @@ pub(crate) async fn open_ticket(
         let routed = town311::app::routing::route(
             state.catalog.as_ref(),
             state.tickets.as_ref(),
+            &rules,
             &ticket,
             None,
             true,
@@ -158,13 +160,6 @@ pub(crate) async fn open_ticket(
         }
     }
     Err(last)
-}
-
-/// The department the routing rules send a request to, so the citizen hears at once who will
-/// handle it (the route function binds the rest: the person, duplicates).
-async fn department_for(state: &State, service: &Service, request: &NewRequest) -> Result<String, ApiError> {
-    let Some(rules) = state.catalog.routing().await? else { return Ok(service.department.clone()) };
-    Ok(rules.decide(request, &service.department, None).department)
 }
 
 /// When the town promises a response: the service's target on the town's business calendar.

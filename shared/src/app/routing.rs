@@ -10,19 +10,19 @@ use chrono::{DateTime, Utc};
 /// At most this many probable duplicates are flagged on a ticket, nearest first.
 const MAX_DUPLICATES: usize = 5;
 
-/// The routing of `ticket` by the town's rules (within department `within`, if named), with
+/// The routing of `ticket` by the town's `rules` (within department `within`, if named), with
 /// its probable duplicates when `find_duplicates`: the routed ticket and the routing's entry,
 /// at `now`, or `None` when routing changes nothing. Submit routes a new request this way
 /// before writing it, route every other ticket the stream brings.
 pub async fn route(
     catalog: &dyn Catalog,
     tickets: &dyn TicketStore,
+    rules: &RoutingRules,
     ticket: &Ticket,
     within: Option<&str>,
     find_duplicates: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<(Ticket, HistoryEntry, Routing)>, StoreError> {
-    let rules = catalog.routing().await?.unwrap_or_default();
     let fallback = match catalog.service(&ticket.service_code).await? {
         Some(service) => service.department,
         None => ticket.department.clone(),
