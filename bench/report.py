@@ -680,9 +680,11 @@ def markdown(r):
     w("## AWS calls per operation\n")
     w("One resident's journey through the real DynamoDB adapter against the emulator, with a meter on the "
       "DynamoDB client: each call, and the request units DynamoDB on-demand would bill, **computed** from the "
-      "items written and read (1 WRU per started KB per write, 2 inside a transaction, one more write per "
-      "global secondary index the item keys, two when a conditional update replaces an indexed item; 0.5 RRU "
-      "per started 4 KB eventually consistent read, 1 consistent). Route and notify run on what the stream and "
+      "items written and read (1 WRU per started KB per table write, 2 inside a transaction; per global "
+      "secondary index, 1 WRU per started KB of the entry as template.yaml projects it when the write adds, "
+      "removes or changes the entry, 2 writes when it moves the entry's index key, none when it leaves the "
+      "entry as it was; 0.5 RRU per started 4 KB eventually consistent read, 1 consistent; BatchGetItem "
+      "rounds each item). Route and notify run on what the stream and "
       "the queue would hand them; SNS publishes and emails are counted at their ports.\n")
     w("| operation | DynamoDB calls | reads | writes | RRU | WRU | SNS publishes | emails |")
     w("|---|---|---|---|---|---|---|---|")

@@ -107,6 +107,20 @@ pub trait TicketStore: Send + Sync {
         token: Option<&str>,
         idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError>;
+    /// Writes a new ticket as `create` does, routed at once: `routed` (the ticket as routing left
+    /// it, one version on, and routing's entry) is written in place of `created`'s ticket,
+    /// with both entries. The DynamoDB table writes it all in one transaction (the ticket once,
+    /// not created and then rewritten); the default creates, then applies the routing.
+    async fn create_routed(
+        &self,
+        created: &(Ticket, HistoryEntry),
+        routed: &(Ticket, HistoryEntry),
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        self.create(&created.0, &created.1, token, idempotency).await?;
+        self.apply(std::slice::from_ref(routed)).await
+    }
     /// What the first submission with this idempotency key created, if the key still lives
     /// at `now`.
     async fn replay(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<Replay>, StoreError>;
@@ -135,6 +149,18 @@ pub trait TicketStore: Send + Sync {
     async fn list(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
     /// A ticket's history, oldest first.
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// The histories of several tickets, each oldest first and only up to the version given
+    /// (entries after it are left out), in the order asked. A listing reads them this way: the
+    /// DynamoDB store in a few batches, not one read per ticket.
+    async fn histories(&self, tickets: &[(TicketId, u64)]) -> Result<Vec<Vec<HistoryEntry>>, StoreError> {
+        let mut histories = Vec::with_capacity(tickets.len());
+        for (id, version) in tickets {
+            let mut history = self.history(id).await?;
+            history.retain(|entry| entry.version <= *version);
+            histories.push(history);
+        }
+        Ok(histories)
+    }
     /// Public history entries of every ticket within `window`, newest first (none of a private
     /// service's requests).
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError>;

@@ -77,6 +77,13 @@ pub mod requests {
         .path_parameter("document", &document)
     }
 
+    /// An Open311 client's listing of the newest requests with their public history.
+    pub fn listing_with_extensions(page_size: usize) -> Invocation {
+        Invocation::new("GET", "GET /open311/v2/{document}", "/open311/v2/requests.json")
+            .path_parameter("document", "requests.json")
+            .query(&format!("extensions=true&page_size={page_size}"))
+    }
+
     /// A clerk of the department changes a ticket's status, naming the version seen.
     pub fn status_change(id: &str, version: u64, status: &str) -> Invocation {
         let path = format!("/staff/v1/tickets/{id}/actions");

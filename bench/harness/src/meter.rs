@@ -2,13 +2,24 @@
 //! units DynamoDB on-demand would bill for them, from the items actually written and read.
 //!
 //! Item size follows DynamoDB's rules (attribute names plus values; numbers about one byte per
-//! two digits; one byte of overhead per list or map element). Units:
-//! - write: 1 WRU per started KB of the item, per table write; 2 for a write inside a
-//!   transaction; every global secondary index the item keys costs a further write of the
-//!   (fully projected) item; replacing an existing item (a conditional update) counts 2 per index
-//!   (the old index entry is deleted, the new one written);
+//! two digits; one byte of overhead per list or map element). Units, as the DynamoDB developer
+//! guide states them (read/write capacity units, "Global secondary indexes: writes"):
+//! - table write: 1 WRU per started KB of the larger of the item before and after it, 2 inside
+//!   a transaction;
+//! - index write: each global secondary index (template.yaml's, with its projection) whose
+//!   entry of the item the write changes costs 1 WRU per started KB of the entry (its keys and
+//!   projected attributes): an entry added or removed is one write, an entry whose index key
+//!   changed is two (the old one deleted, the new one put), an entry whose projected attributes
+//!   changed under the same key is one, and an entry the write leaves as it was costs nothing.
+//!   Index writes are not doubled by a transaction. The item before a write is what the meter
+//!   saw written under its key; a write expecting an item the meter never saw counts each of
+//!   its entries as moved (two writes);
+//! - UpdateItem: 1 WRU (2 in a transaction), an item of at most 1 KB assumed, and no index
+//!   write: the journey's updates (rate buckets, figures, a follower's confirmation, a contact's
+//!   expiry) touch no index key and no projected attribute (gsi8 holds keys only);
 //! - read: 0.5 RRU per started 4 KB read (eventually consistent), 1 for a consistent read; a
-//!   Query's items are summed before rounding; a read that finds nothing still costs its minimum.
+//!   Query's items are summed before rounding, BatchGetItem's are rounded each; a read that
+//!   finds nothing still costs its minimum.
 //!
 //! These are computed, not reported by the emulator.
 
@@ -53,12 +64,106 @@ pub struct Tally {
 #[derive(Debug, Default, Clone)]
 pub struct DynamoMeter {
     tally: Arc<Mutex<Tally>>,
+    indexes: Arc<Vec<Index>>,
+    /// Each item as the meter saw it last written: what the next write of its key replaces.
+    stored: Arc<Mutex<HashMap<(String, String), Item>>>,
 }
 
-/// The number of global secondary indexes the table has (template.yaml: gsi1…gsi7).
-const INDEXES: usize = 7;
+type Item = HashMap<String, AttributeValue>;
+
+/// What a global secondary index holds of an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Projection {
+    All,
+    Include(Vec<String>),
+    KeysOnly,
+}
+
+/// A global secondary index: its key attributes and its projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub name: String,
+    pub keys: Vec<String>,
+    pub projection: Projection,
+}
+
+impl Index {
+    /// The index's entry of `item`: none unless the item has every key attribute of the index
+    /// (a sparse index); else the table's keys, the index's and what it projects.
+    fn entry(&self, item: &Item) -> Option<Item> {
+        if !self.keys.iter().all(|k| item.contains_key(k)) {
+            return None;
+        }
+        let kept = |name: &str| match &self.projection {
+            Projection::All => true,
+            Projection::Include(names) => names.iter().any(|n| n == name),
+            Projection::KeysOnly => false,
+        };
+        Some(
+            item.iter()
+                .filter(|(name, _)| {
+                    name.as_str() == "pk" || name.as_str() == "sk" || self.keys.contains(name) || kept(name)
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// The write units one write costs this index, from the item before it to the item after.
+    fn write_units(&self, before: Option<&Item>, after: Option<&Item>) -> f64 {
+        let (before, after) = (before.and_then(|b| self.entry(b)), after.and_then(|a| self.entry(a)));
+        match (before, after) {
+            (None, None) => 0.0,
+            (None, Some(e)) | (Some(e), None) => kb(item_size(&e)),
+            (Some(b), Some(a)) if self.keys.iter().any(|k| b.get(k) != a.get(k)) => {
+                kb(item_size(&b)) + kb(item_size(&a))
+            }
+            (Some(b), Some(a)) if b == a => 0.0,
+            (Some(b), Some(a)) => kb(item_size(&b).max(item_size(&a))),
+        }
+    }
+}
+
+/// The global secondary indexes of template.yaml's table (`Resources.TicketsTable`).
+pub fn template_indexes(root: &std::path::Path) -> Vec<Index> {
+    let text = std::fs::read_to_string(root.join("template.yaml"))
+        .unwrap_or_else(|e| crate::fail(format!("template.yaml: {e}")));
+    let template: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| crate::fail(e));
+    indexes_of(&template["Resources"]["TicketsTable"]["Properties"])
+}
+
+fn indexes_of(table: &serde_yaml::Value) -> Vec<Index> {
+    let texts = |v: &serde_yaml::Value| -> Vec<String> {
+        v.as_sequence().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+    };
+    let mut indexes = Vec::new();
+    for g in table["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
+        let keys: Vec<String> = g["KeySchema"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["AttributeName"].as_str().map(str::to_owned))
+            .collect();
+        let projection = match g["Projection"]["ProjectionType"].as_str() {
+            Some("KEYS_ONLY") => Projection::KeysOnly,
+            Some("INCLUDE") => Projection::Include(texts(&g["Projection"]["NonKeyAttributes"])),
+            _ => Projection::All,
+        };
+        let name = g["IndexName"].as_str().unwrap_or_default().to_owned();
+        indexes.push(Index { name, keys, projection });
+    }
+    if indexes.is_empty() {
+        crate::fail("template.yaml: the table has no global secondary index");
+    }
+    indexes
+}
 
 impl DynamoMeter {
+    /// A meter for a table with these global secondary indexes.
+    pub fn new(indexes: Vec<Index>) -> Self {
+        Self { indexes: Arc::new(indexes), ..Self::default() }
+    }
+
     /// A client to the same endpoint with this meter attached.
     pub fn client(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
         let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(self.clone()).build();
@@ -100,13 +205,12 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-fn key_text(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+fn key_of(item: &Item) -> (String, String) {
+    (key_text(item, "pk"), key_text(item, "sk"))
 }
 
-/// The indexes an item is written to (its gsiNpk attributes).
-fn indexes_keyed(item: &HashMap<String, AttributeValue>) -> usize {
-    (1..=INDEXES).filter(|n| item.contains_key(&format!("gsi{n}pk"))).count()
+fn key_text(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
 }
 
 fn kb(size: usize) -> f64 {
@@ -127,12 +231,35 @@ impl Tally {
         }
     }
 
-    fn put(&mut self, item: &HashMap<String, AttributeValue>, table_factor: f64, replaces: bool) {
+    /// A put of `item` over `before` (what the meter saw under its key; `None` for nothing).
+    fn put(
+        &mut self,
+        indexes: &[Index],
+        before: Option<&Item>,
+        item: &Item,
+        table_factor: f64,
+        replaces: bool,
+    ) {
         let size = item_size(item);
-        let index_factor = if replaces { 2.0 } else { 1.0 };
-        self.write_units += kb(size) * (table_factor + index_factor * indexes_keyed(item) as f64);
+        let larger = before.map_or(size, |b| item_size(b).max(size));
+        let mut units = kb(larger) * table_factor;
+        for index in indexes {
+            units += match before {
+                // Replacing an item never seen: its entries are taken to have moved.
+                None if replaces => index.write_units(None, Some(item)) * 2.0,
+                _ => index.write_units(before, Some(item)),
+            };
+        }
+        self.write_units += units;
         self.written_bytes.push(size);
         self.written.push((key_text(item, "pk"), key_text(item, "sk")));
+    }
+
+    /// A delete of `before` (the item the meter saw under the key, if any).
+    fn delete(&mut self, indexes: &[Index], before: Option<&Item>, table_factor: f64) {
+        let size = before.map_or(0, item_size);
+        self.write_units += kb(size) * table_factor;
+        self.write_units += indexes.iter().map(|i| i.write_units(before, None)).sum::<f64>();
     }
 }
 
@@ -154,35 +281,46 @@ impl Intercept for DynamoMeter {
     ) -> Result<(), BoxError> {
         let input = context.input();
         let mut t = self.lock();
+        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        let indexes = self.indexes.as_slice();
+        let put = |t: &mut Tally, stored: &mut HashMap<_, _>, item: &Item, factor, condition| {
+            let before = stored.insert(key_of(item), item.clone());
+            t.put(indexes, before.as_ref(), item, factor, replaces(condition));
+        };
         if let Some(i) = input.downcast_ref::<PutItemInput>() {
             t.call("PutItem", true);
             if let Some(item) = i.item() {
-                t.put(item, 1.0, replaces(i.condition_expression()));
+                put(&mut t, &mut stored, item, 1.0, i.condition_expression());
             }
         } else if let Some(i) = input.downcast_ref::<TransactWriteItemsInput>() {
             t.call("TransactWriteItems", true);
             for w in i.transact_items() {
                 if let Some(p) = w.put() {
-                    t.put(p.item(), 2.0, replaces(p.condition_expression()));
+                    put(&mut t, &mut stored, p.item(), 2.0, p.condition_expression());
+                } else if let Some(d) = w.delete() {
+                    let before = stored.remove(&key_of(d.key()));
+                    t.delete(indexes, before.as_ref(), 2.0);
                 } else {
-                    // Update, Delete and ConditionCheck: an item of at most 1 KB assumed.
+                    // Update and ConditionCheck: an item of at most 1 KB assumed.
                     t.write_units += 2.0;
                 }
             }
         } else if input.downcast_ref::<UpdateItemInput>().is_some() {
             t.call("UpdateItem", true);
             t.write_units += 1.0;
-        } else if input.downcast_ref::<DeleteItemInput>().is_some() {
+        } else if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
             t.call("DeleteItem", true);
-            t.write_units += 1.0;
+            let before = i.key().and_then(|k| stored.remove(&key_of(k)));
+            t.delete(indexes, before.as_ref(), 1.0);
         } else if let Some(i) = input.downcast_ref::<BatchWriteItemInput>() {
             t.call("BatchWriteItem", true);
             for requests in i.request_items().map(|m| m.values()).into_iter().flatten() {
                 for r in requests {
                     if let Some(p) = r.put_request() {
-                        t.put(p.item(), 1.0, false);
-                    } else {
-                        t.write_units += 1.0;
+                        put(&mut t, &mut stored, p.item(), 1.0, None);
+                    } else if let Some(d) = r.delete_request() {
+                        let before = stored.remove(&key_of(d.key()));
+                        t.delete(indexes, before.as_ref(), 1.0);
                     }
                 }
             }
@@ -241,5 +379,56 @@ impl Intercept for DynamoMeter {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned()))).collect()
+    }
+
+    fn index(projection: Projection) -> Index {
+        Index { name: "gsi".into(), keys: vec!["gpk".into(), "gsk".into()], projection }
+    }
+
+    #[test]
+    fn an_index_write_costs_what_its_entry_changes() {
+        let all = index(Projection::All);
+        let before = item(&[("pk", "T#1"), ("gpk", "Q#a"), ("gsk", "1"), ("status", "open")]);
+        let moved = item(&[("pk", "T#1"), ("gpk", "Q#a"), ("gsk", "2"), ("status", "open")]);
+        let changed = item(&[("pk", "T#1"), ("gpk", "Q#a"), ("gsk", "1"), ("status", "closed")]);
+        let unkeyed = item(&[("pk", "T#1"), ("status", "open")]);
+        assert_eq!(all.write_units(None, Some(&before)), 1.0, "added");
+        assert_eq!(all.write_units(Some(&before), None), 1.0, "removed");
+        assert_eq!(all.write_units(Some(&before), Some(&unkeyed)), 1.0, "left the sparse index");
+        assert_eq!(all.write_units(None, Some(&unkeyed)), 0.0, "never in it");
+        assert_eq!(all.write_units(Some(&before), Some(&moved)), 2.0, "key changed: delete and put");
+        assert_eq!(all.write_units(Some(&before), Some(&changed)), 1.0, "a projected attribute changed");
+        assert_eq!(all.write_units(Some(&before), Some(&before)), 0.0, "nothing changed");
+        let keys_only = index(Projection::KeysOnly);
+        assert_eq!(keys_only.write_units(Some(&before), Some(&changed)), 0.0, "status is not projected");
+        let include = index(Projection::Include(vec!["status".into()]));
+        assert_eq!(include.write_units(Some(&before), Some(&changed)), 1.0);
+    }
+
+    #[test]
+    fn an_entry_is_billed_by_its_projected_size() {
+        let big = "x".repeat(3000);
+        let item = item(&[("pk", "T#1"), ("gpk", "Q#a"), ("gsk", "1"), ("description", big.as_str())]);
+        assert_eq!(index(Projection::All).write_units(None, Some(&item)), 3.0);
+        assert_eq!(index(Projection::KeysOnly).write_units(None, Some(&item)), 1.0);
+    }
+
+    #[test]
+    fn the_templates_indexes_are_read_with_their_projections() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let indexes = template_indexes(&root);
+        let gsi8 = indexes.iter().find(|i| i.name == "gsi8").unwrap();
+        assert_eq!((gsi8.keys.clone(), &gsi8.projection), (vec!["gsi8pk".to_owned()], &Projection::KeysOnly));
+        let gsi7 = indexes.iter().find(|i| i.name == "gsi7").unwrap();
+        assert!(matches!(&gsi7.projection, Projection::Include(names) if names.contains(&"pin".to_owned())));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use town311::domain::catalog::Department;
 use town311::domain::id::TicketId;
 use town311::domain::listing::{MAX_RESULTS, Window};
-use town311::domain::ticket::Ticket;
+use town311::domain::ticket::{HistoryEntry, Ticket};
 use town311::http::{self, ApiError};
 use town311::open311::params::{self, Selection};
 use town311::open311::records::{
@@ -224,16 +224,17 @@ async fn public_records(
         }
     }
     // A private service's request shows its status only: no history either.
-    let mut histories = Vec::new();
+    // One ticket's history is one Query; a listing's are read together, in batches.
+    let mut histories: Vec<Option<Vec<HistoryEntry>>> = Vec::new();
     if extensions {
-        for ticket in tickets {
-            let history = if ticket.private {
-                None
-            } else {
-                Some(town311::app::history::as_of(state.tickets.as_ref(), ticket).await?)
-            };
-            histories.push(history);
+        let public: Vec<&Ticket> = tickets.iter().filter(|t| !t.private).collect();
+        let mut read = match public.as_slice() {
+            [] => Vec::new(),
+            [one] => vec![town311::app::history::as_of(state.tickets.as_ref(), one).await?],
+            many => town311::app::history::as_of_each(state.tickets.as_ref(), many).await?,
         }
+        .into_iter();
+        histories = tickets.iter().map(|t| if t.private { None } else { read.next() }).collect();
     }
     let timezone = state.config.timezone;
     let media_base = media::base(&state.config);

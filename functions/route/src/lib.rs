@@ -1,7 +1,8 @@
 //! The route function: consumes the table's stream. For each history entry written it
 //!
-//! 1. does the work the change calls for: a new or recategorized ticket is routed by the town's
-//!    rules (department, person) and a new one is checked for probable duplicates nearby; a
+//! 1. does the work the change calls for: a new ticket submit did not route (one that came by
+//!    email or text) or a recategorized one is routed by the town's rules (department, person)
+//!    and a new one is checked for probable duplicates nearby; a
 //!    ticket staff moved gets its person from that department's rules; a duplicate merged into
 //!    a parent hands its reporter and followers over to the parent;
 //! 2. publishes the change's event to the SNS topic (the outbox), once.
@@ -49,8 +50,6 @@ pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long a published event is remembered: past the stream's 24-hour retention.
 const REMEMBER_PUBLISHED_HOURS: i64 = 48;
-/// At most this many probable duplicates are flagged on a ticket, nearest first.
-const MAX_DUPLICATES: usize = 5;
 
 /// What the handler needs, built once per cold start.
 pub struct State {
@@ -295,35 +294,28 @@ fn settles_routing(change: &Change) -> bool {
     }
 }
 
-/// Routes `ticket` as read; `Conflict` if it changed before the write.
+/// Routes `ticket` as read ([`town311::app::routing::route`]); `Conflict` if it changed before
+/// the write.
 async fn route_once(
     state: &State,
     ticket: &Ticket,
     within: Option<&str>,
     find_duplicates: bool,
 ) -> Result<(), StoreError> {
+    let now = state.clock.now();
     let rules = state.catalog.routing().await?.unwrap_or_default();
-    let fallback = match state.catalog.service(&ticket.service_code).await? {
-        Some(service) => service.department,
-        None => ticket.department.clone(),
-    };
-    let mut routing = rules.decide(ticket, &fallback, within);
-    if routing.department != ticket.department
-        && state.catalog.department(&routing.department).await?.is_none()
-    {
-        tracing::warn!(department = %routing.department, "a rule names a department no longer in the catalog");
-        routing = town311::domain::routing::Routing {
-            department: ticket.department.clone(),
-            assignee: None,
-            rule: None,
-        };
-    }
-    let duplicates = if find_duplicates {
-        probable_duplicates(state, ticket, f64::from(rules.duplicate_radius_m)).await?
-    } else {
-        Vec::new()
-    };
-    let Some(change) = ticket.route(&routing, duplicates, state.clock.now()) else { return Ok(()) };
+    let routed = town311::app::routing::route(
+        state.catalog.as_ref(),
+        state.tickets.as_ref(),
+        &rules,
+        ticket,
+        within,
+        find_duplicates,
+        now,
+    )
+    .await?;
+    let Some((routed, entry, routing)) = routed else { return Ok(()) };
+    let change = (routed, entry);
     state.tickets.apply(std::slice::from_ref(&change)).await?;
     let (routed, _) = &change;
     tracing::info!(
@@ -334,23 +326,6 @@ async fn route_once(
         "ticket routed"
     );
     Ok(())
-}
-
-/// Older open requests of the same service within the radius.
-async fn probable_duplicates(
-    state: &State,
-    ticket: &Ticket,
-    radius_m: f64,
-) -> Result<Vec<TicketId>, StoreError> {
-    let Some(point) = ticket.location.point() else { return Ok(Vec::new()) };
-    let nearby =
-        town311::app::nearby::find(state.tickets.as_ref(), &ticket.service_code, point, radius_m).await?;
-    Ok(nearby
-        .into_iter()
-        .filter(|n| n.ticket.id != ticket.id && n.ticket.requested_at <= ticket.requested_at)
-        .take(MAX_DUPLICATES)
-        .map(|n| n.ticket.id)
-        .collect())
 }
 
 /// Leaves a pending follow's confirmation for notify, unless the record is the same pending

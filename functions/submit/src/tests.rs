@@ -475,7 +475,8 @@ async fn a_key_past_its_expiry_is_free_again_even_before_the_store_removes_it() 
         (again, json(&third)[0]["service_request_id"].clone()),
         (200, json(&second)[0]["service_request_id"].clone())
     );
-    assert_eq!(store.history().len(), 2);
+    // Two tickets (the second also flagged as a probable duplicate of the first as it is routed).
+    assert_eq!(store.history().iter().filter(|e| e.version == 1).count(), 2);
 }
 
 #[tokio::test]
@@ -698,4 +699,19 @@ mod addresses {
         let ticket = store.get(&TicketId::parse(&id).unwrap()).await.unwrap().unwrap();
         assert_eq!(ticket.location.point(), Some(addresses[2].point));
     }
+}
+
+#[tokio::test]
+async fn a_request_is_routed_as_it_is_written_with_both_entries() {
+    let (state, store) = state().await;
+    let (_, first) = call(&state, form(POTHOLE)).await;
+    let (status, second) = call(&state, form(POTHOLE)).await;
+    assert_eq!(status, 200, "{second}");
+    let id = |body: &str| TicketId::parse(json(body)[0]["service_request_id"].as_str().unwrap()).unwrap();
+    // No stream has run: the second report was routed before it was written, in one write.
+    let ticket = TicketStore::get(store.as_ref(), &id(&second)).await.unwrap().unwrap();
+    assert_eq!((ticket.version, ticket.possible_duplicates.clone()), (2, vec![id(&first)]));
+    let history = TicketStore::history(store.as_ref(), &id(&second)).await.unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.change.kind()).collect();
+    assert_eq!(kinds, vec!["submitted", "routed"]);
 }

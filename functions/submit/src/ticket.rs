@@ -78,7 +78,8 @@ pub(crate) async fn replayed(state: &State, key: Option<&Key>) -> Result<Option<
     Ok(Some(Outcome::Replayed(Box::new(ticket), replay.token)))
 }
 
-/// Writes the ticket, its first history entry, its token and idempotency record together.
+/// Writes the ticket, routed, with its first history entries, its token and idempotency record
+/// together.
 pub(crate) async fn open_ticket(
     state: &State,
     service: &Service,
@@ -93,7 +94,8 @@ pub(crate) async fn open_ticket(
     };
     let now = state.clock.now();
     let expected_at = promise(state, service, now).await?;
-    let department = department_for(state, service, &new_request).await?;
+    let rules = state.catalog.routing().await?.unwrap_or_default();
+    let department = rules.decide(&new_request, &service.department, None).department;
     let idempotency = key.map(|k| Idempotency {
         key_hash: k.hash.clone(),
         fingerprint: k.fingerprint.clone(),
@@ -106,12 +108,27 @@ pub(crate) async fn open_ticket(
         let (mut ticket, entry) = Ticket::open_in(id, service, &department, new_request.clone(), now);
         ticket.expected_at = expected_at;
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
-        match state
-            .tickets
-            .create(&ticket, &entry, token.as_deref(), idempotency.as_ref())
-            .instrument(span.clone())
-            .await
-        {
+        // Routed before it is written (its person, its probable duplicates), so the ticket is
+        // written once with both entries; route stands down when the stream brings them.
+        let routed = town311::app::routing::route(
+            state.catalog.as_ref(),
+            state.tickets.as_ref(),
+            &rules,
+            &ticket,
+            None,
+            true,
+            now,
+        )
+        .await?
+        .map(|(routed, entry, _)| (routed, entry));
+        let created = (ticket.clone(), entry.clone());
+        let written = match &routed {
+            Some(routed) => {
+                state.tickets.create_routed(&created, routed, token.as_deref(), idempotency.as_ref())
+            }
+            None => state.tickets.create(&ticket, &entry, token.as_deref(), idempotency.as_ref()),
+        };
+        match written.instrument(span.clone()).await {
             Ok(()) => {
                 span.in_scope(|| {
                     tracing::info!(
@@ -143,13 +160,6 @@ pub(crate) async fn open_ticket(
         }
     }
     Err(last)
-}
-
-/// The department the routing rules send a request to, so the citizen hears at once who will
-/// handle it (the route function binds the rest: the person, duplicates).
-async fn department_for(state: &State, service: &Service, request: &NewRequest) -> Result<String, ApiError> {
-    let Some(rules) = state.catalog.routing().await? else { return Ok(service.department.clone()) };
-    Ok(rules.decide(request, &service.department, None).department)
 }
 
 /// When the town promises a response: the service's target on the town's business calendar.

@@ -13,6 +13,16 @@ pub async fn as_of(store: &dyn TicketStore, ticket: &Ticket) -> Result<Vec<Histo
     Ok(history)
 }
 
+/// The histories of several tickets, each as of the version read ([`as_of`]), in their order:
+/// one store call for them all.
+pub async fn as_of_each(
+    store: &dyn TicketStore,
+    tickets: &[&Ticket],
+) -> Result<Vec<Vec<HistoryEntry>>, StoreError> {
+    let asked: Vec<_> = tickets.iter().map(|t| (t.id.clone(), t.version)).collect();
+    store.histories(&asked).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

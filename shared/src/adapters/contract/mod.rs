@@ -94,6 +94,7 @@ macro_rules! checks {
 checks![
     tickets::a_ticket_is_read_back_as_created,
     tickets::a_taken_number_writes_nothing,
+    tickets::a_ticket_routed_as_it_is_created_is_written_with_both_entries,
     tickets::an_upload_joins_one_request,
     tickets::an_idempotency_key_replays_until_it_expires,
     tickets::changes_apply_over_the_version_seen_all_or_nothing,

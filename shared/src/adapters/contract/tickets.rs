@@ -167,6 +167,13 @@ pub async fn changes_apply_over_the_version_seen_all_or_nothing(ports: &Ports) {
     let history = ok(store.history(&a.id).await, "history");
     assert_eq!(history[3..], [a4, a5], "both entries, in order");
 
+    // Several tickets' histories at once (a listing's), each up to the version asked, in the
+    // order asked; a number never created has none.
+    let b_history = ok(store.history(&b.id).await, "history");
+    let asked = [(b.id.clone(), 2), (a.id.clone(), 3), (fresh_id(), 1), (a.id.clone(), 5)];
+    let histories = ok(store.histories(&asked).await, "histories");
+    assert_eq!(histories, vec![b_history, history[..3].to_vec(), Vec::new(), history.clone()]);
+
     // A ticket that was never created has no version to change.
     let (mut ghost, mut ghost_entry) = changed(&b, base, |_| {});
     ghost.id = fresh_id();
@@ -175,4 +182,18 @@ pub async fn changes_apply_over_the_version_seen_all_or_nothing(ports: &Ports) {
     assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
     assert_eq!(ok(store.get(&ghost.id).await, "get"), None);
     assert_eq!(ids(&ok(store.get_many(&[ghost.id]).await, "get_many")), vec![]);
+}
+
+pub async fn a_ticket_routed_as_it_is_created_is_written_with_both_entries(ports: &Ports) {
+    let store = &ports.tickets;
+    let (service, department) = (fresh_code("SVC"), fresh_code("DEPT"));
+    let (a, a1) = ticket(&service, &department, now());
+    let routed = changed(&a, now(), |t| t.assignee = Some("ana".into()));
+    ok(store.create_routed(&(a.clone(), a1.clone()), &routed, None, None).await, "create_routed");
+    assert_eq!(ok(store.get(&a.id).await, "get"), Some(routed.0.clone()), "the ticket as routed");
+    assert_eq!(ok(store.history(&a.id).await, "history"), vec![a1.clone(), routed.1.clone()]);
+    // A number taken writes nothing more.
+    let result = store.create_routed(&(a.clone(), a1), &routed, None, None).await;
+    assert!(matches!(result, Err(StoreError::IdTaken)), "{result:?}");
+    assert_eq!(ok(store.history(&a.id).await, "history").len(), 2);
 }

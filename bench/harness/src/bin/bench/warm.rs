@@ -195,7 +195,14 @@ async fn handler_cpu(iterations: usize) -> Vec<Value> {
 
     let mut timer = Timer::new();
     for id in ids.iter().take(n) {
-        let r = request(requests::status_change(id, 1, "in_progress"));
+        // Submit routes as it writes: a ticket a rule gives someone is at version 2.
+        let version = {
+            use town311::ports::TicketStore;
+            let ticket_id =
+                town311::domain::id::TicketId::parse(id).unwrap_or_else(|_| fail("bad ticket number"));
+            store.get(&ticket_id).await.unwrap_or_else(|e| fail(e)).map_or(1, |t| t.version)
+        };
+        let r = request(requests::status_change(id, version, "in_progress"));
         let t = Timer::start();
         let response = update::handle(&update, r).await.unwrap_or_else(|e| fail(e));
         timer.stop(t);
@@ -356,7 +363,7 @@ impl Journey {
 async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     // A table of its own: the town holds only what this journey files.
     let stack = Stack::provision(endpoint, root, "journey").await;
-    let meter = DynamoMeter::default();
+    let meter = DynamoMeter::new(town311_bench::meter::template_indexes(root));
     let table = Arc::new(town311::adapters::aws::DynamoTable::with_client(
         meter.client(&stack.sdk),
         &stack.config.table_name,
@@ -506,7 +513,50 @@ async fn journey(endpoint: &str, root: &std::path::Path) -> Vec<Value> {
     expect_ok("follow", &response);
     let tally = meter.take();
     costs.push(cost("follow", &tally, 0, 0));
+
+    // A page of requests with their public history, as an Open311 client reads the town.
+    let raw_table = town311::adapters::aws::DynamoTable::with_client(j.raw.clone(), &config.table_name);
+    file_listed(&raw_table, LISTED).await;
+    meter.take();
+    let response = query::handle(&query, request(requests::listing_with_extensions(LISTED)))
+        .await
+        .unwrap_or_else(|e| fail(e));
+    expect_ok("listing", &response);
+    if body_json(&response).as_array().map(Vec::len) != Some(LISTED) {
+        fail(format!("the listing did not hold {LISTED} requests"));
+    }
+    let label =
+        format!("list {LISTED} requests with extensions (each with 2 history entries, 1 public note)");
+    costs.push(cost(&label, &meter.take(), 0, 0));
     costs
+}
+
+/// The requests of a listing's page (Open311's largest page with extensions).
+const LISTED: usize = town311::open311::params::MAX_EXTENDED_PAGE;
+
+/// Files `n` requests, each with a public note after its submission, unmetered.
+async fn file_listed(table: &town311::adapters::aws::DynamoTable, n: usize) {
+    use town311::domain::lifecycle::{Action, Targets};
+    use town311::domain::ticket::Actor;
+    use town311::ports::{Catalog, TicketStore};
+    let service = table
+        .service("POTHOLE")
+        .await
+        .unwrap_or_else(|e| fail(e))
+        .unwrap_or_else(|| fail("no POTHOLE service"));
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        let id = town311::domain::id::TicketId::generate(&OsRandom).unwrap_or_else(|e| fail(e));
+        let at = now - chrono::Duration::minutes(i as i64 + 1);
+        let request = town311::adapters::memory::phone_request("POTHOLE", &format!("{} Elm St", i + 1));
+        let (ticket, entry) = town311::domain::ticket::Ticket::open(id, &service, request, at);
+        table.create(&ticket, &entry, None, None).await.unwrap_or_else(|e| fail(e));
+        let note = Action::Note { text: "Crew booked for this week".into(), public: true };
+        let changed = ticket
+            .apply(&note, Actor::Staff("bo".into()), at, Targets::default())
+            .unwrap_or_else(|e| fail(format!("{e:?}")));
+        table.apply(std::slice::from_ref(&changed)).await.unwrap_or_else(|e| fail(e));
+    }
 }
 
 pub async fn run() {

@@ -82,7 +82,7 @@ use crate::runtime::config::Config;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde::{Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -91,6 +91,8 @@ use std::sync::Arc;
 /// would only be refused.
 const MAX_PARTITION_KEY: usize = 2048;
 const MAX_SORT_KEY: usize = 1024;
+/// BatchGetItem's limit on keys per call.
+const BATCH_GET_MAX: usize = 100;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -160,6 +162,39 @@ impl DynamoTable {
             .await
             .map_err(unavailable("GetItem"))?;
         output.item.map(|item| decode(item, &format!("{pk}/{sk}"))).transpose()
+    }
+
+    /// The items stored under `keys` (BatchGetItem, 100 keys a call, in no particular order);
+    /// keys nothing is stored under are left out. Unprocessed keys are asked again a few
+    /// times with a short pause, as AWS advises.
+    async fn batch_get(&self, keys: Vec<keys::Key>) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut request = KeysAndAttributes::builder();
+            for keys::Key { pk, sk } in chunk {
+                request = request.keys(HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]));
+            }
+            let mut request = Some(request.build().map_err(|e| StoreError::unavailable("BatchGetItem", e))?);
+            for attempt in 0..5u32 {
+                let Some(keys) = request.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(unavailable("BatchGetItem"))?;
+                items.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
+                request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+                if request.is_some() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+            }
+            if request.is_some() {
+                return Err(StoreError::unavailable("BatchGetItem", "keys left unprocessed after retries"));
+            }
+        }
+        Ok(items)
     }
 
     async fn put_item(&self, item: Item) -> Result<(), StoreError> {

@@ -10,15 +10,12 @@ use crate::domain::listing::{Queue, QueuePage, TicketFilter, Window};
 use crate::domain::ticket::{HistoryEntry, Ticket};
 use crate::ports::{Idempotency, Replay, StoreError, TicketStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// TransactWriteItems' limit on items per call.
 const TRANSACT_MAX_ITEMS: usize = 100;
-
-/// BatchGetItem's limit on keys per call.
-const BATCH_GET_MAX: usize = 100;
 
 #[async_trait]
 impl TicketStore for DynamoTable {
@@ -30,76 +27,18 @@ impl TicketStore for DynamoTable {
         token: Option<&str>,
         idempotency: Option<&Idempotency>,
     ) -> Result<(), StoreError> {
-        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-            Ok(TransactWriteItem::builder().put(put).build())
-        };
-        let mut transaction = self
-            .client
-            .transact_write_items()
-            .transact_items(put(encode(&TicketItem::new(ticket))?)?)
-            .transact_items(put(encode(&HistoryItem::new(entry))?)?);
-        // Each upload joins one request only: its link is written with the ticket.
-        for upload in &ticket.uploads {
-            let keys::Key { pk, sk } = keys::upload(upload);
-            let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
-        }
-        if let Some(token) = token {
-            let keys::Key { pk, sk } = keys::token(token);
-            let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
-            transaction = transaction.transact_items(put(encode(&item)?)?);
-        }
-        // The reporter's contact, in its own items (before the idempotency record, which is last).
-        let (reporter, phone) = ReporterItem::of(&ticket.id, &ticket.reporter);
-        if let Some(reporter) = reporter {
-            transaction = transaction.transact_items(put(encode(&reporter)?)?);
-        }
-        if let Some(phone) = phone {
-            transaction = transaction.transact_items(put(encode(&phone)?)?);
-        }
-        if let Some(idempotency) = idempotency {
-            let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
-            let item = ReplayItem {
-                pk,
-                sk,
-                entity: "replay".to_owned(),
-                expires_at: idempotency.expires_at.timestamp(),
-                replay: Replay::of(&ticket.id, token, idempotency),
-            };
-            // TTL removes an expired key up to days late; until then it is free all the same.
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(encode(&item)?))
-                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-                .expression_attribute_values(
-                    ":now",
-                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
-                )
-                .build()
-                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
-        }
-        let failed = match send_transaction(transaction).await? {
-            None => return Ok(()),
-            Some(failed) => failed,
-        };
-        // The idempotency item is written last: its failure means a retry of an earlier POST.
-        if idempotency.is_some() && failed.last() == Some(&true) {
-            return Err(StoreError::Replayed);
-        }
-        // Upload links follow the ticket and its history entry.
-        let upload_failed = failed.iter().skip(2).take(ticket.uploads.len());
-        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
-            return Err(StoreError::UploadTaken(upload.clone()));
-        }
-        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
-        Err(StoreError::IdTaken)
+        self.write_new(ticket, &[entry], token, idempotency).await
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %routed.0.id))]
+    async fn create_routed(
+        &self,
+        created: &(Ticket, HistoryEntry),
+        routed: &(Ticket, HistoryEntry),
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        self.write_new(&routed.0, &[&created.1, &routed.1], token, idempotency).await
     }
 
     async fn apply(&self, changes: &[(Ticket, HistoryEntry)]) -> Result<(), StoreError> {
@@ -213,39 +152,13 @@ impl TicketStore for DynamoTable {
     }
 
     async fn get_many(&self, ids: &[TicketId]) -> Result<Vec<Ticket>, StoreError> {
-        let mut found: HashMap<TicketId, Ticket> = HashMap::new();
         let mut unique: Vec<&TicketId> = ids.iter().collect();
         unique.sort();
         unique.dedup();
-        for chunk in unique.chunks(BATCH_GET_MAX) {
-            let mut request = KeysAndAttributes::builder();
-            for id in chunk {
-                let keys::Key { pk, sk } = keys::ticket(id);
-                request = request.keys(HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))]));
-            }
-            let mut request = Some(request.build().map_err(|e| StoreError::unavailable("BatchGetItem", e))?);
-            // Unprocessed keys are retried a few times with a short pause, as AWS advises.
-            for attempt in 0..5u32 {
-                let Some(keys) = request.take() else { break };
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, keys)
-                    .send()
-                    .await
-                    .map_err(unavailable("BatchGetItem"))?;
-                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                    let ticket = decode::<TicketItem>(item, "BatchGetItem")?.ticket;
-                    found.insert(ticket.id.clone(), ticket);
-                }
-                request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
-                if request.is_some() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                }
-            }
-            if request.is_some() {
-                return Err(StoreError::unavailable("BatchGetItem", "keys left unprocessed after retries"));
-            }
+        let mut found: HashMap<TicketId, Ticket> = HashMap::new();
+        for item in self.batch_get(unique.into_iter().map(keys::ticket).collect()).await? {
+            let ticket = decode::<TicketItem>(item, "BatchGetItem")?.ticket;
+            found.insert(ticket.id.clone(), ticket);
         }
         // In the order asked for; a repeated number comes back once.
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
@@ -258,6 +171,33 @@ impl TicketStore for DynamoTable {
     async fn history(&self, id: &TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
         let items: Vec<HistoryItem> = self.items_under(&keys::ticket_pk(id), keys::HISTORY_PREFIX).await?;
         Ok(items.into_iter().map(|i| i.entry).collect())
+    }
+
+    async fn histories(&self, tickets: &[(TicketId, u64)]) -> Result<Vec<Vec<HistoryEntry>>, StoreError> {
+        // A ticket's entries are numbered 1 to its version: their keys are known without a
+        // Query, so every ticket's are read together, 100 keys a call.
+        // Each key once (a batch refuses a key twice): a ticket asked twice is read to its
+        // higher version.
+        let mut highest: HashMap<&TicketId, u64> = HashMap::new();
+        for (id, version) in tickets {
+            let seen = highest.entry(id).or_default();
+            *seen = (*seen).max(*version);
+        }
+        let wanted = highest.iter().flat_map(|(id, version)| (1..=*version).map(|v| keys::history(id, v)));
+        let mut found: HashMap<TicketId, Vec<HistoryEntry>> = HashMap::new();
+        for item in self.batch_get(wanted.collect()).await? {
+            let entry = decode::<HistoryItem>(item, "BatchGetItem")?.entry;
+            found.entry(entry.ticket_id.clone()).or_default().push(entry);
+        }
+        Ok(tickets
+            .iter()
+            .map(|(id, version)| {
+                let mut history = found.get(id).cloned().unwrap_or_default();
+                history.retain(|e| e.version <= *version);
+                history.sort_by_key(|e| e.version);
+                history
+            })
+            .collect())
     }
 
     async fn public_updates(&self, window: Window, limit: usize) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -418,5 +358,89 @@ impl TicketStore for DynamoTable {
 
     async fn queue(&self, queue: &Queue, limit: usize, after: Option<&str>) -> Result<QueuePage, StoreError> {
         self.queue_page(queue, limit, after).await
+    }
+}
+
+impl DynamoTable {
+    /// A new ticket with its first history entries (its token, its uploads' links, its
+    /// reporter's items and the idempotency record), in one transaction, each item conditional
+    /// on its absence.
+    async fn write_new(
+        &self,
+        ticket: &Ticket,
+        entries: &[&HistoryEntry],
+        token: Option<&str>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<(), StoreError> {
+        let put = |item: Item| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let mut transaction =
+            self.client.transact_write_items().transact_items(put(encode(&TicketItem::new(ticket))?)?);
+        for entry in entries {
+            transaction = transaction.transact_items(put(encode(&HistoryItem::new(entry))?)?);
+        }
+        // Each upload joins one request only: its link is written with the ticket.
+        for upload in &ticket.uploads {
+            let keys::Key { pk, sk } = keys::upload(upload);
+            let item = UploadItem { pk, sk, entity: "upload".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        if let Some(token) = token {
+            let keys::Key { pk, sk } = keys::token(token);
+            let item = TokenItem { pk, sk, entity: "token".to_owned(), ticket_id: ticket.id.clone() };
+            transaction = transaction.transact_items(put(encode(&item)?)?);
+        }
+        // The reporter's contact, in its own items (before the idempotency record, which is last).
+        let (reporter, phone) = ReporterItem::of(&ticket.id, &ticket.reporter);
+        if let Some(reporter) = reporter {
+            transaction = transaction.transact_items(put(encode(&reporter)?)?);
+        }
+        if let Some(phone) = phone {
+            transaction = transaction.transact_items(put(encode(&phone)?)?);
+        }
+        if let Some(idempotency) = idempotency {
+            let keys::Key { pk, sk } = keys::replay(&idempotency.key_hash);
+            let item = ReplayItem {
+                pk,
+                sk,
+                entity: "replay".to_owned(),
+                expires_at: idempotency.expires_at.timestamp(),
+                replay: Replay::of(&ticket.id, token, idempotency),
+            };
+            // TTL removes an expired key up to days late; until then it is free all the same.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode(&item)?))
+                .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(
+                    ":now",
+                    AttributeValue::N(idempotency.received_at.timestamp().to_string()),
+                )
+                .build()
+                .map_err(|e| StoreError::unavailable("TransactWriteItems", e))?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        let failed = match send_transaction(transaction).await? {
+            None => return Ok(()),
+            Some(failed) => failed,
+        };
+        // The idempotency item is written last: its failure means a retry of an earlier POST.
+        if idempotency.is_some() && failed.last() == Some(&true) {
+            return Err(StoreError::Replayed);
+        }
+        // Upload links follow the ticket and its history entries.
+        let upload_failed = failed.iter().skip(1 + entries.len()).take(ticket.uploads.len());
+        if let Some((upload, _)) = ticket.uploads.iter().zip(upload_failed).find(|(_, failed)| **failed) {
+            return Err(StoreError::UploadTaken(upload.clone()));
+        }
+        // Otherwise only the ticket's condition can fail on a fresh number: a clash, not an outage.
+        Err(StoreError::IdTaken)
     }
 }
