@@ -715,3 +715,80 @@ async fn a_request_is_routed_as_it_is_written_with_both_entries() {
     let kinds: Vec<_> = history.iter().map(|e| e.change.kind()).collect();
     assert_eq!(kinds, vec!["submitted", "routed"]);
 }
+
+/// The demo catalog, whose one-service lookup goes down after its first answer (the service
+/// offered is read; routing at intake reads it again).
+struct ServiceLookupDown(Arc<MemoryStore>, std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl town311::ports::Catalog for ServiceLookupDown {
+    async fn services(&self) -> Result<Vec<town311::domain::catalog::Service>, town311::ports::StoreError> {
+        self.0.services().await
+    }
+    async fn service(
+        &self,
+        code: &str,
+    ) -> Result<Option<town311::domain::catalog::Service>, town311::ports::StoreError> {
+        if self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return self.0.service(code).await;
+        }
+        Err(town311::ports::StoreError::Unavailable { operation: "GetItem", source: "timed out".into() })
+    }
+    async fn department(
+        &self,
+        code: &str,
+    ) -> Result<Option<town311::domain::catalog::Department>, town311::ports::StoreError> {
+        self.0.department(code).await
+    }
+    async fn departments(
+        &self,
+    ) -> Result<Vec<town311::domain::catalog::Department>, town311::ports::StoreError> {
+        self.0.departments().await
+    }
+    async fn put_service(
+        &self,
+        service: &town311::domain::catalog::Service,
+    ) -> Result<(), town311::ports::StoreError> {
+        self.0.put_service(service).await
+    }
+    async fn put_department(
+        &self,
+        department: &town311::domain::catalog::Department,
+    ) -> Result<(), town311::ports::StoreError> {
+        self.0.put_department(department).await
+    }
+    async fn calendar(
+        &self,
+    ) -> Result<Option<town311::domain::sla::BusinessCalendar>, town311::ports::StoreError> {
+        self.0.calendar().await
+    }
+    async fn put_calendar(
+        &self,
+        calendar: &town311::domain::sla::BusinessCalendar,
+    ) -> Result<(), town311::ports::StoreError> {
+        self.0.put_calendar(calendar).await
+    }
+    async fn routing(
+        &self,
+    ) -> Result<Option<town311::domain::routing::RoutingRules>, town311::ports::StoreError> {
+        self.0.routing().await
+    }
+    async fn put_routing(
+        &self,
+        rules: &town311::domain::routing::RoutingRules,
+    ) -> Result<(), town311::ports::StoreError> {
+        self.0.put_routing(rules).await
+    }
+}
+
+#[tokio::test]
+async fn a_report_routing_cannot_read_now_is_written_as_it_came_for_route_to_route() {
+    let (mut state, store) = state().await;
+    state.catalog = Arc::new(ServiceLookupDown(store.clone(), Default::default()));
+    let (status, body) = call(&state, form(POTHOLE)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = TicketId::parse(json(&body)[0]["service_request_id"].as_str().unwrap()).unwrap();
+    let history = TicketStore::history(store.as_ref(), &id).await.unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.change.kind()).collect();
+    assert_eq!(kinds, vec!["submitted"], "written once, unrouted: the stream brings it to route");
+}

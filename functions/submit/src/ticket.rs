@@ -109,8 +109,9 @@ pub(crate) async fn open_ticket(
         ticket.expected_at = expected_at;
         let span = tracing::info_span!("submit", ticket_id = %ticket.id, service_code = %service.code);
         // Routed before it is written (its person, its probable duplicates), so the ticket is
-        // written once with both entries; route stands down when the stream brings them.
-        let routed = town311::app::routing::route(
+        // written once with both entries; route stands down when the stream brings them. If
+        // routing cannot be read now, the report is written as it came and route routes it.
+        let routed = match town311::app::routing::route(
             state.catalog.as_ref(),
             state.tickets.as_ref(),
             &rules,
@@ -119,8 +120,17 @@ pub(crate) async fn open_ticket(
             true,
             now,
         )
-        .await?
-        .map(|(routed, entry, _)| (routed, entry));
+        .instrument(span.clone())
+        .await
+        {
+            Ok(routed) => routed.map(|(routed, entry, _)| (routed, entry)),
+            Err(error) => {
+                span.in_scope(
+                    || tracing::warn!(error = %error, "routing at intake failed; route will route it"),
+                );
+                None
+            }
+        };
         let created = (ticket.clone(), entry.clone());
         let written = match &routed {
             Some(routed) => {
