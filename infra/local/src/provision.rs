@@ -589,7 +589,9 @@ async fn create_bucket(
                                         .and_then(|d| i32::try_from(d).ok()),
                                 )
                                 .set_storage_class(
-                                    field(t, "StorageClass").and_then(Value::as_str).map(TransitionStorageClass::from),
+                                    field(t, "StorageClass")
+                                        .and_then(Value::as_str)
+                                        .map(TransitionStorageClass::from),
                                 )
                                 .build()
                         })
