@@ -214,6 +214,22 @@ pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 pub const JPEG_BYTES: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\r\n--\r\n\x00\xFF\xD9";
 
 impl TestStack {
+    /// What the stack's dead-letter queue holds now (waiting up to a second), each body as JSON;
+    /// the letters read are taken off the queue.
+    pub async fn dead_letters(&self) -> Vec<Value> {
+        aws_sdk_sqs::Client::new(&self.stack.sdk)
+            .receive_message()
+            .queue_url(&self.stack.provisioned.failure_queue_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("the dead-letter queue answers")
+            .messages()
+            .iter()
+            .map(|m| serde_json::from_str(m.body().unwrap_or_default()).expect("a JSON letter"))
+            .collect()
+    }
+
     /// A staff token the local authorizer accepts, valid for an hour.
     pub fn token(&self, user: &str, groups: &[&str]) -> String {
         let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();

@@ -280,18 +280,10 @@ async fn an_upload_that_fails_every_try_is_recorded_on_the_dead_letter_queue_wit
         .send()
         .await
         .unwrap();
-    let sqs = aws_sdk_sqs::Client::new(&stack.stack.sdk);
     let mut record = None;
     for _ in 0..120 {
-        let received = sqs
-            .receive_message()
-            .queue_url(&stack.stack.provisioned.failure_queue_url)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        if let Some(message) = received.messages().first() {
-            record = Some(serde_json::from_str::<Value>(message.body().unwrap_or_default()).unwrap());
+        if let Some(letter) = stack.dead_letters().await.into_iter().next() {
+            record = Some(letter);
             break;
         }
     }

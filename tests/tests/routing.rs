@@ -344,23 +344,15 @@ async fn a_poison_record_goes_to_the_dead_letter_queue_and_the_stream_flows_on()
         after.as_str(),
         "the record after the poison one went through"
     );
-    let sqs = aws_sdk_sqs::Client::new(&stack.stack.sdk);
     let mut dead = Vec::new();
     for _ in 0..10 {
-        let output = sqs
-            .receive_message()
-            .queue_url(&stack.stack.provisioned.failure_queue_url)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        dead.extend(output.messages.unwrap_or_default());
+        dead.extend(stack.dead_letters().await);
         if !dead.is_empty() {
             break;
         }
     }
     assert_eq!(dead.len(), 1, "the poison record, once");
-    let letter: Value = serde_json::from_str(dead[0].body().unwrap()).unwrap();
+    let letter = &dead[0];
     assert_eq!(letter["keys"]["pk"]["S"], "TICKET#PPPP-PPPP", "{letter}");
     assert!(letter["reason"].as_str().unwrap().contains("unreadable"), "{letter}");
 }

@@ -240,28 +240,40 @@ async fn create_queues(
             let policy = serde_json::json!({ "deadLetterTargetArn": target, "maxReceiveCount": max });
             request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
         }
-        let url = request
-            .send()
-            .await
-            .map_err(|e| aws(&name)(Box::new(e)))?
-            .queue_url
-            .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
-        let arn = client
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| aws(&name)(Box::new(e)))?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .ok_or_else(|| shape(format!("{id}: the queue has no ARN")))?;
-        queues.insert(id, Queue { url, arn });
+        let queue = created(&client, request, &name, &id).await?;
+        queues.insert(id, queue);
     }
     Ok(queues)
 }
 
 /// The bucket's `TopicConfigurations`: new objects (under a prefix) reported to a topic.
+/// Sends a CreateQueue and reads back the new queue's ARN.
+async fn created(
+    sqs: &aws_sdk_sqs::Client,
+    request: aws_sdk_sqs::operation::create_queue::builders::CreateQueueFluentBuilder,
+    name: &str,
+    id: &str,
+) -> Result<Queue, ProvisionError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let url = request
+        .send()
+        .await
+        .map_err(|e| aws(name)(Box::new(e)))?
+        .queue_url
+        .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| aws(name)(Box::new(e)))?
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .ok_or_else(|| shape(format!("{id}: the queue has no ARN")))?;
+    Ok(Queue { url, arn })
+}
+
 async fn notify_topics(
     sdk: &aws_config::SdkConfig,
     bucket: &str,
@@ -328,7 +340,6 @@ async fn subscribe_functions(
     names: &Names,
     topics: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, Queue>, ProvisionError> {
-    use aws_sdk_sqs::types::QueueAttributeName;
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let sns = aws_sdk_sns::Client::new(sdk);
     let mut queues = BTreeMap::new();
@@ -338,24 +349,7 @@ async fn subscribe_functions(
             .get(&source.topic)
             .ok_or_else(|| shape(format!("{id}: {} is not a topic of the template", source.topic)))?;
         let name = names.queue(&id);
-        let url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .map_err(|e| aws(&name)(Box::new(e)))?
-            .queue_url
-            .ok_or_else(|| shape("CreateQueue returned no URL".into()))?;
-        let arn = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| aws(&name)(Box::new(e)))?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .ok_or_else(|| shape(format!("{id}: the queue has no ARN")))?;
+        let Queue { url, arn } = created(&sqs, sqs.create_queue().queue_name(&name), &name, &id).await?;
         let mut request = sns.subscribe().topic_arn(topic_arn).protocol("sqs").endpoint(&arn);
         if let Some(policy) = &source.filter_policy {
             request = request.attributes("FilterPolicy", policy.to_string());
