@@ -88,16 +88,41 @@ fn keep_logs() {
 }
 
 /// `<target>/logs/<binary>-<pid>.jsonl`: the target directory is `CARGO_TARGET_DIR` when set,
-/// else the one the test binary was built in (`<target>/debug/deps/<binary>-<hash>`).
+/// else the one the binary was built in (a test's `<target>/debug/deps/<binary>-<hash>`, a
+/// program's `<target>/debug/<binary>`).
 pub fn log_path() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let target = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => exe.parent()?.parent()?.parent()?.to_path_buf(),
+        None => built_in(&exe)?,
     };
     let stem = exe.file_stem()?.to_string_lossy().into_owned();
     let binary = stem.rsplit_once('-').map_or(stem.as_str(), |(name, _hash)| name).to_owned();
     Some(target.join("logs").join(format!("{binary}-{}.jsonl", std::process::id())))
+}
+
+/// The target directory a binary was built in: above its profile directory, and above `deps`
+/// for a test.
+fn built_in(exe: &std::path::Path) -> Option<PathBuf> {
+    let mut dir = exe.parent()?;
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir = dir.parent()?;
+    }
+    Some(dir.parent()?.to_path_buf())
+}
+
+#[cfg(test)]
+mod log_path_tests {
+    use super::built_in;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn tests_and_programs_write_their_logs_under_the_target_directory() {
+        let test = built_in(Path::new("/repo/target/debug/deps/privacy-0123abcd"));
+        assert_eq!(test, Some(PathBuf::from("/repo/target")));
+        let program = built_in(Path::new("/repo/target/debug/soak"));
+        assert_eq!(program, Some(PathBuf::from("/repo/target")));
+    }
 }
 
 async fn start(
