@@ -3,7 +3,16 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-step() { printf '\n== %s\n' "$*"; }
+# Each stage's line says how long the one before it took, and the whole run so far.
+started=$(date +%s)
+stage_at=""
+step() {
+  local now
+  now=$(date +%s)
+  [ -z "$stage_at" ] || printf '(%d s; %d s in all)\n' $((now - stage_at)) $((now - started))
+  stage_at=$now
+  printf '\n== %s\n' "$*"
+}
 
 command -v cargo > /dev/null || { echo "make test: cargo (Rust) is needed" >&2; exit 1; }
 
@@ -59,6 +68,8 @@ step "Privacy: no email or phone number in any log line of this run (the check's
 
 step "Deployable artefacts"
 tests/lambda-build.sh
+
+step "Done"
 
 # One closing line for the whole run: every cargo test binary's results and the browser tests
 # added up.

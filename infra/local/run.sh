@@ -12,7 +12,14 @@ target=$(cargo metadata --format-version 1 --no-deps --locked \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 infra/local/venv.sh emulator
 echo "Building the dev server (a first build compiles the AWS SDK and takes several minutes)"
-cargo build --locked --quiet -p town311-local --bin devserver
+# Cargo's own progress on a terminal; elsewhere (CI, a log) one line when it is done.
+built_at=$(date +%s)
+if [ -t 2 ]; then
+  cargo build --locked -p town311-local --bin devserver
+else
+  cargo build --locked --quiet -p town311-local --bin devserver
+fi
+echo "Dev server built in $(( $(date +%s) - built_at )) s"
 
 mkdir -p .run
 pidfile=".run/devserver-$PORT.pid"
