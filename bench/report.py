@@ -91,9 +91,10 @@ ASSUMPTIONS = [
     "as measured against the emulator.",
     "Each request's reporter gives an email and hears of every public change (the created event and the 5 status "
     "changes); followers are left out.",
-    "Each submission loads the citizen form once, with services.json; each of the 20 lookups is an API request "
-    "for the request (GET requests/{id}.json) plus one status page view. Every fetch is an API request, and "
-    "the web function serves each page and asset: {web_views}.",
+    "Each submission loads the citizen form once; each of the 20 lookups is a status page view. Every fetch "
+    "is an API request; the web function serves each page and asset, the query function each API call: "
+    "{web_views}. The form's API calls other than services.json are billed as invocations and requests; "
+    "their reads (a few read units each) are not metered.",
     "Each status change is a staff action (POST /staff/v1/tickets/{id}/actions) and runs route (and notify, "
     "for a public change) once; route's own follow-up writes run it again, as measured.",
     "Photos: a photo is one browser upload to S3 (PUT), processed once by the photo function (billed as its "
@@ -108,8 +109,8 @@ ASSUMPTIONS = [
     "idle long polling of each queue a function reads (template.yaml's SQS event sources: {polled}), about 5 "
     "pollers x 3 requests a minute (648,000 a month) per queue whatever the volume. Events delivered by Lambda's "
     "asynchronous invocation (SNS and S3 to the function) cost no SQS request.",
-    "CloudWatch Logs: the measured application log bytes per invocation plus 600 bytes of Lambda's own JSON "
-    "platform lines (start, report); stored for LogRetentionDays (30: one month's volume).",
+    "CloudWatch Logs: the measured application log bytes per invocation plus {platform_logs}; stored for "
+    "LogRetentionDays (30: one month's volume).",
     "X-Ray: {tracing}",
     "Messages (SES emails; texts are the town's opt-in and not modelled) grow with the service a citizen gets, "
     "so the bill's target leaves them out and shows them on their own line. The idle month is a month with no "
@@ -161,6 +162,16 @@ def polled_functions(template):
 # One API access log line (its JSON, about 220 bytes, and CloudWatch's 26 bytes per event).
 ACCESS_LOG_BYTES = 250
 
+# Lambda's own JSON platform records of one invocation (start, end, report), when they are sent.
+PLATFORM_LOG_BYTES = 600
+
+
+def platform_log_bytes(template):
+    """Bytes of Lambda's platform records per successful invocation as template.yaml configures
+    them: none at SystemLogLevel WARN, which drops the INFO-level start and report records."""
+    logging = template["Globals"]["Function"].get("LoggingConfig") or {}
+    return 0 if resolved(template, logging.get("SystemLogLevel")) == "WARN" else PLATFORM_LOG_BYTES
+
 
 def api_access_logged(template):
     """Whether the HTTP API writes an access log line per request."""
@@ -208,6 +219,13 @@ STANDARD_MEMORY = [128, 256, 512, 1024, 1769]
 # A citizen-facing cold start should spend at most this long on CPU in Lambda, where a function
 # gets the CPU share of its memory (1,769 MB = one vCPU).
 COLD_CPU_BUDGET_MS = 50
+
+
+# Why template.yaml gives a function more than its cold start calls for, where its work needs it.
+MEMORY_REASONS = {
+    "inbound": "template.yaml gives inbound 256 MB for the mail it reads: a message of up to 25 MB is read whole "
+               "and its photos decoded from it, where the cold start's event is an empty one. Not measured here.",
+}
 
 
 def suggested_memory(f, c, photo=None):
@@ -263,16 +281,20 @@ def money(x):
     return f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:,.4f}"
 
 
-def web_invocations():
-    """Web function invocations for the form a submission loads (a first visit) and for a lookup's
+def page_fetches():
+    """What the browser fetches for the form a submission loads (a first visit) and for a lookup's
     status page view (a returning browser), as the browser tests measure them: fetches.test.mjs
-    fails when chromium fetches other than bench/page-fetches.json says."""
+    fails when chromium fetches other than bench/page-fetches.json says. Web function invocations
+    (the page and its assets) and API calls (the query function) for each, and their description."""
     f = json.load(open(os.path.join(ROOT, "bench", "page-fetches.json")))
     form, status = f["form_first"], f["status_returning"]
-    return form, status, (
-        f"{form} invocations for the form's first visit (the page, with its settings inside it, and its assets) "
-        f"and {status} for a returning status page view (the page: assets are fingerprinted and kept), as the "
-        "browser tests measure them (bench/page-fetches.json)")
+    form_api, status_api = f["form_first_api"], f["status_returning_api"]
+    return form, status, form_api, status_api, (
+        f"{form} web invocations for the form's first visit (the page, with its settings inside it, and its "
+        f"assets) and {form_api} API calls as the citizen chooses a service and places the pin (the banner, "
+        f"services.json, the service's definition, the nearest address, the open requests nearby); {status} "
+        f"for a returning status page view (the page: assets are fingerprinted and kept) and {status_api} API "
+        "call (the lookup), as the browser tests measure them (bench/page-fetches.json)")
 
 
 def residual_note(ms):
@@ -378,6 +400,7 @@ def build(args):
             f"{memory[f]} MB = {cpu * 1769 / memory[f]:.0f} ms), peak RSS {c['peak_rss_kb']['max'] / 1024:.1f} MiB; "
             f"calls for {want} MB",
             memory[f] == want,
+            MEMORY_REASONS.get(f, "") if memory[f] != want else "",
         )
     submit = ops["submit"]["dynamodb"]
     target(
@@ -427,15 +450,17 @@ def build(args):
         work = photo["median_ms"] / share if f == "photo" and photo else 0.0  # one vCPU measured
         return ceil_ms(max(0.0, wall - cpu) + cpu / share + work)
 
+    platform_logs = platform_log_bytes(template)
+
     def log_bytes(f):
-        return cold_by[f]["log_bytes_init_and_first"]["median"] + 600
+        return cold_by[f]["log_bytes_init_and_first"]["median"] + platform_logs
 
     n_status, n_lookups = TOWN["status_changes"], TOWN["lookups"]
-    form_web, status_web, web_views = web_invocations()
+    form_web, status_web, form_api, status_api, web_views = page_fetches()
     # Per reference request: how many of each thing.
     invocations = {
         "submit": 1,
-        "query": n_lookups + 1,
+        "query": form_api + n_lookups * status_api,
         "update": n_status,
         "web": form_web + n_lookups * status_web,
         "route": ops["route after submit"].get("invocations", 1) + n_status * ops["route after status change"].get("invocations", 1),
@@ -443,7 +468,7 @@ def build(args):
     }
     if "photo" in cold_by and photo:
         invocations["photo"] = TOWN["photos"]
-    api_requests = 1 + n_lookups + 1 + n_status + invocations["web"]
+    api_requests = 1 + invocations["query"] + n_status + invocations["web"]
     dyn_ops = [("submit", 1), ("route after submit", 1), ("notify after submit", 1),
                ("catalog (GET services.json)", 1), ("lookup (GET requests/{id}.json)", n_lookups),
                ("status change (set_status)", n_status), ("route after status change", n_status),
@@ -459,18 +484,26 @@ def build(args):
     publishes = sum(ops[o]["sns_publishes"] * k for o, k in dyn_ops if o in ops)
     emails = sum(ops[o]["emails"] * k for o, k in dyn_ops if o in ops)
     public_events = sum(ops[o].get("messages_in", 0) * k for o, k in dyn_ops if o in ops)
-    # Stored bytes per request: the last size of each ticket item written (the ticket, its
-    # history), each with DynamoDB's 100-byte overhead, and the open ticket's index copies.
+    # Stored bytes per request, a year on: each ticket item as last written (the ticket, its
+    # history entries) with DynamoDB's 100 bytes of overhead, and its entries in the indexes it
+    # belongs to, as the meter saw them written (keys and projected attributes, 100 bytes each).
+    # The ticket is taken as the journey last wrote it, still open and so in more indexes than a
+    # closed one: an upper bound. Point-in-time recovery bills the table's items only (DynamoDB
+    # bills it on table data and local secondary indexes; the table has none).
     stored = {}
     for o, k in dyn_ops:
         if o not in ops:
             continue
         d = ops[o]["dynamodb"]
-        for (pk, sk), size in zip(d["written"], d["written_bytes"]):
+        if "written_index_bytes" not in d:
+            sys.exit("report.py: the measurements predate index storage; run make bench again")
+        for (pk, sk), size, in_indexes in zip(d["written"], d["written_bytes"], d["written_index_bytes"]):
             if pk.startswith("TICKET#"):
-                stored[(sk if k == 1 else f"{sk}@{o}")] = (size + 100, k)
-    ticket_item = max((s for (key, (s, _)) in stored.items() if key == "TICKET"), default=1000)
-    bytes_per_request = sum(s * k for key, (s, k) in stored.items() if key != "TICKET") + ticket_item * 6
+                # One ticket item, whoever wrote it last; each repeated operation adds its own entries.
+                key, count = (sk, 1) if sk == "TICKET" or k == 1 else (f"{sk}@{o}", k)
+                stored[key] = (size + 100, in_indexes, count)
+    table_bytes = sum(size * count for size, _, count in stored.values())
+    bytes_per_request = table_bytes + sum(in_indexes * count for _, in_indexes, count in stored.values())
     per_request_gb_s = sum(invocations[f] * memory[f] / 1024 * billed_ms(f) / 1000 for f in invocations)
     per_request_logs = sum(invocations[f] * log_bytes(f) for f in invocations)
     lambda_invocations = sum(invocations.values())
@@ -479,6 +512,7 @@ def build(args):
         r = TOWN["requests_per_month"] * scale
         gb_year = lambda per: per * r * 12 / 1e9
         table_gb = gb_year(bytes_per_request)
+        backed_up_gb = gb_year(table_bytes)
         # A year of photos at month 12: the full photo (over 128 KB) moves to Glacier Instant
         # Retrieval after the lifecycle's days, the thumbnail stays.
         recent = min(12.0, archive_days / 30) if archive_days else 12.0
@@ -499,7 +533,8 @@ def build(args):
             ("DynamoDB writes (on-demand)", wru * r, "WRU", PRICES["dynamodb_wru"], None),
             ("DynamoDB reads (on-demand)", rru * r, "RRU", PRICES["dynamodb_rru"], None),
             ("DynamoDB storage (a year of requests)", table_gb, "GB-month", PRICES["dynamodb_storage_gb_month"], "dynamodb_storage_gb"),
-            ("DynamoDB point-in-time recovery", table_gb, "GB-month", PRICES["dynamodb_pitr_gb_month"], None),
+            ("DynamoDB point-in-time recovery (table data, not indexes)", backed_up_gb, "GB-month",
+             PRICES["dynamodb_pitr_gb_month"], None),
             ("SNS publishes (ticket events, upload notices)", publishes * r + upload_notices, "publishes",
              PRICES["sns_publish"], "sns_publishes"),
             ("SQS (polled queues, incl. idle polling)", sqs_requests, "requests", PRICES["sqs_request"], "sqs_requests"),
@@ -530,12 +565,18 @@ def build(args):
                 "messages": messages, "total_without_messages": total - messages,
                 "per_request_without_messages": (total - messages) / r if r else None}
 
+    platform_note = (
+        f"{platform_logs} bytes of Lambda's own JSON platform records (start, report)" if platform_logs else
+        "none of Lambda's own platform records: template.yaml's SystemLogLevel WARN drops the start and report "
+        "records of an invocation that succeeds (a failed one is still caught: an API answer of 500 or more in "
+        "the access log, the function's ERROR lines, the dead-letter queue and the stream's age)")
     cost = {
         "prices": PRICES_DATE,
         "unit_prices": PRICES,
         "always_free_tier": FREE,
         "town": TOWN,
-        "assumptions": [a.replace("{web_views}", web_views).replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note).replace("{alarms}", str(alarms))
+        "assumptions": [a.replace("{web_views}", web_views).replace("{polled}", ", ".join(polled) or "none").replace("{tracing}", tracing_note)
+                        .replace("{platform_logs}", platform_note).replace("{alarms}", str(alarms))
                         .replace("{photo_sizes}", f"{full_bytes / 1000:.0f} KB and {thumb_bytes / 1000:.0f} KB")
                         .replace("{archive}", f"the full photo moves to Glacier Instant Retrieval after {archive_days} days "
                                  "(one transition request each)" if archive_days else "photos stay in S3 Standard")
@@ -548,6 +589,7 @@ def build(args):
             "sns_publishes": publishes,
             "emails": emails,
             "stored_bytes": bytes_per_request,
+            "stored_table_bytes": table_bytes,
             "log_bytes": per_request_logs,
             "billed_ms_per_invocation": {f: billed_ms(f) for f in invocations},
             "memory_mb": {f: memory[f] for f in invocations},

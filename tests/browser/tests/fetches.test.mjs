@@ -142,4 +142,7 @@ test('a returning citizen fetches the page and its API calls, never an asset aga
   for (const view of Object.keys(measured)) {
     assert.equal(measured[view].web, model[view], `${view}: ${measured[view].requests.join(', ')} (bench/page-fetches.json)`);
   }
+  for (const view of ['form_first', 'status_returning']) {
+    assert.equal(measured[view].api, model[`${view}_api`], `${view}: ${measured[view].requests.join(', ')} (bench/page-fetches.json)`);
+  }
 });

@@ -298,6 +298,7 @@ fn add(total: &mut Tally, more: Tally) {
     total.write_units += more.write_units;
     total.written.extend(more.written);
     total.written_bytes.extend(more.written_bytes);
+    total.written_index_bytes.extend(more.written_index_bytes);
     total.read_bytes.extend(more.read_bytes);
 }
 
