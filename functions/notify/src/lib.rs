@@ -53,9 +53,6 @@ pub(crate) const REMEMBER_SENT_DAYS: i64 = 14;
 /// (about 100 ms together; SES sends 14 a second by default), so a chunk takes about five
 /// seconds: several fit in notify's 30-second limit.
 pub const CHUNK: usize = 50;
-/// A message is started only with this much of the invocation left (twice a chunk's usual
-/// time); later messages of the event go back to the topic for the next invocation.
-const RESERVE_SECONDS: i64 = 10;
 /// Without a topic to continue on (a misconfiguration), chunks follow one another in the same
 /// invocation, up to this many.
 const MAX_CHUNKS_IN_PLACE: usize = 200;
@@ -99,26 +96,16 @@ pub enum NotifyError {
 /// failure fails the invocation: Lambda retries it twice, then records it on the dead-letter
 /// queue; what went out before is claimed and not sent again.
 pub async fn handle(state: &State, event: LambdaEvent<SnsEvent>) -> Result<(), Error> {
-    let failed = handle_records(state, event.payload.records, deadline(&event.context)).await;
+    let failed = handle_records(state, event.payload.records).await;
     if failed.is_empty() { Ok(()) } else { Err(NotifyError::Failed(failed.len()).into()) }
 }
 
 /// Handles each message; the ids of those that failed.
-pub(crate) async fn handle_records(
-    state: &State,
-    records: Vec<SnsRecord>,
-    deadline: Option<DateTime<Utc>>,
-) -> Vec<String> {
+pub(crate) async fn handle_records(state: &State, records: Vec<SnsRecord>) -> Vec<String> {
     let mut failed = Vec::new();
-    for (n, record) in records.into_iter().enumerate() {
+    for record in records {
         let message = record.sns;
-        let late = deadline.is_some_and(|d| d - state.clock.now() < Duration::seconds(RESERVE_SECONDS));
-        let outcome = if n > 0 && late {
-            hand_back(state, &message.message).await
-        } else {
-            notify_message(state, &message.message).await
-        };
-        if let Err(error) = outcome {
+        if let Err(error) = notify_message(state, &message.message).await {
             tracing::error!(
                 message_id = %message.message_id,
                 error = %town311::runtime::chain(&error),
@@ -128,23 +115,6 @@ pub(crate) async fn handle_records(
         }
     }
     failed
-}
-
-/// When the invocation ends, if Lambda said (the local stack does not).
-fn deadline(context: &lambda_runtime::Context) -> Option<DateTime<Utc>> {
-    i64::try_from(context.deadline).ok().filter(|&ms| ms > 0).and_then(DateTime::from_timestamp_millis)
-}
-
-/// A message there is no time for goes back to notify's topic as a new one: another
-/// invocation handles it at once, and it does not count as a failure. Without the topic, it
-/// fails, and the invocation is retried.
-async fn hand_back(state: &State, body: &str) -> Result<(), NotifyError> {
-    let Some(queue) = &state.work else {
-        return Err(StoreError::unavailable("Publish", "no topic to hand the message back to").into());
-    };
-    queue.enqueue(body).await?;
-    tracing::info!("no time left in this invocation; message handed back to the topic");
-    Ok(())
 }
 
 /// The message of a continuation: the event with the last follower's key told.

@@ -223,11 +223,9 @@ fn sns_event(records: Vec<SnsRecord>) -> SnsEvent {
 }
 
 /// Handles `bodies` as the messages of one invocation (ids `m0`, `m1`, …); the ids that failed.
-async fn deliver(f: &Fixture, bodies: Vec<String>, context: lambda_runtime::Context) -> Vec<String> {
+async fn deliver(f: &Fixture, bodies: Vec<String>) -> Vec<String> {
     let records = bodies.into_iter().enumerate().map(|(n, body)| message(&format!("m{n}"), body)).collect();
-    let event = LambdaEvent::new(sns_event(records), context);
-    let deadline = super::deadline(&event.context);
-    crate::handle_records(&f.state, event.payload.records, deadline).await
+    crate::handle_records(&f.state, records).await
 }
 
 async fn follow(f: &Fixture, ticket: &Ticket, email: Option<&str>, phone: Option<&str>) {
@@ -264,12 +262,7 @@ async fn a_pending_follower_gets_one_confirmation_and_nothing_else_until_confirm
     assert!(f.messenger.sent().is_empty(), "a pending follower hears nothing: {:#?}", f.messenger.sent());
 
     // The confirmation: once per follow, however often the message comes.
-    let failed = deliver(
-        &f,
-        vec![due_message(&texted), due_message(&mailed), due_message(&texted)],
-        lambda_runtime::Context::default(),
-    )
-    .await;
+    let failed = deliver(&f, vec![due_message(&texted), due_message(&mailed), due_message(&texted)]).await;
     assert!(failed.is_empty());
     let sent = f.messenger.sent();
     assert_eq!(sent.len(), 2, "{sent:#?}");
@@ -293,7 +286,7 @@ async fn a_pending_follower_gets_one_confirmation_and_nothing_else_until_confirm
     assert_eq!((ticket_id.clone(), key.clone()), (ticket.id.clone(), email_contact.key()));
     assert!(f.store.confirm_follower(&ticket_id, &key).await.unwrap());
     // A confirmation of someone confirmed since sends nothing.
-    deliver(&f, vec![due_message(&mailed)], lambda_runtime::Context::default()).await;
+    deliver(&f, vec![due_message(&mailed)]).await;
     assert_eq!(f.messenger.sent().len(), 2);
     let (_, note) = act(&f, &t, Action::Note { text: "Crew on site.".into(), public: true }, 17).await;
     notify(&f.state, &TicketEvent::new(&note)).await.unwrap();
@@ -326,7 +319,7 @@ async fn a_recipient_refused_for_good_is_kept_undeliverable_and_the_others_still
     let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
     let body = serde_json::to_string(&TicketEvent::new(&scheduled)).unwrap();
 
-    let failed = deliver(&f, vec![body.clone()], Default::default()).await;
+    let failed = deliver(&f, vec![body.clone()]).await;
     assert!(failed.is_empty(), "a refusal for good is no reason to redeliver: {failed:?}");
     assert_eq!(recipients_of(&f.messenger.sent()), ["+15550107777", "luz@example.org"]);
     let undeliverable = f.store.undeliverable();
@@ -335,7 +328,7 @@ async fn a_recipient_refused_for_good_is_kept_undeliverable_and_the_others_still
 
     // A replay tries nobody again.
     f.messenger.accept("+15550100000");
-    assert!(deliver(&f, vec![body], Default::default()).await.is_empty());
+    assert!(deliver(&f, vec![body]).await.is_empty());
     assert_eq!(f.messenger.sent().len(), 2);
 }
 
@@ -352,15 +345,15 @@ async fn a_recipient_failing_for_now_is_retried_alone_after_the_others_heard() {
     let (_, scheduled) = act(&f, &ticket, Action::Schedule { at: tomorrow() }, 16).await;
     let body = serde_json::to_string(&TicketEvent::new(&scheduled)).unwrap();
 
-    assert_eq!(deliver(&f, vec![body.clone()], Default::default()).await, ["m0"]);
+    assert_eq!(deliver(&f, vec![body.clone()]).await, ["m0"]);
     assert_eq!(recipients_of(&f.messenger.sent()), ["ana@example.org"]);
     assert!(f.store.undeliverable().is_empty());
 
     f.messenger.accept("+15550107777");
-    assert_eq!(deliver(&f, vec![body.clone()], Default::default()).await, ["m0"], "one still fails");
+    assert_eq!(deliver(&f, vec![body.clone()]).await, ["m0"], "one still fails");
     assert_eq!(recipients_of(&f.messenger.sent()), ["+15550107777", "ana@example.org"]);
     f.messenger.accept("+15550100001");
-    assert!(deliver(&f, vec![body], Default::default()).await.is_empty());
+    assert!(deliver(&f, vec![body]).await.is_empty());
     assert_eq!(
         recipients_of(&f.messenger.sent()),
         ["+15550100001", "+15550107777", "ana@example.org"],
@@ -384,7 +377,7 @@ async fn thousands_of_followers_are_told_once_each_in_chunks_across_invocations(
     let mut invocations = 0;
     while !batch.is_empty() && invocations < 200 {
         let before = f.messenger.sent().len();
-        assert!(deliver(&f, batch, Default::default()).await.is_empty());
+        assert!(deliver(&f, batch).await.is_empty());
         let told = f.messenger.sent().len() - before;
         assert!(told <= 2 * (CHUNK + 1), "one invocation told {told}");
         invocations += 1;
@@ -397,21 +390,6 @@ async fn thousands_of_followers_are_told_once_each_in_chunks_across_invocations(
     assert_eq!(to.len(), 2_501, "the reporter and every follower");
     assert_eq!(unique.len(), to.len(), "nobody twice");
     assert_eq!(invocations, 2_500 / CHUNK, "{invocations} invocations");
-}
-
-#[tokio::test]
-async fn a_message_there_is_no_time_for_goes_back_to_the_topic_untouched() {
-    let f = fixture().await;
-    let (_, first) =
-        file(&f, reporter(ReporterInput { phone: Some("555-010-7777"), ..Default::default() })).await;
-    let body = serde_json::to_string(&TicketEvent::new(&first)).unwrap();
-    let mut context = lambda_runtime::Context::default();
-    context.deadline = u64::try_from((at(20) + Duration::seconds(5)).timestamp_millis()).unwrap();
-
-    let failed = deliver(&f, vec![body.clone(), body.clone()], context).await;
-    assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(f.messenger.sent().len(), 1, "the first message is always handled");
-    assert_eq!(f.queue.take(), [body], "the second waits for the next invocation");
 }
 
 #[tokio::test]
@@ -448,8 +426,7 @@ async fn confirmation_texts_count_against_the_days_sms_budget() {
     for follower in &pending {
         f.store.follow(follower).await.unwrap();
     }
-    let failed =
-        deliver(&f, pending.iter().map(due_message).collect(), lambda_runtime::Context::default()).await;
+    let failed = deliver(&f, pending.iter().map(due_message).collect()).await;
     assert!(failed.is_empty());
     assert_eq!(sms(&f.messenger.sent()).len(), 1, "the budget, and no more: {:#?}", f.messenger.sent());
     assert_eq!(f.store.undeliverable().values().filter(|c| *c == "SmsBudgetSpent").count(), 1);
