@@ -91,7 +91,11 @@ impl Authorizer {
     /// Checks an `Authorization` header's bearer token at `now` (seconds since the epoch);
     /// gives its claims as API Gateway passes them to a function (every value a string,
     /// arrays as `[a b]`).
-    pub fn verify(&self, authorization: Option<&str>, now: i64) -> Result<BTreeMap<String, String>, TokenError> {
+    pub fn verify(
+        &self,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<BTreeMap<String, String>, TokenError> {
         let token = authorization
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
@@ -130,7 +134,8 @@ impl Authorizer {
         if !matches {
             return Err(TokenError::Audience);
         }
-        if claims["exp"].as_i64().is_none_or(|exp| exp <= now) || claims["nbf"].as_i64().is_some_and(|nbf| nbf > now)
+        if claims["exp"].as_i64().is_none_or(|exp| exp <= now)
+            || claims["nbf"].as_i64().is_some_and(|nbf| nbf > now)
         {
             return Err(TokenError::Expired);
         }
@@ -183,8 +188,12 @@ mod tests {
     const RFC_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 
     fn rfc_authorizer(issuer: &str, audience: &str) -> Authorizer {
-        Authorizer::new(issuer, audience, &json!({"keys": [{"kty": "RSA", "kid": "", "n": RFC_N, "e": "AQAB"}]}))
-            .unwrap()
+        Authorizer::new(
+            issuer,
+            audience,
+            &json!({"keys": [{"kty": "RSA", "kid": "", "n": RFC_N, "e": "AQAB"}]}),
+        )
+        .unwrap()
     }
 
     #[test]

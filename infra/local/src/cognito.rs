@@ -113,7 +113,10 @@ pub async fn provision(
         )
         .username_configuration(usernames)
         .set_auto_verified_attributes(Some(
-            strings(pool, &["AutoVerifiedAttributes"]).iter().map(|a| VerifiedAttributeType::from(a.as_str())).collect(),
+            strings(pool, &["AutoVerifiedAttributes"])
+                .iter()
+                .map(|a| VerifiedAttributeType::from(a.as_str()))
+                .collect(),
         ))
         .send()
         .await
@@ -150,7 +153,10 @@ pub async fn provision(
         .client_name(client_name)
         .generate_secret(flag(client, &["GenerateSecret"]).unwrap_or(false))
         .set_explicit_auth_flows(Some(
-            strings(client, &["ExplicitAuthFlows"]).iter().map(|f| ExplicitAuthFlowsType::from(f.as_str())).collect(),
+            strings(client, &["ExplicitAuthFlows"])
+                .iter()
+                .map(|f| ExplicitAuthFlowsType::from(f.as_str()))
+                .collect(),
         ))
         .set_prevent_user_existence_errors(
             field(client, &["PreventUserExistenceErrors"])
@@ -177,7 +183,9 @@ pub async fn provision(
         .to_owned();
 
     for (_, group) in template.resources_of_type("AWS::Cognito::UserPoolGroup") {
-        let name = field(&group, &["GroupName"]).and_then(Value::as_str).ok_or_else(|| shape("a group has no GroupName"))?;
+        let name = field(&group, &["GroupName"])
+            .and_then(Value::as_str)
+            .ok_or_else(|| shape("a group has no GroupName"))?;
         let description = field(&group, &["Description"]).and_then(Value::as_str).map(str::to_owned);
         cognito
             .create_group()
@@ -258,11 +266,11 @@ pub async fn create_account(
 /// The demo's staff (`make run`): an administrator, a Public Works clerk and a viewer, with
 /// known passwords (the pool's policy: 12 characters, upper, lower, a digit).
 pub const DEMO_STAFF: &[(Account<'static>, &str)] = &[
-    (Account { username: "ad", groups: &["admin"], password: "Millbrook-Admin-1" }, "every ticket, the catalog"),
     (
-        Account { username: "bo", groups: &["dept-DPW"], password: "Millbrook-Works-1" },
-        "Public Works' queue",
+        Account { username: "ad", groups: &["admin"], password: "Millbrook-Admin-1" },
+        "every ticket, the catalog",
     ),
+    (Account { username: "bo", groups: &["dept-DPW"], password: "Millbrook-Works-1" }, "Public Works' queue"),
     (Account { username: "vi", groups: &["viewer"], password: "Millbrook-Viewer-1" }, "reads every ticket"),
 ];
 

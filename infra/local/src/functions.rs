@@ -63,10 +63,9 @@ impl Functions {
                 "QueryFunction" => {
                     // The pool's groups, as `STAFF_USER_POOL_ID` names them in AWS.
                     HttpFunction::Query(query::State {
-                        directory: std::sync::Arc::new(town311::adapters::aws::directory::CognitoDirectory::new(
-                            sdk,
-                            &staff.pool_id,
-                        )),
+                        directory: std::sync::Arc::new(
+                            town311::adapters::aws::directory::CognitoDirectory::new(sdk, &staff.pool_id),
+                        ),
                         ..aws.into()
                     })
                 }

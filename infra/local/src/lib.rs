@@ -65,6 +65,8 @@ pub struct Settings {
     pub templates_path: Option<PathBuf>,
     /// The time the functions see, if not the system's: tests of dates and deadlines move it.
     pub clock: Option<Arc<FixedClock>>,
+    /// Whether to create the demo's staff accounts (`cognito::DEMO_STAFF`) before serving.
+    pub demo_staff: bool,
 }
 
 /// A setting or step that failed.
@@ -154,6 +156,7 @@ impl Settings {
                 other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_TEMPLATES_PATH.into()))),
             },
             clock: None,
+            demo_staff: true,
         })
     }
 }
@@ -238,9 +241,15 @@ impl Stack {
         // Staff sign in at the emulator's Cognito: the page calls its API directly (the
         // emulator answers CORS), as it calls Cognito's in AWS.
         let staff_endpoint = format!("{}/", settings.emulator_url.trim_end_matches('/'));
-        let staff = cognito::provision(&template, &sdk, &format!("{}-staff", settings.names.prefix), &staff_endpoint)
-            .await
-            .map_err(|source| LocalError::Cognito { emulator: settings.emulator_url.clone(), source })?;
+        let staff =
+            cognito::provision(&template, &sdk, &format!("{}-staff", settings.names.prefix), &staff_endpoint)
+                .await
+                .map_err(|source| LocalError::Cognito { emulator: settings.emulator_url.clone(), source })?;
+        if settings.demo_staff {
+            cognito::seed_demo_staff(&sdk, &staff)
+                .await
+                .map_err(|source| LocalError::Cognito { emulator: settings.emulator_url.clone(), source })?;
+        }
         let authorizer = auth::Authorizer::fetch(&settings.emulator_url, &staff).await?;
         let config = function_config(&parameters, &provisioned)?;
         let map_center = parameters.get("TownMapCenter").map(String::as_str);

@@ -17,11 +17,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = town311_local::cognito::seed_demo_staff(&stack.sdk, &stack.staff).await {
-        eprintln!("devserver: the demo staff: {error}");
-        stack.stop().await;
-        return ExitCode::FAILURE;
-    }
     let api = format!("{}/open311/v2", stack.base_url);
     println!();
     println!("town311 is running for {}.", stack.config.town_name);
@@ -33,9 +28,17 @@ async fn main() -> ExitCode {
     for route in stack.routes.routes() {
         println!("    {:<45} -> {}", route.route_key(), route.function);
     }
-    println!("  Staff sign-in at {}/admin (user pool {} in the emulator's Cognito):", stack.base_url, stack.staff.pool_id);
+    println!(
+        "  Staff sign-in at {}/admin (user pool {} in the emulator's Cognito):",
+        stack.base_url, stack.staff.pool_id
+    );
     for (account, what) in town311_local::cognito::DEMO_STAFF {
-        println!("    {:<4} password {:<20} {:<10} {what}", account.username, account.password, account.groups.join(","));
+        println!(
+            "    {:<4} password {:<20} {:<10} {what}",
+            account.username,
+            account.password,
+            account.groups.join(",")
+        );
     }
     println!("Stop with Ctrl-C or `make stop`.");
     println!();

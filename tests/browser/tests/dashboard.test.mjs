@@ -5,7 +5,7 @@
 // target/browser/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, BASE_URL, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken } from './helpers.mjs';
+import { DESKTOP, PHONE, BASE_URL, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken, signInOnPage } from './helpers.mjs';
 
 let browser;
 let token;
@@ -71,9 +71,8 @@ for (const lang of ['en', 'es']) {
       const words = WORDS[lang];
       const page = await open(browser, { device, lang });
       await page.goto(url('/admin', lang));
-      await page.getByLabel(words.username).fill('pat');
-      await page.getByLabel(words.groups).fill('dept-PARKS');
-      await page.getByRole('button', { name: words.signIn }).click();
+      await page.getByLabel(words.username).waitFor();
+      await signInOnPage(page, 'pat', ['dept-PARKS']);
       await page.getByRole('button', { name: words.toggle }).click();
       const board = page.locator('#dashboard');
       await board.getByRole('heading', { name: words.heading }).waitFor();
