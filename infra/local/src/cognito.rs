@@ -263,7 +263,8 @@ pub async fn create_account(
     Ok(())
 }
 
-/// The demo's staff (`make run`): an administrator, a Public Works clerk and a viewer, with
+/// The demo's staff (`make run`): an administrator, a clerk of Public Works and one of
+/// Sanitation (each sees their own department's queue, not the other's), and a viewer, with
 /// known passwords (the pool's policy: 12 characters, upper, lower, a digit).
 pub const DEMO_STAFF: &[(Account<'static>, &str)] = &[
     (
@@ -271,6 +272,10 @@ pub const DEMO_STAFF: &[(Account<'static>, &str)] = &[
         "every ticket, the catalog",
     ),
     (Account { username: "bo", groups: &["dept-DPW"], password: "Millbrook-Works-1" }, "Public Works' queue"),
+    (
+        Account { username: "sam", groups: &["dept-SAN"], password: "Millbrook-Sanitation-1" },
+        "Sanitation's queue",
+    ),
     (Account { username: "vi", groups: &["viewer"], password: "Millbrook-Viewer-1" }, "reads every ticket"),
 ];
 

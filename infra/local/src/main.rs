@@ -34,7 +34,7 @@ async fn main() -> ExitCode {
     );
     for (account, what) in town311_local::cognito::DEMO_STAFF {
         println!(
-            "    {:<4} password {:<20} {:<10} {what}",
+            "    {:<4} password {:<23} {:<9} {what}",
             account.username,
             account.password,
             account.groups.join(",")

@@ -75,8 +75,9 @@ test('pickers offer the catalog and the staff directory; keys step through the q
   assert.equal(await page.locator('#assign-to').getAttribute('list'), 'staff-assignees');
   assert.equal(await page.locator('#move-to').getAttribute('list'), 'all-departments');
   const people = await page.locator('#staff-people option').evaluateAll((options) => options.map((o) => [o.value, o.label]));
-  // The pool's demo staff: its administrator and its Public Works clerk (the directory keeps a
-  // group's members for a few minutes, so accounts other tests made may or may not show yet).
+  // The pool's demo staff: its administrator and its Public Works clerk, not Sanitation's (the
+  // directory keeps a group's members for a few minutes, so accounts other tests made may or may
+  // not show yet).
   const where = Object.fromEntries(people);
   assert.match(where.ad, /Admins/);
   assert.match(where.bo || '', /^Public Works/, 'bo');
