@@ -19,6 +19,7 @@ import email.policy
 import json
 import mimetypes
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -66,10 +67,28 @@ def send_text(args):
     print(f"Texted {args.to} from {args.sender} (id {answer['inbound_message_id']}); the inbound function takes it in a moment.")
 
 
+def staff_token(base):
+    """The demo administrator's ID token (infra/local/src/cognito.rs), signed in at the Cognito
+    endpoint the admin page's settings name, as the page signs in."""
+    with urllib.request.urlopen(f"{base}/admin", timeout=10) as response:
+        page = response.read().decode()
+    found = re.search(r'<script type="application/json" id="town311-config">(.*?)</script>', page, re.S)
+    sign_in = json.loads(found.group(1))["sign_in"]
+    body = {
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": sign_in["client_id"],
+        "AuthParameters": {"USERNAME": "ad", "PASSWORD": "Millbrook-Admin-1"},
+    }
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+    }
+    return post(sign_in["endpoint"], json.dumps(body).encode(), headers)["AuthenticationResult"]["IdToken"]
+
+
 def inbox(args):
     base = f"http://127.0.0.1:{PORT}"
-    token = post(f"{base}/dev/sign-in", json.dumps({"username": "inbox", "groups": ["admin"]}).encode(),
-                 {"Content-Type": "application/json"})["token"]
+    token = staff_token(base)
     view = get(f"{base}/staff/v1/tickets/{args.ticket}", {"Authorization": f"Bearer {token}"})
     ticket = view["ticket"]
     reporter = ticket.get("reporter", {})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the whole product on 127.0.0.1 — the emulator, provisioned from template.yaml and
-# seeded with the demo catalog, and the dev server in front of the function handlers.
+# seeded with the demo catalog and staff, and the dev server in front of the function handlers.
+# The dev server's closing lines list where everything is and the demo staff's sign-ins.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -545,8 +545,8 @@ pub struct StaffMember {
     pub name: Option<String>,
 }
 
-/// Who works in which group (`dept-DPW`, `admin`): Cognito's user pool in AWS, the dev users
-/// locally. Read by staff pickers only; never by a public route.
+/// Who works in which group (`dept-DPW`, `admin`): Cognito's user pool (the emulator's locally).
+/// Read by staff pickers only; never by a public route.
 #[async_trait]
 pub trait StaffDirectory: Send + Sync {
     /// The enabled members of `group`, ordered by user name, at most `limit`; none when there

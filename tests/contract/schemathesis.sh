@@ -5,8 +5,9 @@
 # fails on any 5xx, any status, content type or JSON body the description does not allow, and any
 # XML answer that is not well-formed or not rooted as Open311 clients expect.
 #
-# Staff operations run signed in as an admin: the token comes from the dev server's
-# POST /dev/sign-in (local stacks only; in AWS Cognito signs and API Gateway checks). A few tickets
+# Staff operations run signed in as the demo administrator the dev server seeds in its user pool
+# (infra/local/src/cognito.rs), at the Cognito endpoint the admin page's settings name, as the
+# page signs in (local stacks only: a town's accounts are its own). A few tickets
 # are entered first (one open, two closed, all reported by the same email), and generated requests
 # use their numbers and that email half of the time, so changes and reopening get past 404.
 #
@@ -101,6 +102,7 @@ PY
 # values half of the time.
 token=$("$python" - "$base" "$scratch/schemathesis.toml" << 'PY'
 import json
+import re
 import sys
 import time
 import urllib.error
@@ -120,16 +122,39 @@ def call(method, path, body, token=None):
         return json.load(response)
 
 
+def sign_in():
+    """The demo administrator's ID token, through the admin page's own settings."""
+    with urllib.request.urlopen(base + "/admin", timeout=10) as response:
+        page = response.read().decode()
+    settings = json.loads(re.search(r'<script type="application/json" id="town311-config">(.*?)</script>', page, re.S).group(1))
+    sign_in = settings["sign_in"]
+    request = urllib.request.Request(
+        sign_in["endpoint"],
+        method="POST",
+        data=json.dumps({
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": sign_in["client_id"],
+            "AuthParameters": {"USERNAME": "ad", "PASSWORD": "Millbrook-Admin-1"},
+        }).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["AuthenticationResult"]["IdToken"]
+
+
 deadline = time.monotonic() + 30
 while True:
     try:
-        token = call("POST", "/dev/sign-in", {"username": "contract-admin", "groups": ["admin"]})["token"]
+        token = sign_in()
         break
     except urllib.error.HTTPError as e:
-        sys.exit(f"schemathesis.sh: {base}/dev/sign-in answered {e.code}: staff tokens come from a local stack's dev server")
-    except OSError as e:
+        sys.exit(f"schemathesis.sh: the staff sign-in answered {e.code}: staff tokens come from a local stack's demo administrator")
+    except (OSError, KeyError, AttributeError) as e:
         if time.monotonic() > deadline:
-            sys.exit(f"schemathesis.sh: no staff token from {base}/dev/sign-in: {e}")
+            sys.exit(f"schemathesis.sh: no staff token from {base}: {e}")
         time.sleep(0.5)
 
 try:

@@ -158,6 +158,8 @@ async fn start_with(
         addresses_path,
         templates_path: None,
         clock,
+        // Each test makes the accounts it signs in with (`token`).
+        demo_staff: false,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");
     TestStack { stack, client: reqwest::Client::new() }
@@ -238,6 +240,9 @@ pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 /// A small JPEG-looking file (its first bytes are JPEG's) with CR, LF and dashes inside.
 pub const JPEG_BYTES: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\r\n--\r\n\x00\xFF\xD9";
 
+/// The password the tests' staff accounts get (the pool's policy: 12 characters, upper, lower, a digit).
+pub const TEST_PASSWORD: &str = "Test-Passw0rd-311";
+
 impl TestStack {
     /// What the stack's dead-letter queue holds now (waiting up to a second), each body as JSON;
     /// the letters read are taken off the queue.
@@ -255,16 +260,40 @@ impl TestStack {
             .collect()
     }
 
-    /// A staff token the local authorizer accepts, valid for an hour.
-    pub fn token(&self, user: &str, groups: &[&str]) -> String {
-        let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
-        self.stack.authority.token(user, &groups, chrono::Utc::now().timestamp() + 3600)
+    /// A staff token from the stack's user pool, valid for an hour: `user` is made anew in just
+    /// `groups` (a `dept-<CODE>` group is created the first time) with a password, and signs in
+    /// with it (`USER_PASSWORD_AUTH`, as the admin page does).
+    pub async fn token(&self, user: &str, groups: &[&str]) -> String {
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.stack.sdk);
+        let pool = &self.stack.staff;
+        // Anew: in these groups only, whatever an earlier call gave the same name.
+        let _ = cognito.admin_delete_user().user_pool_id(&pool.pool_id).username(user).send().await;
+        let account = town311_local::cognito::Account { username: user, groups, password: TEST_PASSWORD };
+        town311_local::cognito::create_account(&self.stack.sdk, pool, account, true)
+            .await
+            .expect("the user pool takes the account");
+        self.sign_in(&pool.client_id, user, TEST_PASSWORD).await
+    }
+
+    /// The ID token of `user` signed in through the pool's app client `client_id`.
+    pub async fn sign_in(&self, client_id: &str, user: &str, password: &str) -> String {
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.stack.sdk);
+        let signed = cognito
+            .initiate_auth()
+            .client_id(client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", user)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .expect("the user pool signs the account in");
+        signed.authentication_result().and_then(|r| r.id_token()).expect("tokens, no challenge").to_owned()
     }
 
     /// The staff view of a ticket (as an admin sees it) once `ready` holds of it: the stream and
     /// the queues work in the background. Gives up after ten seconds.
     pub async fn ticket_when(&self, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
-        let token = self.token("ada", &["admin"]);
+        let token = self.token("ada", &["admin"]).await;
         let mut last = Value::Null;
         for _ in 0..100 {
             last = self
@@ -283,7 +312,7 @@ impl TestStack {
     /// meanwhile (a probable duplicate flagged), and then the clerk reads it again, as the admin
     /// page does on a 412.
     pub async fn act(&self, id: &str, action: Value) {
-        let token = self.token("ada", &["admin"]);
+        let token = self.token("ada", &["admin"]).await;
         let path = format!("/staff/v1/tickets/{id}/actions");
         let mut last = String::new();
         for _ in 0..5 {

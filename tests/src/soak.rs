@@ -245,7 +245,7 @@ async fn file(stack: &TestStack, report: &Report, tally: &Mutex<Tally>) -> Optio
 /// A clerk adds a public note as soon as the ticket is there, racing the route function:
 /// a stale version is read again and retried, an outage waited out.
 async fn staff_note(stack: &TestStack, id: &str, tally: &Mutex<Tally>) {
-    let token = stack.token("soak-clerk", &["admin"]);
+    let token = stack.token("soak-clerk", &["admin"]).await;
     let given_up = Instant::now() + CLIENT_PATIENCE;
     while Instant::now() < given_up {
         let view = stack

@@ -27,7 +27,7 @@ async fn file(stack: &TestStack, contact: &[(&str, &str)]) -> String {
 }
 
 async fn act(stack: &TestStack, id: &str, action: Value) {
-    let token = stack.token(ADMIN.0, ADMIN.1);
+    let token = stack.token(ADMIN.0, ADMIN.1).await;
     let ticket = stack.ticket_when(id, |_| true).await;
     let mut action = action;
     action["version"] = ticket["ticket"]["version"].clone();

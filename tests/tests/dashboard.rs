@@ -124,7 +124,7 @@ async fn the_dashboard_counts_match_the_queue() {
     stack.act(&san[0], json!({"action": "schedule", "at": this_afternoon})).await;
     clock.set(now);
 
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     // The clerk's own department, without naming it; as the queue shows it.
     let (status, board) = dashboard(stack, &clerk, "").await;
     assert_eq!(status, 200, "{board}");
@@ -150,7 +150,7 @@ async fn the_dashboard_counts_match_the_queue() {
     assert_eq!(of("by_service", "DUMPING"), None);
 
     // Sanitation's dashboard holds its three, and its ticket due this afternoon.
-    let sam = stack.token("sam", &["dept-SAN"]);
+    let sam = stack.token("sam", &["dept-SAN"]).await;
     let (status, theirs) = dashboard(stack, &sam, "").await;
     assert_eq!(status, 200, "{theirs}");
     check_against_queues(stack, &sam, &theirs).await;
@@ -159,7 +159,7 @@ async fn the_dashboard_counts_match_the_queue() {
 
     // An admin names the department; a clerk may not read another's; the trends follow the
     // figures route keeps (public works' eight reports, not sanitation's).
-    let admin = stack.token(ADMIN.0, ADMIN.1);
+    let admin = stack.token(ADMIN.0, ADMIN.1).await;
     assert_eq!(dashboard(stack, &admin, "").await.0, 400);
     assert_eq!(dashboard(stack, &sam, "?department=DPW").await.0, 403);
     let mut last = Value::Null;

@@ -1,5 +1,5 @@
-//! The staff directory over HTTP against the local stack (the dev users by group, and whoever
-//! signed in), who may read it, and the Cognito adapter held to the directory contract on the
+//! The staff directory over HTTP against the local stack (the user pool's members by group),
+//! who may read it, and the Cognito adapter held to the directory contract on the
 //! emulator's user pool.
 
 use reqwest::Method;
@@ -23,9 +23,14 @@ fn names(members: &Value) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn the_directory_lists_the_dev_users_by_group_to_staff_only() {
+async fn the_directory_lists_the_pools_members_by_group_to_staff_only() {
     let stack = spawn().await;
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    for (user, group) in [("ana", "dept-DPW"), ("dee", "dept-DPW"), ("sam", "dept-SAN"), ("ad", "admin")] {
+        stack.token(user, &[group]).await;
+    }
+    let newcomer = format!("new-{}", std::process::id());
+    stack.token(&newcomer, &["dept-PARKS"]).await;
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     let (status, answer) = directory(&stack, Some(&clerk), "").await;
     assert_eq!(status, 200, "{answer}");
     let dpw = department(&answer, "DPW");
@@ -39,7 +44,7 @@ async fn the_directory_lists_the_dev_users_by_group_to_staff_only() {
     assert!(san.get("members").is_none(), "a clerk of DPW sees SAN's name only: {san}");
     assert!(names(&answer["admins"]).contains(&"ad"), "{answer}");
 
-    let viewer = stack.token("vi", &["viewer"]);
+    let viewer = stack.token("vi", &["viewer"]).await;
     let (_, answer) = directory(&stack, Some(&viewer), "").await;
     assert!(names(&department(&answer, "SAN")["members"]).contains(&"sam"), "{answer}");
     let (status, answer) = directory(&stack, Some(&viewer), "?department=PARKS").await;
@@ -48,23 +53,13 @@ async fn the_directory_lists_the_dev_users_by_group_to_staff_only() {
         answer["departments"].as_array().unwrap().iter().filter(|d| d.get("members").is_some()).count();
     assert_eq!(listed, 1, "{answer}");
 
-    // Who signs in through the dev sign-in is listed in their groups from then on.
-    let newcomer = format!("new-{}", std::process::id());
-    let signed = stack
-        .client
-        .post(stack.url("/dev/sign-in"))
-        .json(&json!({"username": newcomer, "groups": ["dept-PARKS"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), 200);
-    let (_, answer) = directory(&stack, Some(&viewer), "?department=PARKS").await;
+    // Whoever the pool puts in a department's group is listed in it.
     assert!(names(&department(&answer, "PARKS")["members"]).contains(&newcomer.as_str()), "{answer}");
 
     // Refused without a staff sign-in, outside the caller's departments, for no department.
     let (status, answer) = directory(&stack, None, "").await;
     assert_eq!((status, answer), (401, json!({"message": "Unauthorized"})));
-    let citizen = stack.token("cit", &[]);
+    let citizen = stack.token("cit", &[]).await;
     assert_eq!(directory(&stack, Some(&citizen), "").await.0, 403);
     assert_eq!(directory(&stack, Some(&clerk), "?department=SAN").await.0, 403);
     assert_eq!(directory(&stack, Some(&viewer), "?department=NOPE").await.0, 404);

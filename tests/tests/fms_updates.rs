@@ -86,7 +86,7 @@ fn citizen_updates(view: &Value) -> Vec<Value> {
 
 /// Closes the ticket as fixed, reading its version again if routing changed it meanwhile.
 async fn close(stack: &TestStack, id: &str) {
-    let token = stack.token("ada", &["admin"]);
+    let token = stack.token("ada", &["admin"]).await;
     for _ in 0..10 {
         let version = staff_view(stack, id).await["ticket"]["version"].as_u64().expect("a version");
         let action =

@@ -92,7 +92,7 @@ async fn nonsense_numbers_and_points_are_400() {
 #[tokio::test]
 async fn staff_queue_refuses_made_up_cursors_and_dates() {
     let stack = spawn().await;
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     for query in [
         "after=%E2%80%A8%23%FF",
         "after=2026-11-22T00:00:00Z",

@@ -191,8 +191,8 @@ async fn a_private_services_request_is_absent_from_public_lists_and_shows_its_st
 async fn an_admin_sets_the_banner_every_page_reads_and_takes_it_down() {
     let stack = spawn().await;
     assert_eq!(stack.get("/citizen/v1/banner").await.json(), json!({"banner": null}));
-    let admin = stack.token("ada", &["admin"]);
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    let admin = stack.token("ada", &["admin"]).await;
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     let storm = json!({"text": "Storm: no trash pickup today.", "text_es": "Tormenta: hoy no hay recogida."});
     let put = |token: String, body: Value| {
         let stack = &stack;

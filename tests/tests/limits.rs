@@ -41,7 +41,7 @@ async fn a_flood_of_follows_from_one_client_is_told_to_wait() {
     let refused = answers.last().unwrap().json();
     assert_eq!(refused[0]["code"], 429, "an Open311 error list: {refused}");
     assert!(refused[0]["description"].as_str().unwrap().contains("try again in"), "{refused}");
-    let admin = stack.token("ada", &["admin"]);
+    let admin = stack.token("ada", &["admin"]).await;
     let followers =
         stack.staff(Method::GET, &format!("/staff/v1/tickets/{id}/followers"), Some(&admin), &[], None).await;
     assert_eq!(followers.json()["followers"].as_array().map(Vec::len), Some(LIMIT), "{}", followers.body);
@@ -65,7 +65,7 @@ async fn reports_past_the_limit_wait_in_the_format_asked_and_other_routes_keep_t
     let seconds: u64 = retry.expect("a Retry-After header").parse().unwrap();
     assert!((1..=600).contains(&seconds), "{seconds}");
     // Staff entry is signed in, not counted; an upload form has a bucket of its own.
-    let admin = stack.token("ada", &["admin"]);
+    let admin = stack.token("ada", &["admin"]).await;
     let entry = json!({"service_code": "SIGN", "address_string": "2 Elm St", "channel": "phone"});
     let entered = stack.staff(Method::POST, "/staff/v1/tickets", Some(&admin), &[], Some(entry)).await;
     assert_eq!(entered.status, 201, "{}", entered.body);

@@ -39,7 +39,7 @@ async fn file(stack: &TestStack, service: &str, lat: f64, long: f64) -> String {
 }
 
 async fn close(stack: &TestStack, id: &str) {
-    let token = stack.token(ADMIN.0, ADMIN.1);
+    let token = stack.token(ADMIN.0, ADMIN.1).await;
     let path = format!("/staff/v1/tickets/{id}/actions");
     for _ in 0..5 {
         let view = stack.ticket_when(id, |_| true).await;

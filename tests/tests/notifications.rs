@@ -27,7 +27,7 @@ async fn file(stack: &TestStack, contact: &[(&str, &str)]) -> String {
 
 async fn act(stack: &TestStack, id: &str, version: u64, mut action: Value) {
     action["version"] = json!(version);
-    let token = stack.token(ADMIN.0, ADMIN.1);
+    let token = stack.token(ADMIN.0, ADMIN.1).await;
     let path = format!("/staff/v1/tickets/{id}/actions");
     let answer = stack.staff(Method::POST, &path, Some(&token), &[], Some(action)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -308,7 +308,7 @@ async fn a_follower_hears_nothing_but_the_confirmation_until_they_confirm_and_a_
         let page = stack.client.get(&links[0]).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
     }
-    let admin = stack.token(ADMIN.0, ADMIN.1);
+    let admin = stack.token(ADMIN.0, ADMIN.1).await;
     let listed =
         stack.staff(Method::GET, &format!("/staff/v1/tickets/{id}/followers"), Some(&admin), &[], None).await;
     let followers = listed.json()["followers"].as_array().cloned().unwrap_or_default();

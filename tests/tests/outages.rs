@@ -44,7 +44,7 @@ fn ticket_id(body: &str) -> String {
 async fn a_submission_during_a_table_outage_is_told_to_retry_and_its_retry_makes_one_ticket() {
     let stack = spawn().await;
     let table = stack.stack.provisioned.table.clone();
-    let clerk = stack.token("ada", &["admin"]);
+    let clerk = stack.token("ada", &["admin"]).await;
     let entry = json!({"service_code": "SIGN", "address_string": "5 Elm St", "channel": "phone"});
 
     fault("dynamodb", &table, true).await;
@@ -96,7 +96,7 @@ async fn a_submission_during_a_table_outage_is_told_to_retry_and_its_retry_makes
 #[tokio::test]
 async fn staff_reusing_a_key_for_another_caller_is_refused_with_422() {
     let stack = spawn().await;
-    let clerk = stack.token("ada", &["admin"]);
+    let clerk = stack.token("ada", &["admin"]).await;
     let entry = json!({"service_code": "SIGN", "address_string": "5 Elm St", "channel": "phone"});
     let post = |body: Value| {
         stack.staff(

@@ -135,7 +135,7 @@ async fn a_jpeg_with_gps_comes_out_with_no_metadata_and_is_served_until_hidden()
     assert_eq!(tag.as_deref(), Some("pending"));
 
     // Staff hide it (a face, a licence plate): the public no longer gets it.
-    let token = stack.token(ADMIN.0, ADMIN.1);
+    let token = stack.token(ADMIN.0, ADMIN.1).await;
     let action = json!({"action": "hide_photo", "photo": upload_id, "version": view["ticket"]["version"]});
     let hidden = stack
         .staff(Method::POST, &format!("/staff/v1/tickets/{id}/actions"), Some(&token), &[], Some(action))
@@ -216,7 +216,7 @@ async fn staff_close_with_a_photo_of_the_finished_work_and_the_status_page_shows
         stack.ticket_when(&id, |t| t["ticket"]["photos"].as_array().is_some_and(|p| !p.is_empty())).await;
 
     // The crew's photo goes up as the body itself, then closes the ticket.
-    let token = stack.token(ADMIN.0, ADMIN.1);
+    let token = stack.token(ADMIN.0, ADMIN.1).await;
     let sent = stack
         .client
         .post(stack.url("/staff/v1/uploads"))
@@ -252,7 +252,7 @@ async fn staff_close_with_a_photo_of_the_finished_work_and_the_status_page_shows
     );
 
     // Only staff who change tickets send one; only a photo is taken.
-    let viewer = stack.token("vi", &["viewer"]);
+    let viewer = stack.token("vi", &["viewer"]).await;
     let refused = |token: String, bytes: Vec<u8>| {
         let request = stack.client.post(stack.url("/staff/v1/uploads")).bearer_auth(token).body(bytes);
         async move { request.send().await.unwrap().status().as_u16() }

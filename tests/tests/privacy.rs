@@ -186,8 +186,8 @@ async fn a_contact_used_on_three_tickets_is_exported_then_erased_without_a_trace
     let key = town311::domain::follower::Contact::parse_any(&email).unwrap().key();
     let phone_key = town311::domain::follower::Contact::parse_any(&phone).unwrap().key();
 
-    let admin = stack.token("ada", &["admin"]);
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    let admin = stack.token("ada", &["admin"]).await;
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     let refused = stack
         .staff(Method::POST, "/staff/v1/privacy", Some(&clerk), &[], Some(json!({"contact": email})))
         .await;

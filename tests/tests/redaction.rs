@@ -86,7 +86,7 @@ async fn redacted_words_leave_every_public_route_and_staff_keep_only_what_they_m
         .expect("the note's entry");
 
     // A viewer may read but not redact.
-    let viewer = stack.token("vi", &["viewer"]);
+    let viewer = stack.token("vi", &["viewer"]).await;
     let refused = stack
         .staff(
             Method::POST,
@@ -99,7 +99,7 @@ async fn redacted_words_leave_every_public_route_and_staff_keep_only_what_they_m
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     // A wrong reason is named.
-    let admin = stack.token("ada", &["admin"]);
+    let admin = stack.token("ada", &["admin"]).await;
     let bad = stack
         .staff(
             Method::POST,

@@ -99,7 +99,7 @@ async fn the_nearby_query_finds_every_open_request_of_the_service_within_the_rad
     let far = id_of(&file(&stack, "POTHOLE", north(240.0), -71.8, "crater").await);
     let other_service = id_of(&file(&stack, "STREETLIGHT", north(5.0), -71.8, "crater").await);
     let closed = id_of(&file(&stack, "POTHOLE", north(10.0), -71.8, "crater").await);
-    let admin = stack.token(ADMIN.0, ADMIN.1);
+    let admin = stack.token(ADMIN.0, ADMIN.1).await;
     let version =
         stack.ticket_when(&closed, |t| t["ticket"]["version"].is_u64()).await["ticket"]["version"].clone();
     let close =
@@ -203,7 +203,7 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
     }
     assert_eq!(follow(&stack, "ZZZZ-ZZZZ", json!({"email": "a@b.org"})).await.0, 404);
 
-    let admin = stack.token(ADMIN.0, ADMIN.1);
+    let admin = stack.token(ADMIN.0, ADMIN.1).await;
     let view = stack
         .ticket_when(&child, |t| {
             t["followers"].as_array().is_some_and(|f| f.len() == 1 && f[0]["confirmed"] == true)
@@ -251,8 +251,8 @@ async fn citizens_follow_a_request_and_a_merge_carries_its_followers_to_the_pare
 #[tokio::test]
 async fn admins_edit_the_routing_rules_and_new_requests_follow_them() {
     let stack = spawn_routed().await;
-    let admin = stack.token(ADMIN.0, ADMIN.1);
-    let clerk = stack.token("bo", &["dept-DPW"]);
+    let admin = stack.token(ADMIN.0, ADMIN.1).await;
+    let clerk = stack.token("bo", &["dept-DPW"]).await;
     let current = stack.staff(Method::GET, "/staff/v1/routing", Some(&clerk), &[], None).await;
     assert_eq!(current.status, 200);
     let mut rules = current.json();

@@ -22,7 +22,7 @@ fn templates() -> Value {
 }
 
 async fn put(stack: &TestStack, who: (&str, &[&str]), if_match: Option<&str>, body: Value) -> (u16, Value) {
-    let token = stack.token(who.0, who.1);
+    let token = stack.token(who.0, who.1).await;
     let headers: Vec<(&str, &str)> = if_match.map(|v| ("if-match", v)).into_iter().collect();
     let answer = stack.staff(Method::PUT, "/staff/v1/templates", Some(&token), &headers, Some(body)).await;
     (answer.status, serde_json::from_str(&answer.body).unwrap_or(Value::Null))
@@ -31,7 +31,7 @@ async fn put(stack: &TestStack, who: (&str, &[&str]), if_match: Option<&str>, bo
 #[tokio::test]
 async fn admins_replace_the_templates_one_version_at_a_time_and_staff_read_them() {
     let stack = spawn().await;
-    let clerk = stack.token(CLERK.0, CLERK.1);
+    let clerk = stack.token(CLERK.0, CLERK.1).await;
     let empty = stack.staff(Method::GET, "/staff/v1/templates", Some(&clerk), &[], None).await;
     assert_eq!(empty.status, 200, "{}", empty.body);
     assert_eq!(empty.json()["templates"], json!([]));
@@ -80,7 +80,7 @@ async fn closing_a_pothole_sends_the_canned_thanks_to_the_reporter_in_their_lang
     let id = filed.json()[0]["service_request_id"].as_str().unwrap().to_owned();
 
     // The clerk picks a fitting template for the ticket, filled in.
-    let clerk = stack.token(CLERK.0, CLERK.1);
+    let clerk = stack.token(CLERK.0, CLERK.1).await;
     let fitting =
         stack.staff(Method::GET, &format!("/staff/v1/templates?ticket={id}"), Some(&clerk), &[], None).await;
     assert_eq!(fitting.status, 200, "{}", fitting.body);

@@ -1,4 +1,4 @@
-/* The staff page: sign in (Cognito's hosted UI when deployed, the dev sign-in locally), a
+/* The staff page: sign in at the staff user pool (Cognito; the emulator's locally), a
  * department's queue with filters, a ticket with its history, photos and contact, the staff
  * actions, and requests entered for callers. */
 (function () {
@@ -7,9 +7,8 @@
   var I18N = window.I18N;
   var t = I18N.t;
   var el = T.el;
-  var signIn = (T.config && T.config.sign_in) || { kind: "none" };
+  var signIn = (T.config && T.config.sign_in) || null; // {endpoint, region, client_id}
 
-  var KEY = "town311.staff";
   var session = null; // {token, user, groups, departments, expires}
   var services = [];
   var queue = [];
@@ -41,6 +40,53 @@
   }
 
   /* ---- session ---- */
+
+  /* Staff sign in at the user pool's own API (Cognito in AWS, the emulator locally), as every
+     client of it does: InitiateAuth with USER_PASSWORD_AUTH, then the challenges the pool asks
+     (a new password at the first sign-in, setting up and then giving an authenticator code),
+     REFRESH_TOKEN_AUTH before the tokens expire, GlobalSignOut on sign-out. The tokens are kept
+     in this page's memory only: a reload signs out. */
+  var tokens = null; // {id, access, refresh}
+  var challenge = null; // {name, session, username}
+  var refreshTimer = null;
+  var FORMS = ["password-sign-in", "new-password", "mfa-setup", "mfa-code"];
+
+  function cognito(action, body) {
+    return window
+      .fetch(signIn.endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "AWSCognitoIdentityProviderService." + action,
+        },
+        body: JSON.stringify(body),
+      })
+      .then(
+        function (response) {
+          return response.json().then(
+            function (data) {
+              return { ok: response.ok, data: data || {} };
+            },
+            function () {
+              return { ok: response.ok, data: {} };
+            }
+          );
+        },
+        function () {
+          return { ok: false, data: { __type: "network" } };
+        }
+      );
+  }
+
+  /** What to tell the person about a refusal of the pool. */
+  function refusal(data) {
+    var type = String(data.__type || "").split("#").pop();
+    if (type === "NotAuthorizedException" || type === "UserNotFoundException") return t("admin.wrong_password");
+    if (type === "InvalidPasswordException") return t("admin.weak_password");
+    if (type === "CodeMismatchException" || type === "EnableSoftwareTokenMFAException") return t("admin.wrong_code");
+    if (type === "network") return t("error.network");
+    return t("admin.sign_in_failed");
+  }
 
   function claimsOf(token) {
     try {
@@ -81,22 +127,57 @@
       session = null;
       return false;
     }
-    try {
-      window.sessionStorage.setItem(KEY, token);
-    } catch (e) {
-      /* private mode: the session lasts as long as the page */
-    }
     return true;
+  }
+
+  /** The pool's tokens: the ID token is what the staff API takes (its audience is the app
+      client, as template.yaml's authorizer expects); a refresh comes five minutes before it
+      expires. */
+  function keepTokens(result) {
+    tokens = {
+      id: result.IdToken,
+      access: result.AccessToken,
+      refresh: result.RefreshToken || (tokens && tokens.refresh),
+    };
+    if (typeof tokens.id !== "string" || !startSession(tokens.id)) {
+      tokens = null;
+      return false;
+    }
+    window.clearTimeout(refreshTimer);
+    var wait = Math.max(session.expires - Date.now() - 5 * 60 * 1000, 10 * 1000);
+    refreshTimer = window.setTimeout(refresh, wait);
+    return true;
+  }
+
+  function refresh() {
+    if (!tokens || !tokens.refresh) return;
+    cognito("InitiateAuth", {
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      ClientId: signIn.client_id,
+      AuthParameters: { REFRESH_TOKEN: tokens.refresh },
+    }).then(function (answer) {
+      if (!tokens) return;
+      if (!answer.ok || !answer.data.AuthenticationResult || !keepTokens(answer.data.AuthenticationResult)) {
+        endSession(t("admin.expired"));
+      }
+    });
   }
 
   function endSession(message) {
     session = null;
-    try {
-      window.sessionStorage.removeItem(KEY);
-    } catch (e) {
-      /* nothing stored */
-    }
+    tokens = null;
+    challenge = null;
+    window.clearTimeout(refreshTimer);
     showSignIn(message);
+  }
+
+  /** Shows one of the sign-in forms (or none), its first field focused. */
+  function showForm(id) {
+    FORMS.forEach(function (form) {
+      $(form).hidden = form !== id;
+    });
+    var first = id && $(id).querySelector("input");
+    if (first) first.focus();
   }
 
   function showSignIn(message) {
@@ -107,113 +188,119 @@
     var note = $("sign-in-message");
     note.hidden = !message;
     note.textContent = message || "";
-    $("dev-sign-in").hidden = signIn.kind !== "dev";
-    $("hosted-sign-in").hidden = signIn.kind !== "hosted";
-    $("no-sign-in").hidden = signIn.kind === "dev" || signIn.kind === "hosted";
-    if (signIn.kind === "dev") $("dev-username").focus();
+    $("no-sign-in").hidden = !!signIn;
+    ["sign-in-password", "new-password-input", "mfa-setup-code", "mfa-code-input"].forEach(function (id) {
+      $(id).value = "";
+    });
+    showForm(signIn ? "password-sign-in" : null);
   }
 
-  function devSignIn(event) {
+  /** The pool's answer to a sign-in step: tokens, or the next challenge. */
+  function answered(answer, field) {
+    if (!answer.ok) {
+      T.fieldError(field, refusal(answer.data));
+      field.focus();
+      return;
+    }
+    T.fieldError(field, "");
+    var data = answer.data;
+    if (data.AuthenticationResult) {
+      challenge = null;
+      if (keepTokens(data.AuthenticationResult)) signedIn();
+      else T.fieldError(field, t("admin.sign_in_failed"));
+      return;
+    }
+    var username = (data.ChallengeParameters && data.ChallengeParameters.USERNAME) || (challenge && challenge.username);
+    challenge = { name: data.ChallengeName, session: data.Session, username: username };
+    if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+      showForm("new-password");
+    } else if (data.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+      showForm("mfa-code");
+    } else if (data.ChallengeName === "MFA_SETUP") {
+      cognito("AssociateSoftwareToken", { Session: challenge.session }).then(function (associated) {
+        if (!associated.ok || !associated.data.SecretCode) {
+          T.fieldError(field, refusal(associated.data));
+          return;
+        }
+        challenge.session = associated.data.Session || challenge.session;
+        $("mfa-secret").textContent = associated.data.SecretCode;
+        showForm("mfa-setup");
+      });
+    } else {
+      T.fieldError(field, t("admin.sign_in_failed"));
+    }
+  }
+
+  function passwordSignIn(event) {
     event.preventDefault();
-    var username = $("dev-username");
+    var username = $("sign-in-username");
+    var password = $("sign-in-password");
     var user = username.value.trim();
     T.fieldError(username, user ? "" : t("admin.need_username"));
     if (!user) {
       username.focus();
       return;
     }
-    var groups = $("dev-groups")
-      .value.split(/[\s,]+/)
-      .filter(Boolean);
-    T.api("/dev/sign-in", { method: "POST", json: { username: user, groups: groups } }).then(
-      function (answer) {
-        if (!answer.ok || !answer.data || !answer.data.token || !startSession(answer.data.token)) {
-          T.fieldError(username, T.errorMessages(answer.data, answer.status).join(" "));
-          username.focus();
-          return;
-        }
-        signedIn();
-      },
-      function () {
-        T.fieldError(username, t("error.network"));
-      }
-    );
-  }
-
-  function hostedSignIn() {
-    var pkce = window.T311Pkce;
-    var state = pkce.randomText(window.crypto);
-    var verifier = pkce.randomText(window.crypto);
-    try {
-      window.sessionStorage.setItem(KEY + ".state", state);
-      window.sessionStorage.setItem(KEY + ".verifier", verifier);
-    } catch (e) {
-      /* the state check below then fails safe */
-    }
-    var redirect = window.location.origin + "/admin";
-    pkce.challenge(window.crypto, verifier).then(function (challenge) {
-      window.location.assign(
-        signIn.authorize_url +
-          "?response_type=code&scope=openid+email+profile&client_id=" +
-          encodeURIComponent(signIn.client_id) +
-          "&redirect_uri=" +
-          encodeURIComponent(redirect) +
-          "&state=" +
-          encodeURIComponent(state) +
-          "&code_challenge=" +
-          encodeURIComponent(challenge) +
-          "&code_challenge_method=S256"
-      );
+    challenge = { username: user };
+    cognito("InitiateAuth", {
+      AuthFlow: "USER_PASSWORD_AUTH",
+      ClientId: signIn.client_id,
+      AuthParameters: { USERNAME: user, PASSWORD: password.value },
+    }).then(function (answer) {
+      password.value = "";
+      answered(answer, password);
     });
   }
 
-  /** The hosted UI comes back to /admin?code=…&state=…: with the verifier kept here, the code
-      buys the ID token at the token endpoint. Null when this is no such return. */
-  function hostedReturn() {
-    var query = new URLSearchParams(window.location.search);
-    if (signIn.kind !== "hosted" || !query.get("code")) return null;
-    var expected = null;
-    var verifier = null;
-    try {
-      expected = window.sessionStorage.getItem(KEY + ".state");
-      verifier = window.sessionStorage.getItem(KEY + ".verifier");
-      window.sessionStorage.removeItem(KEY + ".state");
-      window.sessionStorage.removeItem(KEY + ".verifier");
-    } catch (e) {
-      expected = null;
-    }
-    window.history.replaceState(null, "", "/admin");
-    if (!expected || !verifier || query.get("state") !== expected) return Promise.resolve(false);
-    var form = new URLSearchParams();
-    form.set("grant_type", "authorization_code");
-    form.set("client_id", signIn.client_id);
-    form.set("code", query.get("code"));
-    form.set("redirect_uri", window.location.origin + "/admin");
-    form.set("code_verifier", verifier);
-    return window
-      .fetch(signIn.token_url, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: form.toString(),
-      })
-      .then(function (response) {
-        return response.ok ? response.json() : null;
-      })
-      .then(
-        function (tokens) {
-          return !!tokens && typeof tokens.id_token === "string" && startSession(tokens.id_token);
-        },
-        function () {
-          return false;
-        }
-      );
+  function respond(name, responses, field) {
+    responses.USERNAME = challenge.username;
+    return cognito("RespondToAuthChallenge", {
+      ChallengeName: name,
+      ClientId: signIn.client_id,
+      Session: challenge.session,
+      ChallengeResponses: responses,
+    }).then(function (answer) {
+      answered(answer, field);
+    });
+  }
+
+  function setNewPassword(event) {
+    event.preventDefault();
+    var field = $("new-password-input");
+    var chosen = field.value;
+    field.value = "";
+    respond("NEW_PASSWORD_REQUIRED", { NEW_PASSWORD: chosen }, field);
+  }
+
+  function setUpCode(event) {
+    event.preventDefault();
+    var field = $("mfa-setup-code");
+    cognito("VerifySoftwareToken", {
+      Session: challenge.session,
+      UserCode: field.value.trim(),
+      FriendlyDeviceName: "town311",
+    }).then(function (answer) {
+      if (!answer.ok || answer.data.Status !== "SUCCESS") {
+        T.fieldError(field, refusal(answer.data));
+        field.focus();
+        return;
+      }
+      challenge.session = answer.data.Session || challenge.session;
+      respond("MFA_SETUP", {}, field);
+    });
+  }
+
+  function giveCode(event) {
+    event.preventDefault();
+    var field = $("mfa-code-input");
+    respond("SOFTWARE_TOKEN_MFA", { SOFTWARE_TOKEN_MFA_CODE: field.value.trim() }, field);
   }
 
   function signOut() {
+    var access = tokens && tokens.access;
     endSession("");
-    if (signIn.kind === "hosted" && signIn.logout_url) {
-      window.location.assign(signIn.logout_url + "?client_id=" + encodeURIComponent(signIn.client_id) + "&logout_uri=" + encodeURIComponent(window.location.origin + "/admin"));
-    }
+    // Ends every token of the account (its refresh tokens too); the page forgot them already.
+    if (access) cognito("GlobalSignOut", { AccessToken: access });
   }
 
   function call(path, options) {
@@ -1128,8 +1215,10 @@
   // What the dashboard (dashboard.js) calls the staff API with.
   T.staffCall = call;
 
-  $("dev-sign-in").addEventListener("submit", devSignIn);
-  $("hosted-button").addEventListener("click", hostedSignIn);
+  $("password-sign-in").addEventListener("submit", passwordSignIn);
+  $("new-password").addEventListener("submit", setNewPassword);
+  $("mfa-setup").addEventListener("submit", setUpCode);
+  $("mfa-code").addEventListener("submit", giveCode);
   $("sign-out").addEventListener("click", signOut);
   $("filters").addEventListener("submit", loadQueue);
   $("entry-toggle").addEventListener("click", toggleEntry);
@@ -1163,18 +1252,5 @@
     if (session) $("who").textContent = t("admin.signed_in_as", { user: session.user });
   });
 
-  var stored = null;
-  try {
-    stored = window.sessionStorage.getItem(KEY);
-  } catch (e) {
-    stored = null;
-  }
-  var returning = hostedReturn();
-  if (returning) {
-    returning.then(function (ok) {
-      if (ok) signedIn();
-      else showSignIn("");
-    });
-  } else if (stored && startSession(stored)) signedIn();
-  else showSignIn("");
+  showSignIn("");
 })();

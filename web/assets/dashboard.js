@@ -1,6 +1,7 @@
 /* The staff page's dashboard (GET /staff/v1/stats): a department's open backlog by status, age
  * and service, what is overdue and due today, and its months. Each number is a link to the queue
- * with that filter in the address (queue-filters.js), so it shows the tickets behind the number.
+ * with that filter in the address (queue-filters.js), so it shows the tickets behind the number;
+ * followed in the page, which keeps its sign-in.
  * Shown with ?view=dashboard, so it can be bookmarked too. */
 (function () {
   "use strict";
@@ -161,11 +162,20 @@
   $("dashboard-toggle").addEventListener("click", function () {
     show(!shown());
   });
+  // A number opens its queue in this page (the sign-in lives in the page's memory only): the
+  // address takes the link's filters, as a bookmark holds them, and the queue reloads with them.
+  $("dashboard-body").addEventListener("click", function (event) {
+    var a = event.target.closest && event.target.closest("a[href]");
+    if (!a || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    window.history.pushState(null, "", a.getAttribute("href"));
+    show(false);
+    Queue.applyUrl();
+    $("filters").requestSubmit();
+  });
   function signedIn() {
     if (new URLSearchParams(window.location.search).get("view") === "dashboard") show(true);
   }
   document.addEventListener("town311:signed-in", signedIn);
-  // A session kept from before signs in as admin.js starts, before this file runs.
-  if (!$("work").hidden) signedIn();
   I18N.onChange(render);
 })();

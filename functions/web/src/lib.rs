@@ -28,16 +28,26 @@ pub mod form_token;
 /// The map tiles the citizen form may show.
 pub const TILE_ORIGIN: &str = "https://tile.openstreetmap.org";
 
-/// How staff sign in on the admin page.
+/// Where staff sign in on the admin page: the page calls the staff user pool's own API
+/// (`InitiateAuth` with `USER_PASSWORD_AUTH`, `RespondToAuthChallenge`, `GlobalSignOut`) there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignIn {
-    /// The local stack's `POST /dev/sign-in` (never deployed).
-    Dev,
-    /// Cognito's hosted UI: its domain (e.g. `https://millbrook.auth.us-east-1.amazoncognito.com`)
-    /// and the user pool client.
-    HostedUi { domain: String, client_id: String },
-    /// Nothing configured: the admin page says so.
-    Unconfigured,
+pub struct StaffSignIn {
+    /// Cognito's API: `https://cognito-idp.<region>.amazonaws.com/` in AWS, the emulator locally.
+    pub endpoint: String,
+    pub region: String,
+    /// The user pool's app client the page signs in through.
+    pub client_id: String,
+}
+
+impl StaffSignIn {
+    /// Cognito's API in `region`.
+    pub fn aws(region: &str, client_id: &str) -> Self {
+        Self {
+            endpoint: format!("https://cognito-idp.{region}.amazonaws.com/"),
+            region: region.to_owned(),
+            client_id: client_id.to_owned(),
+        }
+    }
 }
 
 /// The numbers the privacy page states, from the deployment's parameters.
@@ -81,7 +91,8 @@ pub struct State {
     pub map_center: Option<(f64, f64)>,
     /// The town website, which may embed the citizen pages in a frame.
     pub web_origin: Option<String>,
-    pub sign_in: SignIn,
+    /// Staff sign-in; without it the admin page says it is not set up.
+    pub sign_in: Option<StaffSignIn>,
     /// Signs the form tokens the pages send with a submission; without it, none is given.
     pub form_key: Option<form_token::FormKey>,
     /// What the privacy page states.
@@ -93,14 +104,14 @@ pub struct State {
 
 impl State {
     /// Reads `TOWN_NAME`, `TOWN_TIMEZONE`, `TOWN_MAP_CENTER` (`lat,long`), `WEB_ORIGIN`,
-    /// `STAFF_SIGN_IN_DOMAIN`, `STAFF_CLIENT_ID`, `FORM_SECRET`, `CONTACT_RETENTION_DAYS` and
+    /// `STAFF_CLIENT_ID` (with Lambda's `AWS_REGION`), `FORM_SECRET`, `CONTACT_RETENTION_DAYS` and
     /// `LOG_RETENTION_DAYS`.
     pub fn from_env() -> Self {
         let var =
             |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let sign_in = match (var("STAFF_SIGN_IN_DOMAIN"), var("STAFF_CLIENT_ID")) {
-            (Some(domain), Some(client_id)) => SignIn::HostedUi { domain, client_id },
-            _ => SignIn::Unconfigured,
+        let sign_in = match (var("AWS_REGION"), var("STAFF_CLIENT_ID")) {
+            (Some(region), Some(client_id)) => Some(StaffSignIn::aws(&region, &client_id)),
+            _ => None,
         };
         Self {
             town_name: var("TOWN_NAME").unwrap_or_else(|| "Town".into()),
@@ -173,18 +184,12 @@ impl State {
     /// `<` escaped, so no value can ever close the script element that holds it.
     pub fn config_json(&self, now: i64) -> String {
         let sign_in = match &self.sign_in {
-            SignIn::Dev => serde_json::json!({ "kind": "dev" }),
-            SignIn::HostedUi { domain, client_id } => {
-                let domain = hosted_origin(domain);
-                serde_json::json!({
-                    "kind": "hosted",
-                    "authorize_url": format!("{domain}/oauth2/authorize"),
-                    "token_url": format!("{domain}/oauth2/token"),
-                    "logout_url": format!("{domain}/logout"),
-                    "client_id": client_id,
-                })
-            }
-            SignIn::Unconfigured => serde_json::json!({ "kind": "none" }),
+            Some(StaffSignIn { endpoint, region, client_id }) => serde_json::json!({
+                "endpoint": endpoint,
+                "region": region,
+                "client_id": client_id,
+            }),
+            None => serde_json::Value::Null,
         };
         let config = serde_json::json!({
             "town_name": self.town_name,
@@ -286,7 +291,6 @@ static FILES: &[File] = &[
     file!("/assets/privacy.js", Kind::Script, "assets/privacy.js"),
     file!("/assets/queue-filters.js", Kind::Script, "assets/queue-filters.js"),
     file!("/assets/dashboard.js", Kind::Script, "assets/dashboard.js"),
-    file!("/assets/pkce.js", Kind::Script, "assets/pkce.js"),
     file!("/assets/vendor/leaflet/leaflet.js", Kind::Script, "vendor/leaflet/leaflet.js"),
     file!("/assets/vendor/leaflet/leaflet.css", Kind::Style, "vendor/leaflet/leaflet.css"),
     file!("/assets/vendor/leaflet/LICENSE", Kind::Text, "vendor/leaflet/LICENSE"),
@@ -361,21 +365,15 @@ fn respond(state: &State, request: &Request) -> Response<Body> {
     }
 }
 
-/// The hosted UI's origin, `https://` and no trailing slash, however the domain was given.
-fn hosted_origin(domain: &str) -> String {
-    let domain = domain.trim_end_matches('/');
-    if domain.starts_with("https://") { domain.to_owned() } else { format!("https://{domain}") }
-}
-
 fn content_security_policy(state: &State, kind: Kind) -> String {
     let frame_ancestors = match (kind, &state.web_origin) {
         (Kind::StaffPage, _) => "'none'".to_owned(),
         (_, Some(origin)) => format!("'self' {origin}"),
         (_, None) => "'self'".to_owned(),
     };
-    // The staff page trades its sign-in code for tokens at the hosted UI's token endpoint.
+    // The staff page signs in at Cognito's API, and only there beside this origin.
     let connect = match (kind, &state.sign_in) {
-        (Kind::StaffPage, SignIn::HostedUi { domain, .. }) => format!("'self' {}", hosted_origin(domain)),
+        (Kind::StaffPage, Some(sign_in)) => format!("'self' {}", sign_in.endpoint),
         _ => "'self'".to_owned(),
     };
     format!(

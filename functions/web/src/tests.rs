@@ -6,7 +6,7 @@ fn state() -> State {
         timezone: Some("America/New_York".into()),
         map_center: Some((42.1, -72.5)),
         web_origin: Some("https://www.millbrook.example".into()),
-        sign_in: SignIn::Dev,
+        sign_in: None,
         form_key: None,
         privacy: Privacy { contact_retention_days: 90, log_retention_days: Some(30) },
         files_dir: None,
@@ -129,27 +129,20 @@ async fn config_script_tells_the_pages_how_staff_sign_in() {
     assert_eq!(
         text(&response),
         "window.TOWN311_CONFIG = {\"town_name\":\"Millbrook\",\"timezone\":\"America/New_York\",\
-         \"map_center\":[42.1,-72.5],\"sign_in\":{\"kind\":\"dev\"},\"form_token\":null,\
+         \"map_center\":[42.1,-72.5],\"sign_in\":null,\"form_token\":null,\
          \"privacy\":{\"contact_retention_days\":90,\"log_retention_days\":30}};\n"
     );
 
-    let hosted = State {
-        sign_in: SignIn::HostedUi {
-            domain: "millbrook.auth.us-east-1.amazoncognito.com".into(),
-            client_id: "abc".into(),
-        },
-        ..state()
-    };
-    let script = hosted.config_script(0);
-    assert!(script.contains(
-        "\"authorize_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/authorize\""
-    ));
-    assert!(script.contains("\"client_id\":\"abc\""));
-    assert!(
-        script.contains("\"token_url\":\"https://millbrook.auth.us-east-1.amazoncognito.com/oauth2/token\"")
+    let cognito = State { sign_in: Some(StaffSignIn::aws("us-east-1", "abc")), ..state() };
+    let sign_in = &settings(&cognito.config_script(0))["sign_in"];
+    assert_eq!(
+        *sign_in,
+        serde_json::json!({
+            "endpoint": "https://cognito-idp.us-east-1.amazonaws.com/",
+            "region": "us-east-1",
+            "client_id": "abc",
+        })
     );
-    let unconfigured = State { sign_in: SignIn::Unconfigured, ..state() };
-    assert!(unconfigured.config_script(0).contains("{\"kind\":\"none\"}"));
 }
 
 /// The settings the config script sets.
@@ -232,24 +225,16 @@ async fn text_goes_gzipped_to_clients_that_take_it() {
 }
 
 #[tokio::test]
-async fn only_the_staff_page_may_reach_the_hosted_sign_in_and_only_when_there_is_one() {
-    let hosted = State {
-        sign_in: SignIn::HostedUi {
-            domain: "https://millbrook.auth.us-east-1.amazoncognito.com/".into(),
-            client_id: "abc".into(),
-        },
-        ..state()
-    };
-    let admin = call(&hosted, get("/admin")).await;
+async fn only_the_staff_page_may_reach_cognito_and_only_its_endpoint() {
+    let cognito = State { sign_in: Some(StaffSignIn::aws("eu-west-1", "abc")), ..state() };
+    let admin = call(&cognito, get("/admin")).await;
     let csp = header(&admin, "content-security-policy");
-    assert!(csp.contains("connect-src 'self' https://millbrook.auth.us-east-1.amazoncognito.com;"), "{csp}");
-    let form = call(&hosted, get("/")).await;
+    assert!(csp.contains("connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com/;"), "{csp}");
+    let form = call(&cognito, get("/")).await;
     assert!(header(&form, "content-security-policy").contains("connect-src 'self';"));
-    let dev = call(&state(), get("/admin")).await;
-    assert!(header(&dev, "content-security-policy").contains("connect-src 'self';"));
-    let pkce = call(&hosted, get("/assets/pkce.js")).await;
-    assert_eq!(pkce.status(), 200);
-    assert!(asset_urls(text(&admin)).iter().any(|url| url.ends_with("/pkce.js")));
+    let unconfigured = call(&state(), get("/admin")).await;
+    assert!(header(&unconfigured, "content-security-policy").contains("connect-src 'self';"));
+    assert_eq!(call(&cognito, get("/assets/pkce.js")).await.status(), 404);
 }
 
 #[tokio::test]

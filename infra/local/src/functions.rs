@@ -44,10 +44,13 @@ pub struct UnknownFunction(pub String);
 impl Functions {
     /// `map_center` is the `TownMapCenter` parameter (`lat,long`), for the web pages;
     /// `form_key` signs their form tokens (the `FormSecret` parameter, as submit reads it);
-    /// `privacy` is what the privacy page states.
+    /// `privacy` is what the privacy page states; `staff` the user pool staff sign in to (in the
+    /// emulator `sdk` reaches).
     pub fn build(
         declared: &[String],
         aws: &Adapters,
+        sdk: &aws_config::SdkConfig,
+        staff: &crate::cognito::StaffPool,
         map_center: Option<&str>,
         form_key: Option<web::form_token::FormKey>,
         privacy: web::Privacy,
@@ -58,20 +61,26 @@ impl Functions {
             let function = match id.as_str() {
                 "SubmitFunction" => HttpFunction::Submit(aws.into()),
                 "QueryFunction" => {
-                    // Locally the staff directory is the dev users (Cognito's pool in AWS).
+                    // The pool's groups, as `STAFF_USER_POOL_ID` names them in AWS.
                     HttpFunction::Query(query::State {
-                        directory: crate::auth::DevDirectory::shared(),
+                        directory: std::sync::Arc::new(
+                            town311::adapters::aws::directory::CognitoDirectory::new(sdk, &staff.pool_id),
+                        ),
                         ..aws.into()
                     })
                 }
                 "UpdateFunction" => HttpFunction::Update(aws.into()),
-                // Locally, staff sign in through the dev server's own `POST /dev/sign-in`.
+                // Staff sign in at the emulator's Cognito, as at Cognito's API in AWS.
                 "WebFunction" => HttpFunction::Web(web::State {
                     town_name: config.town_name.clone(),
                     timezone: Some(config.timezone.name().to_owned()),
                     map_center: map_center.and_then(web::parse_center),
                     web_origin: config.web_origin.clone(),
-                    sign_in: web::SignIn::Dev,
+                    sign_in: Some(web::StaffSignIn {
+                        endpoint: staff.endpoint.clone(),
+                        region: staff.region.clone(),
+                        client_id: staff.client_id.clone(),
+                    }),
                     form_key: form_key.clone(),
                     privacy: privacy.clone(),
                     files_dir: Some(web::SOURCE_DIR.into()),

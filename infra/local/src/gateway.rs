@@ -1,7 +1,7 @@
 //! The local stand-in for API Gateway: matches a request to a route of template.yaml, builds
 //! the payload-2.0 event API Gateway would send, and calls the function's handler with it.
 
-use crate::auth::DevAuthority;
+use crate::auth::Authorizer;
 use crate::functions::Functions;
 use crate::router::RouteTable;
 use bytes::Bytes;
@@ -24,13 +24,11 @@ pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub struct Gateway {
     pub routes: RouteTable,
     pub functions: Arc<Functions>,
-    pub authority: DevAuthority,
-    /// The port the dev server listens on: the dev sign-in answers only its own pages.
+    /// API Gateway's JWT authorizer: checks the staff user pool's tokens.
+    pub authorizer: Authorizer,
+    /// The port the dev server listens on: the local-only endpoints answer only its own pages.
     pub port: u16,
 }
-
-/// How long a dev sign-in lasts, like Cognito's one-hour ID tokens stretched to a working day.
-const DEV_TOKEN_SECONDS: i64 = 8 * 3600;
 
 type HttpResponse = hyper::Response<Full<Bytes>>;
 
@@ -54,54 +52,9 @@ fn names_this_server(authority: &str, port: u16) -> bool {
 }
 
 impl Gateway {
-    /// `POST /dev/sign-in` with `{"username": "ana", "groups": ["dept-DPW"]}`: a staff token, as
-    /// Cognito would issue after a password sign-in. Local only.
-    /// Only for requests addressed to this server (`Host`) from its own pages or from no page
-    /// at all (`Origin`, which browsers send with every cross-site POST): another site open in
-    /// the same browser, or one that rebinds its name to 127.0.0.1, gets no token.
-    async fn sign_in(&self, request: hyper::Request<Incoming>) -> HttpResponse {
-        let header = |name: hyper::header::HeaderName| {
-            request.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_owned())
-        };
-        let own_host = header(hyper::header::HOST).is_some_and(|h| names_this_server(&h, self.port));
-        let own_origin = header(hyper::header::ORIGIN)
-            .is_none_or(|o| o.strip_prefix("http://").is_some_and(|h| names_this_server(h, self.port)));
-        if !(own_host && own_origin) {
-            tracing::warn!("dev sign-in refused: not addressed from the dev server's own pages");
-            return gateway_answer(403, "Forbidden");
-        }
-        let Ok(body) = Limited::new(request.into_body(), 16 * 1024).collect().await else {
-            return gateway_answer(413, "Request Entity Too Large");
-        };
-        let asked: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap_or_default();
-        let username = asked["username"].as_str().map(str::trim).unwrap_or_default();
-        if username.is_empty() {
-            return gateway_answer(
-                400,
-                "give a username and groups, e.g. {\"username\": \"ana\", \"groups\": [\"dept-DPW\"]}",
-            );
-        }
-        let groups: Vec<String> = asked["groups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|g| g.as_str().map(str::to_owned))
-            .collect();
-        crate::auth::DevDirectory::shared().signed_in(username, &groups);
-        let token =
-            self.authority.token(username, &groups, chrono::Utc::now().timestamp() + DEV_TOKEN_SECONDS);
-        let body =
-            serde_json::json!({ "token": token, "token_type": "Bearer", "expires_in": DEV_TOKEN_SECONDS });
-        let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
-        response
-            .headers_mut()
-            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-        response
-    }
-
     /// `POST /_town311/digest`: one run of the morning digest, as the schedule starts it in AWS
     /// (`make digest`); answers what it sent. Local only, and only for requests addressed to
-    /// this server from no other site, as the dev sign-in.
+    /// this server from no other site.
     async fn digest(&self, request: &hyper::Request<Incoming>) -> HttpResponse {
         let header = |name: hyper::header::HeaderName| {
             request.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_owned())
@@ -175,9 +128,6 @@ impl Gateway {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         let query = request.uri().query().unwrap_or_default().to_owned();
-        if method == "POST" && path == "/dev/sign-in" {
-            return self.sign_in(request).await;
-        }
         if method == "POST" && path == "/_town311/digest" {
             return self.digest(&request).await;
         }
@@ -189,7 +139,7 @@ impl Gateway {
             Some(_) => {
                 let header =
                     request.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-                match self.authority.verify(header, chrono::Utc::now().timestamp()) {
+                match self.authorizer.verify(header, chrono::Utc::now().timestamp()) {
                     Ok(claims) => Some(claims),
                     Err(reason) => {
                         tracing::info!(%reason, "token refused");

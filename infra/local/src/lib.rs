@@ -4,6 +4,7 @@
 //! the function it invokes asynchronously, as Lambda would.
 
 pub mod auth;
+pub mod cognito;
 pub mod functions;
 pub mod gateway;
 pub mod invoke;
@@ -64,6 +65,8 @@ pub struct Settings {
     pub templates_path: Option<PathBuf>,
     /// The time the functions see, if not the system's: tests of dates and deadlines move it.
     pub clock: Option<Arc<FixedClock>>,
+    /// Whether to create the demo's staff accounts (`cognito::DEMO_STAFF`) before serving.
+    pub demo_staff: bool,
 }
 
 /// A setting or step that failed.
@@ -81,6 +84,14 @@ pub enum LocalError {
     },
     #[error(transparent)]
     Function(#[from] UnknownFunction),
+    #[error("could not create the staff user pool in the emulator at {emulator}")]
+    Cognito {
+        emulator: String,
+        #[source]
+        source: cognito::CognitoError,
+    },
+    #[error(transparent)]
+    Keys(#[from] auth::KeysError),
     #[error("cannot listen on {address}")]
     Listen {
         address: SocketAddr,
@@ -145,6 +156,7 @@ impl Settings {
                 other => Some(PathBuf::from(other.unwrap_or_else(|| DEMO_TEMPLATES_PATH.into()))),
             },
             clock: None,
+            demo_staff: true,
         })
     }
 }
@@ -185,8 +197,8 @@ pub struct Stack {
     /// The wiring the functions run with, for tests that build a function's state themselves.
     pub adapters: Adapters,
     pub routes: RouteTable,
-    /// Signs the local staff tokens the dev server accepts.
-    pub authority: auth::DevAuthority,
+    /// The staff user pool, its app client and where its API is.
+    pub staff: cognito::StaffPool,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -226,6 +238,19 @@ impl Stack {
         let provisioned = provision::provision(&template, &sdk, &settings.names, &parameters)
             .await
             .map_err(|source| LocalError::Provision { emulator: settings.emulator_url.clone(), source })?;
+        // Staff sign in at the emulator's Cognito: the page calls its API directly (the
+        // emulator answers CORS), as it calls Cognito's in AWS.
+        let staff_endpoint = format!("{}/", settings.emulator_url.trim_end_matches('/'));
+        let staff =
+            cognito::provision(&template, &sdk, &format!("{}-staff", settings.names.prefix), &staff_endpoint)
+                .await
+                .map_err(|source| LocalError::Cognito { emulator: settings.emulator_url.clone(), source })?;
+        if settings.demo_staff {
+            cognito::seed_demo_staff(&sdk, &staff)
+                .await
+                .map_err(|source| LocalError::Cognito { emulator: settings.emulator_url.clone(), source })?;
+        }
+        let authorizer = auth::Authorizer::fetch(&settings.emulator_url, &staff).await?;
         let config = function_config(&parameters, &provisioned)?;
         let map_center = parameters.get("TownMapCenter").map(String::as_str);
         let form_key = web::form_token::FormKey::new(get_trimmed(&parameters, "FormSecret").as_bytes())
@@ -257,6 +282,8 @@ impl Stack {
         let functions = Arc::new(Functions::build(
             &template.functions(),
             &adapters,
+            &sdk,
+            &staff,
             map_center,
             Some(form_key),
             privacy,
@@ -265,14 +292,10 @@ impl Stack {
         let routes = RouteTable::new(template.routes()?);
         let (shutdown, receiver) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let mut key = [0u8; 32];
-        town311::domain::id::IdSource::fill(&town311::domain::id::OsRandom, &mut key)
-            .map_err(|e| LocalError::Setting { name: "random source", reason: e.to_string() })?;
-        let authority = auth::DevAuthority::new(key);
         let gateway = Arc::new(Gateway {
             routes: routes.clone(),
             functions: functions.clone(),
-            authority: authority.clone(),
+            authorizer,
             port: address.port(),
         });
         tasks.spawn(gateway.serve(listener, receiver.clone()));
@@ -318,7 +341,7 @@ impl Stack {
             };
             tasks.spawn(invoker.run(receiver.clone()));
         }
-        Ok(Self { base_url, provisioned, config, sdk, adapters, routes, authority, shutdown, tasks })
+        Ok(Self { base_url, provisioned, config, sdk, adapters, routes, staff, shutdown, tasks })
     }
 
     /// Stops the dev server and the stream feed.
@@ -480,8 +503,22 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
         let adapters = Adapters::new(&sdk, &config).with_clock(Arc::new(FixedClock::at(noon)));
 
-        let functions =
-            Functions::build(&template.functions(), &adapters, None, None, web::Privacy::default()).unwrap();
+        let staff = cognito::StaffPool {
+            pool_id: "us-east-1_pool".into(),
+            client_id: "client".into(),
+            region: "us-east-1".into(),
+            endpoint: "http://127.0.0.1:9/".into(),
+        };
+        let functions = Functions::build(
+            &template.functions(),
+            &adapters,
+            &sdk,
+            &staff,
+            None,
+            None,
+            web::Privacy::default(),
+        )
+        .unwrap();
 
         assert_eq!(functions.route.clock.now(), noon);
         assert_eq!(functions.notify.clock.now(), noon);

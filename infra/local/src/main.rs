@@ -28,6 +28,18 @@ async fn main() -> ExitCode {
     for route in stack.routes.routes() {
         println!("    {:<45} -> {}", route.route_key(), route.function);
     }
+    println!(
+        "  Staff sign-in at {}/admin (user pool {} in the emulator's Cognito):",
+        stack.base_url, stack.staff.pool_id
+    );
+    for (account, what) in town311_local::cognito::DEMO_STAFF {
+        println!(
+            "    {:<4} password {:<23} {:<9} {what}",
+            account.username,
+            account.password,
+            account.groups.join(",")
+        );
+    }
     println!("Stop with Ctrl-C or `make stop`.");
     println!();
     wait_for_stop().await;

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken, BASE_URL,
+  DESKTOP, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken, signInOnPage, BASE_URL,
 } from './helpers.mjs';
 
 let browser;
@@ -97,8 +97,7 @@ for (const lang of ['en', 'es']) {
     await assertAccessible(page, `the sign-in (${lang})`);
     await screenshot(page, `admin-sign-in-${lang}`);
 
-    await page.getByLabel(words.username).fill('bo');
-    await page.locator('#dev-sign-in button[type=submit]').click();
+    await signInOnPage(page, 'bo', ['dept-DPW']);
     await page.locator('#who').getByText(words.signedIn).waitFor();
     await page.getByRole('link', { name: ticket }).waitFor();
     await assertAccessible(page, `the queue (${lang})`);

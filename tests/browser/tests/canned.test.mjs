@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DESKTOP, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, emailsTo, header, deliverEmail } from './helpers.mjs';
+import { DESKTOP, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, emailsTo, header, deliverEmail, signInOnPage } from './helpers.mjs';
 
 let browser;
 
@@ -29,9 +29,7 @@ test('a clerk picks a canned response, edits it and sends it to the reporter', a
   });
   const page = await open(browser, { device: DESKTOP });
   await page.goto(url('/admin') + `#ticket/${ticket}`);
-  await page.getByLabel('User name').fill('ana');
-  await page.getByLabel('Groups').fill('dept-DPW');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, 'ana', ['dept-DPW']);
   const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
   await detail.waitFor();
 
@@ -97,9 +95,7 @@ test('a clerk picks a canned response, edits it and sends it to the reporter', a
 test('an admin edits the canned responses and an unknown placeholder is named', async () => {
   const page = await open(browser, { device: DESKTOP });
   await page.goto(url('/admin'));
-  await page.getByLabel('User name').fill('ada');
-  await page.getByLabel('Groups').fill('admin dept-DPW');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, 'ada', ['admin', 'dept-DPW']);
   await page.getByRole('button', { name: 'Canned responses' }).click();
   const editor = page.getByLabel('The templates, as JSON');
   await page.waitForFunction(() => /which-side/.test(document.getElementById('templates-json').value));
@@ -137,9 +133,7 @@ test('a clerk redacts a public note and the status page no longer shows it', asy
   });
   const page = await open(browser, { device: DESKTOP });
   await page.goto(url('/admin') + `#ticket/${ticket}`);
-  await page.getByLabel('User name').fill('ana');
-  await page.getByLabel('Groups').fill('dept-DPW');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, 'ana', ['dept-DPW']);
   const detail = page.getByRole('region', { name: new RegExp(`^${ticket}`) });
   await detail.waitFor();
 

@@ -5,7 +5,7 @@
 // target/browser/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, BASE_URL, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken } from './helpers.mjs';
+import { DESKTOP, PHONE, BASE_URL, launch, open, url, screenshot, assertAccessible, assertNoProblems, fileRequest, staffToken, signInOnPage } from './helpers.mjs';
 
 let browser;
 let token;
@@ -71,9 +71,8 @@ for (const lang of ['en', 'es']) {
       const words = WORDS[lang];
       const page = await open(browser, { device, lang });
       await page.goto(url('/admin', lang));
-      await page.getByLabel(words.username).fill('pat');
-      await page.getByLabel(words.groups).fill('dept-PARKS');
-      await page.getByRole('button', { name: words.signIn }).click();
+      await page.getByLabel(words.username).waitFor();
+      await signInOnPage(page, 'pat', ['dept-PARKS']);
       await page.getByRole('button', { name: words.toggle }).click();
       const board = page.locator('#dashboard');
       await board.getByRole('heading', { name: words.heading }).waitFor();
@@ -98,16 +97,19 @@ for (const lang of ['en', 'es']) {
       await screenshot(page, `dashboard-queue-scheduled-${lang}-${name}`);
       const bookmarked = page.url();
 
-      await page.goto(url('/admin?view=dashboard', lang));
+      await page.getByRole('button', { name: words.toggle }).click();
       await follow(page, board.locator('a[href*="due=today"]'), 'due=today');
       assert.ok(await page.locator('#f-due-today').isChecked());
-      await page.goto(url('/admin?view=dashboard', lang));
+      await page.getByRole('button', { name: words.toggle }).click();
       await follow(page, board.locator('a[href*="age=0-1"]'), 'age=0-1');
       assert.equal(await page.locator('#f-age').inputValue(), '0-1');
-      await page.goto(url('/admin?view=dashboard', lang));
+      await page.getByRole('button', { name: words.toggle }).click();
       await follow(page, board.locator('a[href*="service_code=PARK_MAINT"]'), 'service_code=PARK_MAINT');
 
+      // A bookmark (a new page: signed out, as the sign-in lives in the page's memory) shows the
+      // same queue once signed in.
       await page.goto(bookmarked);
+      await signInOnPage(page, 'pat', ['dept-PARKS']);
       await page.waitForFunction(() => /\d/.test(document.getElementById('queue-count').textContent));
       assert.equal(await page.locator('#queue-rows tr').count(), scheduled.n, 'the bookmark shows the same queue');
       assertNoProblems(page);

@@ -20,6 +20,7 @@ import {
   assertNoProblems,
   fileRequest,
   staffToken,
+  signInOnPage,
   url,
 } from './helpers.mjs';
 
@@ -147,9 +148,7 @@ for (const [language, question, yes, no, send] of [
     // The clerk reads the answer in the ticket's history.
     const admin = await open(browser, { device: DESKTOP });
     await admin.goto(url('/admin') + `#ticket/${id}`);
-    await admin.getByLabel('User name').fill('ana');
-    await admin.getByLabel('Groups').fill('dept-DPW');
-    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(admin, 'ana', ['dept-DPW']);
     const history = admin.getByRole('region', { name: new RegExp(`^${id}`) }).locator('#detail-history');
     const said = language === 'en' ? '(the reporter says it was fixed)' : '(the reporter says it was not fixed)';
     await history.getByText(said, { exact: false }).waitFor();

@@ -110,15 +110,92 @@ export function assertNoProblems(page, allowed = [NEARBY_MISSING]) {
   assert.deepEqual(unexpected, [], `the page logged errors:\n${unexpected.join('\n')}`);
 }
 
-/** A staff token from the local stack's dev sign-in. */
-export async function staffToken(username = 'ana', groups = ['dept-DPW']) {
-  const response = await fetch(new URL('/dev/sign-in', BASE_URL), {
+/** The password the tests' staff accounts get (the pool's policy: 12 characters, upper, lower, a digit). */
+export const STAFF_PASSWORD = 'Test-Passw0rd-311';
+
+/** The admin page's settings: where it signs in (`sign_in`: endpoint, region, client_id). */
+export async function pageSettings() {
+  const html = await (await fetch(new URL('/admin', BASE_URL))).text();
+  const block = html.match(/<script type="application\/json" id="town311-config">(.*?)<\/script>/s);
+  assert.ok(block, 'the admin page carries its settings');
+  return JSON.parse(block[1]);
+}
+
+/** A call to the emulator's Cognito API (the JSON protocol the admin page speaks; the emulator
+    takes the administrator's calls unsigned too). */
+export async function cognito(action, body) {
+  const response = await fetch(new URL('/', EMULATOR_URL), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, groups }),
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${action}`,
+    },
+    body: JSON.stringify(body),
   });
-  assert.equal(response.status, 200);
-  return (await response.json()).token;
+  return { status: response.status, data: await response.json().catch(() => ({})) };
+}
+
+let pool = null;
+
+/** The stack's staff user pool: its id and the page's app client. */
+export async function staffPool() {
+  if (pool) return pool;
+  const clientId = (await pageSettings()).sign_in.client_id;
+  const pools = (await cognito('ListUserPools', { MaxResults: 60 })).data.UserPools || [];
+  for (const { Id } of pools) {
+    const clients = (await cognito('ListUserPoolClients', { UserPoolId: Id, MaxResults: 60 })).data.UserPoolClients || [];
+    if (clients.some((c) => c.ClientId === clientId)) {
+      pool = { id: Id, clientId };
+      return pool;
+    }
+  }
+  throw new Error(`no user pool has the page's client ${clientId}`);
+}
+
+/** Makes `username` anew in just `groups` (a dept-<CODE> group is created the first time), with
+    `password`: permanent, or temporary (changed at the first sign-in) with `{ temporary: true }`. */
+export async function createStaff(username, groups, password = STAFF_PASSWORD, { temporary = false } = {}) {
+  const { id } = await staffPool();
+  await cognito('AdminDeleteUser', { UserPoolId: id, Username: username });
+  const created = await cognito('AdminCreateUser', {
+    UserPoolId: id, Username: username, TemporaryPassword: password, MessageAction: 'SUPPRESS',
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.data));
+  for (const group of groups) {
+    await cognito('CreateGroup', { UserPoolId: id, GroupName: group });
+    const added = await cognito('AdminAddUserToGroup', { UserPoolId: id, Username: username, GroupName: group });
+    assert.equal(added.status, 200, JSON.stringify(added.data));
+  }
+  if (!temporary) {
+    const set = await cognito('AdminSetUserPassword', { UserPoolId: id, Username: username, Password: password, Permanent: true });
+    assert.equal(set.status, 200, JSON.stringify(set.data));
+  }
+}
+
+/** The pool's tokens for `username` signing in with `password` through the page's app client. */
+export async function signInTokens(username, password = STAFF_PASSWORD, clientId = null) {
+  const signed = await cognito('InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: clientId || (await staffPool()).clientId,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+  assert.ok(signed.data.AuthenticationResult, JSON.stringify(signed.data));
+  return signed.data.AuthenticationResult;
+}
+
+/** A staff token (the ID token, as the admin page sends) from the stack's user pool. */
+export async function staffToken(username = 'ana', groups = ['dept-DPW']) {
+  await createStaff(username, groups);
+  return (await signInTokens(username)).IdToken;
+}
+
+/** Signs in on the admin page (already open) as `username` in `groups`, with a password. */
+export async function signInOnPage(page, username = 'ana', groups = ['dept-DPW']) {
+  await createStaff(username, groups);
+  await page.locator('#sign-in-username').fill(username);
+  await page.locator('#sign-in-password').fill(STAFF_PASSWORD);
+  await page.locator('#password-sign-in button[type=submit]').click();
+  await page.locator('#who').waitFor();
 }
 
 /** The form token the pages' settings script carries, fresh from the web function. */

@@ -3,7 +3,7 @@
 // a place and its follow-up question, and a phone number that cannot be texted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems, staffToken } from './helpers.mjs';
+import { BASE_URL, PHONE, launch, open, url, screenshot, assertAccessible, assertNoProblems, staffToken, signInOnPage } from './helpers.mjs';
 
 const BANNER = {
   text: 'No trash pickup on Thursday: Thursday routes go Friday.',
@@ -153,9 +153,7 @@ for (const lang of ['en', 'es']) {
   test(`an admin sets the banner from the admin page and takes it down (${lang})`, async () => {
     const page = await open(browser, { lang });
     await page.goto(url('/admin', lang));
-    await page.locator('#dev-username').fill('ada');
-    await page.locator('#dev-groups').fill('admin, dept-DPW');
-    await page.locator('#dev-sign-in button[type=submit]').click();
+    await signInOnPage(page, 'ada', ['admin', 'dept-DPW']);
     await page.locator('#banner-toggle').click();
     // The editor opens with the banner citizens see now.
     await page.waitForFunction((text) => document.getElementById('banner-en').value === text, BANNER.text);
@@ -187,9 +185,7 @@ for (const lang of ['en', 'es']) {
 test('a clerk who is not an admin is not offered the banner', async () => {
   const page = await open(browser);
   await page.goto(url('/admin'));
-  await page.locator('#dev-username').fill('bo');
-  await page.locator('#dev-sign-in button[type=submit]').click();
-  await page.locator('#who').waitFor();
+  await signInOnPage(page, 'bo', ['dept-DPW']);
   await page.locator('#entry-toggle').waitFor();
   assert.equal(await page.locator('#banner-toggle').isVisible(), false);
   await page.context().close();

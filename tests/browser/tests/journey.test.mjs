@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, staffToken, fileRequest,
+  BASE_URL, DESKTOP, PHONE, PHOTO, launch, open, url, screenshot, assertAccessible, assertNoProblems, staffToken, signInOnPage, fileRequest,
 } from './helpers.mjs';
 
 let browser;
@@ -91,9 +91,8 @@ test('a clerk signs in, finds it in the queue, assigns, schedules and closes it 
   assert.ok(ticket, 'the citizen test filed a request');
   const page = await open(browser, { device: DESKTOP });
   await page.goto(url('/admin'));
-  await page.getByLabel('User name').fill('ana');
-  await page.getByLabel('Groups').fill('dept-DPW');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('User name').waitFor();
+  await signInOnPage(page, 'ana', ['dept-DPW']);
   await page.locator('#who', { hasText: 'Signed in as ana' }).waitFor();
 
   // The department's open queue holds it; the service filter keeps it.
