@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use town311_local::provision::Names;
 use town311_local::{
-    DEMO_ADDRESSES_PATH, DEMO_CATALOG_PATH, DEMO_ROUTING_PATH, Settings, Stack, TEMPLATE_PATH,
+    ASYNC_RETRY_AFTER, DEMO_ADDRESSES_PATH, DEMO_CATALOG_PATH, DEMO_ROUTING_PATH, Settings, Stack,
+    TEMPLATE_PATH,
 };
 
 /// A running local stack with an HTTP client.
@@ -65,7 +66,14 @@ pub async fn spawn_with(parameters: &[(&str, &str)]) -> TestStack {
 
 /// Like `spawn`, with every function's clock the test's: it moves only when the test sets it.
 pub async fn spawn_at(clock: std::sync::Arc<town311::runtime::clock::FixedClock>) -> TestStack {
-    start_with(&[], None, None, Some(clock)).await
+    start_with(&[], None, None, Some(clock), ASYNC_RETRY_AFTER).await
+}
+
+/// Like `spawn_routed`, a failed asynchronous invocation retried `after` its failure (the n-th
+/// retry n times that), as Lambda retries a minute, then two minutes, after: longer than the
+/// outages a test plays, as Lambda's minutes are longer than a short outage in AWS.
+pub async fn spawn_routed_retrying(after: std::time::Duration) -> TestStack {
+    start_with(&[], Some(PathBuf::from(DEMO_ROUTING_PATH)), None, None, after).await
 }
 
 /// Sends the functions' logs, as the Lambdas write them in production (JSON lines, `RUST_LOG` or
@@ -130,7 +138,7 @@ async fn start(
     routing_path: Option<PathBuf>,
     addresses_path: Option<PathBuf>,
 ) -> TestStack {
-    start_with(parameters, routing_path, addresses_path, None).await
+    start_with(parameters, routing_path, addresses_path, None, ASYNC_RETRY_AFTER).await
 }
 
 async fn start_with(
@@ -138,6 +146,7 @@ async fn start_with(
     routing_path: Option<PathBuf>,
     addresses_path: Option<PathBuf>,
     clock: Option<std::sync::Arc<town311::runtime::clock::FixedClock>>,
+    async_retry_after: std::time::Duration,
 ) -> TestStack {
     keep_logs();
     let emulator_url = std::env::var("EMULATOR_URL")
@@ -160,6 +169,7 @@ async fn start_with(
         clock,
         // Each test makes the accounts it signs in with (`token`).
         demo_staff: false,
+        async_retry_after,
     };
     let stack = Stack::start(settings).await.expect("the local stack starts");
     TestStack { stack, client: reqwest::Client::new() }

@@ -6,7 +6,7 @@
 //! doubled, tickets the route function never handled, notices missing or doubled, server
 //! errors outside the outages, and how long the pipeline took to drain once AWS was back.
 
-use crate::{TestStack, fault, outbox, spawn_routed, unique_phone};
+use crate::{TestStack, fault, outbox, spawn_routed_retrying, unique_phone};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +30,10 @@ pub struct Plan {
     pub outage: Duration,
     /// How long the pipeline may take to drain after the last outage before the run gives up.
     pub drain_limit: Duration,
+    /// How long a failed asynchronous invocation (notify) waits before its first retry, the
+    /// second twice as long: Lambda waits about a minute, then two, longer than a short outage;
+    /// the run keeps that order with waits longer than its outages.
+    pub retry_after: Duration,
 }
 
 /// What a run found. Every "lost", "doubled", "unrouted" and "missing" figure should be 0.
@@ -38,6 +42,8 @@ pub struct SoakReport {
     pub reports: usize,
     pub clients: usize,
     pub outage_seconds: f64,
+    /// The wait before a failed asynchronous invocation's first retry (the second waits twice).
+    pub retry_after_seconds: f64,
     /// Reports sent twice at once with one key.
     pub sent_twice: usize,
     /// HTTP requests made for the reports, retries included.
@@ -426,7 +432,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Runs the scenario on a fresh local stack (the emulator at `EMULATOR_URL`).
 pub async fn run(plan: &Plan) -> SoakReport {
     let started = Instant::now();
-    let stack = Arc::new(spawn_routed().await);
+    let stack = Arc::new(spawn_routed_retrying(plan.retry_after).await);
     let subscriber = stack.subscribe("soak").await;
     let run = format!("{:x}", chrono::Utc::now().timestamp_micros());
     let reports = Arc::new(plan_reports(&run, plan.reports));
@@ -563,6 +569,7 @@ pub async fn run(plan: &Plan) -> SoakReport {
         reports: plan.reports,
         clients: plan.clients,
         outage_seconds: plan.outage.as_secs_f64(),
+        retry_after_seconds: plan.retry_after.as_secs_f64(),
         sent_twice: reports.iter().filter(|r| r.twice).count(),
         requests: tally.attempts.len(),
         lost: 0,

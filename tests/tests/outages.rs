@@ -5,7 +5,8 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use town311_tests::{TestStack, fault, spawn};
+use std::time::Duration;
+use town311_tests::{TestStack, fault, outbox, spawn, spawn_routed_retrying, unique_phone};
 
 const FIELDS: [(&str, &str); 4] = [
     ("service_code", "POTHOLE"),
@@ -114,4 +115,41 @@ async fn staff_reusing_a_key_for_another_caller_is_refused_with_422() {
     let other = post(json!({"service_code": "SIGN", "address_string": "9 Oak St", "channel": "phone"})).await;
     assert_eq!(other.status, 422, "{}", other.body);
     assert!(other.json()[0]["description"].as_str().unwrap_or_default().contains("Idempotency-Key"));
+}
+
+/// Lambda retries a failed asynchronous invocation about a minute after it failed, then two
+/// minutes after that: a mail service down for a few seconds delays a reporter's notices, and
+/// never spends their retries. The local stack keeps that order (here 4 s, then 8 s).
+#[tokio::test]
+async fn notices_that_fail_during_a_short_mail_outage_go_out_on_a_retry_after_it() {
+    let stack = spawn_routed_retrying(Duration::from_secs(4)).await;
+    let events = stack.subscribe("mail-outage").await;
+    let (_, digits) = unique_phone();
+    let email = format!("outage-{}@example.org", digits.replace('-', ""));
+    fault("ses", &email, true).await;
+    let mut fields = FIELDS.to_vec();
+    fields.push(("email", email.as_str()));
+    let answer = stack.post_form("/open311/v2/requests.json", &fields).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // The events are out, so notify is invoked with them now, and SES refuses it for a while.
+    let created = |d: &[town311_tests::Delivered]| d.iter().any(|e| e.event["event_type"] == "created");
+    assert!(created(&events.receive_until(30, created).await), "the created event was published");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        outbox().await.emails.iter().all(|m| !m.to.contains(&email)),
+        "nothing went out during the outage"
+    );
+    fault("ses", &email, false).await;
+
+    let mut sent = 0;
+    for _ in 0..60 {
+        sent = outbox().await.emails.iter().filter(|m| m.to.contains(&email)).count();
+        if sent > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(sent > 0, "the reporter was told once the mail service was back");
+    let dead = stack.dead_letters().await;
+    assert!(dead.is_empty(), "no notice spent its retries: {dead:?}");
 }

@@ -13,6 +13,7 @@ async fn a_storm_with_outages_loses_doubles_and_strands_nothing() {
         clients: 8,
         outage: Duration::from_secs(3),
         drain_limit: Duration::from_secs(120),
+        retry_after: Duration::from_secs(6),
     };
     let report = run(&plan).await;
     eprintln!("{report:#?}");

@@ -228,7 +228,6 @@ impl Stack {
             }
             "web" => {
                 env.insert("TOWN_MAP_CENTER".into(), "42.265,-71.805".into());
-                env.insert("STAFF_SIGN_IN_DOMAIN".into(), String::new());
                 env.insert("STAFF_CLIENT_ID".into(), "bench-client".into());
             }
             _ => {}

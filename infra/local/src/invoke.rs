@@ -2,8 +2,9 @@
 //! (notify, photo for the bucket's uploads, inbound for stored mail and texts): each message the
 //! topic delivers to the function's own queue (see `crate::provision`) is one invocation with
 //! an SNS event; an invocation that fails (an error, or running past the function's timeout) is
-//! tried again, up to the `MaximumRetryAttempts` of the function's `EventInvokeConfig`
-//! (locally after a second rather than Lambda's minutes), and then, as an event older than
+//! tried again, up to the `MaximumRetryAttempts` of the function's `EventInvokeConfig`, the
+//! n-th retry n times `retry_after` after the failure before it (Lambda waits about a minute,
+//! then two: a short outage is over before the retries are spent), and then, as an event older than
 //! `MaximumEventAgeInSeconds`, recorded on its on-failure destination with Lambda's record
 //! (the condition, the function, the event) and dropped.
 
@@ -14,9 +15,6 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::watch;
-
-/// How long a failed invocation waits before it is tried again, locally.
-const LOCAL_RETRY_SECONDS: i32 = 1;
 
 /// A function a topic invokes.
 #[derive(Clone)]
@@ -35,6 +33,8 @@ pub struct AsyncInvoker {
     pub consumer: Consumer,
     /// The on-failure destination's URL, if the function has one.
     pub on_failure_url: Option<String>,
+    /// The wait before the first retry; the n-th waits n times as long.
+    pub retry_after: std::time::Duration,
 }
 
 /// Why an event was given up.
@@ -105,7 +105,7 @@ impl AsyncInvoker {
                             .change_message_visibility()
                             .queue_url(&self.queue_url)
                             .receipt_handle(receipt)
-                            .visibility_timeout(LOCAL_RETRY_SECONDS)
+                            .visibility_timeout(retry_wait(self.retry_after, attempts))
                             .send()
                             .await?;
                         continue;
@@ -210,9 +210,24 @@ fn sns_event(body: &str, source: &TopicSource) -> Value {
     }]})
 }
 
+/// The seconds before the retry that follows failed attempt `attempts` (1 for the first
+/// retry): `attempts` times `retry_after`, at least a second, within SQS's 12-hour visibility.
+fn retry_wait(retry_after: std::time::Duration, attempts: u64) -> i32 {
+    let seconds = retry_after.as_secs().max(1).saturating_mul(attempts.max(1));
+    i32::try_from(seconds.min(43_200)).unwrap_or(43_200)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_retry_waits_longer_as_lambdas_do() {
+        let minute = std::time::Duration::from_secs(60);
+        assert_eq!((retry_wait(minute, 1), retry_wait(minute, 2)), (60, 120), "Lambda's own schedule");
+        assert_eq!(retry_wait(std::time::Duration::ZERO, 1), 1);
+        assert_eq!(retry_wait(std::time::Duration::from_secs(u64::MAX), 3), 43_200);
+    }
 
     fn source() -> TopicSource {
         TopicSource {

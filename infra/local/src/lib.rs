@@ -44,6 +44,10 @@ pub const DEMO_TEMPLATES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../s
 /// The demo town's address points (infra/seed/addresses.py made them).
 pub const DEMO_ADDRESSES_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../seed/addresses.csv");
 
+/// The local stack's wait before an asynchronous invocation's first retry, unless set: a
+/// second, where Lambda waits about a minute, so that tests of what fails every retry stay short.
+pub const ASYNC_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How to stand the local stack up.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -67,6 +71,10 @@ pub struct Settings {
     pub clock: Option<Arc<FixedClock>>,
     /// Whether to create the demo's staff accounts (`cognito::DEMO_STAFF`) before serving.
     pub demo_staff: bool,
+    /// How long a failed asynchronous invocation waits before its first retry (the n-th waits n
+    /// times as long). Lambda waits about a minute, then two; locally [`ASYNC_RETRY_AFTER`]
+    /// unless `ASYNC_RETRY_SECONDS` says otherwise.
+    pub async_retry_after: std::time::Duration,
 }
 
 /// A setting or step that failed.
@@ -108,7 +116,7 @@ impl Settings {
     /// `API_KEY_POLICY`, `NOTIFICATIONS_FROM`, `CLIENT_WRITE_LIMIT`, `FORM_SECRET` (a new one
     /// each start when unset), and the `CATALOG`, `ROUTING`, `ADDRESSES` and `TEMPLATES` files to
     /// seed (`ROUTING=none` seeds no rules, `ADDRESSES=none` no address points, `TEMPLATES=none`
-    /// no canned responses); defaults serve a demo.
+    /// no canned responses), and `ASYNC_RETRY_SECONDS`; defaults serve a demo.
     pub fn from_env() -> Result<Self, LocalError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let port = |name: &'static str, default: u16| -> Result<u16, LocalError> {
@@ -117,6 +125,12 @@ impl Settings {
                     .map_err(|_| LocalError::Setting { name, reason: format!("'{v}' is not a port number") })
             })
         };
+        let async_retry_after = var("ASYNC_RETRY_SECONDS").map_or(Ok(ASYNC_RETRY_AFTER), |v| {
+            v.parse::<u64>().map(std::time::Duration::from_secs).map_err(|_| LocalError::Setting {
+                name: "ASYNC_RETRY_SECONDS",
+                reason: format!("'{v}' is not a number of seconds"),
+            })
+        })?;
         let emulator_url = match var("EMULATOR_URL") {
             Some(url) => url,
             None => format!("http://127.0.0.1:{}", port("EMULATOR_PORT", 5311)?),
@@ -157,6 +171,7 @@ impl Settings {
             },
             clock: None,
             demo_staff: true,
+            async_retry_after,
         })
     }
 }
@@ -338,6 +353,7 @@ impl Stack {
                 source,
                 consumer,
                 on_failure_url,
+                retry_after: settings.async_retry_after,
             };
             tasks.spawn(invoker.run(receiver.clone()));
         }

@@ -82,8 +82,15 @@ fn markdown(report: &SoakReport, measured: &str, machine: &str, commit: &str) ->
          with one `Idempotency-Key`; a clerk adds a public note to every fifth ticket as it comes in; \
          the events topic (SNS) goes down for {:.0} s a third of the way in and the table (DynamoDB) for \
          {:.0} s two thirds of the way in. Clients retry what an outage refused, after the `Retry-After` \
-         they are given, with the same key.\n\n{verdict}\n\n| | |\n|---|---|\n",
-        report.reports, report.clients, report.outage_seconds, report.outage_seconds
+         they are given, with the same key. A notification that fails is retried {:.0} s later, then {:.0} s \
+         after that (Lambda waits about a minute, then two: longer than a short outage).\n\n{verdict}\n\n\
+         | | |\n|---|---|\n",
+        report.reports,
+        report.clients,
+        report.outage_seconds,
+        report.outage_seconds,
+        report.retry_after_seconds,
+        2.0 * report.retry_after_seconds
     );
     for (what, value) in rows {
         text.push_str(&format!("| {what} | {value} |\n"));
@@ -102,6 +109,8 @@ async fn main() -> std::process::ExitCode {
         clients: usize::try_from(setting("SOAK_CLIENTS", 16)).unwrap_or(16),
         outage: Duration::from_secs(setting("SOAK_OUTAGE_SECONDS", 5)),
         drain_limit: Duration::from_secs(300),
+        // Twice the outage: as Lambda's minute before a retry outlasts a short AWS outage.
+        retry_after: Duration::from_secs(2 * setting("SOAK_OUTAGE_SECONDS", 5)),
     };
     let out = std::env::var("SOAK_OUT").unwrap_or_else(|_| "bench/report/soak".into());
     let commit = std::env::var("SOAK_COMMIT").unwrap_or_else(|_| "unknown".into());
