@@ -250,12 +250,11 @@ async fn file(stack: &TestStack, report: &Report, tally: &Mutex<Tally>) -> Optio
 
 /// A clerk adds a public note as soon as the ticket is there, racing the route function:
 /// a stale version is read again and retried, an outage waited out.
-async fn staff_note(stack: &TestStack, id: &str, tally: &Mutex<Tally>) {
-    let token = stack.token("soak-clerk", &["admin"]).await;
+async fn staff_note(stack: &TestStack, token: &str, id: &str, tally: &Mutex<Tally>) {
     let given_up = Instant::now() + CLIENT_PATIENCE;
     while Instant::now() < given_up {
         let view = stack
-            .staff(reqwest::Method::GET, &format!("/staff/v1/tickets/{id}"), Some(&token), &[], None)
+            .staff(reqwest::Method::GET, &format!("/staff/v1/tickets/{id}"), Some(token), &[], None)
             .await;
         if view.status != 200 {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -268,7 +267,7 @@ async fn staff_note(stack: &TestStack, id: &str, tally: &Mutex<Tally>) {
             .staff(
                 reqwest::Method::POST,
                 &format!("/staff/v1/tickets/{id}/actions"),
-                Some(&token),
+                Some(token),
                 &[],
                 Some(action),
             )
@@ -438,10 +437,13 @@ pub async fn run(plan: &Plan) -> SoakReport {
     let reports = Arc::new(plan_reports(&run, plan.reports));
     let tally = Arc::new(Mutex::new(Tally::default()));
     let filed = Arc::new(AtomicUsize::new(0));
+    // One clerk, signed in once (a token is good for an hour), whose notes race the reports.
+    let clerk: Arc<str> = stack.token("soak-clerk", &["admin"]).await.into();
 
     let mut clients = tokio::task::JoinSet::new();
     for client in 0..plan.clients {
         let (stack, reports, tally, filed) = (stack.clone(), reports.clone(), tally.clone(), filed.clone());
+        let clerk = clerk.clone();
         let count = plan.clients;
         clients.spawn(async move {
             let mut notes = Vec::new();
@@ -456,8 +458,8 @@ pub async fn run(plan: &Plan) -> SoakReport {
                 if report.staff_note
                     && let Some(id) = ids.first()
                 {
-                    let (stack, tally, id) = (stack.clone(), tally.clone(), id.clone());
-                    notes.push(tokio::spawn(async move { staff_note(&stack, &id, &tally).await }));
+                    let (stack, tally, id, clerk) = (stack.clone(), tally.clone(), id.clone(), clerk.clone());
+                    notes.push(tokio::spawn(async move { staff_note(&stack, &clerk, &id, &tally).await }));
                 }
                 tally.lock().await.answered.insert(report.n, ids);
                 // A moment between two residents' reports from one client.
