@@ -4,7 +4,7 @@ EMULATOR_PORT ?= 5311
 TEST_EMULATOR_PORT ?= 5312
 export PORT EMULATOR_PORT TEST_EMULATOR_PORT
 
-.PHONY: run stop test template-check lambda-build api-key privacy outbox send inbox digest bench soak cost deploy
+.PHONY: run stop test template-check sam-build api-key privacy outbox send inbox digest bench soak cost deploy
 
 ## Start the emulator, create the resources from template.yaml, seed the demo catalog, serve the API.
 run:
@@ -22,9 +22,10 @@ test:
 template-check:
 	@infra/local/venv.sh all && tests/template/check.sh
 
-## Only the deployable build (cargo lambda build --release --arm64).
-lambda-build:
-	@infra/local/venv.sh all && tests/lambda-build.sh
+## Only the deployable build, as make deploy makes it (sam build: each function's cargo lambda build
+## --release --arm64, into .aws-sam/build), and its checks.
+sam-build:
+	@infra/local/venv.sh all && tests/sam/build.sh
 
 ## What the running local stack sent citizens (SMS and email, recorded by the emulator).
 outbox:
@@ -70,8 +71,9 @@ soak:
 cost:
 	@infra/local/venv.sh all && .venv/bin/python bench/report.py --target target --cost-only
 
-## Build with SAM and deploy, asking for the parameters (needs the SAM CLI and AWS credentials).
+## Build with SAM and deploy (needs AWS credentials; docs/deploy.md): sam deploy --guided the first time, which
+## saves the answers in samconfig.toml; then sam deploy with them: make deploy ARGS="--parameter-overrides SmsNumber=+15555550311"
 deploy:
-	@command -v sam > /dev/null || { echo "make deploy needs the AWS SAM CLI: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html" >&2; exit 1; }
-	@command -v cargo-lambda > /dev/null || [ -x .venv/bin/cargo-lambda ] || infra/local/venv.sh all
-	PATH="$(CURDIR)/.venv/bin:$$PATH" sam build && sam deploy --guided
+	@infra/local/venv.sh all
+	infra/sam-build.sh
+	PATH="$(CURDIR)/.venv/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam deploy $(if $(wildcard samconfig.toml),,--guided) $(ARGS)

@@ -16,13 +16,13 @@ step() {
 
 command -v cargo > /dev/null || { echo "make test: cargo (Rust) is needed" >&2; exit 1; }
 
-step "Python tools in .venv (moto, cfn-lint, aws-sam-translator, cargo-lambda)"
+step "Python tools in .venv (moto, cfn-lint, aws-sam-translator, SAM CLI, cargo-lambda, checkov)"
 infra/local/venv.sh all
 
 step "Formatting"
 cargo fmt --all --check
 
-step "template.yaml: cfn-lint on the SAM template and on its offline expansion"
+step "template.yaml: cfn-lint on the SAM template and on its offline expansion, sam validate --lint, checkov"
 tests/template/check.sh
 
 step "Emulator for the tests"
@@ -66,8 +66,8 @@ step "Privacy: no email or phone number in any log line of this run (the check's
 .venv/bin/python -m unittest discover -s tests/privacy
 .venv/bin/python tests/privacy/logs.py
 
-step "Deployable artefacts"
-tests/lambda-build.sh
+step "Deployable artefacts: sam build, as make deploy builds (and its refusal of a broken CodeUri or BuildMethod)"
+tests/sam/build.sh
 
 step "Done"
 

@@ -5,24 +5,31 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv="$root/.venv"
 want=${1:-all}
-files=("$root/infra/local/requirements.txt")
-[ "$want" = all ] && files+=("$root/infra/local/requirements-check.txt")
 
 python=${PYTHON:-python3}
 if ! command -v "$python" > /dev/null; then
   echo "venv.sh: $python is needed (Python 3.9 or newer)" >&2
   exit 1
 fi
-if [ ! -x "$venv/bin/python" ]; then
-  echo "Creating the Python venv in .venv"
-  "$python" -m venv "$venv"
-fi
-# Reinstall only when a requirements file changed since the last install.
-for file in "${files[@]}"; do
-  stamp="$venv/.installed-$(basename "$file")"
+# install VENV FILE: creates VENV if needed, and installs FILE into it unless it has not changed
+# since the last install.
+install() {
+  local into=$1 file=$2
+  if [ ! -x "$into/bin/python" ]; then
+    echo "Creating the Python venv in ${into#"$root/"}"
+    "$python" -m venv "$into"
+  fi
+  local stamp="$venv/.installed-$(basename "$file")"
   if [ ! -f "$stamp" ] || ! cmp -s "$file" "$stamp"; then
-    echo "Installing $(basename "$file") into .venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$file" < /dev/null
+    echo "Installing $(basename "$file") into ${into#"$root/"}"
+    "$into/bin/pip" install --quiet --disable-pip-version-check -r "$file" < /dev/null
     cp "$file" "$stamp"
   fi
-done
+}
+install "$venv" "$root/infra/local/requirements.txt"
+if [ "$want" = all ]; then
+  install "$venv" "$root/infra/local/requirements-check.txt"
+  # checkov's pins conflict with the SAM CLI's and moto's: a venv of its own, run from .venv/bin.
+  install "$venv/checkov" "$root/infra/local/requirements-checkov.txt"
+  ln -sfn ../checkov/bin/checkov "$venv/bin/checkov"
+fi
