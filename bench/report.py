@@ -678,7 +678,9 @@ def markdown(r):
       f"100x {money(r['cost']['scales']['100x']['total'])}.\n")
 
     w("## Per function\n")
-    w("Artefacts as `cargo lambda build --release --arm64` builds them (what `sam build` deploys) and as "
+    w("Artefacts as `cargo lambda build --release --arm64` builds them, every function in one build (`sam build`, "
+      "which deploys them, builds each function on its own, so a dependency they share may be built with only the "
+      "features that function needs: the deployed binary can differ slightly), and as "
       "`cargo build --release` builds them for x86-64; zips are deflated as `sam build` packages them. Cold "
       f"starts: the x86-64 release binary, {r['coldstart']['runs']} starts each, timed from spawn to its first "
       "`GET …/invocation/next` (init done) and to its first `POST …/response` (init plus one representative "
