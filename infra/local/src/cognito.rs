@@ -209,7 +209,7 @@ pub struct Account<'a> {
 }
 
 /// Creates `account` in the pool, in its groups (a `dept-<CODE>` group is created the first
-/// time, as `town311-admin user create` does), with its password: `permanent`, or temporary
+/// time, by the same call as `town311-admin user create`'s), with its password: `permanent`, or temporary
 /// (changed at the first sign-in, as an account made by an administrator starts). No mail is
 /// sent. An account that exists already only gets the password again.
 pub async fn create_account(
@@ -233,22 +233,9 @@ pub async fn create_account(
             return Err(refused("AdminCreateUser")(error));
         }
     }
-    for group in account.groups {
-        let made = cognito.create_group().user_pool_id(&pool.pool_id).group_name(*group).send().await;
-        if let Err(error) = made {
-            if !error.as_service_error().is_some_and(|e| e.is_group_exists_exception()) {
-                return Err(refused("CreateGroup")(error));
-            }
-        }
-        cognito
-            .admin_add_user_to_group()
-            .user_pool_id(&pool.pool_id)
-            .username(account.username)
-            .group_name(*group)
-            .send()
-            .await
-            .map_err(refused("AdminAddUserToGroup"))?;
-    }
+    town311::adapters::aws::directory::join_groups(&cognito, &pool.pool_id, account.username, account.groups)
+        .await
+        .map_err(refused("joining its groups"))?;
     if permanent {
         cognito
             .admin_set_user_password()

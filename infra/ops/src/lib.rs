@@ -176,20 +176,8 @@ pub async fn create_user(
         .send()
         .await
         .map_err(|e| OpsError::Cognito(town311::runtime::chain(&e)))?;
-    for group in groups {
-        match cognito.create_group().user_pool_id(pool).group_name(group).send().await {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_group_exists_exception()) => {}
-            Err(e) => return Err(OpsError::Cognito(town311::runtime::chain(&e))),
-        }
-        cognito
-            .admin_add_user_to_group()
-            .user_pool_id(pool)
-            .username(email.as_str())
-            .group_name(group)
-            .send()
-            .await
-            .map_err(|e| OpsError::Cognito(town311::runtime::chain(&e)))?;
-    }
+    town311::adapters::aws::directory::join_groups(cognito, pool, email.as_str(), groups)
+        .await
+        .map_err(|e| OpsError::Cognito(town311::runtime::chain(&e)))?;
     Ok(())
 }

@@ -99,6 +99,34 @@ impl StaffDirectory for CognitoDirectory {
     }
 }
 
+/// Puts `username` in each of `groups` of the pool `pool_id`, creating a group the pool does not
+/// have yet (a department's, when its first staff member is added).
+pub async fn join_groups(
+    client: &Client,
+    pool_id: &str,
+    username: &str,
+    groups: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), StoreError> {
+    for group in groups {
+        let group = group.as_ref();
+        match client.create_group().user_pool_id(pool_id).group_name(group).send().await {
+            Err(e) if !e.as_service_error().is_some_and(|s| s.is_group_exists_exception()) => {
+                return Err(StoreError::unavailable("CreateGroup", e));
+            }
+            _ => {}
+        }
+        client
+            .admin_add_user_to_group()
+            .user_pool_id(pool_id)
+            .username(username)
+            .group_name(group)
+            .send()
+            .await
+            .map_err(|e| StoreError::unavailable("AdminAddUserToGroup", e))?;
+    }
+    Ok(())
+}
+
 /// The directory of a deployment without a user pool named to it: no groups, no members.
 pub struct NoDirectory;
 
