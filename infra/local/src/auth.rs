@@ -161,7 +161,8 @@ impl Authorizer {
     }
 }
 
-/// A plain HTTP/1.0 GET to the emulator (`http://host:port`): the body of a 200.
+/// A plain HTTP/1.0 GET to the emulator (`http://host:port`): the body of a 200. Hand-written:
+/// one small JSON document read once at start, where hyper here is built without its client.
 async fn http_get(base: &str, path: &str) -> Result<Vec<u8>, String> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let authority = base.trim_end_matches('/').strip_prefix("http://").ok_or("not an http:// address")?;
