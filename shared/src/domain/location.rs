@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A WGS84 position.
+/// A WGS84 position, kept to 1e-7 of a degree (about a centimetre): finer digits say nothing of
+/// a place, and a number as small as 1e-210 is one DynamoDB cannot store (its smallest is 1e-130).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawPoint")]
 pub struct GeoPoint {
@@ -39,7 +40,9 @@ impl GeoPoint {
         if !long.is_finite() || !(-180.0..=180.0).contains(&long) {
             return Err(LocationError::Longitude);
         }
-        Ok(Self { lat, long })
+        // `+ 0.0` makes a rounded -0 a 0.
+        let centimetre = |degrees: f64| (degrees * 1e7).round() / 1e7 + 0.0;
+        Ok(Self { lat: centimetre(lat), long: centimetre(long) })
     }
 
     /// Reads `lat`/`long` as given in a form; both or neither.
@@ -133,6 +136,15 @@ fn non_empty(value: Option<&str>, field: &'static str, max: usize) -> Result<Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_point_is_kept_to_a_centimetre_so_dynamodb_can_store_it() {
+        let point = GeoPoint::new(-1.6993407180062216e-210, -113.754_181_455_029_21).unwrap();
+        assert_eq!((point.lat(), point.long()), (0.0, -113.754_181_5));
+        assert!(point.lat().is_sign_positive(), "no -0");
+        let point = GeoPoint::new(42.1, -72.5).unwrap();
+        assert_eq!((point.lat(), point.long()), (42.1, -72.5), "a point as typed stays as it is");
+    }
 
     #[test]
     fn parses_a_point_in_range() {
